@@ -1,0 +1,209 @@
+"""The exception tree of streaming_sync.
+
+Every error the library raises is a :class:`StreamingSyncError`. Foreign exceptions
+(aiohttp, sqlite3, rdflib, ...) are translated at the edge of the module that talks to
+that library, so the rest of the code -- and the retry logic -- looks only at these types::
+
+    StreamingSyncError                      root; .retryable / .fatal say how to react
+    ├── ConfigError                         a wrong option or setting (names it)
+    ├── ServiceClosedError                  the service was closed and cannot be reused
+    ├── FileSkipped                         not an error: a file with nothing to sync (reason)
+    ├── FetchError                          a source could not deliver (url, status)
+    │   ├── TransientFetchError             retryable: 5xx, timeout, reset, truncated body
+    │   │   ├── IntegrityError              retryable: bytes do not match the listed SHA
+    │   │   └── RateLimitError              retryable after .reset_at / .retry_after
+    │   ├── PermanentFetchError             not retryable for this file (e.g. 404 of a blob)
+    │   ├── AuthenticationError             fatal: bad or missing credentials (401)
+    │   ├── SourceNotFoundError             fatal: repository, ref or path does not exist
+    │   └── WaitBudgetExceeded              fatal: rate limits would need longer than allowed
+    ├── ParseError                          not retryable: path, line, reason
+    ├── ValidationError                     not retryable: parsed, but not acceptable
+    ├── StorageError                        the database refused
+    │   ├── DatabaseLockedError             retryable: another writer holds the lock
+    │   ├── SchemaError                     fatal: the database has a schema we do not know
+    │   └── FatalStorageError               fatal: corrupt database, disk full, out of memory
+    ├── CheckpointError                     the checkpoint store refused
+    └── SyncAborted                         fatal: the sync stopped; what was committed stays
+
+A *retryable* error is retried in place with backoff (see ``RetryPolicy``); a
+non-retryable one fails that file alone and the sync goes on; a *fatal* one stops the
+whole sync cleanly, keeping every file committed so far.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class StreamingSyncError(Exception):
+    """Root of every error raised by streaming_sync.
+
+    ``retryable``: trying the same operation again may succeed.
+    ``fatal``: the whole sync must stop (committed files stay committed).
+    """
+
+    retryable: ClassVar[bool] = False
+    fatal: ClassVar[bool] = False
+
+
+class ConfigError(StreamingSyncError, ValueError):
+    """A wrong option or setting; the message names it and what is accepted."""
+
+    fatal = True
+
+
+class ServiceClosedError(StreamingSyncError, RuntimeError):
+    """The service was closed with ``aclose()``; create a new one."""
+
+    fatal = True
+
+
+class FileSkipped(StreamingSyncError):  # noqa: N818 -- a signal, not an error; named for what it says
+    """A file holds nothing to sync (no ontology block, unsupported format, too large).
+
+    Raised by parsers and fetchers; the service records the file as *skipped* with
+    ``reason``, removes anything it stored before, and does not count it as failed.
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: skipped: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class FetchError(StreamingSyncError):
+    """A source could not deliver a listing or a file."""
+
+    def __init__(self, message: str, *, url: str | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
+
+
+class TransientFetchError(FetchError):
+    """A fault that may pass: 5xx, timeout, connection reset, truncated body."""
+
+    retryable = True
+
+
+class IntegrityError(TransientFetchError):
+    """The fetched bytes do not hash to the SHA the listing gave (retryable)."""
+
+
+class RateLimitError(TransientFetchError):
+    """The source asked us to wait: ``retry_after`` seconds, or until ``reset_at`` (epoch)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str | None = None,
+        status: int | None = None,
+        retry_after: float | None = None,
+        reset_at: float | None = None,
+    ) -> None:
+        super().__init__(message, url=url, status=status)
+        self.retry_after = retry_after
+        self.reset_at = reset_at
+
+
+class PermanentFetchError(FetchError):
+    """A fault that will not pass by retrying this file (e.g. the blob is gone)."""
+
+
+class AuthenticationError(FetchError):
+    """The credentials were refused (401) or are missing where required."""
+
+    fatal = True
+
+
+class SourceNotFoundError(FetchError):
+    """The repository, ref or path does not exist (or the token cannot see it)."""
+
+    fatal = True
+
+
+class WaitBudgetExceeded(FetchError):  # noqa: N818 -- reads as the condition it reports
+    """Rate limits would make the sync wait longer than its configured budget."""
+
+    fatal = True
+
+    def __init__(self, message: str, *, resume_at: float | None = None) -> None:
+        super().__init__(message)
+        self.resume_at = resume_at
+
+
+class ParseError(StreamingSyncError):
+    """A file could not be parsed: names the file, the line (when known) and the reason."""
+
+    def __init__(self, path: str, reason: str, *, line: int | None = None) -> None:
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {reason}")
+        self.path = path
+        self.line = line
+        self.reason = reason
+
+
+class ValidationError(StreamingSyncError):
+    """A file parsed, but what it says is not acceptable (e.g. an invalid IRI)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class StorageError(StreamingSyncError):
+    """The database refused an operation."""
+
+
+class DatabaseLockedError(StorageError):
+    """Another writer holds the database lock past the busy timeout (retryable)."""
+
+    retryable = True
+
+
+class SchemaError(StorageError):
+    """The database has a schema this version does not know; nothing was changed."""
+
+    fatal = True
+
+
+class FatalStorageError(StorageError):
+    """The database is corrupt, the disk is full or memory ran out: the sync must stop."""
+
+    fatal = True
+
+
+class CheckpointError(StreamingSyncError):
+    """The checkpoint store could not record or load state."""
+
+
+class SyncAborted(StreamingSyncError):  # noqa: N818 -- reads as the condition it reports
+    """The sync stopped before the end; every file committed before stays committed."""
+
+    fatal = True
+
+
+__all__ = [
+    "AuthenticationError",
+    "CheckpointError",
+    "ConfigError",
+    "DatabaseLockedError",
+    "FatalStorageError",
+    "FetchError",
+    "FileSkipped",
+    "IntegrityError",
+    "ParseError",
+    "PermanentFetchError",
+    "RateLimitError",
+    "SchemaError",
+    "ServiceClosedError",
+    "SourceNotFoundError",
+    "StorageError",
+    "StreamingSyncError",
+    "SyncAborted",
+    "TransientFetchError",
+    "ValidationError",
+    "WaitBudgetExceeded",
+]

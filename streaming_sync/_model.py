@@ -1,0 +1,328 @@
+"""The values that flow through a sync: listings, one file's ontology data, reports.
+
+Everything here is a frozen attrs class: safe to share between tasks, picklable for
+process pools, comparable in tests.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from collections.abc import Iterable
+
+import attrs
+
+#: ``owl_axioms.annotations`` of the SubClassOf axiom a page link (``is-subclass-of::``) made.
+LINK_AXIOM_ANNOTATIONS = '{"derived_from":"is-subclass-of"}'
+
+
+def git_blob_sha1(data: bytes) -> str:
+    """The git blob SHA-1 of ``data``: the value GitHub reports as a file's ``sha``."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+@attrs.frozen
+class FileEntry:
+    """One file of a listing: its path relative to the source root ('/'-separated),
+    its size in bytes and its git blob SHA-1."""
+
+    path: str
+    size: int
+    sha: str
+
+
+@attrs.frozen
+class Listing:
+    """A source's files at one revision. ``complete`` is False when the source could not
+    list everything: such a listing never causes deletions."""
+
+    commit: str
+    entries: tuple[FileEntry, ...]
+    complete: bool = True
+
+
+@attrs.frozen
+class OntologyClass:
+    """A class a file declares. ``properties`` are the page's block properties, losslessly:
+    (key, value) pairs in file order, repeated keys kept."""
+
+    iri: str
+    label: str | None = None
+    comment: str | None = None
+    properties: tuple[tuple[str, str], ...] = ()
+
+
+@attrs.frozen
+class HierarchyEdge:
+    """``class_iri rdfs:subClassOf parent_iri``, both named."""
+
+    class_iri: str
+    parent_iri: str
+
+
+class PropertyType(enum.StrEnum):
+    OBJECT = "ObjectProperty"
+    DATA = "DataProperty"
+    ANNOTATION = "AnnotationProperty"
+
+
+def _iri_set(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(values)
+
+
+@attrs.frozen
+class OntologyProperty:
+    """A property a file declares, with the domain and range IRIs it gives."""
+
+    iri: str
+    property_type: PropertyType
+    label: str | None = None
+    domain: frozenset[str] = attrs.field(default=frozenset(), converter=_iri_set)
+    range: frozenset[str] = attrs.field(default=frozenset(), converter=_iri_set)
+
+
+class AxiomType(enum.StrEnum):
+    SUBCLASS_OF = "SubClassOf"
+    EQUIVALENT_CLASS = "EquivalentClass"
+    DISJOINT_WITH = "DisjointWith"
+    OBJECT_PROPERTY_ASSERTION = "ObjectPropertyAssertion"
+    DATA_PROPERTY_ASSERTION = "DataPropertyAssertion"
+
+
+@attrs.frozen
+class Axiom:
+    """One axiom row. ``subject``/``object`` are plain IRIs for named entities, canonical
+    Functional Syntax (see ``streaming_sync._owl.render``) for expressions and literals.
+    ``property_iri`` is the asserted property of the two assertion types, else None.
+    ``annotations`` is JSON text or None."""
+
+    axiom_type: AxiomType
+    subject: str
+    object: str
+    property_iri: str | None = None
+    annotations: str | None = None
+    is_inferred: bool = False
+
+
+@attrs.frozen
+class OtherAxiom:
+    """An axiom of a kind the public tables have no place for, kept verbatim
+    (canonical Functional Syntax) so nothing is silently dropped."""
+
+    kind: str
+    text: str
+
+
+@attrs.frozen
+class PageLink:
+    """``is-subclass-of:: [[Page]]``: ``class_iri`` is a subclass of whatever class the page
+    whose key is ``target`` declares (see ``page_key``)."""
+
+    class_iri: str
+    target: str
+
+
+def page_key(name: str) -> str:
+    """Normalise a Logseq page name for link matching: ``___`` stands for ``/``,
+    case-insensitive, surrounding white space ignored."""
+    return name.replace("___", "/").strip().casefold()
+
+
+@attrs.frozen
+class OntologyData:
+    """Everything one file contributes. ``page_keys`` are the names other pages may link
+    to this one by; ``warnings`` go into the report, not the database."""
+
+    classes: tuple[OntologyClass, ...] = ()
+    edges: tuple[HierarchyEdge, ...] = ()
+    properties: tuple[OntologyProperty, ...] = ()
+    axioms: tuple[Axiom, ...] = ()
+    other_axioms: tuple[OtherAxiom, ...] = ()
+    links: tuple[PageLink, ...] = ()
+    page_keys: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.classes or self.edges or self.properties or self.axioms
+                    or self.other_axioms or self.links)
+
+
+EMPTY = OntologyData()
+
+
+def properties_json(properties: tuple[tuple[str, str], ...]) -> str | None:
+    """The stored form of block properties: a JSON object mapping each key, in first-seen
+    order, to the list of its values in file order (None when there are none)."""
+    if not properties:
+        return None
+    merged: dict[str, list[str]] = {}
+    for key, value in properties:
+        merged.setdefault(key, []).append(value)
+    return json.dumps(merged, ensure_ascii=False, separators=(",", ":"))
+
+
+def iri_list_json(iris: Iterable[str]) -> str:
+    """The stored form of a property's domain or range: a sorted JSON array."""
+    return json.dumps(sorted(set(iris)), ensure_ascii=False, separators=(",", ":"))
+
+
+class FileStatus(enum.StrEnum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@attrs.frozen
+class FileFailure:
+    """A file that failed: what went wrong, whether trying again may help, how often we tried."""
+
+    path: str
+    error_type: str
+    message: str
+    retryable: bool
+    attempts: int
+    sha: str | None = None
+
+
+@attrs.frozen
+class FileSkip:
+    path: str
+    reason: str
+
+
+@attrs.frozen
+class FileCounts:
+    listed: int = 0
+    unchanged: int = 0
+    processed: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    skipped: int = 0
+    deleted: int = 0
+
+
+@attrs.frozen
+class RowCounts:
+    classes: int = 0
+    properties: int = 0
+    axioms: int = 0
+
+
+@attrs.frozen
+class StageTimes:
+    """Seconds spent per stage, summed over workers (so they may exceed the wall time)."""
+
+    listing: float = 0.0
+    fetching: float = 0.0
+    parsing: float = 0.0
+    writing: float = 0.0
+    rate_limited: float = 0.0
+
+
+class Outcome(enum.StrEnum):
+    SUCCEEDED = "succeeded"   # every file landed
+    PARTIAL = "partial"       # some files failed, the rest landed
+    ABORTED = "aborted"       # a fatal error or cancellation stopped the run
+    RUNNING = "running"       # recorded at start; a run left like this was killed
+
+
+@attrs.frozen
+class SyncReport:
+    """What one sync did. ``failures`` and ``skipped`` name paths relative to the source."""
+
+    ontology_id: str
+    source: str
+    commit: str | None
+    outcome: Outcome
+    files: FileCounts
+    rows: RowCounts
+    started_at: float
+    duration_s: float
+    failures: tuple[FileFailure, ...] = ()
+    skipped: tuple[FileSkip, ...] = ()
+    warnings: tuple[tuple[str, str], ...] = ()
+    stages: StageTimes = StageTimes()
+    error: str | None = None
+
+    @property
+    def files_per_second(self) -> float:
+        return self.files.processed / self.duration_s if self.duration_s > 0 else 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON shape of the CLI's ``--json`` output."""
+        return {
+            "ontology_id": self.ontology_id,
+            "source": self.source,
+            "commit": self.commit,
+            "outcome": str(self.outcome),
+            "files": attrs.asdict(self.files),
+            "rows": attrs.asdict(self.rows),
+            "started_at": self.started_at,
+            "duration_s": round(self.duration_s, 6),
+            "files_per_second": round(self.files_per_second, 3),
+            "stages": {k: round(v, 6) for k, v in attrs.asdict(self.stages).items()},
+            "failures": [attrs.asdict(f) for f in self.failures],
+            "skipped": [attrs.asdict(s) for s in self.skipped],
+            "warnings": [{"path": p, "warning": w} for p, w in self.warnings],
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, object]) -> SyncReport:
+        """Rebuild a report from :meth:`to_dict` output (used by ``status`` and history)."""
+        def as_dict(key: str) -> dict[str, object]:
+            value = raw.get(key) or {}
+            assert isinstance(value, dict)
+            return value
+
+        def as_list(key: str) -> list[dict[str, object]]:
+            value = raw.get(key) or []
+            assert isinstance(value, list)
+            return value
+
+        return cls(
+            ontology_id=str(raw["ontology_id"]),
+            source=str(raw["source"]),
+            commit=None if raw.get("commit") is None else str(raw["commit"]),
+            outcome=Outcome(str(raw["outcome"])),
+            files=FileCounts(**as_dict("files")),  # type: ignore[arg-type]
+            rows=RowCounts(**as_dict("rows")),  # type: ignore[arg-type]
+            started_at=float(raw["started_at"]),  # type: ignore[arg-type]
+            duration_s=float(raw["duration_s"]),  # type: ignore[arg-type]
+            failures=tuple(FileFailure(**f) for f in as_list("failures")),  # type: ignore[arg-type]
+            skipped=tuple(FileSkip(**s) for s in as_list("skipped")),  # type: ignore[arg-type]
+            warnings=tuple((str(w["path"]), str(w["warning"])) for w in as_list("warnings")),
+            stages=StageTimes(**as_dict("stages")),  # type: ignore[arg-type]
+            error=None if raw.get("error") is None else str(raw["error"]),
+        )
+
+
+__all__ = [
+    "EMPTY",
+    "LINK_AXIOM_ANNOTATIONS",
+    "Axiom",
+    "AxiomType",
+    "FileCounts",
+    "FileEntry",
+    "FileFailure",
+    "FileSkip",
+    "FileStatus",
+    "HierarchyEdge",
+    "Listing",
+    "OntologyClass",
+    "OntologyData",
+    "OntologyProperty",
+    "OtherAxiom",
+    "Outcome",
+    "PageLink",
+    "PropertyType",
+    "RowCounts",
+    "StageTimes",
+    "SyncReport",
+    "git_blob_sha1",
+    "iri_list_json",
+    "page_key",
+    "properties_json",
+]
