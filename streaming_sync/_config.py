@@ -14,7 +14,16 @@ from ._errors import ConfigError
 
 #: Files a sync looks at unless told otherwise: Logseq pages and the RDF/OWL formats.
 DEFAULT_INCLUDE: tuple[str, ...] = (
-    "*.md", "*.ttl", "*.owl", "*.rdf", "*.nt", "*.n3", "*.jsonld", "*.trig", "*.ofn", "*.xml",
+    "*.md",
+    "*.ttl",
+    "*.owl",
+    "*.rdf",
+    "*.nt",
+    "*.n3",
+    "*.jsonld",
+    "*.trig",
+    "*.ofn",
+    "*.xml",
 )
 DEFAULT_EXCLUDE: tuple[str, ...] = (".git/*", ".github/*", "*/.git/*", "node_modules/*")
 DEFAULT_ONTOLOGY_ID = "default"
@@ -40,9 +49,7 @@ _ONTOLOGY_ID = re.compile(r"^[A-Za-z0-9_.:\-/]{1,200}$")
 
 def _check_ontology_id(_: object, attribute: attrs.Attribute[str], value: str) -> None:
     if not _ONTOLOGY_ID.match(value):
-        raise ConfigError(
-            f"{attribute.name}={value!r}: use 1-200 letters, digits or _ . : - /"
-        )
+        raise ConfigError(f"{attribute.name}={value!r}: use 1-200 letters, digits or _ . : - /")
 
 
 def _positive(_: object, attribute: attrs.Attribute[Any], value: float) -> None:

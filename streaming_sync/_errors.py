@@ -180,9 +180,16 @@ class CheckpointError(StreamingSyncError):
 
 
 class SyncAborted(StreamingSyncError):  # noqa: N818 -- reads as the condition it reports
-    """The sync stopped before the end; every file committed before stays committed."""
+    """The sync stopped before the end; every file committed before stays committed.
+
+    ``report`` (a ``SyncReport``, when the sync got far enough) says what landed.
+    """
 
     fatal = True
+
+    def __init__(self, message: str, *, report: object = None) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 __all__ = [

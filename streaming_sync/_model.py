@@ -145,8 +145,14 @@ class OntologyData:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.classes or self.edges or self.properties or self.axioms
-                    or self.other_axioms or self.links)
+        return not (
+            self.classes
+            or self.edges
+            or self.properties
+            or self.axioms
+            or self.other_axioms
+            or self.links
+        )
 
 
 EMPTY = OntologyData()
@@ -222,10 +228,10 @@ class StageTimes:
 
 
 class Outcome(enum.StrEnum):
-    SUCCEEDED = "succeeded"   # every file landed
-    PARTIAL = "partial"       # some files failed, the rest landed
-    ABORTED = "aborted"       # a fatal error or cancellation stopped the run
-    RUNNING = "running"       # recorded at start; a run left like this was killed
+    SUCCEEDED = "succeeded"  # every file landed
+    PARTIAL = "partial"  # some files failed, the rest landed
+    ABORTED = "aborted"  # a fatal error or cancellation stopped the run
+    RUNNING = "running"  # recorded at start; a run left like this was killed
 
 
 @attrs.frozen
@@ -272,6 +278,7 @@ class SyncReport:
     @classmethod
     def from_dict(cls, raw: dict[str, object]) -> SyncReport:
         """Rebuild a report from :meth:`to_dict` output (used by ``status`` and history)."""
+
         def as_dict(key: str) -> dict[str, object]:
             value = raw.get(key) or {}
             assert isinstance(value, dict)

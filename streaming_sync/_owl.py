@@ -41,6 +41,14 @@ class Anonymous:
 
 
 @attrs.frozen
+class Integer:
+    """A bare non-negative integer, as cardinalities are written:
+    ``ObjectMinCardinality(1 <p> <C>)`` (not a quoted literal)."""
+
+    value: int
+
+
+@attrs.frozen
 class Expr:
     """``Name(arg arg ...)``: a class expression, data range or whole axiom."""
 
@@ -48,7 +56,7 @@ class Expr:
     args: tuple[Term, ...] = ()
 
 
-Term: TypeAlias = IRI | Literal | Anonymous | Expr
+Term: TypeAlias = IRI | Literal | Anonymous | Integer | Expr
 
 
 def _escape(lexical: str) -> str:
@@ -68,6 +76,8 @@ def render(term: Term) -> str:
         return text
     if isinstance(term, Anonymous):
         return f"_:{term.name}"
+    if isinstance(term, Integer):
+        return str(term.value)
     return f"{term.name}({' '.join(render(arg) for arg in term.args)})"
 
 
@@ -78,4 +88,4 @@ def render_entity(term: Term) -> str:
     return render(term)
 
 
-__all__ = ["IRI", "Anonymous", "Expr", "Literal", "Term", "render", "render_entity"]
+__all__ = ["IRI", "Anonymous", "Expr", "Integer", "Literal", "Term", "render", "render_entity"]

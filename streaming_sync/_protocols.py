@@ -55,8 +55,9 @@ class BulkFetcher(Protocol):
 
     def wants_bulk(self, count: int) -> bool: ...
 
-    def fetch_many(self, entries: Sequence[FileEntry]) -> AsyncIterator[tuple[FileEntry, bytes]]:
-        ...
+    def fetch_many(
+        self, entries: Sequence[FileEntry]
+    ) -> AsyncIterator[tuple[FileEntry, bytes]]: ...
 
 
 @runtime_checkable

@@ -149,8 +149,9 @@ def materialize(files: Mapping[str, tuple[str, OntologyData]]) -> OntologySnapsh
         for c in data.classes:
             row = classes.get(c.iri)
             if row is None:
-                classes[c.iri] = ClassRow(c.iri, c.label, c.comment, sha,
-                                          properties_json(c.properties))
+                classes[c.iri] = ClassRow(
+                    c.iri, c.label, c.comment, sha, properties_json(c.properties)
+                )
             else:
                 classes[c.iri] = attrs.evolve(
                     row,
@@ -177,8 +178,15 @@ def materialize(files: Mapping[str, tuple[str, OntologyData]]) -> OntologySnapsh
         for iri, row in props.items()
     ]
     axioms = [
-        AxiomRow(str(a.axiom_type), a.subject, a.object, a.property_iri, a.annotations,
-                 a.is_inferred, path)
+        AxiomRow(
+            str(a.axiom_type),
+            a.subject,
+            a.object,
+            a.property_iri,
+            a.annotations,
+            a.is_inferred,
+            path,
+        )
         for path, (_, data) in files.items()
         for a in data.axioms
     ]

@@ -1,0 +1,60 @@
+"""Parsers: Logseq pages, RDF formats (rdflib or pyoxigraph), OWL Functional Syntax.
+
+``DefaultParser`` routes a file by its name: ``.md`` to the Logseq parser, ``.ofn`` to
+the Functional Syntax reader, every RDF extension to the RDF parser (which sniffs the
+content when the extension is ambiguous, e.g. ``.owl``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .._errors import FileSkipped
+from .._model import OntologyData
+
+RDF_EXTENSIONS = (".ttl", ".owl", ".rdf", ".nt", ".n3", ".jsonld", ".trig", ".xml")
+PARSER_KINDS = ("auto", "rdflib", "oxigraph")
+
+
+class DefaultParser:
+    """The parser the service uses unless given another.
+
+    ``rdf``: ``"auto"`` (pyoxigraph when installed, else rdflib), ``"rdflib"`` or
+    ``"oxigraph"``. ``prefixes`` adds to or overrides the Logseq parser's prefix map.
+    """
+
+    def __init__(self, rdf: str = "auto", prefixes: Mapping[str, str] | None = None) -> None:
+        from ._select import rdf_parser
+        from .logseq import LogseqParser
+
+        self.rdf_kind = rdf
+        self._rdf = rdf_parser(rdf)
+        self._logseq = LogseqParser(prefixes=prefixes) if prefixes else LogseqParser()
+
+    def __repr__(self) -> str:
+        return f"<DefaultParser rdf={type(self._rdf).__name__}>"
+
+    def accepts(self, path: str) -> bool:
+        lower = path.lower()
+        return lower.endswith((".md", ".ofn", *RDF_EXTENSIONS))
+
+    def parse(self, path: str, data: bytes) -> OntologyData:
+        lower = path.lower()
+        if lower.endswith(".md"):
+            return self._logseq.parse(path, data)
+        if lower.endswith(".ofn"):
+            from .ofn import parse_ofn
+
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError as error:
+                from .._errors import ParseError
+
+                raise ParseError(path, f"not UTF-8 text (byte {error.start})") from None
+            return parse_ofn(path, text)
+        if lower.endswith(RDF_EXTENSIONS):
+            return self._rdf.parse(path, data)
+        raise FileSkipped(path, "no parser for this kind of file")
+
+
+__all__ = ["PARSER_KINDS", "RDF_EXTENSIONS", "DefaultParser"]

@@ -97,8 +97,11 @@ class InMemoryRepository:
         self.failures[ontology_id] = list(failures)
 
     async def record_run(self, report: SyncReport) -> None:
-        self.runs = [r for r in self.runs if r.started_at != report.started_at
-                     or r.ontology_id != report.ontology_id]
+        self.runs = [
+            r
+            for r in self.runs
+            if r.started_at != report.started_at or r.ontology_id != report.ontology_id
+        ]
         self.runs.append(report)
 
     async def load(self, ontology_id: str) -> tuple[list[FileFailure], SyncReport | None]:

@@ -1,0 +1,233 @@
+"""The command line: ``streaming-sync`` and ``python -m streaming_sync``.
+
+Exit codes: 0 every file landed; 1 some files failed (the rest committed); 2 usage error
+or fatal error; 130 interrupted (SIGINT); 143 terminated (SIGTERM).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+import attrs
+
+from ._config import SyncConfig, default_workers
+from ._errors import ConfigError, StreamingSyncError, SyncAborted
+from ._model import Outcome, SyncReport
+from ._progress_sinks import LogSink, TerminalProgressSink
+
+logger = logging.getLogger("streaming_sync.cli")
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_SIGINT, EXIT_SIGTERM = 130, 143
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="streaming-sync",
+        description="Sync a repository of ontology files into a database, one file at a time.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sync = sub.add_parser("sync", help="sync SOURCE into the database")
+    sync.add_argument(
+        "source", metavar="SOURCE", help="a folder, or github:OWNER/REPO[@REF][/PATH]"
+    )
+    _db_options(sync)
+    sync.add_argument(
+        "--workers", type=int, default=None, help=f"parallel files (default {default_workers()})"
+    )
+    sync.add_argument(
+        "--include",
+        action="append",
+        metavar="GLOB",
+        help="only paths matching GLOB (repeatable; default: ontology formats)",
+    )
+    sync.add_argument(
+        "--exclude", action="append", metavar="GLOB", help="skip paths matching GLOB (repeatable)"
+    )
+    sync.add_argument("--full", action="store_true", help="re-process unchanged files too")
+    sync.add_argument(
+        "--parser",
+        choices=("auto", "rdflib", "oxigraph"),
+        default="auto",
+        help="RDF parser (auto: pyoxigraph when installed)",
+    )
+    sync.add_argument(
+        "--api-url", default=None, help="GitHub API URL (GitHub Enterprise: https://HOST/api/v3)"
+    )
+    sync.add_argument(
+        "--token-env",
+        default="GITHUB_TOKEN",
+        metavar="NAME",
+        help="environment variable holding the GitHub token",
+    )
+    _output_options(sync)
+    sync.add_argument("--quiet", action="store_true", help="no progress output")
+    status = sub.add_parser("status", help="the last sync's report and the failing files")
+    _db_options(status)
+    _output_options(status)
+    return parser
+
+
+def _db_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", required=True, metavar="PATH", help="SQLite database file")
+    parser.add_argument(
+        "--ontology-id",
+        default="default",
+        metavar="ID",
+        help="scope of the rows (default: default)",
+    )
+
+
+def _output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON on stdout")
+
+
+def _config(args: argparse.Namespace) -> SyncConfig:
+    options: dict[str, Any] = {"ontology_id": args.ontology_id, "full": args.full}
+    if args.workers is not None:
+        options["workers"] = args.workers
+    return SyncConfig(**options)
+
+
+def _summary(report: SyncReport, out: TextIO) -> None:
+    f, r = report.files, report.rows
+    out.write(
+        f"{report.outcome}: {f.listed} listed, {f.unchanged} unchanged, "
+        f"{f.succeeded} synced, {f.skipped} skipped, {f.failed} failed, {f.deleted} deleted "
+        f"in {report.duration_s:.2f}s ({report.files_per_second:.1f} files/s)\n"
+        f"rows written: {r.classes} classes, {r.properties} properties, {r.axioms} axioms"
+        f" (commit {report.commit})\n"
+    )
+    for failure in report.failures:
+        out.write(
+            f"FAILED {failure.path}: {failure.message}"
+            f" [{failure.error_type}, {failure.attempts} attempt(s)]\n"
+        )
+    if report.error:
+        out.write(f"error: {report.error}\n")
+
+
+async def _run_sync(args: argparse.Namespace) -> int:
+    from ._service import StreamingSyncService
+
+    sinks: list[Any] = []
+    if not args.quiet:
+        sinks.append(TerminalProgressSink(sys.stderr) if sys.stderr.isatty() else LogSink())
+    service = await StreamingSyncService.from_source(
+        args.source,
+        db=args.db,
+        config=_config(args),
+        sinks=sinks,
+        include=args.include,
+        exclude=args.exclude,
+        parser=args.parser,
+        api_url=args.api_url,
+        token_env=args.token_env,
+    )
+    async with service:
+        try:
+            report = await service.sync()
+        except SyncAborted as aborted:
+            if not isinstance(aborted.report, SyncReport):
+                raise
+            _print_report(args, aborted.report)
+            sys.stderr.write(f"streaming-sync: {aborted}\n")
+            return EXIT_USAGE
+    _print_report(args, report)
+    return EXIT_OK if report.outcome is Outcome.SUCCEEDED else EXIT_FAILED
+
+
+def _print_report(args: argparse.Namespace, report: SyncReport) -> None:
+    if args.json:
+        json.dump(report.to_dict(), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    elif not args.quiet or report.outcome is not Outcome.SUCCEEDED:
+        _summary(report, sys.stdout)
+
+
+async def _run_status(args: argparse.Namespace) -> int:
+    from .storage.sqlite import SqliteRepository
+
+    async with await SqliteRepository.open(args.db) as repository:
+        failures, report = await repository.load(args.ontology_id)
+    if args.json:
+        json.dump(
+            {
+                "last_run": report.to_dict() if report else None,
+                "failing": [attrs.asdict(f) for f in failures],
+            },
+            sys.stdout,
+            indent=2,
+            ensure_ascii=False,
+        )
+        sys.stdout.write("\n")
+        return EXIT_OK
+    if report is None:
+        sys.stdout.write(f"no sync recorded for ontology {args.ontology_id!r} in {args.db}\n")
+    else:
+        _summary(report, sys.stdout)
+    sys.stdout.write(f"{len(failures)} file(s) failing now\n")
+    for failure in failures:
+        sys.stdout.write(f"  {failure.path}: {failure.message}\n")
+    return EXIT_OK
+
+
+async def _main_async(args: argparse.Namespace) -> int:
+    """Run the command; SIGTERM cancels it like SIGINT does, so in-flight files finish
+    or roll back and the final checkpoint is written."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    received: list[int] = []
+
+    def stop(signum: int) -> None:
+        received.append(signum)
+        task.cancel()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop, signum)
+    try:
+        command = _run_sync if args.command == "sync" else _run_status
+        return await command(args)
+    except asyncio.CancelledError:
+        if not received:
+            raise
+        sys.stderr.write(
+            "streaming-sync: interrupted; committed files are kept, "
+            "run the same command again to resume\n"
+        )
+        return EXIT_SIGTERM if received[0] == signal.SIGTERM else EXIT_SIGINT
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``streaming-sync``; returns the exit code."""
+    args = _parser().parse_args(argv)
+    if args.command == "status" and not Path(args.db).is_file():
+        sys.stderr.write(f"streaming-sync: --db {args.db}: no such database file; "
+                         "run a sync first\n")
+        return EXIT_USAGE
+    logging.basicConfig(
+        level=logging.WARNING if getattr(args, "quiet", False) else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return asyncio.run(_main_async(args))
+    except (ConfigError, StreamingSyncError) as error:
+        sys.stderr.write(f"streaming-sync: {error}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_SIGINT
+
+
+__all__ = ["main"]

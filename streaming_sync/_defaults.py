@@ -1,0 +1,107 @@
+"""The one place where the default parts are wired: folder or GitHub source (aiohttp),
+the default parser (rdflib or pyoxigraph, Logseq), the SQLite repository (aiosqlite)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ._config import SyncConfig, path_filter
+from ._errors import ConfigError
+from ._protocols import Fetcher, ProgressSink
+
+if TYPE_CHECKING:
+    from ._service import StreamingSyncService
+
+S = TypeVar("S", bound="StreamingSyncService")
+
+GITHUB_PREFIX = "github:"
+
+
+def make_fetcher(
+    source: str,
+    *,
+    config: SyncConfig,
+    include: Sequence[str] | None = None,
+    exclude: Sequence[str] | None = None,
+    api_url: str | None = None,
+    token_env: str = "GITHUB_TOKEN",
+    cache: Any = None,
+    github_options: dict[str, Any] | None = None,
+) -> Fetcher:
+    """A fetcher for ``source``: ``github:OWNER/REPO[@REF][/PATH]`` or a folder path."""
+    filt = path_filter(include, exclude)
+    if source.startswith(GITHUB_PREFIX):
+        from .sources.github import GitHubFetcher, parse_github_spec, token_from_env
+
+        spec = parse_github_spec(source)
+        fetcher: Fetcher = GitHubFetcher(
+            owner=spec.owner,
+            repo=spec.repo,
+            ref=spec.ref,
+            path=spec.path,
+            api_url=api_url or "https://api.github.com",
+            token=token_from_env(token_env),
+            path_filter=filt,
+            cache=cache,
+            max_file_size=config.max_file_size,
+            **(github_options or {}),
+        )
+        return fetcher
+    from .sources.folder import FolderFetcher
+
+    if not os.path.isdir(source):
+        raise ConfigError(
+            f"SOURCE {source!r}: no such folder; give a folder path or github:OWNER/REPO"
+        )
+    return FolderFetcher(source, path_filter=filt, max_file_size=config.max_file_size)
+
+
+async def build(
+    cls: type[S],
+    source: str,
+    *,
+    db: str | os.PathLike[str],
+    config: SyncConfig | None = None,
+    sinks: Iterable[ProgressSink] = (),
+    include: Sequence[str] | None = None,
+    exclude: Sequence[str] | None = None,
+    parser: str = "auto",
+    api_url: str | None = None,
+    token_env: str = "GITHUB_TOKEN",
+    github_options: dict[str, Any] | None = None,
+) -> S:
+    """Build ``cls`` with the default parts; the service owns (and closes) them."""
+    from .parsers import DefaultParser
+    from .storage.sqlite import SqliteRepository
+
+    config = config or SyncConfig()
+    parser_obj = DefaultParser(rdf=parser)
+    repository = await SqliteRepository.open(db)
+    try:
+        fetcher = make_fetcher(
+            source,
+            config=config,
+            include=include,
+            exclude=exclude,
+            api_url=api_url,
+            token_env=token_env,
+            cache=repository,
+            github_options=github_options,
+        )
+    except BaseException:
+        await repository.aclose()
+        raise
+    return cls(
+        fetcher=fetcher,
+        repository=repository,
+        parser=parser_obj,
+        checkpoint=repository,
+        sinks=sinks,
+        config=config,
+        owned=[repository, fetcher],
+    )
+
+
+__all__ = ["build", "make_fetcher"]

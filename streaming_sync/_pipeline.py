@@ -1,0 +1,181 @@
+"""One file's way through a sync: fetch -> parse -> validate -> write, with retries.
+
+``FileProcessor.process`` never raises for a problem of the file itself: it returns a
+``FileResult`` (succeeded, skipped or failed with a reason). Only fatal errors (bad
+credentials, a corrupt database, a full disk, an exhausted rate-limit budget) and
+cancellation propagate, so that the service can stop the whole sync cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import attrs
+import backoff
+
+from ._config import SyncConfig
+from ._errors import FileSkipped, StreamingSyncError, TransientFetchError
+from ._events import FileRetrying, ProgressEvent
+from ._model import EMPTY, FileEntry, FileFailure, OntologyData
+from ._protocols import Fetcher, Parser, Repository
+from ._validate import validate
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class FileResult:
+    entry: FileEntry
+    data: OntologyData | None = None
+    skip_reason: str | None = None
+    failure: FileFailure | None = None
+    seconds: float = 0.0
+
+
+@attrs.define
+class StageClock:
+    """Seconds spent per stage, summed over workers."""
+
+    fetching: float = 0.0
+    parsing: float = 0.0
+    writing: float = 0.0
+
+
+def _parse_in_worker(parser: Parser, path: str, data: bytes) -> OntologyData:
+    """Runs in the executor: parse and validate (both CPU-bound)."""
+    return validate(path, parser.parse(path, data))
+
+
+@attrs.define
+class FileProcessor:
+    """Processes single files with the collaborators of one sync."""
+
+    fetcher: Fetcher
+    parser: Parser
+    repository: Repository
+    config: SyncConfig
+    emit: Callable[[ProgressEvent], Awaitable[None]]
+    executor: concurrent.futures.Executor | None = None
+    clock: StageClock = attrs.field(factory=StageClock)
+
+    async def process(self, entry: FileEntry, data: bytes | None = None) -> FileResult:
+        start = time.monotonic()
+        attempts = [0]
+        try:
+            result = await self._process(entry, data, attempts)
+        except FileSkipped as skip:
+            await self._retrying(self._save, entry, EMPTY, attempts=[0])
+            result = FileResult(entry, skip_reason=skip.reason)
+        except StreamingSyncError as error:
+            if error.fatal:
+                raise
+            result = await self._failed(entry, error, attempts[0])
+        return attrs.evolve(result, seconds=time.monotonic() - start)
+
+    async def _process(
+        self, entry: FileEntry, data: bytes | None, attempts: list[int]
+    ) -> FileResult:
+        if entry.size > self.config.max_file_size:
+            raise FileSkipped(
+                entry.path,
+                f"{entry.size} bytes is over max_file_size={self.config.max_file_size}",
+            )
+        if not self.parser.accepts(entry.path):
+            raise FileSkipped(entry.path, "no parser for this kind of file")
+        if data is None:
+            data = await self._retrying(self._fetch, entry, attempts=attempts)
+        parsed = await self._parse(entry, data)
+        await self._retrying(self._save, entry, parsed, attempts=[0])
+        return FileResult(entry, data=parsed)
+
+    async def _failed(
+        self, entry: FileEntry, error: StreamingSyncError, attempts: int
+    ) -> FileResult:
+        if not error.retryable:
+            # A file that cannot be read as it stands declares nothing: drop what it
+            # stored before, so the rows equal those of a clean sync of the upstream.
+            await self._retrying(self._remove, entry, attempts=[0])
+        failure = FileFailure(
+            path=entry.path,
+            error_type=type(error).__name__,
+            message=str(error),
+            retryable=error.retryable,
+            attempts=max(attempts, 1),
+            sha=entry.sha,
+        )
+        logger.warning("%s failed: %s", entry.path, error, extra={"path": entry.path})
+        return FileResult(entry, failure=failure)
+
+    async def _fetch(self, entry: FileEntry) -> bytes:
+        start = time.monotonic()
+        try:
+            async with asyncio.timeout(self.config.file_timeout):
+                return await self.fetcher.fetch(entry)
+        except TimeoutError:
+            raise TransientFetchError(
+                f"{entry.path}: fetching took longer than file_timeout={self.config.file_timeout}s"
+            ) from None
+        finally:
+            self.clock.fetching += time.monotonic() - start
+
+    async def _parse(self, entry: FileEntry, data: bytes) -> OntologyData:
+        start = time.monotonic()
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(
+                self.executor, _parse_in_worker, self.parser, entry.path, data
+            )
+        finally:
+            self.clock.parsing += time.monotonic() - start
+
+    async def _save(self, entry: FileEntry, data: OntologyData) -> None:
+        start = time.monotonic()
+        try:
+            await self.repository.save_file(self.config.ontology_id, entry, data)
+        finally:
+            self.clock.writing += time.monotonic() - start
+
+    async def _remove(self, entry: FileEntry) -> None:
+        await self.repository.remove_file(self.config.ontology_id, entry.path)
+
+    async def _retrying(
+        self, operation: Callable[..., Awaitable[T]], *args: object, attempts: list[int]
+    ) -> T:
+        """Run ``operation`` with the retry policy (the ``backoff`` library): retryable
+        errors are tried again in place, so a file never goes behind the backlog."""
+        policy = self.config.retry
+        path = args[0].path if isinstance(args[0], FileEntry) else "?"
+
+        async def on_backoff(details: Any) -> None:
+            error = details.get("exception")
+            await self.emit(
+                FileRetrying(path, details["tries"], float(details.get("wait") or 0), str(error))
+            )
+
+        async def attempt() -> T:
+            attempts[0] += 1
+            return await operation(*args)
+
+        runner = backoff.on_exception(
+            backoff.expo,
+            StreamingSyncError,
+            max_tries=policy.max_attempts,
+            giveup=lambda error: not getattr(error, "retryable", False),
+            on_backoff=on_backoff,
+            raise_on_giveup=True,
+            logger=None,
+            base=policy.factor,
+            factor=policy.base,
+            max_value=policy.cap,
+        )(attempt)
+        return await runner()
+
+
+__all__ = ["FileProcessor", "FileResult", "StageClock"]

@@ -1,0 +1,412 @@
+"""StreamingSyncService: list -> diff -> bounded queue -> workers -> report.
+
+The service owns nothing it was given: it composes a ``Fetcher``, a ``Parser``, a
+``Repository``, a ``CheckpointStore`` and any number of ``ProgressSink``s. One
+``sync()`` runs at a time per service. A task group owns the feeder and the workers;
+the feeder closes the queue with one sentinel per worker, so end of input is signalled,
+never polled. Memory stays O(workers): the queue holds at most
+``queue_factor * workers`` files' bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import multiprocessing
+import sys
+import time
+from collections.abc import AsyncIterator, Iterable, Sequence
+from types import TracebackType
+from typing import Any, Self
+
+import attrs
+
+from ._config import SyncConfig
+from ._errors import ServiceClosedError, StreamingSyncError, SyncAborted
+from ._events import (
+    FileDeleted,
+    FileFailed,
+    FileSkippedEvent,
+    FileStarted,
+    FileSucceeded,
+    ProgressEvent,
+    SyncFinished,
+    SyncStarted,
+)
+from ._model import (
+    FileCounts,
+    FileEntry,
+    FileFailure,
+    FileSkip,
+    Listing,
+    Outcome,
+    RowCounts,
+    StageTimes,
+    SyncReport,
+)
+from ._pipeline import FileProcessor, FileResult
+from ._progress import ProgressReport, ProgressTracker
+from ._protocols import BulkFetcher, CheckpointStore, Fetcher, Parser, ProgressSink, Repository
+
+logger = logging.getLogger(__name__)
+
+_DONE = None  # queue sentinel: one per worker closes the stream
+
+
+@attrs.define
+class _RunState:
+    """Mutable tallies of one run (only the event loop touches them)."""
+
+    listing: Listing | None = None
+    unchanged: int = 0
+    deleted: int = 0
+    queued: int = 0
+    active: int = 0
+    results: list[FileResult] = attrs.field(factory=list)
+    listing_s: float = 0.0
+
+
+class StreamingSyncService:
+    """Sync one source into one repository, one file per transaction.
+
+    Build it from parts (``StreamingSyncService(fetcher=..., repository=..., ...)``) or
+    with :meth:`from_source` for the aiohttp / rdflib / SQLite defaults. Use it as an
+    async context manager, or call :meth:`aclose` when done.
+    """
+
+    def __init__(
+        self,
+        *,
+        fetcher: Fetcher,
+        repository: Repository,
+        parser: Parser | None = None,
+        checkpoint: CheckpointStore | None = None,
+        sinks: Iterable[ProgressSink] = (),
+        config: SyncConfig | None = None,
+        owned: Sequence[object] = (),
+    ) -> None:
+        if parser is None:
+            from .parsers import DefaultParser
+
+            parser = DefaultParser()
+        if checkpoint is None:
+            if not isinstance(repository, CheckpointStore):
+                raise TypeError(
+                    "checkpoint: the repository is not a CheckpointStore; pass one"
+                    " (streaming_sync.testing.InMemoryRepository is one)"
+                )
+            checkpoint = repository
+        self.fetcher = fetcher
+        self.repository = repository
+        self.parser = parser
+        self.checkpoint = checkpoint
+        self.config = config or SyncConfig()
+        self.tracker = ProgressTracker()
+        self.sinks: list[ProgressSink] = [self.tracker, *sinks]
+        self._owned = list(owned)
+        self._executor: concurrent.futures.Executor | None = None
+        self._lock = asyncio.Lock()
+        self._closed = False
+        self._state = _RunState()
+
+    @classmethod
+    async def from_source(cls, source: str, *, db: str, **options: Any) -> Self:
+        """Build a service with the default parts for ``source`` (a folder path or
+        ``github:OWNER/REPO[@REF][/PATH]``) and the SQLite database at ``db``.
+        See ``streaming_sync._defaults.build`` for the options."""
+        from ._defaults import build
+
+        return await build(cls, source, db=db, **options)
+
+    def __repr__(self) -> str:
+        s = self._state
+        done = sum(1 for r in s.results if r.failure is None)
+        failed = len(s.results) - done
+        state = "closed" if self._closed else ("syncing" if self._lock.locked() else "idle")
+        return (
+            f"<StreamingSyncService {state} [queued: {s.queued}, active: {s.active},"
+            f" done: {done}, failed: {failed}] source={self.fetcher.source!r}>"
+        )
+
+    def progress(self) -> ProgressReport:
+        """Where the current (or last) sync is, at any moment."""
+        return self.tracker.snapshot()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close what the service owns (idempotent). A closed service refuses ``sync()``."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+        for resource in reversed(self._owned):
+            close = getattr(resource, "aclose", None)
+            if close is not None:
+                await close()
+
+    async def sync(self) -> SyncReport:
+        """Run one sync and return its report.
+
+        Files that fail are recorded in the report and retried by the next sync. A fatal
+        error (bad credentials, corrupt database, disk full, rate-limit budget spent)
+        raises ``SyncAborted`` whose ``report`` says what landed before it; cancellation
+        propagates after the final checkpoint is written.
+        """
+        if self._closed:
+            raise ServiceClosedError("this StreamingSyncService was closed; create a new one")
+        async with self._lock:
+            return await self._sync()
+
+    async def _sync(self) -> SyncReport:
+        self._state = state = _RunState()
+        started_at, start = time.time(), time.monotonic()
+        oid = self.config.ontology_id
+        processor = FileProcessor(
+            self.fetcher,
+            self.parser,
+            self.repository,
+            self.config,
+            self._emit,
+            self._parse_executor(),
+        )
+        previous_failures: list[FileFailure] = []
+        try:
+            previous_failures, _ = await self.checkpoint.load(oid)
+            todo = await self._plan(state)
+            await self.checkpoint.record_run(
+                self._report(state, processor, started_at, start, Outcome.RUNNING)
+            )
+            await self._run_workers(todo, processor)
+        except (asyncio.CancelledError, Exception) as raised:
+            error = _unwrap(raised)
+            report = self._report(
+                state, processor, started_at, start, Outcome.ABORTED, error=_describe(error)
+            )
+            await asyncio.shield(self._finish(report, previous_failures))
+            if isinstance(error, StreamingSyncError) and error.fatal:
+                raise SyncAborted(f"sync stopped: {error}", report=report) from error
+            if error is not raised and not isinstance(error, asyncio.CancelledError):
+                raise error from raised
+            raise
+        outcome = Outcome.PARTIAL if any(r.failure for r in state.results) else Outcome.SUCCEEDED
+        report = self._report(state, processor, started_at, start, outcome)
+        await asyncio.shield(self._finish(report, previous_failures))
+        return report
+
+    async def _plan(self, state: _RunState) -> list[FileEntry]:
+        """List, diff against what is committed, delete what vanished upstream."""
+        oid = self.config.ontology_id
+        start = time.monotonic()
+        listing = state.listing = await self.fetcher.list_files()
+        state.listing_s = time.monotonic() - start
+        committed = await self.repository.committed_files(oid)
+        todo = [e for e in listing.entries if self.config.full or committed.get(e.path) != e.sha]
+        state.unchanged = len(listing.entries) - len(todo)
+        listed = {e.path for e in listing.entries}
+        gone = sorted(p for p in committed if p not in listed) if listing.complete else []
+        await self._emit(
+            SyncStarted(
+                oid,
+                self.fetcher.source,
+                listing.commit,
+                len(listing.entries),
+                len(todo),
+                state.unchanged,
+                len(gone),
+            )
+        )
+        for path in gone:
+            await self.repository.remove_file(oid, path)
+            state.deleted += 1
+            await self._emit(FileDeleted(path))
+        return todo
+
+    async def _run_workers(self, todo: list[FileEntry], processor: FileProcessor) -> None:
+        if not todo:
+            return
+        workers = min(self.config.workers, len(todo))
+        queue: asyncio.Queue[tuple[FileEntry, bytes | None] | None] = asyncio.Queue(
+            maxsize=self.config.queue_factor * workers
+        )
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._feed(todo, queue, workers))
+            for _ in range(workers):
+                group.create_task(self._work(queue, processor))
+
+    async def _feed(
+        self,
+        todo: list[FileEntry],
+        queue: asyncio.Queue[tuple[FileEntry, bytes | None] | None],
+        workers: int,
+    ) -> None:
+        state = self._state
+        async for item in self._items(todo):
+            await queue.put(item)
+            state.queued = queue.qsize()
+        for _ in range(workers):
+            await queue.put(_DONE)
+
+    async def _items(self, todo: list[FileEntry]) -> AsyncIterator[tuple[FileEntry, bytes | None]]:
+        """Files with their bytes when a bulk fetch (e.g. a tarball) delivers them, the
+        rest without, to be fetched one by one."""
+        pending = {e.path: e for e in todo}
+        fetcher = self.fetcher
+        if isinstance(fetcher, BulkFetcher) and fetcher.wants_bulk(len(todo)):
+            async for entry, data in fetcher.fetch_many(todo):
+                if pending.pop(entry.path, None) is not None:
+                    yield entry, data
+        for entry in pending.values():
+            yield entry, None
+
+    async def _work(
+        self,
+        queue: asyncio.Queue[tuple[FileEntry, bytes | None] | None],
+        processor: FileProcessor,
+    ) -> None:
+        state = self._state
+        while (item := await queue.get()) is not _DONE:
+            entry, data = item
+            state.queued = queue.qsize()
+            state.active += 1
+            try:
+                await self._emit(FileStarted(entry.path, entry.size))
+                result = await processor.process(entry, data)
+            finally:
+                state.active -= 1
+            state.results.append(result)
+            await self._emit(_result_event(result))
+
+    async def _finish(self, report: SyncReport, previous: list[FileFailure]) -> None:
+        """Write the final checkpoint: the failing set and the run's report."""
+        state = self._state
+        processed = {r.entry.path for r in state.results}
+        listed = {e.path for e in state.listing.entries} if state.listing else None
+        still = [
+            f for f in previous if f.path not in processed and (listed is None or f.path in listed)
+        ]
+        try:
+            await self.checkpoint.record_failures(
+                report.ontology_id, sorted([*still, *report.failures], key=lambda f: f.path)
+            )
+            await self.checkpoint.record_run(report)
+        except StreamingSyncError:
+            logger.exception("could not write the final checkpoint of this sync")
+        await self._emit(SyncFinished(report))
+
+    def _report(
+        self,
+        state: _RunState,
+        processor: FileProcessor,
+        started_at: float,
+        start: float,
+        outcome: Outcome,
+        error: str | None = None,
+    ) -> SyncReport:
+        results = state.results
+        ok = [r for r in results if r.data is not None]
+        listing = state.listing
+        clock = processor.clock
+        return SyncReport(
+            ontology_id=self.config.ontology_id,
+            source=self.fetcher.source,
+            commit=listing.commit if listing else None,
+            outcome=outcome,
+            files=FileCounts(
+                listed=len(listing.entries) if listing else 0,
+                unchanged=state.unchanged,
+                processed=len(results),
+                succeeded=len(ok),
+                failed=sum(1 for r in results if r.failure is not None),
+                skipped=sum(1 for r in results if r.skip_reason is not None),
+                deleted=state.deleted,
+            ),
+            rows=RowCounts(
+                classes=sum(len(r.data.classes) for r in ok if r.data),
+                properties=sum(len(r.data.properties) for r in ok if r.data),
+                axioms=sum(len(r.data.axioms) for r in ok if r.data),
+            ),
+            started_at=started_at,
+            duration_s=time.monotonic() - start,
+            failures=tuple(sorted((r.failure for r in results if r.failure), key=lambda f: f.path)),
+            skipped=tuple(
+                sorted(
+                    (FileSkip(r.entry.path, r.skip_reason) for r in results if r.skip_reason),
+                    key=lambda s: s.path,
+                )
+            ),
+            warnings=tuple(
+                sorted((r.entry.path, w) for r in ok if r.data for w in r.data.warnings)
+            ),
+            stages=StageTimes(state.listing_s, clock.fetching, clock.parsing, clock.writing),
+            error=error,
+        )
+
+    async def _emit(self, event: ProgressEvent) -> None:
+        for sink in self.sinks:
+            try:
+                await sink.emit(event)
+            except Exception:
+                logger.exception("progress sink %r failed; ignoring it", sink)
+
+    def _parse_executor(self) -> concurrent.futures.Executor | None:
+        """A process pool (parsers hold the GIL), made once per service; None parses in
+        the default thread pool."""
+        if self.config.parse_processes == 0:
+            return None
+        if self._executor is None:
+            # forkserver: children start from a clean process, not a copy of ours with
+            # aiosqlite's threads and locks in it.
+            method = "forkserver" if sys.platform.startswith("linux") else "spawn"
+            self._executor = concurrent.futures.ProcessPoolExecutor(
+                self.config.parse_processes, mp_context=multiprocessing.get_context(method)
+            )
+        return self._executor
+
+
+def _unwrap(error: BaseException) -> BaseException:
+    """The error that stopped the task group: a fatal one of ours if there is one."""
+    while isinstance(error, BaseExceptionGroup):
+        leaves = list(error.exceptions)
+        fatal = [e for e in leaves if isinstance(e, StreamingSyncError) and e.fatal]
+        error = (fatal or leaves)[0]
+    return error
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, asyncio.CancelledError):
+        return "cancelled"
+    return f"{type(error).__name__}: {error}"
+
+
+def _result_event(result: FileResult) -> ProgressEvent:
+    if result.failure is not None:
+        return FileFailed(result.failure)
+    if result.skip_reason is not None:
+        return FileSkippedEvent(result.entry.path, result.skip_reason)
+    data = result.data
+    assert data is not None
+    return FileSucceeded(
+        result.entry.path,
+        result.entry.size,
+        len(data.classes),
+        len(data.properties),
+        len(data.axioms),
+        result.seconds,
+        data.warnings,
+    )
+
+
+__all__ = ["StreamingSyncService"]

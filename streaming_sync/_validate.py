@@ -1,0 +1,87 @@
+"""Checks and normalises one file's parsed data before it is written.
+
+Parsers may repeat a class or an edge (a page with several blocks, a declaration and an
+``owl:class::`` naming the same IRI); the data is merged here once, so every repository
+receives each class and edge of a file once. IRIs that cannot be stored meaningfully
+(empty, control characters, angle brackets, absurd length) fail the file with a reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import attrs
+
+from ._errors import ValidationError
+from ._model import OntologyClass, OntologyData, OntologyProperty
+
+MAX_IRI_LENGTH = 4096
+_BAD_IRI = re.compile(r"[\x00-\x1f\x7f<>]")
+
+
+def _check_iri(path: str, iri: str, what: str) -> None:
+    if not iri or not iri.strip():
+        raise ValidationError(path, f"an empty IRI for a {what}")
+    if len(iri) > MAX_IRI_LENGTH:
+        raise ValidationError(path, f"{what} IRI longer than {MAX_IRI_LENGTH} characters")
+    if _BAD_IRI.search(iri):
+        raise ValidationError(path, f"{what} IRI {iri[:80]!r} holds a control character or <>")
+
+
+def _merge_classes(classes: Iterable[OntologyClass]) -> tuple[OntologyClass, ...]:
+    merged: dict[str, OntologyClass] = {}
+    for c in classes:
+        seen = merged.get(c.iri)
+        if seen is None:
+            merged[c.iri] = c
+            continue
+        merged[c.iri] = attrs.evolve(
+            seen,
+            label=seen.label if seen.label is not None else c.label,
+            comment=seen.comment if seen.comment is not None else c.comment,
+            properties=seen.properties + c.properties,
+        )
+    return tuple(merged.values())
+
+
+def _merge_properties(props: Iterable[OntologyProperty]) -> tuple[OntologyProperty, ...]:
+    merged: dict[str, OntologyProperty] = {}
+    for p in props:
+        seen = merged.get(p.iri)
+        if seen is None:
+            merged[p.iri] = p
+            continue
+        merged[p.iri] = attrs.evolve(
+            seen,
+            label=seen.label if seen.label is not None else p.label,
+            domain=seen.domain | p.domain,
+            range=seen.range | p.range,
+        )
+    return tuple(merged.values())
+
+
+def validate(path: str, data: OntologyData) -> OntologyData:
+    """Return ``data`` with duplicates merged, or raise ``ValidationError`` naming ``path``."""
+    for c in data.classes:
+        _check_iri(path, c.iri, "class")
+    for e in data.edges:
+        _check_iri(path, e.class_iri, "subclass")
+        _check_iri(path, e.parent_iri, "superclass")
+    for p in data.properties:
+        _check_iri(path, p.iri, "property")
+    for a in data.axioms:
+        _check_iri(path, a.subject, "axiom subject")
+    for link in data.links:
+        _check_iri(path, link.class_iri, "linking class")
+    return attrs.evolve(
+        data,
+        classes=_merge_classes(data.classes),
+        edges=tuple(dict.fromkeys(data.edges)),
+        properties=_merge_properties(data.properties),
+        links=tuple(dict.fromkeys(data.links)),
+        page_keys=tuple(dict.fromkeys(data.page_keys)),
+    )
+
+
+__all__ = ["validate"]
