@@ -39,6 +39,9 @@ class FileSucceeded:
     axioms: int
     seconds: float
     warnings: tuple[str, ...] = ()
+    fetch_s: float = 0.0
+    parse_s: float = 0.0
+    write_s: float = 0.0
 
 
 @attrs.frozen

@@ -30,6 +30,20 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+@attrs.define
+class StageClock:
+    """Seconds spent per stage (for one file, or summed over a run's workers)."""
+
+    fetching: float = 0.0
+    parsing: float = 0.0
+    writing: float = 0.0
+
+    def add(self, other: StageClock) -> None:
+        self.fetching += other.fetching
+        self.parsing += other.parsing
+        self.writing += other.writing
+
+
 @attrs.frozen
 class FileResult:
     entry: FileEntry
@@ -37,15 +51,7 @@ class FileResult:
     skip_reason: str | None = None
     failure: FileFailure | None = None
     seconds: float = 0.0
-
-
-@attrs.define
-class StageClock:
-    """Seconds spent per stage, summed over workers."""
-
-    fetching: float = 0.0
-    parsing: float = 0.0
-    writing: float = 0.0
+    stages: StageClock = attrs.field(factory=StageClock)
 
 
 def _parse_in_worker(parser: Parser, path: str, data: bytes) -> OntologyData:
@@ -68,19 +74,22 @@ class FileProcessor:
     async def process(self, entry: FileEntry, data: bytes | None = None) -> FileResult:
         start = time.monotonic()
         attempts = [0]
+        stages = StageClock()
         try:
-            result = await self._process(entry, data, attempts)
+            result = await self._process(entry, data, attempts, stages)
         except FileSkipped as skip:
-            await self._retrying(self._save, entry, EMPTY, attempts=[0])
+            await self._retrying(self._save, entry, EMPTY, stages, attempts=[0])
             result = FileResult(entry, skip_reason=skip.reason)
         except StreamingSyncError as error:
             if error.fatal:
                 raise
             result = await self._failed(entry, error, attempts[0])
-        return attrs.evolve(result, seconds=time.monotonic() - start)
+        finally:
+            self.clock.add(stages)
+        return attrs.evolve(result, seconds=time.monotonic() - start, stages=stages)
 
     async def _process(
-        self, entry: FileEntry, data: bytes | None, attempts: list[int]
+        self, entry: FileEntry, data: bytes | None, attempts: list[int], stages: StageClock
     ) -> FileResult:
         if entry.size > self.config.max_file_size:
             raise FileSkipped(
@@ -90,9 +99,9 @@ class FileProcessor:
         if not self.parser.accepts(entry.path):
             raise FileSkipped(entry.path, "no parser for this kind of file")
         if data is None:
-            data = await self._retrying(self._fetch, entry, attempts=attempts)
-        parsed = await self._parse(entry, data)
-        await self._retrying(self._save, entry, parsed, attempts=[0])
+            data = await self._retrying(self._fetch, entry, stages, attempts=attempts)
+        parsed = await self._parse(entry, data, stages)
+        await self._retrying(self._save, entry, parsed, stages, attempts=[0])
         return FileResult(entry, data=parsed)
 
     async def _failed(
@@ -113,7 +122,7 @@ class FileProcessor:
         logger.warning("%s failed: %s", entry.path, error, extra={"path": entry.path})
         return FileResult(entry, failure=failure)
 
-    async def _fetch(self, entry: FileEntry) -> bytes:
+    async def _fetch(self, entry: FileEntry, stages: StageClock) -> bytes:
         start = time.monotonic()
         try:
             async with asyncio.timeout(self.config.file_timeout):
@@ -123,9 +132,9 @@ class FileProcessor:
                 f"{entry.path}: fetching took longer than file_timeout={self.config.file_timeout}s"
             ) from None
         finally:
-            self.clock.fetching += time.monotonic() - start
+            stages.fetching += time.monotonic() - start
 
-    async def _parse(self, entry: FileEntry, data: bytes) -> OntologyData:
+    async def _parse(self, entry: FileEntry, data: bytes, stages: StageClock) -> OntologyData:
         start = time.monotonic()
         loop = asyncio.get_running_loop()
         try:
@@ -133,14 +142,14 @@ class FileProcessor:
                 self.executor, _parse_in_worker, self.parser, entry.path, data
             )
         finally:
-            self.clock.parsing += time.monotonic() - start
+            stages.parsing += time.monotonic() - start
 
-    async def _save(self, entry: FileEntry, data: OntologyData) -> None:
+    async def _save(self, entry: FileEntry, data: OntologyData, stages: StageClock) -> None:
         start = time.monotonic()
         try:
             await self.repository.save_file(self.config.ontology_id, entry, data)
         finally:
-            self.clock.writing += time.monotonic() - start
+            stages.writing += time.monotonic() - start
 
     async def _remove(self, entry: FileEntry) -> None:
         await self.repository.remove_file(self.config.ontology_id, entry.path)

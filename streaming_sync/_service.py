@@ -398,6 +398,7 @@ def _result_event(result: FileResult) -> ProgressEvent:
         return FileSkippedEvent(result.entry.path, result.skip_reason)
     data = result.data
     assert data is not None
+    stages = result.stages
     return FileSucceeded(
         result.entry.path,
         result.entry.size,
@@ -406,6 +407,9 @@ def _result_event(result: FileResult) -> ProgressEvent:
         len(data.axioms),
         result.seconds,
         data.warnings,
+        fetch_s=stages.fetching,
+        parse_s=stages.parsing,
+        write_s=stages.writing,
     )
 
 
