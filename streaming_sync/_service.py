@@ -54,6 +54,17 @@ logger = logging.getLogger(__name__)
 _DONE = None  # queue sentinel: one per worker closes the stream
 
 
+@attrs.frozen
+class ServiceStats:
+    """A live snapshot of the worker pool: files waiting in the queue, being processed,
+    done (succeeded or skipped) and failed in the current (or last) sync."""
+
+    queued: int
+    active: int
+    done: int
+    failed: int
+
+
 @attrs.define
 class _RunState:
     """Mutable tallies of one run (only the event loop touches them)."""
@@ -120,14 +131,18 @@ class StreamingSyncService:
         return await build(cls, source, db=db, **options)
 
     def __repr__(self) -> str:
-        s = self._state
-        done = sum(1 for r in s.results if r.failure is None)
-        failed = len(s.results) - done
+        st = self.stats()
         state = "closed" if self._closed else ("syncing" if self._lock.locked() else "idle")
         return (
-            f"<StreamingSyncService {state} [queued: {s.queued}, active: {s.active},"
-            f" done: {done}, failed: {failed}] source={self.fetcher.source!r}>"
+            f"<StreamingSyncService {state} [queued: {st.queued}, active: {st.active},"
+            f" done: {st.done}, failed: {st.failed}] source={self.fetcher.source!r}>"
         )
+
+    def stats(self) -> ServiceStats:
+        """Queued / active / done / failed files of the current (or last) sync."""
+        s = self._state
+        failed = sum(1 for r in s.results if r.failure is not None)
+        return ServiceStats(s.queued, s.active, len(s.results) - failed, failed)
 
     def progress(self) -> ProgressReport:
         """Where the current (or last) sync is, at any moment."""
@@ -413,4 +428,4 @@ def _result_event(result: FileResult) -> ProgressEvent:
     )
 
 
-__all__ = ["StreamingSyncService"]
+__all__ = ["ServiceStats", "StreamingSyncService"]
