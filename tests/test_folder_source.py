@@ -1,0 +1,96 @@
+"""The local-folder source: what it lists, how it hashes, what it refuses to follow."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from streaming_sync._config import PathFilter, path_filter
+from streaming_sync._errors import FileSkipped, IntegrityError, SourceNotFoundError
+from streaming_sync._model import FileEntry, git_blob_sha1
+from streaming_sync.sources.folder import FolderFetcher
+
+
+def write(root: Path, relative: str, data: bytes) -> None:
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+async def test_lists_recursively_with_git_blob_shas_of_real_files(corpus: Path) -> None:
+    """The SHA of each listed RDF file equals the git blob SHA recorded in FILES.tsv."""
+    listing = await FolderFetcher(corpus / "rdf").list_files()
+    expected = {}
+    for line in (corpus / "rdf" / "FILES.tsv").read_text().splitlines()[1:]:
+        path, size, _, blob = line.split("\t")
+        expected[path] = (int(size), blob)
+    got = {e.path: (e.size, e.sha) for e in listing.entries}
+    assert {p: got[p] for p in expected} == expected
+    for path in set(got) - set(expected):  # files FILES.tsv does not list: hash them here
+        data = (corpus / "rdf" / path).read_bytes()
+        assert got[path] == (len(data), git_blob_sha1(data))
+    assert listing.complete
+
+
+async def test_include_and_exclude_globs(tmp_path: Path) -> None:
+    """Name patterns match the file name; patterns with '/' match the whole path."""
+    for name in ["a.md", "b.ttl", "c.txt", "drafts/d.md", "deep/x/e.owl"]:
+        write(tmp_path, name, b"x")
+    default = await FolderFetcher(tmp_path).list_files()
+    assert [e.path for e in default.entries] == ["a.md", "b.ttl", "deep/x/e.owl", "drafts/d.md"]
+    filtered = FolderFetcher(tmp_path, path_filter=path_filter(["*.md"], ["drafts/*"]))
+    assert [e.path for e in (await filtered.list_files()).entries] == ["a.md"]
+
+
+async def test_never_follows_links_out_of_the_root(tmp_path: Path) -> None:
+    """A symlink to a file outside the folder is not listed; one inside it is."""
+    outside = tmp_path / "secret.md"
+    outside.write_bytes(b"secret")
+    root = tmp_path / "root"
+    write(root, "inside.md", b"inside")
+    os.symlink(outside, root / "escape.md")
+    os.symlink(root / "inside.md", root / "alias.md")
+    os.symlink(tmp_path, root / "loop")
+    paths = [e.path for e in (await FolderFetcher(root).list_files()).entries]
+    assert paths == ["alias.md", "inside.md"]
+
+
+async def test_fetch_verifies_content_and_size_limit(tmp_path: Path) -> None:
+    """fetch returns the bytes; a file changed since listing is an integrity error; a file
+    over the size limit is skipped without being read."""
+    write(tmp_path, "a.md", b"hello")
+    fetcher = FolderFetcher(tmp_path, max_file_size=3)
+    (entry,) = (await FolderFetcher(tmp_path).list_files()).entries
+    assert entry.sha == git_blob_sha1(b"hello")
+    with pytest.raises(FileSkipped, match="over the size limit"):
+        await fetcher.fetch(entry)
+    assert await FolderFetcher(tmp_path).fetch(entry) == b"hello"
+    write(tmp_path, "a.md", b"changed")
+    with pytest.raises(IntegrityError, match="changed after it was listed"):
+        await FolderFetcher(tmp_path).fetch(entry)
+
+
+async def test_missing_folder_is_a_clear_fatal_error(tmp_path: Path) -> None:
+    """Listing a folder that does not exist names it and is fatal."""
+    with pytest.raises(SourceNotFoundError, match="not a folder") as caught:
+        await FolderFetcher(tmp_path / "nope").list_files()
+    assert caught.value.fatal
+
+
+async def test_fetch_refuses_paths_that_escape(tmp_path: Path) -> None:
+    """A hostile entry path with '..' is refused, never read."""
+    (tmp_path / "root").mkdir()
+    write(tmp_path, "outside.md", b"x")
+    from streaming_sync._errors import PermanentFetchError
+
+    with pytest.raises(PermanentFetchError, match="escapes"):
+        await FolderFetcher(tmp_path / "root").fetch(FileEntry("../outside.md", 1, "0"))
+
+
+def test_path_filter_defaults_skip_git_folders() -> None:
+    """The default filter keeps ontology formats and skips .git internals."""
+    keep = PathFilter()
+    assert keep("pages/a.md") and keep("x.ttl") and not keep(".git/a.md")
+    assert not keep("pages/a.png")
