@@ -1,0 +1,627 @@
+"""A GitHub repository (or GitHub Enterprise) as a source, over aiohttp.
+
+The only module of the package that talks HTTP to GitHub. It resolves the ref to one
+commit, lists that commit's tree with the Git Trees API (folder by folder when GitHub
+truncates the recursive listing; never the Contents API), fetches blobs by SHA with the
+raw media type and checks each against its git blob SHA-1, and downloads the tarball of
+the commit for large batches (``fetch_many``), following GitHub's redirect to the
+download host WITHOUT the token.
+
+Conditional requests: the ref lookups keep their ETag and (condensed) body in an
+``HttpCache``; tree bodies are immutable per SHA and are reused without asking, so an
+unchanged repository costs at most two requests per sync, both answered 304.
+
+Rate limits are handled here, shared by every concurrent request (see
+``_github_ratelimit.RateGate``); other faults are translated to the package's errors and
+retried by the service. The token is sent only to the API origin and never appears in
+logs, reprs, exceptions or cache keys.
+
+(Longer than our usual module: it is the whole aiohttp edge of the GitHub source; the
+parts that need no HTTP library live in ``_github_spec``, ``_github_ratelimit`` and
+``_github_tar``.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from types import TracebackType
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import aiohttp
+from yarl import URL
+
+from .._config import PathFilter
+from .._errors import (
+    AuthenticationError,
+    ConfigError,
+    FetchError,
+    FileSkipped,
+    IntegrityError,
+    PermanentFetchError,
+    SourceNotFoundError,
+    TransientFetchError,
+)
+from .._model import FileEntry, Listing, git_blob_sha1
+from ._github_ratelimit import OnEvent, RateGate, RateHeaders, error_message, limit_kind
+from ._github_spec import (
+    GitHubSpec,
+    HttpCache,
+    MemoryHttpCache,
+    check_ref,
+    normalize_folder,
+    parse_github_spec,
+    token_from_env,
+)
+from ._github_tar import SyncStreamReader, TarPicker
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://api.github.com"
+JSON_MEDIA = "application/vnd.github+json"
+RAW_MEDIA = "application/vnd.github.raw+json"
+API_VERSION = "2022-11-28"
+USER_AGENT = "streaming_sync"
+_NOT_FOUND = (404, 409, 410, 422)
+_REDIRECTS = (301, 302, 303, 307, 308)
+_T = TypeVar("_T")
+
+
+class _Response:
+    """A finished API response: status, headers and (read) body."""
+
+    __slots__ = ("body", "headers", "status", "url")
+
+    def __init__(self, status: int, headers: Mapping[str, str], body: bytes, url: str) -> None:
+        self.status, self.headers, self.body, self.url = status, headers, body, url
+
+
+async def _all(calls: Iterable[Awaitable[_T]]) -> list[_T]:
+    """Await all ``calls`` concurrently; on the first error cancel the rest and raise that
+    error itself (not an ExceptionGroup: the service looks at our error types)."""
+    tasks = [asyncio.ensure_future(call) for call in calls]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+def _condense_commit(data: Any) -> Any:
+    return {"sha": data["sha"], "commit": {"tree": {"sha": data["commit"]["tree"]["sha"]}}}
+
+
+def _condense_repo(data: Any) -> Any:
+    return {"default_branch": data["default_branch"]}
+
+
+class GitHubFetcher:
+    """Lists and reads ``owner/repo`` at ``ref`` (None: the default branch), below the
+    folder ``path``. Implements ``Fetcher`` and ``BulkFetcher``; see the module docstring.
+
+    Paths in the listing are relative to ``path``. ``token`` is the token's value
+    (see ``token_from_env``); ``token_env`` only names where it came from, for error
+    messages. Files over ``max_file_size`` are listed but ``fetch`` skips them.
+    ``secondary_min_wait`` is the first wait after a secondary rate limit without
+    ``retry-after`` (GitHub asks for one minute); ``reset_margin`` is added to reset times.
+    """
+
+    def __init__(
+        self,
+        *,
+        owner: str,
+        repo: str,
+        ref: str | None = None,
+        path: str = "",
+        api_url: str = DEFAULT_API_URL,
+        token: str | None = None,
+        token_env: str = "GITHUB_TOKEN",
+        path_filter: PathFilter | None = None,
+        cache: HttpCache | None = None,
+        max_concurrency: int = 8,
+        request_timeout: float = 30.0,
+        wait_budget: float = 3600.0,
+        tarball_threshold: int = 50,
+        max_file_size: int | None = None,
+        secondary_min_wait: float = 60.0,
+        reset_margin: float = 1.0,
+        on_event: OnEvent | None = None,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        spec = parse_github_spec(f"github:{owner}/{repo}")
+        if spec.repo != repo:
+            raise ConfigError(f"repo={repo!r}: give the repository name without '.git'")
+        self._spec = GitHubSpec(
+            owner, repo, None if ref is None else check_ref(ref), normalize_folder(path)
+        )
+        api = URL(api_url.rstrip("/"))
+        if api.scheme not in ("http", "https") or not api.host or api.user or api.password:
+            raise ConfigError(f"api_url={api_url!r}: use http(s)://HOST[/PATH] without credentials")
+        for name, value in (
+            ("max_concurrency", max_concurrency),
+            ("request_timeout", request_timeout),
+            ("tarball_threshold", tarball_threshold),
+        ):
+            if not value > 0:
+                raise ConfigError(f"{name}={value!r}: must be greater than 0")
+        if wait_budget < 0:
+            raise ConfigError(f"wait_budget={wait_budget!r}: must be 0 or more")
+        self._api = str(api)
+        self._token = token or None
+        self._token_env = token_env
+        self._filter = path_filter or PathFilter()
+        self._cache: HttpCache = cache if cache is not None else MemoryHttpCache()
+        self._semaphore = asyncio.Semaphore(max_concurrency)
+        self._request_timeout = request_timeout
+        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
+        self._threshold = tarball_threshold
+        self._max = max_file_size
+        self._gate = RateGate(
+            wait_budget=wait_budget,
+            secondary_min_wait=secondary_min_wait,
+            reset_margin=reset_margin,
+            on_event=on_event,
+        )
+        self._session = session
+        self._owns_session = session is None
+        self._closed = False
+        self._commit: str | None = None
+        self.requests = 0
+
+    # -- lifecycle and display -------------------------------------------------------
+
+    @classmethod
+    def from_spec(cls, spec: str | GitHubSpec, **options: Any) -> GitHubFetcher:
+        """A fetcher for ``github:OWNER/REPO[@REF][/PATH]``; ``options`` as for the
+        constructor (``api_url``, ``token``, ...)."""
+        parsed = spec if isinstance(spec, GitHubSpec) else parse_github_spec(spec)
+        return cls(
+            owner=parsed.owner, repo=parsed.repo, ref=parsed.ref, path=parsed.path, **options
+        )
+
+    @property
+    def source(self) -> str:
+        """``github:owner/repo[@ref][/path]``: never holds a secret."""
+        return str(self._spec)
+
+    @property
+    def commit(self) -> str | None:
+        """The commit the last ``list_files`` resolved (None before)."""
+        return self._commit
+
+    @property
+    def gate(self) -> RateGate:
+        return self._gate
+
+    def __repr__(self) -> str:
+        token = "set" if self._token else "none"
+        return (
+            f"<GitHubFetcher {self.source} api={self._api} token={token} "
+            f"requests={self.requests} {self._gate!r}>"
+        )
+
+    async def __aenter__(self) -> GitHubFetcher:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP session if this fetcher created it; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise FetchError(f"{self.source}: the fetcher was closed; create a new one")
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        return self._session
+
+    # -- listing -----------------------------------------------------------------------
+
+    async def list_files(self) -> Listing:
+        """Resolve the ref to a commit and list the blobs below the folder at it."""
+        self._gate.new_sync()
+        ref = self._spec.ref or await self._default_branch()
+        commit, root = await self._resolve(ref)
+        folder = await self._folder_tree(root, commit)
+        entries, complete = await self._walk(folder)
+        kept = sorted((e for e in entries if self._filter(e.path)), key=lambda e: e.path)
+        self._commit = commit
+        logger.info(
+            "%s at %s: %d files listed (%d kept)", self.source, commit[:12], len(entries), len(kept)
+        )
+        return Listing(commit, tuple(kept), complete)
+
+    def _repo_path(self, tail: str) -> str:
+        return f"/repos/{quote(self._spec.owner)}/{quote(self._spec.repo)}{tail}"
+
+    def _name(self) -> str:
+        return f"GitHub repository {self._spec.owner}/{self._spec.repo} at {self._api}"
+
+    async def _default_branch(self) -> str:
+        response = await self._cached_get(self._repo_path(""), _condense_repo)
+        if response.status in _NOT_FOUND:
+            raise SourceNotFoundError(
+                f"{self._name()} not found (or the token cannot see it): check OWNER/REPO"
+                f"{self._token_advice()}",
+                url=response.url,
+                status=response.status,
+            )
+        data = self._checked_json(response, "the repository")
+        return str(data["default_branch"])
+
+    async def _resolve(self, ref: str) -> tuple[str, str]:
+        response = await self._cached_get(
+            self._repo_path(f"/commits/{quote(ref, safe='/')}"), _condense_commit
+        )
+        if response.status in _NOT_FOUND:
+            if self._spec.ref is not None:
+                await self._default_branch()  # raises when the repository itself is missing
+            raise SourceNotFoundError(
+                f"ref {ref!r} not found in {self._name()}: no branch, tag or commit of that "
+                f"name ({response.status} {self._message(response)})",
+                url=response.url,
+                status=response.status,
+            )
+        data = self._checked_json(response, f"ref {ref!r}")
+        return str(data["sha"]), str(data["commit"]["tree"]["sha"])
+
+    async def _folder_tree(self, root: str, commit: str) -> str:
+        sha, walked = root, []
+        for part in self._spec.path.split("/") if self._spec.path else []:
+            items = (await self._tree(sha, recursive=False))["tree"]
+            walked.append(part)
+            found = next((i for i in items if i.get("path") == part), None)
+            if found is None or found.get("type") != "tree":
+                raise SourceNotFoundError(
+                    f"folder {'/'.join(walked)!r} not found in {self._name()} at commit "
+                    f"{commit[:12]}"
+                )
+            sha = str(found["sha"])
+        return sha
+
+    async def _walk(self, sha: str) -> tuple[list[FileEntry], bool]:
+        """Every blob below tree ``sha``: one recursive request, or -- when GitHub
+        truncates it -- every folder non-recursively, level by level."""
+        tree = await self._tree(sha, recursive=True)
+        if not tree.get("truncated"):
+            return self._blobs(tree["tree"], ""), True
+        logger.info("%s: the recursive tree was truncated; listing folder by folder", self.source)
+        entries: list[FileEntry] = []
+        complete, level = True, [("", sha)]
+        while level:
+            bodies = await _all(self._tree(s, recursive=False) for _, s in level)
+            next_level: list[tuple[str, str]] = []
+            for (prefix, _), body in zip(level, bodies, strict=True):
+                if body.get("truncated"):
+                    complete = False
+                    logger.warning(
+                        "%s: folder %r has too many entries to list; the listing is incomplete",
+                        self.source,
+                        prefix or "/",
+                    )
+                entries += self._blobs(body["tree"], prefix)
+                next_level += [
+                    (f"{prefix}{i['path']}/", str(i["sha"]))
+                    for i in body["tree"]
+                    if i.get("type") == "tree"
+                ]
+            level = next_level
+        return entries, complete
+
+    def _blobs(self, items: list[Any], prefix: str) -> list[FileEntry]:
+        try:
+            return [
+                FileEntry(prefix + str(i["path"]), int(i["size"]), str(i["sha"]))
+                for i in items
+                if i.get("type") == "blob" and i.get("mode") != "120000"
+            ]
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise TransientFetchError(
+                f"{self.source}: malformed tree from GitHub ({exc!r})", url=self._api
+            ) from None
+
+    async def _tree(self, sha: str, *, recursive: bool) -> dict[str, Any]:
+        """A tree by SHA; its body never changes, so a cached one is used as is."""
+        path = self._repo_path(f"/git/trees/{sha}" + ("?recursive=1" if recursive else ""))
+        key = self._api + path
+        cached = await self._cache.cache_get(key)
+        if cached is not None:
+            body = cached[1]
+        else:
+            response = await self._api_get(path)
+            if response.status in _NOT_FOUND:
+                raise SourceNotFoundError(
+                    f"tree {sha} not found in {self._name()}",
+                    url=response.url,
+                    status=response.status,
+                )
+            self._checked_json(response, f"tree {sha}")
+            body = response.body
+            await self._cache.cache_put(key, response.headers.get("ETag", ""), body)
+        data = json.loads(body)
+        if not isinstance(data, dict) or not isinstance(data.get("tree"), list):
+            raise TransientFetchError(f"{self.source}: malformed tree {sha} from GitHub", url=key)
+        return data
+
+    # -- fetching one file ------------------------------------------------------------
+
+    async def fetch(self, entry: FileEntry) -> bytes:
+        """The blob ``entry.sha`` (raw media type), checked against its SHA."""
+        if self._max is not None and entry.size > self._max:
+            raise FileSkipped(
+                entry.path, f"{entry.size} bytes is over the size limit of {self._max} bytes"
+            )
+        response = await self._api_get(self._repo_path(f"/git/blobs/{entry.sha}"), accept=RAW_MEDIA)
+        if response.status != 200:
+            raise self._error(response, f"file {entry.path!r}", not_found=PermanentFetchError)
+        data = self._blob_bytes(response, entry)
+        if git_blob_sha1(data) != entry.sha:
+            raise IntegrityError(
+                f"{entry.path}: the bytes GitHub sent do not match blob {entry.sha}",
+                url=response.url,
+                status=response.status,
+            )
+        return data
+
+    def _blob_bytes(self, response: _Response, entry: FileEntry) -> bytes:
+        if not response.headers.get("Content-Type", "").startswith("application/json"):
+            return response.body
+        try:  # a server that ignored the raw media type: the JSON form, base64
+            data = json.loads(response.body)
+            return base64.b64decode(data["content"])
+        except (ValueError, KeyError, TypeError, binascii.Error):
+            raise IntegrityError(
+                f"{entry.path}: malformed blob answer from GitHub", url=response.url
+            ) from None
+
+    # -- the tarball fast path ---------------------------------------------------------
+
+    def wants_bulk(self, count: int) -> bool:
+        """True for ``tarball_threshold`` files or more, once a commit is listed."""
+        return self._commit is not None and count >= self._threshold
+
+    async def fetch_many(
+        self, entries: Sequence[FileEntry]
+    ) -> AsyncIterator[tuple[FileEntry, bytes]]:
+        """Stream the commit's tarball once, yielding the requested files it holds.
+        A broken download just ends the iteration (the service fetches the rest one by
+        one); only fatal errors (credentials, wait budget) are raised."""
+        wanted = {e.path: e for e in entries if self._max is None or e.size <= self._max}
+        if not wanted or self._commit is None:
+            return
+        delivered = 0
+        try:
+            async with self._tarball() as response:
+                async for item in self._pick(response, wanted):
+                    delivered += 1
+                    yield item
+        except FetchError as exc:
+            if exc.fatal:
+                raise
+            logger.warning(
+                "%s: tarball failed (%s); fetching the other files one by one",
+                self.source,
+                self._scrub(str(exc)),
+            )
+        except Exception as exc:  # any fault of download or archive: fall back per file
+            logger.warning(
+                "%s: tarball stopped after %d files (%s); fetching the other files one by one",
+                self.source,
+                delivered,
+                type(exc).__name__,
+            )
+
+    @asynccontextmanager
+    async def _tarball(self) -> AsyncIterator[aiohttp.ClientResponse]:
+        api = await self._api_get(self._repo_path(f"/tarball/{self._commit}"), stream=True)
+        if api.status not in _REDIRECTS or "Location" not in api.headers:
+            raise self._error(api, "the tarball", not_found=PermanentFetchError)
+        target = URL(self._api).join(URL(api.headers["Location"]))
+        headers = {"User-Agent": USER_AGENT}
+        if self._token and target.origin() == URL(self._api).origin():
+            headers["Authorization"] = f"Bearer {self._token}"
+        timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=self._request_timeout, sock_read=self._request_timeout
+        )
+        self.requests += 1
+        async with self._http().get(
+            target, headers=headers, allow_redirects=False, timeout=timeout
+        ) as response:
+            if response.status != 200:
+                raise TransientFetchError(
+                    f"the tarball download answered {response.status}",
+                    url=str(target.with_query(None)),
+                    status=response.status,
+                )
+            yield response
+
+    async def _pick(
+        self, response: aiohttp.ClientResponse, wanted: Mapping[str, FileEntry]
+    ) -> AsyncIterator[tuple[FileEntry, bytes]]:
+        reader = SyncStreamReader(
+            response.content.read, asyncio.get_running_loop(), self._request_timeout
+        )
+        picker = await asyncio.to_thread(
+            TarPicker, reader, wanted, folder=self._spec.path, max_file_size=self._max
+        )
+        try:
+            while (item := await asyncio.to_thread(picker.next_file)) is not None:
+                yield item
+        finally:
+            picker.close()
+            reader.close()
+            if picker.ignored:
+                logger.info(
+                    "%s: ignored %d tarball entries that are links, devices or unsafe names",
+                    self.source,
+                    picker.ignored,
+                )
+
+    # -- HTTP --------------------------------------------------------------------------
+
+    async def _cached_get(self, path: str, condense: Callable[[Any], Any]) -> _Response:
+        """A conditional GET: sends the cached ETag; a 304 answers with the cached body.
+        A 200 body is condensed to what we use before it is cached and returned."""
+        key = self._api + path
+        cached = await self._cache.cache_get(key)
+        response = await self._api_get(path, etag=cached[0] if cached else None)
+        if response.status == 304 and cached is not None:
+            return _Response(200, response.headers, cached[1], response.url)
+        if response.status == 200:
+            data = self._checked_json(response, path)
+            try:
+                body = json.dumps(condense(data)).encode()
+            except (KeyError, TypeError) as exc:
+                raise TransientFetchError(
+                    f"{self.source}: malformed answer from GitHub ({exc!r})", url=response.url
+                ) from None
+            if etag := response.headers.get("ETag"):
+                await self._cache.cache_put(key, etag, body)
+            return _Response(200, response.headers, body, response.url)
+        return response
+
+    async def _api_get(
+        self,
+        path: str,
+        *,
+        accept: str = JSON_MEDIA,
+        etag: str | None = None,
+        stream: bool = False,
+    ) -> _Response:
+        """One API request under the concurrency cap and the rate-limit gate; rate-limit
+        answers are waited out and the request repeated. Other statuses are returned."""
+        url = self._api + path
+        headers = {"Accept": accept, "X-GitHub-Api-Version": API_VERSION, "User-Agent": USER_AGENT}
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        if etag:
+            headers["If-None-Match"] = etag
+        async with self._semaphore:
+            while True:
+                ticket = await self._gate.acquire()
+                response: _Response | None = None
+                try:
+                    response = await self._send(url, headers, stream=stream)
+                finally:
+                    if response is None:
+                        self._gate.release(ticket, None)
+                kind = limit_kind(
+                    response.status, RateHeaders.parse(response.headers), self._message(response)
+                )
+                if kind is None:
+                    self._gate.release(ticket, response.headers)
+                    self._gate.succeeded()
+                    return response
+                await self._gate.limited(ticket, kind, response.headers)
+
+    async def _send(self, url: str, headers: Mapping[str, str], *, stream: bool) -> _Response:
+        """Send one GET; translate aiohttp's faults into ``TransientFetchError``."""
+        self.requests += 1
+        try:
+            async with self._http().get(
+                url, headers=headers, allow_redirects=False, timeout=self._timeout
+            ) as resp:
+                skip = stream and resp.status < 400  # the tarball's body is streamed later
+                body = b"" if skip else await resp.read()
+                return _Response(resp.status, resp.headers, body, url)
+        except TimeoutError:
+            raise TransientFetchError(
+                f"GitHub did not answer within {self._request_timeout:g} s", url=url
+            ) from None
+        except aiohttp.ClientPayloadError as exc:
+            raise TransientFetchError(
+                f"GitHub's answer was cut short ({type(exc).__name__})", url=url
+            ) from None
+        except aiohttp.ClientError as exc:
+            raise TransientFetchError(
+                f"GitHub connection failed ({type(exc).__name__})", url=url
+            ) from None
+
+    # -- errors ------------------------------------------------------------------------
+
+    def _message(self, response: _Response) -> str:
+        return self._scrub(error_message(response.body)) if response.status >= 300 else ""
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self._token, "***") if self._token else text
+
+    def _token_advice(self) -> str:
+        if self._token:
+            return f"; check that the token in ${self._token_env} may read it"
+        return f"; for a private repository set a token in ${self._token_env}"
+
+    def _checked_json(self, response: _Response, what: str) -> Any:
+        if response.status != 200:
+            raise self._error(response, what)
+        try:
+            return json.loads(response.body)
+        except ValueError:
+            raise TransientFetchError(
+                f"{self.source}: GitHub sent malformed JSON for {what}",
+                url=response.url,
+                status=200,
+            ) from None
+
+    def _error(
+        self,
+        response: _Response,
+        what: str,
+        *,
+        not_found: type[FetchError] = SourceNotFoundError,
+    ) -> FetchError:
+        """The package error for a non-2xx answer about ``what``."""
+        status, message, url = response.status, self._message(response), response.url
+        where = f"{what} of {self._name()}"
+        if status == 401:
+            hint = (
+                f"GitHub refused the token from ${self._token_env} (401 {message}): "
+                f"check or renew it"
+                if self._token
+                else f"GitHub requires a token (401 {message}): set one in ${self._token_env}"
+            )
+            return AuthenticationError(f"{hint} [{where}]", url=url, status=status)
+        if status == 403:
+            return AuthenticationError(
+                f"GitHub denied access to {where} (403 {message}){self._token_advice()}",
+                url=url,
+                status=status,
+            )
+        if status in _NOT_FOUND:
+            return not_found(f"{where}: not found ({status} {message})", url=url, status=status)
+        if status >= 500 or status == 408:
+            return TransientFetchError(
+                f"GitHub failed on {where} ({status} {message})", url=url, status=status
+            )
+        return PermanentFetchError(
+            f"GitHub answered {status} {message} for {where}", url=url, status=status
+        )
+
+
+__all__ = [
+    "DEFAULT_API_URL",
+    "GitHubFetcher",
+    "GitHubSpec",
+    "HttpCache",
+    "MemoryHttpCache",
+    "parse_github_spec",
+    "token_from_env",
+]
