@@ -33,16 +33,13 @@ def make_fetcher(
     """A fetcher for ``source``: ``github:OWNER/REPO[@REF][/PATH]`` or a folder path."""
     filt = path_filter(include, exclude)
     if source.startswith(GITHUB_PREFIX):
-        from .sources.github import GitHubFetcher, parse_github_spec, token_from_env
+        from .sources.github import GitHubFetcher, token_from_env
 
-        spec = parse_github_spec(source)
-        fetcher: Fetcher = GitHubFetcher(
-            owner=spec.owner,
-            repo=spec.repo,
-            ref=spec.ref,
-            path=spec.path,
+        fetcher: Fetcher = GitHubFetcher.from_spec(
+            source,
             api_url=api_url or "https://api.github.com",
             token=token_from_env(token_env),
+            token_env=token_env,
             path_filter=filt,
             cache=cache,
             max_file_size=config.max_file_size,

@@ -31,6 +31,7 @@ from ._events import (
     FileStarted,
     FileSucceeded,
     ProgressEvent,
+    RateLimited,
     SyncFinished,
     SyncStarted,
 )
@@ -76,6 +77,7 @@ class _RunState:
     active: int = 0
     results: list[FileResult] = attrs.field(factory=list)
     listing_s: float = 0.0
+    rate_limited_s: float = 0.0
 
 
 class StreamingSyncService:
@@ -120,6 +122,14 @@ class StreamingSyncService:
         self._lock = asyncio.Lock()
         self._closed = False
         self._state = _RunState()
+        if getattr(fetcher, "on_event", False) is None:
+            # A fetcher that pauses for rate limits (GitHubFetcher) reports through us.
+            setattr(fetcher, "on_event", self._on_fetcher_event)  # noqa: B010 -- not every Fetcher has it
+
+    async def _on_fetcher_event(self, event: ProgressEvent) -> None:
+        if isinstance(event, RateLimited):
+            self._state.rate_limited_s += max(0.0, event.resume_at - time.time())
+        await self._emit(event)
 
     @classmethod
     async def from_source(cls, source: str, *, db: str, **options: Any) -> Self:
@@ -365,7 +375,13 @@ class StreamingSyncService:
             warnings=tuple(
                 sorted((r.entry.path, w) for r in ok if r.data for w in r.data.warnings)
             ),
-            stages=StageTimes(state.listing_s, clock.fetching, clock.parsing, clock.writing),
+            stages=StageTimes(
+                state.listing_s,
+                clock.fetching,
+                clock.parsing,
+                clock.writing,
+                state.rate_limited_s,
+            ),
             error=error,
         )
 

@@ -1,0 +1,360 @@
+"""Logseq ontology pages: ``### OntologyBlock`` properties, axiom fences, page links.
+
+A page is read line by line into its ontology blocks (:func:`find_blocks`), each block
+into its properties and code fences (:func:`scan_block`); the blocks that name an
+``owl:class::`` become rows with the Functional Syntax reader of ``ofn.py`` (and the
+Turtle reader of ``rdf.py`` for ```` ```turtle ```` fences). Every rule, with examples,
+is in ``docs/formats.md``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from typing import NamedTuple
+
+from .._errors import FileSkipped
+from .._model import OntologyData, page_key
+from ._ofn_rows import RowBuilder
+from .ofn import (
+    OWL_STANDARD_PREFIXES,
+    NameResolver,
+    Token,
+    decode_utf8,
+    prefix_map,
+    read_terms,
+    tokenize,
+    unresolved_warnings,
+)
+
+logger = logging.getLogger(__name__)
+
+#: The prefixes a :class:`LogseqParser` knows without a ``Prefix(...)`` in the page.
+DEFAULT_PREFIXES: Mapping[str, str] = {
+    **OWL_STANDARD_PREFIXES,
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "dcterms": "http://purl.org/dc/terms/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "ai": "http://narrativegoldmine.com/ai#",
+    "bc": "http://narrativegoldmine.com/blockchain#",
+    "rb": "http://narrativegoldmine.com/robotics#",
+    "mv": "http://narrativegoldmine.com/metaverse#",
+    "tc": "http://narrativegoldmine.com/telecollaboration#",
+    "dt": "http://narrativegoldmine.com/disruptive-tech#",
+}
+
+#: Fence info strings holding OWL 2 Functional Syntax ("" is a fence without one).
+AXIOM_FENCES = frozenset({"", "clojure", "owl", "ofn", "lisp"})
+#: Fence info strings holding Turtle.
+TURTLE_FENCES = frozenset({"turtle", "ttl"})
+
+_MARKER = re.compile(r"[ \t]*(?:-[ \t]+)?### OntologyBlock[ \t]*")
+_PROPERTY = re.compile(r"[ \t]*(?:-[ \t]+)?([^\s:`][^\s`]*?)::(?:[ \t]+(.*))?")
+_BULLET = re.compile(r"[ \t]*-(?:[ \t]|$)")
+_TOP_BULLET = re.compile(r"-(?:[ \t]|$)")
+_FENCE = re.compile(r"([ \t]*)(-[ \t]+)?(`{3,})(.*)")
+_FENCE_CLOSE = re.compile(r"[ \t]*`{3,}[ \t]*")
+_LINK = re.compile(r"\[\[(.*?)\]\]")
+_PNAME = re.compile(r"(?:[^\W\d][\w.\-]*)?:[^\s()<>\"=]*")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines without their LF or CRLF ending (only ``\\n`` breaks a line, so line
+    numbers agree with editors and ``grep -n``)."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
+def fence_info(line: str) -> str | None:
+    """The lower-cased first word of the info string if ``line`` opens a fence, else None."""
+    match = _FENCE.fullmatch(line)
+    if match is None or "```" in match.group(4):
+        return None  # not a fence, or an inline ```code``` span
+    words = match.group(4).split()
+    return words[0].lower() if words else ""
+
+
+class _FenceState:
+    """Fence nesting: inside a fence, an opening line with an info string nests one
+    level deeper and a line of bare backticks closes the innermost level."""
+
+    __slots__ = ("depth",)
+
+    def __init__(self) -> None:
+        self.depth = 0
+
+    def feed(self, line: str) -> bool:
+        """Advance over ``line`` (known to be inside a fence); False when it closed the
+        outermost fence."""
+        if _FENCE_CLOSE.fullmatch(line):
+            self.depth -= 1
+        elif fence_info(line):
+            self.depth += 1
+        return self.depth > 0
+
+
+def find_blocks(lines: list[str]) -> list[tuple[int, int]]:
+    """``(start, end)`` line indexes of each ontology block (marker line included)."""
+    markers = [i for i, line in enumerate(lines) if _MARKER.fullmatch(line)]
+    limits = [*markers[1:], len(lines)][: len(markers)]
+    spans = zip(markers, limits, strict=True)
+    return [(start, _block_end(lines, start + 1, limit)) for start, limit in spans]
+
+
+def _block_end(lines: list[str], index: int, limit: int) -> int:
+    """The first line from ``index`` that starts a new top-level bullet outside a fence
+    and is not a property line; ``limit`` if there is none."""
+    fence = _FenceState()
+    for i in range(index, limit):
+        line = lines[i]
+        if fence.depth:
+            fence.feed(line)
+        elif fence_info(line) is not None:
+            fence.depth = 1
+        elif _TOP_BULLET.match(line) and not _PROPERTY.fullmatch(line):
+            return i
+    return limit
+
+
+class Fence(NamedTuple):
+    """A code fence of a block: its info word, content lines (de-indented) and the
+    0-based index of its first content line in the page."""
+
+    info: str
+    lines: list[str]
+    first: int
+
+
+class Block(NamedTuple):
+    """One ontology block: its marker line index, ``(key, value, line index)`` properties
+    in file order, its fences, and warnings."""
+
+    start: int
+    properties: list[tuple[str, str, int]]
+    fences: list[Fence]
+    warnings: list[str]
+
+    def first(self, key: str) -> str | None:
+        """The first non-empty value of ``key``."""
+        return next((v for k, v, _ in self.properties if k == key and v.strip()), None)
+
+
+def scan_block(lines: list[str], start: int, end: int) -> Block:
+    """Read the properties (with continuation lines) and fences of one block."""
+    block = Block(start, [], [], [])
+    found: list[tuple[str, list[str], int]] = []  # key, value lines, line index
+    continues = False  # whether the next line may continue the last value
+    index = start + 1
+    while index < end:
+        line = lines[index]
+        info = fence_info(line)
+        if info is not None:
+            index = _read_fence(lines, index, end, info, block)
+            continues = False
+            continue
+        match = _PROPERTY.fullmatch(line)
+        if match:
+            found.append((match.group(1), [(match.group(2) or "").strip()], index))
+            continues = True
+        elif continues and line.strip() and not _BULLET.match(line):
+            found[-1][1].append(line.strip())
+        else:
+            continues = False
+        index += 1
+    block.properties.extend((key, "\n".join(parts), at) for key, parts, at in found)
+    return block
+
+
+def _read_fence(lines: list[str], index: int, end: int, info: str, block: Block) -> int:
+    """Collect a fence opened at ``index``; return the index after its closing line."""
+    opening = _FENCE.fullmatch(lines[index])
+    assert opening is not None
+    indent = opening.group(1) + ("  " if opening.group(2) else "")
+    fence, content = _FenceState(), list[str]()
+    fence.depth = 1
+    for i in range(index + 1, end):
+        if not fence.feed(lines[i]):
+            block.fences.append(Fence(info, content, index + 1))
+            return i + 1
+        content.append(_dedent(lines[i], indent))
+    block.warnings.append(f"line {index + 1}: code fence never closed; ignored")
+    return end
+
+
+def _dedent(line: str, indent: str) -> str:
+    """Remove the fence's indentation: as much of ``indent`` as ``line`` starts with."""
+    if line.startswith(indent):
+        return line[len(indent) :]
+    k = 0
+    while k < len(indent) and k < len(line) and line[k] == indent[k]:
+        k += 1
+    return line[k:]
+
+
+def strip_links(value: str) -> str:
+    """``[[Page]]`` -> ``Page`` (labels and comments keep the link text only)."""
+    return _LINK.sub(r"\1", value).strip()
+
+
+def link_targets(value: str) -> list[str]:
+    """The page names of the ``[[...]]`` links in a property value."""
+    return [name for name in _LINK.findall(value) if name.strip()]
+
+
+def page_keys(path: str, lines: list[str]) -> list[str]:
+    """The keys other pages link to this one by: its ``title::`` page property when the
+    page has one, else its file name without ``.md``."""
+    for line in lines:
+        if not line.strip():
+            continue
+        match = _PROPERTY.fullmatch(line)
+        if match is None or line[:1].isspace():
+            break  # the page properties are the leading column-0 property lines
+        if match.group(1).lower() == "title" and (match.group(2) or "").strip():
+            return [page_key(strip_links(match.group(2)))]
+    name = path.rsplit("/", 1)[-1]
+    if name.lower().endswith(".md"):
+        name = name[:-3]
+    return [page_key(name)]
+
+
+def namespace_of(iri: str) -> str | None:
+    """The IRI up to and including its last ``#`` or ``/`` (None if it has neither)."""
+    cut = max(iri.rfind("#"), iri.rfind("/"))
+    return iri[: cut + 1] if cut >= 0 else None
+
+
+class LogseqParser:
+    """The :class:`~streaming_sync.Parser` for Logseq pages (``.md``).
+
+    ``prefixes`` are added to (and override) :data:`DEFAULT_PREFIXES`. Stateless and
+    picklable: safe to run in a process pool.
+    """
+
+    def __init__(self, prefixes: Mapping[str, str] | None = None) -> None:
+        self._prefixes: dict[str, str] = {**DEFAULT_PREFIXES, **(prefixes or {})}
+
+    def __repr__(self) -> str:
+        return f"LogseqParser(prefixes={len(self._prefixes)} known)"
+
+    def accepts(self, path: str) -> bool:
+        return path.lower().endswith(".md")
+
+    def parse(self, path: str, data: bytes) -> OntologyData:
+        text = decode_utf8(path, data)
+        if not text.strip():
+            raise FileSkipped(path, "empty file")
+        lines = split_lines(text)
+        spans = find_blocks(lines)
+        if not spans:
+            raise FileSkipped(path, "no ontology block (### OntologyBlock)")
+        blocks = [scan_block(lines, start, end) for start, end in spans]
+        kept = [block for block in blocks if block.first("owl:class")]
+        if not kept:
+            raise FileSkipped(path, "ontology block without owl:class")
+        rows = RowBuilder()
+        for block in blocks:
+            rows.warnings.extend(block.warnings)
+            if not block.first("owl:class"):
+                rows.warnings.append(
+                    f"line {block.start + 1}: ontology block without owl:class skipped"
+                )
+        _PageReader(path, self._prefixes, rows).read(kept)
+        result = rows.build(page_keys(path, lines))
+        logger.debug(
+            "%s: %d blocks, %d classes, %d axioms",
+            path,
+            len(blocks),
+            len(result.classes),
+            len(result.axioms),
+        )
+        return result
+
+
+class _PageReader:
+    """Turns the kept blocks of one page into rows (one instance per parse)."""
+
+    def __init__(self, path: str, configured: Mapping[str, str], rows: RowBuilder) -> None:
+        self.path = path
+        self.configured = configured
+        self.rows = rows
+        self.unresolved: dict[str, str] = {}
+
+    def read(self, blocks: list[Block]) -> None:
+        tokens = [
+            [self._tokens(fence) if fence.info in AXIOM_FENCES else [] for fence in b.fences]
+            for b in blocks
+        ]
+        declared, warnings = prefix_map([t for per_block in tokens for f in per_block for t in f])
+        self.rows.warnings.extend(warnings)
+        for block, fence_tokens in zip(blocks, tokens, strict=True):
+            self._read_block(block, declared, fence_tokens)
+        self.rows.warnings.extend(unresolved_warnings(self.unresolved))
+
+    def _tokens(self, fence: Fence) -> list[Token]:
+        return tokenize(self.path, "\n".join(fence.lines), line_offset=fence.first)
+
+    def _read_block(
+        self, block: Block, declared: Mapping[str, str], fence_tokens: list[list[Token]]
+    ) -> None:
+        page_names = NameResolver(declared, self.configured, unresolved=self.unresolved)
+        written = (block.first("owl:class") or "").strip().splitlines()[0].strip()
+        class_iri = self._class_iri(written, page_names, block)
+        namespace = None if class_iri == written else namespace_of(class_iri)
+        names = NameResolver(declared, self.configured, namespace, self.unresolved)
+        label, comment = block.first("preferred-term"), block.first("definition")
+        self.rows.declare_class(
+            class_iri,
+            strip_links(label) or None if label else None,
+            strip_links(comment) or None if comment else None,
+            [(key, value) for key, value, _ in block.properties],
+        )
+        for key, value, _ in block.properties:
+            if key == "is-subclass-of":
+                for target in link_targets(value):
+                    self.rows.add_link(class_iri, page_key(target))
+        for fence, tokens in zip(block.fences, fence_tokens, strict=True):
+            if fence.info in AXIOM_FENCES:
+                for term, _line in read_terms(self.path, tokens, names):
+                    self.rows.add(term)
+            elif fence.info in TURTLE_FENCES:
+                self._turtle(fence, {**self.configured, **declared}, namespace)
+
+    def _class_iri(self, value: str, names: NameResolver, block: Block) -> str:
+        if value.startswith("<") and value.endswith(">"):
+            return value[1:-1]
+        if _PNAME.fullmatch(value):
+            return names.resolve(value)
+        self.rows.warnings.append(
+            f"line {block.start + 1}: owl:class {value!r} is neither "
+            "<iri> nor prefix:name; kept as written"
+        )
+        return value
+
+    def _turtle(self, fence: Fence, prefixes: dict[str, str], namespace: str | None) -> None:
+        from .rdf import parse_turtle_fragment  # lazy: rdflib is only needed for such fences
+
+        if namespace is not None:
+            prefixes.setdefault("", namespace)
+        data = parse_turtle_fragment(
+            self.path, "\n".join(fence.lines), prefixes, line_offset=fence.first
+        )
+        self.rows.merge(data)
+
+
+__all__ = [
+    "AXIOM_FENCES",
+    "DEFAULT_PREFIXES",
+    "TURTLE_FENCES",
+    "Block",
+    "Fence",
+    "LogseqParser",
+    "fence_info",
+    "find_blocks",
+    "link_targets",
+    "namespace_of",
+    "page_keys",
+    "scan_block",
+    "split_lines",
+    "strip_links",
+]
