@@ -2,6 +2,10 @@
 
 Exit codes: 0 every file landed; 1 some files failed (the rest committed); 2 usage error
 or fatal error; 130 interrupted (SIGINT); 143 terminated (SIGTERM).
+
+``--events -`` makes stdout a pure JSON-lines stream: the final report is then the
+``SyncFinished`` event's ``report`` (``--json`` prints nothing more) and the text summary
+goes to stderr.
 """
 
 from __future__ import annotations
@@ -9,11 +13,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib
 import json
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -21,8 +27,9 @@ import attrs
 
 from ._config import SyncConfig, default_workers
 from ._errors import ConfigError, StreamingSyncError, SyncAborted
+from ._metrics import SyncMetrics
 from ._model import Outcome, SyncReport
-from ._progress_sinks import LogSink, TerminalProgressSink
+from ._progress_sinks import JsonLinesSink, LogSink, TerminalProgressSink
 
 logger = logging.getLogger("streaming_sync.cli")
 
@@ -71,10 +78,41 @@ def _parser() -> argparse.ArgumentParser:
     )
     _output_options(sync)
     sync.add_argument("--quiet", action="store_true", help="no progress output")
+    _observability_options(sync)
     status = sub.add_parser("status", help="the last sync's report and the failing files")
     _db_options(status)
     _output_options(status)
+    history = sub.add_parser("history", help="the reports of past syncs, newest first")
+    _db_options(history)
+    history.add_argument(
+        "--limit", type=int, default=20, metavar="N", help="at most N runs (default 20)"
+    )
+    _output_options(history)
     return parser
+
+
+def _observability_options(sync: argparse.ArgumentParser) -> None:
+    sync.add_argument(
+        "--events",
+        metavar="FILE|-",
+        default=None,
+        help="append every progress event as a JSON line to FILE; '-' writes them to stdout"
+        " (then stdout carries only JSON lines: the report is the SyncFinished event)",
+    )
+    sync.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        metavar="N",
+        help="serve Prometheus metrics on port N while the sync runs"
+        " (needs: pip install 'streaming_sync[prometheus]')",
+    )
+    sync.add_argument(
+        "--metrics-host",
+        default="127.0.0.1",
+        metavar="HOST",
+        help="address the metrics server listens on (default 127.0.0.1)",
+    )
 
 
 def _db_options(parser: argparse.ArgumentParser) -> None:
@@ -107,6 +145,11 @@ def _summary(report: SyncReport, out: TextIO) -> None:
         f"rows written: {r.classes} classes, {r.properties} properties, {r.axioms} axioms"
         f" (commit {report.commit})\n"
     )
+    s = report.stages
+    out.write(
+        f"stages: listing {s.listing:.2f}s, fetching {s.fetching:.2f}s, parsing {s.parsing:.2f}s,"
+        f" writing {s.writing:.2f}s, rate-limited {s.rate_limited:.2f}s (summed over workers)\n"
+    )
     for failure in report.failures:
         out.write(
             f"FAILED {failure.path}: {failure.message}"
@@ -116,12 +159,53 @@ def _summary(report: SyncReport, out: TextIO) -> None:
         out.write(f"error: {report.error}\n")
 
 
+def _events_to_stdout(args: argparse.Namespace) -> bool:
+    return getattr(args, "events", None) == "-"
+
+
+@contextlib.contextmanager
+def _events_stream(target: str | None) -> Iterator[TextIO | None]:
+    """The stream ``--events`` names: None, stdout for ``-``, else FILE opened to append."""
+    if target is None:
+        yield None
+    elif target == "-":
+        yield sys.stdout
+    else:
+        with open(target, "a", encoding="utf-8") as stream:
+            yield stream
+
+
+def _metrics_server_module() -> Any:
+    """``streaming_sync.prometheus``, or ConfigError naming the install command."""
+    try:
+        prometheus = importlib.import_module("streaming_sync.prometheus")
+    except ImportError as missing:
+        raise ConfigError(
+            f"--metrics-port needs prometheus_client ({missing}); "
+            "pip install 'streaming_sync[prometheus]'"
+        ) from None
+    return prometheus
+
+
 async def _run_sync(args: argparse.Namespace) -> int:
+    exporter = _metrics_server_module() if args.metrics_port is not None else None
+    with _events_stream(args.events) as events:
+        sinks: list[Any] = []
+        if not args.quiet:
+            sinks.append(TerminalProgressSink(sys.stderr) if sys.stderr.isatty() else LogSink())
+        if events is not None:
+            sinks.append(JsonLinesSink(events))
+        metrics = SyncMetrics()
+        if exporter is not None:
+            sinks.append(metrics)
+        return await _sync_with(args, sinks, metrics, exporter)
+
+
+async def _sync_with(
+    args: argparse.Namespace, sinks: list[Any], metrics: SyncMetrics, exporter: Any
+) -> int:
     from ._service import StreamingSyncService
 
-    sinks: list[Any] = []
-    if not args.quiet:
-        sinks.append(TerminalProgressSink(sys.stderr) if sys.stderr.isatty() else LogSink())
     service = await StreamingSyncService.from_source(
         args.source,
         db=args.db,
@@ -133,7 +217,10 @@ async def _run_sync(args: argparse.Namespace) -> int:
         api_url=args.api_url,
         token_env=args.token_env,
     )
+    server = None
     async with service:
+        if exporter is not None:
+            server = _serve_metrics(exporter, args, metrics, service)
         try:
             report = await service.sync()
         except SyncAborted as aborted:
@@ -142,11 +229,40 @@ async def _run_sync(args: argparse.Namespace) -> int:
             _print_report(args, aborted.report)
             sys.stderr.write(f"streaming-sync: {aborted}\n")
             return EXIT_USAGE
+        finally:
+            if server is not None:
+                server.close()
     _print_report(args, report)
     return EXIT_OK if report.outcome is Outcome.SUCCEEDED else EXIT_FAILED
 
 
+def _serve_metrics(
+    exporter: Any, args: argparse.Namespace, metrics: SyncMetrics, service: Any
+) -> Any:
+    try:
+        server = exporter.serve(
+            metrics, args.metrics_port, addr=args.metrics_host, stats=service.stats
+        )
+    except OSError as error:
+        raise ConfigError(
+            f"--metrics-port {args.metrics_port}: cannot listen on"
+            f" {args.metrics_host}:{args.metrics_port}: {error}"
+        ) from None
+    logger.info(
+        "serving Prometheus metrics on http://%s:%d/metrics",
+        args.metrics_host,
+        server.port,
+        extra={"event": "metrics.serving", "port": server.port},
+    )
+    return server
+
+
 def _print_report(args: argparse.Namespace, report: SyncReport) -> None:
+    if _events_to_stdout(args):
+        # stdout carries JSON lines only; the report already went out as SyncFinished.
+        if not args.quiet or report.outcome is not Outcome.SUCCEEDED:
+            _summary(report, sys.stderr)
+        return
     if args.json:
         json.dump(report.to_dict(), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -181,6 +297,37 @@ async def _run_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+async def _run_history(args: argparse.Namespace) -> int:
+    from .storage.sqlite import SqliteRepository
+
+    async with await SqliteRepository.open(args.db) as repository:
+        reports = await repository.history(args.ontology_id, args.limit)
+    if args.json:
+        json.dump([r.to_dict() for r in reports], sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    if not reports:
+        sys.stdout.write(f"no sync recorded for ontology {args.ontology_id!r} in {args.db}\n")
+    for report in reports:
+        sys.stdout.write(_history_line(report) + "\n")
+    return EXIT_OK
+
+
+def _history_line(report: SyncReport) -> str:
+    f = report.files
+    started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(report.started_at))
+    commit = (report.commit or "-")[:12]
+    line = (
+        f"{started}  {report.outcome!s:<9} {report.duration_s:8.2f}s  commit {commit:<12}  "
+        f"{f.listed} listed, {f.unchanged} unchanged, {f.succeeded} synced, "
+        f"{f.skipped} skipped, {f.failed} failed, {f.deleted} deleted"
+    )
+    return line + (f"  error: {report.error}" if report.error else "")
+
+
+_COMMANDS = {"sync": _run_sync, "status": _run_status, "history": _run_history}
+
+
 async def _main_async(args: argparse.Namespace) -> int:
     """Run the command; SIGTERM cancels it like SIGINT does, so in-flight files finish
     or roll back and the final checkpoint is written."""
@@ -197,8 +344,7 @@ async def _main_async(args: argparse.Namespace) -> int:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop, signum)
     try:
-        command = _run_sync if args.command == "sync" else _run_status
-        return await command(args)
+        return await _COMMANDS[args.command](args)
     except asyncio.CancelledError:
         if not received:
             raise
@@ -212,9 +358,10 @@ async def _main_async(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``streaming-sync``; returns the exit code."""
     args = _parser().parse_args(argv)
-    if args.command == "status" and not Path(args.db).is_file():
-        sys.stderr.write(f"streaming-sync: --db {args.db}: no such database file; "
-                         "run a sync first\n")
+    if args.command in ("status", "history") and not Path(args.db).is_file():
+        sys.stderr.write(
+            f"streaming-sync: --db {args.db}: no such database file; run a sync first\n"
+        )
         return EXIT_USAGE
     logging.basicConfig(
         level=logging.WARNING if getattr(args, "quiet", False) else logging.INFO,

@@ -70,6 +70,10 @@ class FileSkipped(StreamingSyncError):  # noqa: N818 -- a signal, not an error; 
         self.path = path
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[FileSkipped], tuple[str, str]]:
+        # Crosses process boundaries (the parse pool): rebuild from our own arguments.
+        return (type(self), (self.path, self.reason))
+
 
 class FetchError(StreamingSyncError):
     """A source could not deliver a listing or a file."""
@@ -143,6 +147,9 @@ class ParseError(StreamingSyncError):
         self.line = line
         self.reason = reason
 
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_parse_error, (type(self), self.path, self.reason, self.line))
+
 
 class ValidationError(StreamingSyncError):
     """A file parsed, but what it says is not acceptable (e.g. an invalid IRI)."""
@@ -151,6 +158,15 @@ class ValidationError(StreamingSyncError):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+    def __reduce__(self) -> tuple[type[ValidationError], tuple[str, str]]:
+        return (type(self), (self.path, self.reason))
+
+
+def _rebuild_parse_error(
+    kind: type[ParseError], path: str, reason: str, line: int | None
+) -> ParseError:
+    return kind(path, reason, line=line)
 
 
 class StorageError(StreamingSyncError):

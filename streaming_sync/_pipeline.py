@@ -119,7 +119,8 @@ class FileProcessor:
             attempts=max(attempts, 1),
             sha=entry.sha,
         )
-        logger.warning("%s failed: %s", entry.path, error, extra={"path": entry.path})
+        # Reported through the events and the report; logged here only for debugging.
+        logger.debug("%s failed: %s", entry.path, error, extra={"path": entry.path})
         return FileResult(entry, failure=failure)
 
     async def _fetch(self, entry: FileEntry, stages: StageClock) -> bytes:

@@ -1,13 +1,20 @@
-"""Progress tracking: a sink that turns events into a ``ProgressReport`` at any moment."""
+"""Progress tracking: a sink that turns events into a ``ProgressReport`` at any moment.
+
+The service keeps one ``ProgressTracker`` (``service.progress()``); every built-in sink
+that draws or logs progress keeps its own, fed by the same events, so sinks never reach
+into the service.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import attrs
 
 from ._events import (
     FileFailed,
+    FileRetrying,
     FileSkippedEvent,
     FileStarted,
     FileSucceeded,
@@ -17,10 +24,17 @@ from ._events import (
     SyncStarted,
 )
 
+Clock = Callable[[], float]
+
 
 @attrs.frozen
 class ProgressReport:
-    """Where a running sync is. ``eta_s`` is None until a file has landed."""
+    """Where a running (or the last) sync is.
+
+    ``total`` is the number of files to process (listed minus unchanged); ``eta_s`` is
+    None until a file has landed; ``rate_limited_until`` is the epoch time the source
+    said to wait until (None when it never did in this sync).
+    """
 
     total: int
     processed: int
@@ -35,6 +49,10 @@ class ProgressReport:
     eta_s: float | None
     rate_limited_until: float | None
     finished: bool
+    listed: int = 0
+    unchanged: int = 0
+    classes: int = 0
+    retries: int = 0
 
     @property
     def percentage(self) -> float:
@@ -44,27 +62,44 @@ class ProgressReport:
     def mb_processed(self) -> float:
         return self.bytes_processed / 1_000_000
 
+    def rate_limit_pause_s(self, now: float | None = None) -> float:
+        """Seconds left of the current rate-limit pause (0 when not paused)."""
+        if self.rate_limited_until is None or self.finished:
+            return 0.0
+        return max(self.rate_limited_until - (time.time() if now is None else now), 0.0)
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict, with ``percentage`` and ``mb_processed`` included."""
+        return {
+            **attrs.asdict(self),
+            "percentage": round(self.percentage, 3),
+            "mb_processed": round(self.mb_processed, 6),
+        }
+
 
 @attrs.define
 class ProgressTracker:
-    """A ``ProgressSink`` that keeps counts; ``snapshot()`` gives a ``ProgressReport``."""
+    """A ``ProgressSink`` that keeps counts; ``snapshot()`` gives a ``ProgressReport``.
 
-    clock: object = attrs.field(default=time.monotonic, repr=False)
+    ``clock`` (monotonic seconds) is injectable for tests. Counts start again at each
+    ``SyncStarted``, so one tracker serves every sync of a service.
+    """
+
+    clock: Clock = attrs.field(default=time.monotonic, repr=False)
+    listed: int = 0
+    unchanged: int = 0
     total: int = 0
     succeeded: int = 0
     failed: int = 0
     skipped: int = 0
     in_flight: int = 0
     classes: int = 0
+    retries: int = 0
     bytes_processed: int = 0
     started: float | None = None
+    ended: float | None = None
     finished: bool = False
     rate_limited_until: float | None = None
-
-    def _now(self) -> float:
-        clock = self.clock
-        assert callable(clock)
-        return float(clock())
 
     async def emit(self, event: ProgressEvent) -> None:
         self.observe(event)
@@ -72,7 +107,7 @@ class ProgressTracker:
     def observe(self, event: ProgressEvent) -> None:
         """Update the counts from one event (synchronous, for in-process callers)."""
         if isinstance(event, SyncStarted):
-            self.total, self.started, self.finished = event.to_process, self._now(), False
+            self._start(event)
         elif isinstance(event, FileStarted):
             self.in_flight += 1
         elif isinstance(event, FileSucceeded):
@@ -86,14 +121,27 @@ class ProgressTracker:
         elif isinstance(event, FileSkippedEvent):
             self.in_flight -= 1
             self.skipped += 1
+        elif isinstance(event, FileRetrying):
+            self.retries += 1
         elif isinstance(event, RateLimited):
             self.rate_limited_until = event.resume_at
         elif isinstance(event, SyncFinished):
-            self.finished = True
-            self.in_flight = 0
+            self.finished, self.in_flight, self.ended = True, 0, self.clock()
+
+    def _start(self, event: SyncStarted) -> None:
+        fresh = ProgressTracker(clock=self.clock)
+        for field in attrs.fields(ProgressTracker):
+            if field.name != "clock":
+                setattr(self, field.name, getattr(fresh, field.name))
+        self.listed, self.unchanged = event.listed, event.unchanged
+        self.total, self.started = event.to_process, self.clock()
 
     def snapshot(self) -> ProgressReport:
-        elapsed = 0.0 if self.started is None else self._now() - self.started
+        """The counts now, with rates and ETA; elapsed time stops at ``SyncFinished``."""
+        if self.started is None:
+            elapsed = 0.0
+        else:
+            elapsed = (self.ended if self.ended is not None else self.clock()) - self.started
         processed = self.succeeded + self.failed + self.skipped
         rate = processed / elapsed if elapsed > 0 else 0.0
         remaining = max(self.total - processed, 0)
@@ -108,10 +156,14 @@ class ProgressTracker:
             files_per_second=rate,
             classes_per_second=self.classes / elapsed if elapsed > 0 else 0.0,
             bytes_processed=self.bytes_processed,
-            eta_s=remaining / rate if rate > 0 else None,
+            eta_s=(0.0 if remaining == 0 else remaining / rate) if rate > 0 else None,
             rate_limited_until=self.rate_limited_until,
             finished=self.finished,
+            listed=self.listed,
+            unchanged=self.unchanged,
+            classes=self.classes,
+            retries=self.retries,
         )
 
 
-__all__ = ["ProgressReport", "ProgressTracker"]
+__all__ = ["Clock", "ProgressReport", "ProgressTracker"]

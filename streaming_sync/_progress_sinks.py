@@ -1,10 +1,17 @@
-"""Built-in progress sinks: log lines, a terminal progress bar, JSON lines, callbacks."""
+"""Built-in progress sinks: log lines, a terminal progress bar, JSON lines, callbacks.
+
+Any number of them can be given to a service at once (``sinks=[...]``); each keeps its
+own ``ProgressTracker`` fed by the same events. Nothing here ever writes a credential:
+events carry none, and error texts pass through :func:`redact` before they are logged
+or written, in case a foreign error message quoted a URL or a header.
+"""
 
 from __future__ import annotations
 
 import inspect
 import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TextIO
@@ -19,133 +26,288 @@ from ._events import (
     SyncFinished,
     SyncStarted,
 )
-from ._progress import ProgressTracker
+from ._progress import Clock, ProgressReport, ProgressTracker
 
 logger = logging.getLogger("streaming_sync.progress")
 
+_SECRETS = (
+    # GitHub tokens: classic (ghp_/gho_/ghu_/ghs_/ghr_) and fine-grained (github_pat_).
+    (re.compile(r"\b(gh[pousr]_|github_pat_)[A-Za-z0-9_]{8,}"), r"\1***"),
+    # Authorization header values and "token xxx" / "Bearer xxx".
+    (re.compile(r"(?i)\b(bearer|token|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 ***"),
+    # user:password@ in URLs.
+    (re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@"), r"\1***@"),
+    # secrets in query strings.
+    (
+        re.compile(r"(?i)([?&](?:access_token|token|password|secret|api_key|key)=)[^&\s\"']+"),
+        r"\1***",
+    ),
+)
 
-def _line(tracker: ProgressTracker) -> str:
-    p = tracker.snapshot()
-    eta = "?" if p.eta_s is None else f"{p.eta_s:.0f}s"
+
+def redact(text: str) -> str:
+    """``text`` with anything that looks like a credential replaced by ``***``."""
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _eta(p: ProgressReport) -> str:
+    if p.eta_s is None:
+        return "--"
+    if 0 < p.eta_s < 1:
+        return "<1s"
+    return f"{p.eta_s:.0f}s" if p.eta_s < 3600 else f"{p.eta_s / 3600:.1f}h"
+
+
+def _clock_text(epoch: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(epoch))
+
+
+def progress_line(p: ProgressReport) -> str:
+    """One line of counts, rate and ETA (the log sink's and the summary's wording)."""
     return (
         f"{p.processed}/{p.total} files ({p.percentage:.0f}%): {p.succeeded} ok, "
-        f"{p.skipped} skipped, {p.failed} failed; {p.files_per_second:.1f} files/s, "
-        f"ETA {eta}"
+        f"{p.skipped} skipped, {p.failed} failed, {p.in_flight} in flight; "
+        f"{p.files_per_second:.1f} files/s, {p.mb_processed:.2f} MB, ETA {_eta(p)}"
     )
+
+
+def _progress_fields(p: ProgressReport) -> dict[str, object]:
+    return {
+        "event": "sync.progress",
+        "processed": p.processed,
+        "total": p.total,
+        "succeeded": p.succeeded,
+        "failed": p.failed,
+        "skipped": p.skipped,
+        "in_flight": p.in_flight,
+        "files_per_second": round(p.files_per_second, 3),
+        "bytes_processed": p.bytes_processed,
+        "eta_s": None if p.eta_s is None else round(p.eta_s, 1),
+    }
 
 
 class LogSink:
     """Logs a progress line every ``every_files`` files or ``every_seconds`` seconds,
-    whichever comes first, plus failures, retries, rate-limit pauses and the summary."""
+    whichever comes first, plus the start, failures, retries, rate-limit pauses and the
+    summary. Each record carries its values as structured fields in ``extra``
+    (``record.event``, ``record.processed``, ``record.path``, ...)."""
 
     def __init__(
-        self, every_files: int = 100, every_seconds: float = 5.0, log: logging.Logger = logger
+        self,
+        every_files: int = 100,
+        every_seconds: float = 5.0,
+        log: logging.Logger = logger,
+        *,
+        clock: Clock = time.monotonic,
     ) -> None:
         self.every_files, self.every_seconds, self.log = every_files, every_seconds, log
-        self.tracker = ProgressTracker()
-        self._last_count, self._last_time = 0, time.monotonic()
+        self.clock = clock
+        self.tracker = ProgressTracker(clock=clock)
+        self._last_count, self._last_time = 0, clock()
 
     async def emit(self, event: ProgressEvent) -> None:
         self.tracker.observe(event)
         if isinstance(event, SyncStarted):
-            self.log.info(
-                "sync of %s at %s: %d files listed, %d to process, %d unchanged, %d to delete",
-                event.source,
-                event.commit,
-                event.listed,
-                event.to_process,
-                event.unchanged,
-                event.to_delete,
-            )
+            self._last_count, self._last_time = 0, self.clock()
+            self._started(event)
         elif isinstance(event, FileFailed):
-            self.log.warning("failed: %s", event.failure.message)
+            self._failed(event)
         elif isinstance(event, FileRetrying):
             self.log.info(
                 "retrying %s (attempt %d) in %.1fs: %s",
                 event.path,
                 event.attempt + 1,
                 event.wait_s,
-                event.error,
+                redact(event.error),
+                extra={
+                    "event": "sync.file_retrying",
+                    "path": event.path,
+                    "attempt": event.attempt + 1,
+                    "wait_s": event.wait_s,
+                },
             )
         elif isinstance(event, RateLimited):
             self.log.warning(
                 "rate limited: waiting until %s (%s)",
-                time.strftime("%H:%M:%S", time.localtime(event.resume_at)),
+                _clock_text(event.resume_at),
                 event.reason,
+                extra={
+                    "event": "sync.rate_limited",
+                    "resume_at": event.resume_at,
+                    "reason": event.reason,
+                },
             )
         elif isinstance(event, SyncFinished):
-            self.log.info("finished: %s", _line(self.tracker))
+            self._finished(event)
             return
         self._maybe_progress()
 
+    def _started(self, event: SyncStarted) -> None:
+        self.log.info(
+            "sync of %s at %s: %d files listed, %d to process, %d unchanged, %d to delete",
+            event.source,
+            event.commit,
+            event.listed,
+            event.to_process,
+            event.unchanged,
+            event.to_delete,
+            extra={"event": "sync.started", **attrs.asdict(event)},
+        )
+
+    def _failed(self, event: FileFailed) -> None:
+        f = event.failure
+        self.log.warning(
+            "failed: %s",
+            redact(f.message),
+            extra={
+                "event": "sync.file_failed",
+                "path": f.path,
+                "error_type": f.error_type,
+                "retryable": f.retryable,
+                "attempts": f.attempts,
+            },
+        )
+
+    def _finished(self, event: SyncFinished) -> None:
+        r = event.report
+        fields = _progress_fields(self.tracker.snapshot())
+        self.log.info(
+            "finished (%s): %s",
+            r.outcome,
+            progress_line(self.tracker.snapshot()),
+            extra={
+                **fields,
+                "event": "sync.finished",
+                "outcome": str(r.outcome),
+                "duration_s": round(r.duration_s, 3),
+                "commit": r.commit,
+            },
+        )
+
     def _maybe_progress(self) -> None:
-        count = self.tracker.snapshot().processed
-        now = time.monotonic()
-        if count - self._last_count >= self.every_files or (
-            count > self._last_count and now - self._last_time >= self.every_seconds
+        p = self.tracker.snapshot()
+        now = self.clock()
+        if p.processed - self._last_count >= self.every_files or (
+            p.processed > self._last_count and now - self._last_time >= self.every_seconds
         ):
-            self._last_count, self._last_time = count, now
-            self.log.info("progress: %s", _line(self.tracker))
+            self._last_count, self._last_time = p.processed, now
+            self.log.info("progress: %s", progress_line(p), extra=_progress_fields(p))
 
 
 class TerminalProgressSink:
-    """A one-line progress bar redrawn on a terminal: counts, rate, ETA, and a
-    rate-limit pause shown as such."""
+    """A one-line progress bar redrawn in place on a terminal (``\\r`` + erase line):
+    counts, rate, MB, ETA, files in flight, and a rate-limit pause shown as such.
 
-    def __init__(self, stream: TextIO, width: int = 30) -> None:
-        self.stream, self.width = stream, width
-        self.tracker = ProgressTracker()
+    Redraws at most every ``min_interval`` seconds, except for the start, failures,
+    rate-limit pauses and the end, which always redraw; the end adds a newline.
+    ``clock`` (monotonic) and ``wall_clock`` (epoch, for rate-limit times) are
+    injectable for tests.
+    """
+
+    def __init__(
+        self,
+        stream: TextIO,
+        width: int = 30,
+        *,
+        min_interval: float = 0.1,
+        clock: Clock = time.monotonic,
+        wall_clock: Clock = time.time,
+    ) -> None:
+        self.stream, self.width, self.min_interval = stream, width, min_interval
+        self.clock, self.wall_clock = clock, wall_clock
+        self.tracker = ProgressTracker(clock=clock)
+        self._last_draw: float | None = None
 
     def render(self) -> str:
+        """The bar as it would be drawn now (no control characters)."""
         p = self.tracker.snapshot()
-        filled = int(self.width * p.percentage / 100)
+        filled = min(int(self.width * p.percentage / 100), self.width)
         bar = "#" * filled + "-" * (self.width - filled)
-        eta = "--" if p.eta_s is None else f"{p.eta_s:4.0f}s"
         text = (
             f"[{bar}] {p.processed}/{p.total} {p.percentage:3.0f}% "
-            f"ok {p.succeeded} skip {p.skipped} fail {p.failed} "
-            f"{p.files_per_second:6.1f} files/s ETA {eta}"
+            f"ok {p.succeeded} skip {p.skipped} fail {p.failed} | "
+            f"{p.in_flight} active {p.files_per_second:.1f} files/s {p.mb_processed:.2f} MB | "
         )
-        if p.rate_limited_until and p.rate_limited_until > time.time() and not p.finished:
-            text += f" | rate limited, resuming in {p.rate_limited_until - time.time():.0f}s"
-        return text
+        pause = p.rate_limit_pause_s(self.wall_clock())
+        if pause > 0:
+            assert p.rate_limited_until is not None
+            return text + (
+                f"RATE LIMITED until {_clock_text(p.rate_limited_until)} (resuming in {pause:.0f}s)"
+            )
+        if p.finished:
+            return text + f"done in {p.elapsed_s:.1f}s"
+        return text + f"ETA {_eta(p)}"
 
     async def emit(self, event: ProgressEvent) -> None:
         self.tracker.observe(event)
+        now = self.clock()
+        urgent = isinstance(event, SyncStarted | SyncFinished | RateLimited | FileFailed)
+        if not urgent and self._last_draw is not None and now - self._last_draw < self.min_interval:
+            return
+        self._last_draw = now
         self.stream.write("\r\x1b[2K" + self.render())
         if isinstance(event, SyncFinished):
             self.stream.write("\n")
         self.stream.flush()
 
 
-def _event_dict(event: ProgressEvent) -> dict[str, Any]:
+def _redacted(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _redacted(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(v) for v in value]
+    return value
+
+
+def event_dict(event: ProgressEvent, now: float | None = None) -> dict[str, Any]:
+    """The JSON shape of an event: ``{"event": TYPE, "time": EPOCH, ...its fields}``;
+    ``SyncFinished`` carries the report as ``SyncReport.to_dict()`` gives it."""
     body = attrs.asdict(event, recurse=True)
     if isinstance(event, SyncFinished):
         body = {"report": event.report.to_dict()}
-    return {"event": type(event).__name__, "time": time.time(), **body}
+    stamp = time.time() if now is None else now
+    return {"event": type(event).__name__, "time": round(stamp, 6), **_redacted(body)}
 
 
 class JsonLinesSink:
-    """Writes each event as one JSON object per line to ``stream``."""
+    """Writes each event as one JSON object per line to ``stream`` (see
+    :func:`event_dict` for the shape), flushing after each line."""
 
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
+    def __init__(self, stream: TextIO, *, wall_clock: Clock = time.time) -> None:
+        self.stream, self.wall_clock = stream, wall_clock
 
     async def emit(self, event: ProgressEvent) -> None:
-        self.stream.write(json.dumps(_event_dict(event), ensure_ascii=False, default=str) + "\n")
+        line = json.dumps(event_dict(event, self.wall_clock()), ensure_ascii=False, default=str)
+        self.stream.write(line + "\n")
         self.stream.flush()
 
 
 class CallbackSink:
-    """Calls ``callback(event)``; the callback may be a plain function or a coroutine."""
+    """Calls ``callback(event)``; the callback may be a plain function or a coroutine
+    function (awaited in order). ``tracker`` keeps the progress, so an app's callback can
+    read ``sink.tracker.snapshot()``."""
 
     def __init__(self, callback: Callable[[ProgressEvent], Awaitable[None] | None]) -> None:
         self.callback = callback
+        self.tracker = ProgressTracker()
 
     async def emit(self, event: ProgressEvent) -> None:
+        self.tracker.observe(event)
         result = self.callback(event)
         if inspect.isawaitable(result):
             await result
 
 
-__all__ = ["CallbackSink", "JsonLinesSink", "LogSink", "TerminalProgressSink"]
+__all__ = [
+    "CallbackSink",
+    "JsonLinesSink",
+    "LogSink",
+    "TerminalProgressSink",
+    "event_dict",
+    "progress_line",
+    "redact",
+]

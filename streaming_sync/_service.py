@@ -280,7 +280,7 @@ class StreamingSyncService:
         state = self._state
         async for item in self._items(todo):
             await queue.put(item)
-            state.queued = queue.qsize()
+            state.queued += 1
         for _ in range(workers):
             await queue.put(_DONE)
 
@@ -304,7 +304,7 @@ class StreamingSyncService:
         state = self._state
         while (item := await queue.get()) is not _DONE:
             entry, data = item
-            state.queued = queue.qsize()
+            state.queued -= 1
             state.active += 1
             try:
                 await self._emit(FileStarted(entry.path, entry.size))
