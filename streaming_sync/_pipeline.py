@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import attrs
 import backoff
 
-from ._config import SyncConfig
+from ._config import RetryPolicy, SyncConfig
 from ._errors import FileSkipped, StreamingSyncError, TransientFetchError
 from ._events import FileRetrying, ProgressEvent
 from ._model import EMPTY, FileEntry, FileFailure, OntologyData
@@ -158,34 +158,46 @@ class FileProcessor:
     async def _retrying(
         self, operation: Callable[..., Awaitable[T]], *args: object, attempts: list[int]
     ) -> T:
-        """Run ``operation`` with the retry policy (the ``backoff`` library): retryable
-        errors are tried again in place, so a file never goes behind the backlog."""
-        policy = self.config.retry
+        """Run ``operation`` with the retry policy: retryable errors are tried again in
+        place, so a file never goes behind the backlog."""
         path = args[0].path if isinstance(args[0], FileEntry) else "?"
-
-        async def on_backoff(details: Any) -> None:
-            error = details.get("exception")
-            await self.emit(
-                FileRetrying(path, details["tries"], float(details.get("wait") or 0), str(error))
-            )
 
         async def attempt() -> T:
             attempts[0] += 1
             return await operation(*args)
 
-        runner = backoff.on_exception(
-            backoff.expo,
-            StreamingSyncError,
-            max_tries=policy.max_attempts,
-            giveup=lambda error: not getattr(error, "retryable", False),
-            on_backoff=on_backoff,
-            raise_on_giveup=True,
-            logger=None,
-            base=policy.factor,
-            factor=policy.base,
-            max_value=policy.cap,
-        )(attempt)
-        return await runner()
+        return await retrying(self.config.retry, attempt, path, self.emit)
 
 
-__all__ = ["FileProcessor", "FileResult", "StageClock"]
+async def retrying(
+    policy: RetryPolicy,
+    attempt: Callable[[], Awaitable[T]],
+    what: str,
+    emit: Callable[[ProgressEvent], Awaitable[None]],
+) -> T:
+    """Call ``attempt`` under ``policy`` with the ``backoff`` library (exponential with
+    full jitter); only errors whose ``retryable`` flag is set are tried again, and each
+    retry is announced as a ``FileRetrying`` event naming ``what``."""
+
+    async def on_backoff(details: Any) -> None:
+        error = details.get("exception")
+        await emit(
+            FileRetrying(what, details["tries"], float(details.get("wait") or 0), str(error))
+        )
+
+    runner = backoff.on_exception(
+        backoff.expo,
+        StreamingSyncError,
+        max_tries=policy.max_attempts,
+        giveup=lambda error: not getattr(error, "retryable", False),
+        on_backoff=on_backoff,
+        raise_on_giveup=True,
+        logger=None,
+        base=policy.factor,
+        factor=policy.base,
+        max_value=policy.cap,
+    )(attempt)
+    return await runner()
+
+
+__all__ = ["FileProcessor", "FileResult", "StageClock", "retrying"]

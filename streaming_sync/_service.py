@@ -46,7 +46,7 @@ from ._model import (
     StageTimes,
     SyncReport,
 )
-from ._pipeline import FileProcessor, FileResult
+from ._pipeline import FileProcessor, FileResult, retrying
 from ._progress import ProgressReport, ProgressTracker
 from ._protocols import BulkFetcher, CheckpointStore, Fetcher, Parser, ProgressSink, Repository
 
@@ -235,7 +235,9 @@ class StreamingSyncService:
         """List, diff against what is committed, delete what vanished upstream."""
         oid = self.config.ontology_id
         start = time.monotonic()
-        listing = state.listing = await self.fetcher.list_files()
+        listing = state.listing = await retrying(
+            self.config.retry, self.fetcher.list_files, "(listing)", self._emit
+        )
         state.listing_s = time.monotonic() - start
         committed = await self.repository.committed_files(oid)
         todo = [e for e in listing.entries if self.config.full or committed.get(e.path) != e.sha]

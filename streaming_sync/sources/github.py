@@ -198,6 +198,16 @@ class GitHubFetcher:
         return self._commit
 
     @property
+    def on_event(self) -> OnEvent | None:
+        """Called with ``RateLimited`` when every request pauses; the service binds itself
+        here when it is None."""
+        return self._gate.on_event
+
+    @on_event.setter
+    def on_event(self, callback: OnEvent | None) -> None:
+        self._gate.on_event = callback
+
+    @property
     def gate(self) -> RateGate:
         return self._gate
 
