@@ -1,13 +1,18 @@
 """A sync in its own process, for tests that kill it: ``python -m tests.sync_script
-FOLDER DB [DELAY]``. Uses the line format (tests/lineformat.py), a folder source and the
-SQLite repository; DELAY seconds of sleep per file widen the windows for SIGKILL."""
+FOLDER DB [DELAY [KILL_AT]]``. Uses the line format (tests/lineformat.py), a folder source
+and the SQLite repository; DELAY seconds of sleep per file widen the windows for SIGKILL
+from outside; KILL_AT > 0 makes the process SIGKILL itself when its KILL_AT-th file
+starts, i.e. while other files are in flight (a deterministic crash point)."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sys
 
-from streaming_sync._config import SyncConfig
+from streaming_sync._config import PathFilter, SyncConfig
+from streaming_sync._events import FileStarted
 from streaming_sync._service import StreamingSyncService
 from streaming_sync.sources.folder import FolderFetcher
 from streaming_sync.storage.sqlite import SqliteRepository
@@ -26,13 +31,27 @@ class SlowParser(LineParser):
         return super().parse(path, data)
 
 
-async def run(folder: str, db: str, delay: float) -> int:
+class KillAt:
+    """A progress sink that SIGKILLs this process when the n-th file starts."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    async def emit(self, event: object) -> None:
+        if isinstance(event, FileStarted):
+            self.n -= 1
+            if self.n == 0:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+
+async def run(folder: str, db: str, delay: float, kill_at: int) -> int:
     repo = await SqliteRepository.open(db)
     service = StreamingSyncService(
-        fetcher=FolderFetcher(folder),
+        fetcher=FolderFetcher(folder, path_filter=PathFilter(include=("*.txt",))),
         repository=repo,
         parser=SlowParser(delay),
         config=SyncConfig(workers=3, parse_processes=0),
+        sinks=[KillAt(kill_at)] if kill_at > 0 else [],
         owned=[repo],
     )
     async with service:
@@ -41,4 +60,5 @@ async def run(folder: str, db: str, delay: float) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(run(sys.argv[1], sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else 0)))
+    args = [*sys.argv[1:], "0", "0"]
+    sys.exit(asyncio.run(run(args[0], args[1], float(args[2]), int(args[3]))))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from streaming_sync._config import SyncConfig
+from streaming_sync._config import PathFilter, SyncConfig
 from streaming_sync._service import StreamingSyncService
 from streaming_sync._snapshot import OntologySnapshot, materialize
 from streaming_sync.sources.folder import FolderFetcher
@@ -27,10 +27,13 @@ PAGES = ["alpha", "beta", "gamma", "delta"]
 
 def random_file(rng: random.Random) -> str:
     """A file in the line format that shares IRIs and page keys with its neighbours."""
-    lines = [f"class {rng.choice(IRIS)} {rng.choice(['', 'L1', 'L2'])}".rstrip()
-             for _ in range(rng.randint(0, 3))]
-    lines += [f"sub {rng.choice(IRIS)} {rng.choice(IRIS + ['ex:Out'])}"
-              for _ in range(rng.randint(0, 3))]
+    lines = [
+        f"class {rng.choice(IRIS)} {rng.choice(['', 'L1', 'L2'])}".rstrip()
+        for _ in range(rng.randint(0, 3))
+    ]
+    lines += [
+        f"sub {rng.choice(IRIS)} {rng.choice([*IRIS, 'ex:Out'])}" for _ in range(rng.randint(0, 3))
+    ]
     if rng.random() < 0.4:
         lines.append(f"link {rng.choice(IRIS)} {rng.choice(PAGES)}")
     if rng.random() < 0.5:
@@ -57,7 +60,9 @@ def edit(folder: Path, rng: random.Random) -> None:
 async def clean_snapshot(folder: Path, db: Path) -> OntologySnapshot:
     async with await SqliteRepository.open(db) as repo:
         service = StreamingSyncService(
-            fetcher=FolderFetcher(folder), repository=repo, parser=LineParser(),
+            fetcher=FolderFetcher(folder, path_filter=PathFilter(include=("*.txt",))),
+            repository=repo,
+            parser=LineParser(),
             config=SyncConfig(workers=2, parse_processes=0),
         )
         await service.sync()
@@ -79,10 +84,24 @@ def expected_rows(folder: Path) -> OntologySnapshot:
     return materialize(files)
 
 
-def run_script(folder: Path, db: Path, delay: float, kill_after: float | None) -> None:
-    command = [sys.executable, "-m", "tests.sync_script", str(folder), str(db), str(delay)]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+def run_script(
+    folder: Path, db: Path, delay: float, kill_after: float | None, kill_at: int = 0
+) -> None:
+    """Run tests/sync_script.py; SIGKILL it after ``kill_after`` seconds, or let it kill
+    itself when its ``kill_at``-th file starts, or (neither) let it finish."""
+    command = [
+        sys.executable,
+        "-m",
+        "tests.sync_script",
+        str(folder),
+        str(db),
+        str(delay),
+        str(kill_at),
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if kill_at:
+        process.communicate(timeout=60)
+        return
     if kill_after is None:
         _, err = process.communicate(timeout=60)
         assert process.returncode in (0, 1), err.decode()
@@ -103,10 +122,13 @@ async def test_random_edits_and_sigkills_converge(tmp_path: Path, seed: int) -> 
     for _ in range(25):
         edit(folder, rng)
     db = tmp_path / "live.db"
-    for _ in range(4):
+    for round_ in range(6):
         for _ in range(rng.randint(1, 8)):
             edit(folder, rng)
-        run_script(folder, db, delay=0.01, kill_after=rng.uniform(0.3, 1.2))
+        if round_ % 2:
+            run_script(folder, db, delay=0.01, kill_after=rng.uniform(0.3, 1.2))
+        else:
+            run_script(folder, db, delay=0.002, kill_after=None, kill_at=rng.randint(1, 20))
     run_script(folder, db, delay=0, kill_after=None)
     async with await SqliteRepository.open(db) as repo:
         live = await repo.snapshot("default")
@@ -122,7 +144,10 @@ async def test_resumed_sync_has_no_duplicates(tmp_path: Path) -> None:
     for i in range(80):
         (folder / f"f{i:03}.txt").write_text(f"class ex:C{i}\nsub ex:C{i} ex:Root")
     db = tmp_path / "live.db"
-    run_script(folder, db, delay=0.02, kill_after=0.8)
+    run_script(folder, db, delay=0.01, kill_after=None, kill_at=40)
+    async with await SqliteRepository.open(db) as repo:
+        landed = len(await repo.committed_files("default"))
+    assert 30 <= landed < 40  # killed while files 38-40 were in flight
     run_script(folder, db, delay=0, kill_after=None)
     async with await SqliteRepository.open(db) as repo:
         live = await repo.snapshot("default")
@@ -141,7 +166,9 @@ async def test_in_process_random_edit_sequences_converge(tmp_path: Path) -> None
             for _ in range(rng.randint(1, 6)):
                 edit(folder, rng)
             service = StreamingSyncService(
-                fetcher=FolderFetcher(folder), repository=repo, parser=LineParser(),
+                fetcher=FolderFetcher(folder, path_filter=PathFilter(include=("*.txt",))),
+                repository=repo,
+                parser=LineParser(),
                 config=SyncConfig(workers=3, parse_processes=0),
             )
             await service.sync()

@@ -35,17 +35,27 @@ def files(n: int) -> dict[str, bytes]:
     return {f"pages/f{i:03}.txt": f"class ex:C{i}\nsub ex:C{i} ex:Root".encode() for i in range(n)}
 
 
-def service(server: GitHubLikeServer, repo: object, sink: RecordingSink | None = None,
-            **fetcher_options: object) -> StreamingSyncService:
+def service(
+    server: GitHubLikeServer,
+    repo: object,
+    sink: RecordingSink | None = None,
+    **fetcher_options: object,
+) -> StreamingSyncService:
     fetcher = GitHubFetcher(
-        owner=server.owner, repo=server.repo, api_url=server.api_url, token=TOKEN,
-        path_filter=TXT, tarball_threshold=10**6, **fetcher_options,  # type: ignore[arg-type]
+        owner=server.owner,
+        repo=server.repo,
+        api_url=server.api_url,
+        token=TOKEN,
+        path_filter=TXT,
+        tarball_threshold=10**6,
+        **fetcher_options,  # type: ignore[arg-type]
     )
     return StreamingSyncService(
-        fetcher=fetcher, repository=repo, parser=LineParser(),  # type: ignore[arg-type]
+        fetcher=fetcher,
+        repository=repo,
+        parser=LineParser(),  # type: ignore[arg-type]
         sinks=[sink] if sink else [],
-        config=SyncConfig(workers=6, parse_processes=0,
-                          retry=RetryPolicy(base=0.01, cap=0.05)),
+        config=SyncConfig(workers=6, parse_processes=0, retry=RetryPolicy(base=0.01, cap=0.05)),
         owned=[fetcher],
     )
 
@@ -100,19 +110,31 @@ async def test_token_never_reaches_logs_reports_or_database(
     """Through faults, retries and failures, the token appears in no log line, report or
     database row, and never on the download origin."""
     caplog.set_level(logging.DEBUG)
-    async with GitHubLikeServer(files(30), fault_rate=0.1, seed=7) as server:
-        async with await SqliteRepository.open(db_path) as repo:
-            fetcher = GitHubFetcher(
-                owner=server.owner, repo=server.repo, api_url=server.api_url, token=TOKEN,
-                path_filter=TXT, tarball_threshold=1, cache=repo,
-            )
-            async with StreamingSyncService(
-                fetcher=fetcher, repository=repo, parser=LineParser(),
-                config=SyncConfig(workers=4, parse_processes=0,
-                                  retry=RetryPolicy(max_attempts=10, base=0.01, cap=0.02)),
-                owned=[fetcher],
-            ) as svc:
-                report = await svc.sync()
+    async with (
+        GitHubLikeServer(files(30), fault_rate=0.1, seed=7) as server,
+        await SqliteRepository.open(db_path) as repo,
+    ):
+        fetcher = GitHubFetcher(
+            owner=server.owner,
+            repo=server.repo,
+            api_url=server.api_url,
+            token=TOKEN,
+            path_filter=TXT,
+            tarball_threshold=1,
+            cache=repo,
+        )
+        async with StreamingSyncService(
+            fetcher=fetcher,
+            repository=repo,
+            parser=LineParser(),
+            config=SyncConfig(
+                workers=4,
+                parse_processes=0,
+                retry=RetryPolicy(max_attempts=10, base=0.01, cap=0.02),
+            ),
+            owned=[fetcher],
+        ) as svc:
+            report = await svc.sync()
     texts = [r.getMessage() for r in caplog.records] + [str(report.to_dict()), repr(report)]
     assert not [t for t in texts if TOKEN in t]
     with sqlite3.connect(db_path) as conn:
@@ -120,20 +142,34 @@ async def test_token_never_reaches_logs_reports_or_database(
         for table in tables:
             for row in conn.execute(f'SELECT * FROM "{table}"'):
                 assert TOKEN not in repr(row), table
-    assert db_path.read_bytes().find(TOKEN.encode()) == -1
+    raw = await asyncio.to_thread(db_path.read_bytes)  # WAL was checkpointed on close
+    assert TOKEN.encode() not in raw
     assert all(TOKEN not in str(r.headers) for r in server.download_requests())
 
 
 def cli(server: GitHubLikeServer, db: Path) -> list[str]:
-    return [sys.executable, "-m", "streaming_sync", "sync",
-            f"github:{server.owner}/{server.repo}", "--db", str(db), "--api-url",
-            server.api_url, "--quiet", "--workers", "3"]
+    return [
+        sys.executable,
+        "-m",
+        "streaming_sync",
+        "sync",
+        f"github:{server.owner}/{server.repo}",
+        "--db",
+        str(db),
+        "--api-url",
+        server.api_url,
+        "--quiet",
+        "--workers",
+        "3",
+    ]
 
 
 async def run_cli(server: GitHubLikeServer, db: Path, kill_after: float | None) -> int | None:
     env = {**os.environ, "GITHUB_TOKEN": TOKEN}
     process = await asyncio.create_subprocess_exec(
-        *cli(server, db), cwd=ROOT, env=env,
+        *cli(server, db),
+        cwd=ROOT,
+        env=env,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE if kill_after is None else asyncio.subprocess.DEVNULL,
     )
@@ -154,9 +190,7 @@ async def db_snapshot(db: Path) -> object:
 
 
 @pytest.mark.slow
-async def test_cli_killed_across_upstream_commits_converges(
-    tmp_path: Path, corpus: Path
-) -> None:
+async def test_cli_killed_across_upstream_commits_converges(tmp_path: Path, corpus: Path) -> None:
     """The real CLI syncing real Logseq pages from the server, SIGKILLed at random moments
     while upstream files are added, changed, renamed and deleted, ends with exactly the
     rows of a clean sync of the final commit."""

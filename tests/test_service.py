@@ -66,7 +66,11 @@ async def test_sync_lands_every_file_and_reports_counts() -> None:
     assert report.rows.classes == 3 and report.rows.axioms == 3
     snapshot = await repo.snapshot("default")
     assert {c.class_iri for c in snapshot.classes} == {
-        "ex:A", "ex:B", "ex:C", "ex:Root", "ex:Undeclared",
+        "ex:A",
+        "ex:B",
+        "ex:C",
+        "ex:Root",
+        "ex:Undeclared",
     }
     assert isinstance(sink.events[0], SyncStarted)
     assert isinstance(sink.events[-1], SyncFinished)
@@ -158,7 +162,7 @@ async def test_skipped_file_is_committed_and_contributes_nothing() -> None:
     """A file with nothing to sync is skipped with its reason, and not parsed again."""
     files = {**GOOD, "notes.txt": b"skip no ontology block", "image.png": b"\x89PNG"}
     repo = InMemoryRepository()
-    svc, _, _, parser, _ = service(files, repo=repo)
+    svc, _, _, _parser, _ = service(files, repo=repo)
     report = await svc.sync()
     assert {(s.path, s.reason) for s in report.skipped} == {
         ("notes.txt", "no ontology block"),
@@ -231,7 +235,7 @@ async def test_cancelled_sync_writes_final_checkpoint_and_resumes() -> None:
 async def test_queue_is_bounded_by_workers() -> None:
     """Backpressure: never more than queue_factor * workers files wait in the queue."""
     files = {f"f{i:03}.txt": f"class ex:C{i}".encode() for i in range(200)}
-    svc, _, _, _, sink = service(files, workers=2, queue_factor=2)
+    svc, _, _, _, _sink = service(files, workers=2, queue_factor=2)
     seen: list[int] = []
 
     class Probe:

@@ -64,6 +64,25 @@ def translate_error(exc: sqlite3.Error, database: str, doing: str) -> StorageErr
     return StorageError(f"{database}: {doing}: {exc}")
 
 
+async def close_connection(db: aiosqlite.Connection) -> None:
+    """Close ``db`` and wait for its worker thread to end.
+
+    aiosqlite's ``close()`` returns before its thread has posted its last result; if the
+    event loop closes in that gap, the thread fails with "Event loop is closed"
+    (omnilib/aiosqlite#241). Joining the thread (a private attribute, checked) closes it.
+    """
+    await db.close()
+    await join_worker(db)
+
+
+async def join_worker(db: aiosqlite.Connection) -> None:
+    """Wait (up to 5 s) for the worker thread of ``db`` to end; it ends on its own after
+    a close or a failed connect."""
+    thread = getattr(db, "_thread", None)
+    if thread is not None and hasattr(thread, "join") and thread.is_alive():
+        await asyncio.to_thread(thread.join, 5.0)
+
+
 async def run_to_completion(work: Awaitable[T]) -> T:
     """Await ``work`` to its end even if the caller is cancelled meanwhile; the
     cancellation is raised afterwards. Used for rollbacks and final checkpoint writes."""

@@ -26,6 +26,8 @@ from .._errors import ServiceClosedError
 from .._model import EMPTY, FileEntry, FileFailure, OntologyData, SyncReport
 from .._snapshot import OntologySnapshot
 from ._sqlite_support import (
+    close_connection,
+    join_worker,
     now_iso,
     prepare,
     read_snapshot,
@@ -67,14 +69,16 @@ class SqliteRepository:
         ``SchemaError`` for a schema this version does not know (nothing is changed), and
         ``DatabaseLockedError`` when creating the schema waited past ``busy_timeout``."""
         database = os.fspath(path)
+        connection = aiosqlite.connect(database, isolation_level=None)
         try:
-            db = await aiosqlite.connect(database, isolation_level=None)
+            db = await connection
         except sqlite3.Error as exc:
+            await join_worker(connection)
             raise translate_error(exc, database, "opening") from exc
         try:
             await prepare(db, database, busy_timeout)
         except BaseException:
-            await db.close()
+            await close_connection(db)
             raise
         return cls(db, database, busy_timeout)
 
@@ -103,7 +107,7 @@ class SqliteRepository:
         async with self._lock:
             db, self._db = self._db, None
             if db is not None:
-                await db.close()
+                await close_connection(db)
 
     # -- Repository ------------------------------------------------------------------
 
