@@ -72,6 +72,14 @@ from ._model import (
 from ._progress import ProgressReport, ProgressTracker
 from ._progress_sinks import CallbackSink, JsonLinesSink, LogSink, TerminalProgressSink
 from ._protocols import BulkFetcher, CheckpointStore, Fetcher, Parser, ProgressSink, Repository
+from ._reader import (
+    ClassInfo,
+    OntologyCounts,
+    OntologyReader,
+    ReadEngine,
+    RelatedClass,
+    SourceFile,
+)
 from ._service import ServiceStats, StreamingSyncService
 from ._snapshot import (
     AxiomRow,
@@ -92,9 +100,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "DEFAULT_EXCLUDE",
-    "DEFAULT_INCLUDE",
+__all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_public_api.py
     "AuthenticationError",
     "Axiom",
     "AxiomRow",
@@ -103,8 +109,11 @@ __all__ = [
     "CallbackSink",
     "CheckpointError",
     "CheckpointStore",
+    "ClassInfo",
     "ClassRow",
     "ConfigError",
+    "DEFAULT_EXCLUDE",
+    "DEFAULT_INCLUDE",
     "DatabaseLockedError",
     "DefaultParser",
     "EdgeRow",
@@ -134,8 +143,10 @@ __all__ = [
     "LogSink",
     "MetricsSnapshot",
     "OntologyClass",
+    "OntologyCounts",
     "OntologyData",
     "OntologyProperty",
+    "OntologyReader",
     "OntologySnapshot",
     "OtherAxiom",
     "OtherAxiomRow",
@@ -153,12 +164,15 @@ __all__ = [
     "PropertyType",
     "RateLimitError",
     "RateLimited",
+    "ReadEngine",
+    "RelatedClass",
     "Repository",
     "RetryPolicy",
     "RowCounts",
     "SchemaError",
     "ServiceClosedError",
     "ServiceStats",
+    "SourceFile",
     "SourceNotFoundError",
     "SqliteRepository",
     "StageTimes",
