@@ -1,5 +1,7 @@
 """The one place where the default parts are wired: folder or GitHub source (aiohttp),
-the default parser (rdflib or pyoxigraph, Logseq), the SQLite repository (aiosqlite)."""
+the default parser (rdflib or pyoxigraph, Logseq), the SQLite repository (aiosqlite) --
+or, for a ``postgresql://`` database, the PostgreSQL repository and shared-sync
+coordinator (asyncpg)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,40 @@ if TYPE_CHECKING:
 S = TypeVar("S", bound="StreamingSyncService")
 
 GITHUB_PREFIX = "github:"
+POSTGRES_PREFIXES = ("postgresql://", "postgres://")
+
+
+def is_postgres(db: str | os.PathLike[str]) -> bool:
+    """Whether ``db`` names a PostgreSQL database rather than a SQLite file."""
+    return isinstance(db, str) and db.startswith(POSTGRES_PREFIXES)
+
+
+async def open_repository(db: str | os.PathLike[str]) -> Any:
+    """The repository (also the checkpoint store and HTTP cache) ``db`` names: a
+    ``postgresql://`` URL (``?schema=NAME`` picks the schema) or a SQLite file path."""
+    if is_postgres(db):
+        try:
+            from .storage.postgres import PostgresRepository
+        except ImportError as missing:
+            raise ConfigError(f"--db: {missing}") from None
+        return await PostgresRepository.open(str(db))
+    from .storage.sqlite import SqliteRepository
+
+    return await SqliteRepository.open(db)
+
+
+def make_coordinator(
+    db: str | os.PathLike[str], repository: Any, *, join: bool, lease: float | None
+) -> Any:
+    """The shared-sync coordinator for a PostgreSQL ``db`` (None for SQLite; ``join``
+    there is a ConfigError)."""
+    if not is_postgres(db):
+        if join:
+            raise ConfigError("--join: a shared sync needs a postgresql:// database (--db)")
+        return None
+    from .storage._pg_coordinator import DEFAULT_LEASE, PostgresCoordinator
+
+    return PostgresCoordinator(repository, lease=lease or DEFAULT_LEASE, join=join)
 
 
 def make_fetcher(
@@ -68,15 +104,18 @@ async def build(
     api_url: str | None = None,
     token_env: str = "GITHUB_TOKEN",
     github_options: dict[str, Any] | None = None,
+    join: bool = False,
+    lease: float | None = None,
 ) -> S:
-    """Build ``cls`` with the default parts; the service owns (and closes) them."""
+    """Build ``cls`` with the default parts; the service owns (and closes) them.
+    ``join``/``lease``: the shared sync of a PostgreSQL ``db`` (see ``make_coordinator``)."""
     from .parsers import DefaultParser
-    from .storage.sqlite import SqliteRepository
 
     config = config or SyncConfig()
     parser_obj = DefaultParser(rdf=parser)
-    repository = await SqliteRepository.open(db)
+    repository = await open_repository(db)
     try:
+        coordinator = make_coordinator(db, repository, join=join, lease=lease)
         fetcher = make_fetcher(
             source,
             config=config,
@@ -98,7 +137,8 @@ async def build(
         sinks=sinks,
         config=config,
         owned=[repository, fetcher],
+        coordinator=coordinator,
     )
 
 
-__all__ = ["build", "make_fetcher"]
+__all__ = ["build", "is_postgres", "make_coordinator", "make_fetcher", "open_repository"]
