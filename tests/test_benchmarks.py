@@ -1,0 +1,113 @@
+"""The benchmark machinery (benchmarks/) on a tiny corpus: it runs, it reports every
+scenario, and the baseline it compares against writes the same rows as the pipeline.
+
+No timing is asserted anywhere: the machine is shared, and the numbers are the
+benchmark's output, not its correctness.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks._scenarios import PROFILES, table_counts
+from benchmarks.baseline import baseline_sync, read_snapshot
+from benchmarks.generate import MIN_SIZE, generate, relative_path
+from benchmarks.run import render, run_benchmark
+from streaming_sync._model import git_blob_sha1
+from streaming_sync._snapshot import materialize
+from streaming_sync._validate import validate
+from streaming_sync.parsers import DefaultParser
+from streaming_sync.sources.folder import FolderFetcher
+
+from .conftest import find_corpus
+
+EXPECTED_ROWS = {"s1", "s2_local", "s2_server", "s3_unchanged", "s3_changed", "s4_1x", "s4"}
+
+
+def test_generator_is_deterministic_skewed_and_links_files(tmp_path: Path) -> None:
+    """The same seed gives byte-identical files; sizes spread from a few KB upwards;
+    parents are often declared in another file."""
+    first, second = tmp_path / "a", tmp_path / "b"
+    generate(first, files=12, seed=7, mean_size=8 * 1024, max_size=40 * 1024)
+    generate(second, files=12, seed=7, mean_size=8 * 1024, max_size=40 * 1024)
+    paths = [relative_path(i) for i in range(12)]
+    assert [(first / p).read_bytes() for p in paths] == [(second / p).read_bytes() for p in paths]
+    sizes = [(first / p).stat().st_size for p in paths]
+    assert min(sizes) >= MIN_SIZE * 0.8
+    assert max(sizes) >= 4 * min(sizes)
+    crossing = 0
+    for index, path in enumerate(paths):
+        parents = re.findall(rb"rdfs:subClassOf :F(\d{5})C", (first / path).read_bytes())
+        crossing += sum(int(p) != index for p in parents)
+    assert crossing > 12
+
+
+async def test_baseline_writes_the_reference_rows(tmp_path: Path) -> None:
+    """The baseline's single bulk save holds exactly ``materialize`` of the parsed files,
+    read back through the SQLite repository like the pipeline's rows."""
+    root = tmp_path / "corpus"
+    generate(root, files=5, seed=3, mean_size=4 * 1024, max_size=8 * 1024)
+    parser = DefaultParser()
+    result = await baseline_sync(FolderFetcher(root), parser, tmp_path / "b.db", "bench")
+    expected = {}
+    for index in range(5):
+        data = (root / relative_path(index)).read_bytes()
+        path = relative_path(index)
+        expected[path] = (git_blob_sha1(data), validate(path, parser.parse(path, data)))
+    assert result.succeeded == 5
+    assert await read_snapshot(tmp_path / "b.db", "bench") == materialize(expected)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One run of the whole plan on the tiny profile, shared by the tests below."""
+    corpus = find_corpus()
+    if corpus is None:
+        if os.environ.get("CI"):
+            pytest.fail("../shared/corpus is missing in CI: the benchmark smoke test needs it")
+        pytest.skip("../shared/corpus not found (set STREAMING_SYNC_CORPUS)")
+    root = tmp_path_factory.mktemp("bench")
+    return run_benchmark(
+        PROFILES["tiny"], corpus, cache=root / "cache", workdir=root / "work", progress=str
+    )
+
+
+@pytest.mark.slow
+def test_tiny_benchmark_reports_every_scenario(tiny: dict[str, Any]) -> None:
+    """The whole plan (subprocesses, the GitHub-like server, every scenario, the goals)
+    on a tiny profile: every row is there and measured, cold syncs process every file,
+    re-syncs only the changed ones, and the printed summary names every row."""
+    rows = {row["key"]: row for row in tiny["rows"]}
+    sweep = {f"sweep_w{w}_c{c or 8}" for w, c in PROFILES["tiny"].sweep}
+    assert set(rows) == EXPECTED_ROWS | sweep
+    for row in rows.values():
+        assert row["pipeline"]["seconds"] > 0
+        assert row["baseline"]["seconds"] > 0
+    for key in ("s1", "s2_local", "s2_server", "s4_1x", "s4"):
+        assert rows[key]["rows_match"] is True, key
+        assert rows[key]["pipeline"]["files"] == rows[key]["corpus"][0]
+    assert rows["s3_unchanged"]["pipeline"]["files"] == 0
+    assert rows["s3_changed"]["pipeline"]["files"] == rows["s3_changed"]["changed_files"]
+    assert rows["s2_server"]["pipeline"]["requests"] > 0
+    assert len(tiny["goals"]) == 8
+    assert all(isinstance(goal["met"], bool) for goal in tiny["goals"])
+    text = render(tiny)
+    for row in rows.values():
+        assert row["scenario"] in text
+
+
+@pytest.mark.slow
+async def test_tiny_benchmark_rows_are_identical(tiny: dict[str, Any]) -> None:
+    """Beyond equal row counts: the baseline's and the pipeline's public tables are the
+    same snapshot, for the Logseq corpus (page links, placeholders) and the RDF one."""
+    for key in ("s1", "s2_local", "s4"):
+        pipeline_db = tiny["raw"][key]["pipeline"][-1]["db"]
+        baseline_db = tiny["raw"][key]["baseline"][-1]["db"]
+        assert sum(table_counts(Path(pipeline_db)).values()) > 0
+        pipeline_rows = await read_snapshot(pipeline_db, "bench")
+        assert pipeline_rows == await read_snapshot(baseline_db, "bench"), key
