@@ -25,6 +25,7 @@ from typing import Any, TextIO
 
 import attrs
 
+from ._cli_admin import ADMIN_COMMANDS, add_admin_commands, run_admin
 from ._config import SyncConfig, default_workers
 from ._errors import ConfigError, StreamingSyncError, SyncAborted
 from ._metrics import SyncMetrics
@@ -78,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _output_options(sync)
     sync.add_argument("--quiet", action="store_true", help="no progress output")
+    _shared_options(sync)
     _observability_options(sync)
     status = sub.add_parser("status", help="the last sync's report and the failing files")
     _db_options(status)
@@ -88,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
         "--limit", type=int, default=20, metavar="N", help="at most N runs (default 20)"
     )
     _output_options(history)
+    add_admin_commands(sub)
     return parser
 
 
@@ -115,8 +118,32 @@ def _observability_options(sync: argparse.ArgumentParser) -> None:
     )
 
 
+def _shared_options(sync: argparse.ArgumentParser) -> None:
+    """Shared sync (PostgreSQL only): processes on the same source and database
+    cooperate; ``--join`` adds a participant that never starts a run itself."""
+    sync.add_argument(
+        "--join",
+        action="store_true",
+        help="join the shared sync another process started on the same source and"
+        " postgresql:// database (never start one; wait up to 30 s for it)",
+    )
+    sync.add_argument(
+        "--lease",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="shared sync: how long a claimed file stays reserved for a participant that"
+        " stopped renewing it (default 30)",
+    )
+
+
 def _db_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", required=True, metavar="PATH", help="SQLite database file")
+    parser.add_argument(
+        "--db",
+        required=True,
+        metavar="PATH|URL",
+        help="SQLite database file, or postgresql://USER@HOST/DB[?schema=NAME]",
+    )
     parser.add_argument(
         "--ontology-id",
         default="default",
@@ -216,6 +243,8 @@ async def _sync_with(
         parser=args.parser,
         api_url=args.api_url,
         token_env=args.token_env,
+        join=args.join,
+        lease=args.lease,
     )
     server = None
     async with service:
@@ -271,9 +300,9 @@ def _print_report(args: argparse.Namespace, report: SyncReport) -> None:
 
 
 async def _run_status(args: argparse.Namespace) -> int:
-    from .storage.sqlite import SqliteRepository
+    from ._defaults import open_repository
 
-    async with await SqliteRepository.open(args.db) as repository:
+    async with await open_repository(args.db) as repository:
         failures, report = await repository.load(args.ontology_id)
     if args.json:
         json.dump(
@@ -298,9 +327,9 @@ async def _run_status(args: argparse.Namespace) -> int:
 
 
 async def _run_history(args: argparse.Namespace) -> int:
-    from .storage.sqlite import SqliteRepository
+    from ._defaults import open_repository
 
-    async with await SqliteRepository.open(args.db) as repository:
+    async with await open_repository(args.db) as repository:
         reports = await repository.history(args.ontology_id, args.limit)
     if args.json:
         json.dump([r.to_dict() for r in reports], sys.stdout, indent=2, ensure_ascii=False)
@@ -344,6 +373,8 @@ async def _main_async(args: argparse.Namespace) -> int:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop, signum)
     try:
+        if args.command in ADMIN_COMMANDS:
+            return await run_admin(args)
         return await _COMMANDS[args.command](args)
     except asyncio.CancelledError:
         if not received:
@@ -358,7 +389,8 @@ async def _main_async(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``streaming-sync``; returns the exit code."""
     args = _parser().parse_args(argv)
-    if args.command in ("status", "history") and not Path(args.db).is_file():
+    postgres = str(getattr(args, "db", "")).startswith(("postgresql://", "postgres://"))
+    if args.command in ("status", "history") and not postgres and not Path(args.db).is_file():
         sys.stderr.write(
             f"streaming-sync: --db {args.db}: no such database file; run a sync first\n"
         )

@@ -23,6 +23,7 @@ that library, so the rest of the code -- and the retry logic -- looks only at th
     │   ├── SchemaError                     fatal: the database has a schema we do not know
     │   └── FatalStorageError               fatal: corrupt database, disk full, out of memory
     ├── CheckpointError                     the checkpoint store refused
+    ├── SyncInProgress                      fatal: another sync holds this ontology's run lock
     └── SyncAborted                         fatal: the sync stopped; what was committed stays
 
 A *retryable* error is retried in place with backoff (see ``RetryPolicy``); a
@@ -32,6 +33,7 @@ whole sync cleanly, keeping every file committed so far.
 
 from __future__ import annotations
 
+import time
 from typing import ClassVar
 
 
@@ -195,6 +197,54 @@ class CheckpointError(StreamingSyncError):
     """The checkpoint store could not record or load state."""
 
 
+class SyncInProgress(StreamingSyncError):  # noqa: N818 -- reads as the condition it reports
+    """Another sync into the same database and ontology holds the run lock; nothing was
+    done. ``holder`` is ``host:pid:started``; ``host``, ``pid`` and ``since`` (epoch
+    seconds) name it, ``heartbeat`` is when it last said it is alive."""
+
+    fatal = True
+
+    def __init__(
+        self, ontology_id: str, holder: str, *, since: float, heartbeat: float, database: str = ""
+    ) -> None:
+        host, pid = _holder_parts(holder)
+        where = f" in {database}" if database else ""
+        started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(since))
+        super().__init__(
+            f"another sync of ontology {ontology_id!r}{where} is running: process {pid} on"
+            f" host {host!r}, since {started} (last heartbeat {time.time() - heartbeat:.0f}s"
+            " ago). Wait for it to finish; if that process is gone, its lock goes stale on its"
+            f" own, or remove it with `streaming-sync unlock --db {database or 'PATH'}"
+            f" --ontology-id {ontology_id}`"
+        )
+        self.ontology_id = ontology_id
+        self.holder = holder
+        self.host = host
+        self.pid = pid
+        self.since = since
+        self.heartbeat = heartbeat
+        self.database = database
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (
+            _rebuild_in_progress,
+            (self.ontology_id, self.holder, self.since, self.heartbeat, self.database),
+        )
+
+
+def _holder_parts(holder: str) -> tuple[str, int | None]:
+    """(host, pid) of a ``host:pid:started`` holder string (pid None when unreadable)."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    return host, int(pid) if pid.isdigit() else None
+
+
+def _rebuild_in_progress(
+    ontology_id: str, holder: str, since: float, heartbeat: float, database: str
+) -> SyncInProgress:
+    return SyncInProgress(ontology_id, holder, since=since, heartbeat=heartbeat, database=database)
+
+
 class SyncAborted(StreamingSyncError):  # noqa: N818 -- reads as the condition it reports
     """The sync stopped before the end; every file committed before stays committed.
 
@@ -226,6 +276,7 @@ __all__ = [
     "StorageError",
     "StreamingSyncError",
     "SyncAborted",
+    "SyncInProgress",
     "TransientFetchError",
     "ValidationError",
     "WaitBudgetExceeded",

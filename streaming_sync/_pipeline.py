@@ -100,8 +100,11 @@ class FileProcessor:
             raise FileSkipped(entry.path, "no parser for this kind of file")
         if data is None:
             data = await self._retrying(self._fetch, entry, stages, attempts=attempts)
+        if not data:
+            raise FileSkipped(entry.path, "empty file")
         parsed = await self._parse(entry, data, stages)
-        await self._retrying(self._save, entry, parsed, stages, attempts=[0])
+        attempts[0] = 0  # a failure reports the attempts of the stage that failed
+        await self._retrying(self._save, entry, parsed, stages, attempts=attempts)
         return FileResult(entry, data=parsed)
 
     async def _failed(

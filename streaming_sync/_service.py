@@ -23,6 +23,14 @@ from typing import Any, Self
 import attrs
 
 from ._config import SyncConfig
+from ._coordination import (
+    SharedRun,
+    WorkCoordinator,
+    claimed,
+    finish_shared,
+    leases_renewed,
+    outcome_record,
+)
 from ._errors import ServiceClosedError, StreamingSyncError, SyncAborted
 from ._events import (
     FileDeleted,
@@ -49,6 +57,7 @@ from ._model import (
 from ._pipeline import FileProcessor, FileResult, retrying
 from ._progress import ProgressReport, ProgressTracker
 from ._protocols import BulkFetcher, CheckpointStore, Fetcher, Parser, ProgressSink, Repository
+from ._runlock import run_lock
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +87,26 @@ class _RunState:
     results: list[FileResult] = attrs.field(factory=list)
     listing_s: float = 0.0
     rate_limited_s: float = 0.0
+    shared: SharedRun | None = None  # shared sync: the run this participant is part of
+    # Tallies of the files that landed; their rows are dropped once counted, so memory
+    # stays O(workers), not O(rows).
+    succeeded: int = 0
+    classes: int = 0
+    properties: int = 0
+    axioms: int = 0
+    warnings: list[tuple[str, str]] = attrs.field(factory=list)
+
+    def keep(self, result: FileResult) -> FileResult:
+        """Count ``result`` and return it without its rows, for the run's record."""
+        data = result.data
+        if data is None:
+            return result
+        self.succeeded += 1
+        self.classes += len(data.classes)
+        self.properties += len(data.properties)
+        self.axioms += len(data.axioms)
+        self.warnings.extend((result.entry.path, w) for w in data.warnings)
+        return attrs.evolve(result, data=None)
 
 
 class StreamingSyncService:
@@ -98,6 +127,7 @@ class StreamingSyncService:
         sinks: Iterable[ProgressSink] = (),
         config: SyncConfig | None = None,
         owned: Sequence[object] = (),
+        coordinator: WorkCoordinator | None = None,
     ) -> None:
         if parser is None:
             from .parsers import DefaultParser
@@ -115,6 +145,9 @@ class StreamingSyncService:
         self.parser = parser
         self.checkpoint = checkpoint
         self.config = config or SyncConfig()
+        # Shared sync (see _coordination): files are claimed from a work table shared
+        # with other processes instead of taken from this process's own to-do list.
+        self.coordinator = coordinator
         self.tracker = ProgressTracker()
         self.sinks: list[ProgressSink] = [self.tracker, *sinks]
         self._owned = list(owned)
@@ -193,7 +226,11 @@ class StreamingSyncService:
         if self._closed:
             raise ServiceClosedError("this StreamingSyncService was closed; create a new one")
         async with self._lock:
-            return await self._sync()
+            # The run lock (SyncInProgress when another sync of this database and
+            # ontology runs); a shared sync coordinates through its work table instead.
+            store = self.checkpoint if self.coordinator is None else None
+            async with run_lock(store, self.config.ontology_id):
+                return await self._sync()
 
     async def _sync(self) -> SyncReport:
         self._state = state = _RunState()
@@ -244,6 +281,20 @@ class StreamingSyncService:
         state.unchanged = len(listing.entries) - len(todo)
         listed = {e.path for e in listing.entries}
         gone = sorted(p for p in committed if p not in listed) if listing.complete else []
+        if self.coordinator is not None:
+            # Shared sync: join (or create) the run of this commit; only its creator
+            # deletes, and a joiner that finds no run has nothing to do.
+            state.shared = await self.coordinator.begin(
+                oid,
+                listing.commit,
+                todo,
+                {"listed": len(listing.entries), "unchanged": state.unchanged}
+                | {"deleted": len(gone), "listing_s": state.listing_s},
+            )
+            if state.shared is None or not state.shared.created:
+                gone = []
+            if state.shared is None:
+                todo = []
         await self._emit(
             SyncStarted(
                 oid,
@@ -262,9 +313,15 @@ class StreamingSyncService:
         return todo
 
     async def _run_workers(self, todo: list[FileEntry], processor: FileProcessor) -> None:
-        if not todo:
-            return
-        workers = min(self.config.workers, len(todo))
+        shared = self._state.shared
+        if shared is not None and self.coordinator is not None:
+            # Shared sync: the work table decides what this process does.
+            async with leases_renewed(self.coordinator, shared.run_id):
+                await self._pool(todo, processor, self.config.workers)
+        elif todo:
+            await self._pool(todo, processor, min(self.config.workers, len(todo)))
+
+    async def _pool(self, todo: list[FileEntry], processor: FileProcessor, workers: int) -> None:
         queue: asyncio.Queue[tuple[FileEntry, bytes | None] | None] = asyncio.Queue(
             maxsize=self.config.queue_factor * workers
         )
@@ -289,6 +346,11 @@ class StreamingSyncService:
     async def _items(self, todo: list[FileEntry]) -> AsyncIterator[tuple[FileEntry, bytes | None]]:
         """Files with their bytes when a bulk fetch (e.g. a tarball) delivers them, the
         rest without, to be fetched one by one."""
+        shared = self._state.shared
+        if shared is not None and self.coordinator is not None:
+            async for item in claimed(self.coordinator, shared.run_id, self.config.workers):
+                yield item
+            return
         pending = {e.path: e for e in todo}
         fetcher = self.fetcher
         if isinstance(fetcher, BulkFetcher) and fetcher.wants_bulk(len(todo)):
@@ -313,14 +375,26 @@ class StreamingSyncService:
                 result = await processor.process(entry, data)
             finally:
                 state.active -= 1
-            state.results.append(result)
+            if state.shared is not None and self.coordinator is not None:
+                await self.coordinator.complete(
+                    state.shared.run_id, entry.path, outcome_record(result)
+                )
             await self._emit(_result_event(result))
+            state.results.append(state.keep(result))
 
     async def _finish(self, report: SyncReport, previous: list[FileFailure]) -> None:
         """Write the final checkpoint: the failing set and the run's report."""
         state = self._state
         processed = {r.entry.path for r in state.results}
         listed = {e.path for e in state.listing.entries} if state.listing else None
+        if state.shared is not None and self.coordinator is not None:
+            # Shared sync: the participant that closes the run records its combined
+            # report and the failing set; every participant records its own report.
+            await finish_shared(
+                self.checkpoint, self.coordinator, state.shared, report, previous, listed
+            )
+            await self._emit(SyncFinished(report))
+            return
         still = [
             f for f in previous if f.path not in processed and (listed is None or f.path in listed)
         ]
@@ -343,7 +417,6 @@ class StreamingSyncService:
         error: str | None = None,
     ) -> SyncReport:
         results = state.results
-        ok = [r for r in results if r.data is not None]
         listing = state.listing
         clock = processor.clock
         return SyncReport(
@@ -355,16 +428,12 @@ class StreamingSyncService:
                 listed=len(listing.entries) if listing else 0,
                 unchanged=state.unchanged,
                 processed=len(results),
-                succeeded=len(ok),
+                succeeded=state.succeeded,
                 failed=sum(1 for r in results if r.failure is not None),
                 skipped=sum(1 for r in results if r.skip_reason is not None),
                 deleted=state.deleted,
             ),
-            rows=RowCounts(
-                classes=sum(len(r.data.classes) for r in ok if r.data),
-                properties=sum(len(r.data.properties) for r in ok if r.data),
-                axioms=sum(len(r.data.axioms) for r in ok if r.data),
-            ),
+            rows=RowCounts(state.classes, state.properties, state.axioms),
             started_at=started_at,
             duration_s=time.monotonic() - start,
             failures=tuple(sorted((r.failure for r in results if r.failure), key=lambda f: f.path)),
@@ -374,9 +443,7 @@ class StreamingSyncService:
                     key=lambda s: s.path,
                 )
             ),
-            warnings=tuple(
-                sorted((r.entry.path, w) for r in ok if r.data for w in r.data.warnings)
-            ),
+            warnings=tuple(sorted(state.warnings)),
             stages=StageTimes(
                 state.listing_s,
                 clock.fetching,
@@ -396,7 +463,8 @@ class StreamingSyncService:
 
     def _parse_executor(self) -> concurrent.futures.Executor | None:
         """A process pool (parsers hold the GIL), made once per service; None parses in
-        the default thread pool."""
+        the default thread pool. A new pool starts its processes at once (each loads
+        the parser), so their start-up overlaps the listing instead of the first parse."""
         if self.config.parse_processes == 0:
             return None
         if self._executor is None:
@@ -406,7 +474,14 @@ class StreamingSyncService:
             self._executor = concurrent.futures.ProcessPoolExecutor(
                 self.config.parse_processes, mp_context=multiprocessing.get_context(method)
             )
+            for _ in range(self.config.parse_processes):
+                self._executor.submit(_warm_up, self.parser)
         return self._executor
+
+
+def _warm_up(parser: Parser) -> None:
+    """Runs in a new parse process: unpickling ``parser`` imported its modules."""
+    del parser
 
 
 def _unwrap(error: BaseException) -> BaseException:

@@ -18,6 +18,7 @@ from ._model import OntologyClass, OntologyData, OntologyProperty
 
 MAX_IRI_LENGTH = 4096
 _BAD_IRI = re.compile(r"[\x00-\x1f\x7f<>]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _check_iri(path: str, iri: str, what: str) -> None:
@@ -71,7 +72,12 @@ def validate(path: str, data: OntologyData) -> OntologyData:
     for p in data.properties:
         _check_iri(path, p.iri, "property")
     for a in data.axioms:
-        _check_iri(path, a.subject, "axiom subject")
+        # A subject may be a rendered class expression (a general class axiom), which
+        # holds <...>: only emptiness and control characters are errors there.
+        if not a.subject.strip() or _CONTROL.search(a.subject):
+            raise ValidationError(
+                path, f"axiom subject {a.subject[:80]!r} is empty or holds a control character"
+            )
     for link in data.links:
         _check_iri(path, link.class_iri, "linking class")
     return attrs.evolve(

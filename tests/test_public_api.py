@@ -114,6 +114,7 @@ PUBLIC = {
     "FatalStorageError",
     "CheckpointError",
     "SyncAborted",
+    "SyncInProgress",
 }
 
 

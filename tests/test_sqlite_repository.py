@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import cast
 
+import aiosqlite
 import pytest
 
 from streaming_sync._errors import (
@@ -33,6 +36,7 @@ from streaming_sync._model import (
 )
 from streaming_sync._snapshot import materialize
 from streaming_sync.storage import _sqlite_write
+from streaming_sync.storage._sqlite_support import prepare
 from streaming_sync.storage.sqlite import SqliteRepository, translate_error
 from streaming_sync.testing.contract import assert_same_rows, cls, data
 
@@ -140,7 +144,7 @@ async def test_python_exception_mid_write_rolls_back(
     transaction was rolled back."""
     await save(repo, "a.md", OLD, "1")
 
-    async def explode(*_: object, **__: object) -> None:
+    def explode(*_: object, **__: object) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(_sqlite_write, "_resolve_links", explode)
@@ -150,29 +154,52 @@ async def test_python_exception_mid_write_rolls_back(
     await assert_holds(repo, {"a.md": ("1", OLD)})
 
 
-async def test_cancelled_save_leaves_nothing(
-    repo: SqliteRepository, monkeypatch: pytest.MonkeyPatch
+class Staller:
+    """Stands in for ``_sqlite_write._resolve_links``: blocks the connection's thread
+    half-way through a file's write until released, then fails or goes on."""
+
+    def __init__(self, *, fail: bool = False) -> None:
+        self.reached, self.release = threading.Event(), threading.Event()
+        self.fail = fail
+        self.resolve = _sqlite_write._resolve_links
+
+    def __call__(self, conn: sqlite3.Connection, params: dict[str, object], **kw: bool) -> None:
+        self.reached.set()
+        assert self.release.wait(10), "never released"
+        if self.fail:
+            raise RuntimeError("failed after the cancellation")
+        self.resolve(conn, params, **kw)
+
+    async def wait_reached(self) -> None:
+        assert await asyncio.to_thread(self.reached.wait, 5)
+
+
+@pytest.mark.parametrize("fail", [False, True], ids=["completes", "fails"])
+async def test_cancelled_save_is_all_or_nothing(
+    repo: SqliteRepository, db_path: Path, monkeypatch: pytest.MonkeyPatch, fail: bool
 ) -> None:
-    """A save_file cancelled in the middle of its transaction is rolled back: the old
-    content stays, and the next write on the same connection works."""
+    """A save_file cancelled while its transaction runs on the connection's thread waits
+    for that transaction to end, then raises CancelledError: the file is then either fully
+    committed (the write went on) or untouched (it failed and rolled back), never half
+    written, and the next write on the same connection works."""
     await save(repo, "a.md", OLD, "1")
-    reached = asyncio.Event()
-    resolve = _sqlite_write._resolve_links
-
-    async def stall(*_: object, **__: object) -> None:
-        reached.set()
-        await asyncio.Event().wait()
-
-    monkeypatch.setattr(_sqlite_write, "_resolve_links", stall)
+    staller = Staller(fail=fail)
+    monkeypatch.setattr(_sqlite_write, "_resolve_links", staller)
     task = asyncio.create_task(save(repo, "a.md", NEW, "2"))
-    await asyncio.wait_for(reached.wait(), 5)
+    await staller.wait_reached()
     task.cancel()
+    await asyncio.sleep(0.05)
+    assert not task.done()  # still waiting for the transaction on the thread
+    with connect(db_path) as conn:  # meanwhile other connections see the old content
+        assert conn.execute("SELECT blob_sha FROM sync_files").fetchall() == [("1",)]
+    staller.release.set()
     with pytest.raises(asyncio.CancelledError):
         await task
-    monkeypatch.setattr(_sqlite_write, "_resolve_links", resolve)
-    await assert_holds(repo, {"a.md": ("1", OLD)})
+    monkeypatch.undo()
+    files = {"a.md": ("1", OLD) if fail else ("2", NEW)}
+    await assert_holds(repo, files)
     await save(repo, "b.md", NEW, "3")
-    await assert_holds(repo, {"a.md": ("1", OLD), "b.md": ("3", NEW)})
+    await assert_holds(repo, {**files, "b.md": ("3", NEW)})
 
 
 async def test_timestamps_created_kept_updated_refreshed(
@@ -258,19 +285,14 @@ async def test_record_run_survives_cancellation(
     """record_run completes its write even when the caller is cancelled while waiting
     for it (here: behind a stalled save holding the write lock)."""
     await save(repo, "a.md", OLD, "1")
-    reached, release = asyncio.Event(), asyncio.Event()
-
-    async def stall(*_: object, **__: object) -> None:
-        reached.set()
-        await release.wait()
-
-    monkeypatch.setattr(_sqlite_write, "_resolve_links", stall)
+    staller = Staller()
+    monkeypatch.setattr(_sqlite_write, "_resolve_links", staller)
     saving = asyncio.create_task(save(repo, "b.md", NEW, "2"))
-    await asyncio.wait_for(reached.wait(), 5)
+    await staller.wait_reached()
     recording = asyncio.create_task(repo.record_run(_report(OID, 1.0, Outcome.ABORTED)))
     await asyncio.sleep(0.01)
     recording.cancel()
-    release.set()
+    staller.release.set()
     with pytest.raises(asyncio.CancelledError):
         await recording
     await saving
@@ -327,6 +349,14 @@ async def test_corrupt_file_is_fatal_and_untouched(db_path: Path) -> None:
     assert str(db_path) in str(caught.value)
     assert _read(db_path) == garbage
     assert _listing(db_path.parent) == [db_path.name]
+
+
+async def test_aiosqlite_without_its_thread_api_is_refused_at_open() -> None:
+    """An aiosqlite whose Connection lacks the private ``_execute``/``_conn`` the one-call
+    file write relies on is refused when opening, with an error naming them (not a
+    silently slower fallback)."""
+    with pytest.raises(FatalStorageError, match=r"_execute/_conn.*one call"):
+        await prepare(cast(aiosqlite.Connection, object()), "x.db", 1.0)
 
 
 async def test_unopenable_path_is_fatal(tmp_path: Path) -> None:

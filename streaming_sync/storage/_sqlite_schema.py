@@ -201,6 +201,16 @@ CREATE TABLE IF NOT EXISTS http_cache (
     stored_at TEXT NOT NULL
 );
 
+-- The run lock: at most one sync per (database, ontology) at a time (see _sqlite_lock).
+CREATE TABLE IF NOT EXISTS sync_locks (
+    ontology_id TEXT PRIMARY KEY,
+    holder      TEXT NOT NULL,
+    host        TEXT NOT NULL,
+    pid         INTEGER NOT NULL,
+    acquired_at REAL NOT NULL,
+    heartbeat   REAL NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS schema_version (
     version    INTEGER PRIMARY KEY,
     applied_at TEXT NOT NULL
@@ -313,6 +323,7 @@ EXPECTED_COLUMNS: Mapping[str, frozenset[str]] = {
     ),
     "sync_runs": frozenset({"ontology_id", "started_at", "outcome", "report", "seq"}),
     "http_cache": frozenset({"key", "etag", "body"}),
+    "sync_locks": frozenset({"ontology_id", "holder", "host", "pid", "acquired_at", "heartbeat"}),
     "schema_version": frozenset({"version"}),
 }
 

@@ -1,8 +1,12 @@
 """The per-file write: replace one file's provenance, then recompute only the public rows
 it can have changed, set-based, inside the caller's transaction.
 
-The steps (each one statement, so a small file costs a small constant number of thread
-hops on the aiosqlite connection):
+The write is synchronous, on the stdlib ``sqlite3.Connection``: the repository runs a
+file's whole transaction (``in_transaction``) as ONE call on the aiosqlite connection's
+thread, instead of one thread hop per statement (see ``_sqlite_support.on_connection_thread``).
+
+The steps (each one statement, set-based, so a file costs a small constant number of
+statements whatever its size):
 
 1. *Collect* what the file asserted before into ``temp.sync_affected`` (class IRIs, edges
    -- its own and those its page links resolved to --, property IRIs, page keys).
@@ -22,7 +26,10 @@ hops on the aiosqlite connection):
 from __future__ import annotations
 
 import json
-from typing import Any
+import logging
+import sqlite3
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -33,6 +40,10 @@ from .._model import (
     iri_list_json,
     properties_json,
 )
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: The SQL function the property upsert uses to turn a JSON array of IRIs (duplicates,
 #: any order) into the stored form, ``_model.iri_list_json``, exactly.
@@ -289,8 +300,29 @@ def _file_rows(oid: str, path: str, data: OntologyData, now: str) -> list[tuple[
     return [(sql, rows) for sql, rows in batches if rows]
 
 
-async def write_file(
-    db: aiosqlite.Connection,
+def in_transaction(
+    conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T], begin: str
+) -> T:
+    """``begin``, ``work(conn)``, ``COMMIT``; on any exception ``ROLLBACK`` and re-raise.
+
+    Synchronous, for the connection's own thread: once it starts it runs to its end, so
+    the transaction is either committed or rolled back when it returns."""
+    conn.execute(begin)
+    try:
+        result = work(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            # "no transaction is active": SQLite already rolled back (e.g. SQLITE_FULL).
+            logger.debug("rollback after a failed write: %s", exc)
+        raise
+    return result
+
+
+def replace_file(
+    conn: sqlite3.Connection,
     oid: str,
     path: str,
     entry: FileEntry | None,
@@ -306,14 +338,14 @@ async def write_file(
         "sha": entry.sha if entry is not None else None,
         "link_annotations": LINK_AXIOM_ANNOTATIONS,
     }
-    await db.execute(_COLLECT_FILE, params)
-    await db.execute(_DROP_FILE, params)
+    conn.execute(_COLLECT_FILE, params)
+    conn.execute(_DROP_FILE, params)
     if entry is not None:
-        await db.execute(_ADD_FILE, params)
+        conn.execute(_ADD_FILE, params)
         for sql, rows in _file_rows(oid, path, data, now):
-            await db.executemany(sql, rows)
-        await db.execute(_COLLECT_FILE, params)
-    await _resolve_links(db, params, has_links=bool(data.links))
+            conn.executemany(sql, rows)
+        conn.execute(_COLLECT_FILE, params)
+    _resolve_links(conn, params, has_links=bool(data.links))
     for sql in (
         _UPSERT_DECLARED_CLASSES,
         _INSERT_PLACEHOLDERS,
@@ -323,18 +355,32 @@ async def write_file(
         _UPSERT_PROPERTIES,
         _DELETE_PROPERTIES,
     ):
-        await db.execute(sql, params)
-    await db.execute(_CLEAR)
+        conn.execute(sql, params)
+    conn.execute(_CLEAR)
 
 
-async def _resolve_links(
-    db: aiosqlite.Connection, params: dict[str, Any], *, has_links: bool
+async def write_file(
+    db: aiosqlite.Connection,
+    oid: str,
+    path: str,
+    entry: FileEntry | None,
+    data: OntologyData,
+    now: str,
 ) -> None:
+    """``replace_file`` on an aiosqlite connection, inside the caller's transaction (the
+    migration holds one across many files), in one call on the connection's thread."""
+    # Imported here: _sqlite_support imports this module (for IRI_LIST_FUNCTION).
+    from ._sqlite_support import on_connection_thread
+
+    await on_connection_thread(db, lambda conn: replace_file(conn, oid, path, entry, data, now))
+
+
+def _resolve_links(conn: sqlite3.Connection, params: dict[str, Any], *, has_links: bool) -> None:
     """Re-resolve the links of the file and of every file linking to its page keys.
 
     The file's old link edges were collected by step 1 and dropped with its record; when
     no other file links to its keys and it has no links now, nothing is left to do."""
-    cursor = await db.execute(_MARK_LINK_PATHS, params)
+    cursor = conn.execute(_MARK_LINK_PATHS, params)
     if cursor.rowcount <= 1 and not has_links:
         return
     for sql in (
@@ -345,7 +391,7 @@ async def _resolve_links(
         _ADD_LINK_AXIOMS,
         _COLLECT_LINK_EDGES,
     ):
-        await db.execute(sql, params)
+        conn.execute(sql, params)
 
 
-__all__ = ["IRI_LIST_FUNCTION", "iri_list", "write_file"]
+__all__ = ["IRI_LIST_FUNCTION", "in_transaction", "iri_list", "replace_file", "write_file"]

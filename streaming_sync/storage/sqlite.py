@@ -25,16 +25,18 @@ import aiosqlite
 from .._errors import ServiceClosedError
 from .._model import EMPTY, FileEntry, FileFailure, OntologyData, SyncReport
 from .._snapshot import OntologySnapshot
+from . import _sqlite_lock
 from ._sqlite_support import (
     close_connection,
     join_worker,
     now_iso,
+    on_connection_thread,
     prepare,
     read_snapshot,
     run_to_completion,
     translate_error,
 )
-from ._sqlite_write import write_file
+from ._sqlite_write import in_transaction, replace_file
 
 logger = logging.getLogger(__name__)
 
@@ -114,18 +116,18 @@ class SqliteRepository:
     async def save_file(self, ontology_id: str, entry: FileEntry, data: OntologyData) -> None:
         """Replace ``entry.path``'s rows with ``data`` and record ``entry.sha``, atomically."""
         now = now_iso()
-        await self._transaction(
+        await self._write(
             f"saving {entry.path!r} of ontology {ontology_id!r}",
-            lambda db: write_file(db, ontology_id, entry.path, entry, data, now),
+            lambda conn: replace_file(conn, ontology_id, entry.path, entry, data, now),
         )
         self._saves += 1
 
     async def remove_file(self, ontology_id: str, path: str) -> None:
         """Remove ``path``'s rows and record (nothing happens for an unknown path)."""
         now = now_iso()
-        await self._transaction(
+        await self._write(
             f"removing {path!r} of ontology {ontology_id!r}",
-            lambda db: write_file(db, ontology_id, path, None, EMPTY, now),
+            lambda conn: replace_file(conn, ontology_id, path, None, EMPTY, now),
         )
 
     async def committed_files(self, ontology_id: str) -> Mapping[str, str]:
@@ -251,6 +253,43 @@ class SqliteRepository:
 
         await self._transaction("writing the HTTP cache", work)
 
+    # -- run lock ----------------------------------------------------------------------
+
+    async def acquire_run_lock(
+        self, ontology_id: str, holder: str, *, stale_after: float = 30.0
+    ) -> None:
+        """Take the run lock of ``ontology_id`` for ``holder`` (``host:pid:started``), or
+        raise ``SyncInProgress`` naming the live holder. A lock whose heartbeat is older
+        than ``stale_after`` seconds, or whose process is gone on this host, is taken over."""
+        await self._transaction(
+            f"taking the run lock of {ontology_id!r}",
+            lambda db: _sqlite_lock.acquire(db, self._database, ontology_id, holder, stale_after),
+        )
+
+    async def renew_run_lock(self, ontology_id: str, holder: str) -> None:
+        """Refresh the heartbeat of ``holder``'s lock; ``SyncInProgress`` if it was lost."""
+        await self._transaction(
+            f"renewing the run lock of {ontology_id!r}",
+            lambda db: _sqlite_lock.renew(db, self._database, ontology_id, holder),
+        )
+
+    async def release_run_lock(self, ontology_id: str, holder: str) -> None:
+        """Give the lock back (completes even if the caller is cancelled meanwhile)."""
+        await run_to_completion(
+            self._transaction(
+                f"releasing the run lock of {ontology_id!r}",
+                lambda db: _sqlite_lock.release(db, ontology_id, holder),
+            )
+        )
+
+    async def remove_run_lock(self, ontology_id: str) -> str | None:
+        """Remove the lock of ``ontology_id`` whoever holds it; returns the old holder.
+        Only for a lock left by a process that is certainly gone."""
+        return await self._transaction(
+            f"removing the run lock of {ontology_id!r}",
+            lambda db: _sqlite_lock.remove(db, ontology_id),
+        )
+
     # -- maintenance -------------------------------------------------------------------
 
     async def check_integrity(self) -> list[str]:
@@ -296,6 +335,11 @@ class SqliteRepository:
                 await db.execute(begin)
             except sqlite3.Error as exc:
                 raise translate_error(exc, self._database, doing) from exc
+            except BaseException:
+                # Cancelled while BEGIN ran on the connection's thread: it may have begun,
+                # and a transaction left open would break every later call.
+                await run_to_completion(self._rollback(db, doing))
+                raise
             try:
                 result = await work(db)
                 await db.execute("COMMIT")
@@ -308,6 +352,26 @@ class SqliteRepository:
                 "%s: %s took %.2f ms", self._database, doing, (time.perf_counter() - started) * 1e3
             )
             return result
+
+    async def _write(self, doing: str, work: Callable[[sqlite3.Connection], None]) -> None:
+        """Run ``work`` in one ``BEGIN IMMEDIATE ... COMMIT`` as ONE synchronous call on the
+        connection's thread (``in_transaction``: ROLLBACK on any error), not one thread hop
+        per statement. Once queued it runs to its end there, so a cancelled caller waits
+        for it (one file's write) and the file is either committed or left as it was."""
+        async with self._lock:
+            db = self._require_open()
+            started = time.perf_counter()
+            try:
+                await run_to_completion(
+                    on_connection_thread(
+                        db, lambda conn: in_transaction(conn, work, "BEGIN IMMEDIATE")
+                    )
+                )
+            except sqlite3.Error as exc:
+                raise translate_error(exc, self._database, doing) from exc
+            logger.debug(
+                "%s: %s took %.2f ms", self._database, doing, (time.perf_counter() - started) * 1e3
+            )
 
     async def _rollback(self, db: aiosqlite.Connection, doing: str) -> None:
         try:

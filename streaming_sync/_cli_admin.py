@@ -1,0 +1,135 @@
+"""The maintenance commands of the CLI: ``migrate``, ``restore`` and ``unlock``.
+
+``_cli`` adds them with :func:`add_admin_commands` and runs them with :func:`run_admin`
+(exit codes as for the other commands: 0 done, 2 refused or failed -- the refusal
+message says why and that nothing was changed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+import attrs
+
+from ._errors import ConfigError
+
+ADMIN_COMMANDS = ("migrate", "restore", "unlock")
+EXIT_OK = 0
+
+
+def add_admin_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``migrate``, ``restore`` and ``unlock`` to the CLI's subcommands."""
+    migrate = sub.add_parser(
+        "migrate",
+        help="upgrade a database left by the original system to the current schema",
+        description="Detect a legacy schema, back the database up beside it (SQLite's "
+        "online backup API), move the rows to the current schema in one transaction and "
+        "check the row counts. A database already current is left alone; an unknown "
+        "schema is refused with nothing changed.",
+    )
+    _db_option(migrate)
+    migrate.add_argument(
+        "--ontology-id",
+        default="default",
+        metavar="ID",
+        help="ontology the legacy rows go to (default: default)",
+    )
+    migrate.add_argument(
+        "--dry-run", action="store_true", help="report what would be migrated; change nothing"
+    )
+    migrate.add_argument(
+        "--drop-legacy",
+        action="store_true",
+        help="remove the rows an earlier migrate brought over (the legacy:* files)",
+    )
+    migrate.add_argument("--json", action="store_true", help="print the result as JSON")
+    restore = sub.add_parser(
+        "restore",
+        help="put a backup back (checks the backup's integrity first)",
+        description="Copy FILE back into the database with SQLite's backup API. Refuses "
+        "when the backup fails its integrity check or the database is in use.",
+    )
+    _db_option(restore)
+    restore.add_argument("--backup", required=True, metavar="FILE", help="the backup to restore")
+    unlock = sub.add_parser(
+        "unlock",
+        help="remove a run lock left by a sync that is gone",
+        description="Remove the run lock of an ontology. Only needed when a crashed sync "
+        "on another host left it; a lock of a dead process on this host, or one without a "
+        "heartbeat for 30 s, is taken over by the next sync anyway.",
+    )
+    _db_option(unlock)
+    unlock.add_argument(
+        "--ontology-id", default="default", metavar="ID", help="ontology (default: default)"
+    )
+
+
+def _db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", required=True, metavar="PATH", help="SQLite database file")
+
+
+async def run_admin(args: argparse.Namespace) -> int:
+    """Run one of :data:`ADMIN_COMMANDS`; errors propagate as the library's own."""
+    if args.command == "migrate":
+        return await _run_migrate(args)
+    if args.command == "restore":
+        return await _run_restore(args)
+    return await _run_unlock(args)
+
+
+async def _run_migrate(args: argparse.Namespace) -> int:
+    from .storage._sqlite_migrate import migrate
+
+    result = await migrate(
+        args.db,
+        ontology_id=args.ontology_id,
+        dry_run=args.dry_run,
+        drop_legacy=args.drop_legacy,
+    )
+    if args.json:
+        json.dump(attrs.asdict(result), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    line = f"{result.database}: {result.status}"
+    if result.variant:
+        line += f" (legacy schema: {result.variant})"
+    sys.stdout.write(line + "\n")
+    if result.counts:
+        counts = ", ".join(f"{n} {kind}" for kind, n in result.counts.items())
+        sys.stdout.write(f"rows: {counts}\n")
+    if result.backup:
+        sys.stdout.write(f"backup: {result.backup}\n")
+    if result.message:
+        sys.stdout.write(result.message + "\n")
+    return EXIT_OK
+
+
+async def _run_restore(args: argparse.Namespace) -> int:
+    from .storage._sqlite_migrate import restore
+
+    moved = await restore(args.db, args.backup)
+    if moved:
+        sys.stdout.write(f"{args.db} was not a usable database; kept it as {moved}\n")
+    sys.stdout.write(f"{args.db}: restored from {args.backup}\n")
+    return EXIT_OK
+
+
+async def _run_unlock(args: argparse.Namespace) -> int:
+    from .storage.sqlite import SqliteRepository
+
+    if not await asyncio.to_thread(Path(args.db).is_file):
+        raise ConfigError(f"--db {args.db}: no such database file")
+    async with await SqliteRepository.open(args.db) as repository:
+        holder = await repository.remove_run_lock(args.ontology_id)
+    if holder is None:
+        sys.stdout.write(f"ontology {args.ontology_id!r} in {args.db} was not locked\n")
+    else:
+        sys.stdout.write(f"removed the run lock of {args.ontology_id!r} held by {holder}\n")
+    return EXIT_OK
+
+
+__all__ = ["ADMIN_COMMANDS", "add_admin_commands", "run_admin"]

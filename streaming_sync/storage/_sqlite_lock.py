@@ -1,0 +1,114 @@
+"""The run lock of the SQLite backend: one row of ``sync_locks`` per ontology.
+
+A sync takes the lock before it lists anything and gives it back at the end; while it
+runs it refreshes ``heartbeat``. A second sync finds the row and refuses with
+``SyncInProgress`` -- unless the row is stale: its heartbeat is older than
+``stale_after`` seconds, or it names a process on this host that no longer exists
+(a SIGKILLed sync). Each step is one ``BEGIN IMMEDIATE`` transaction, so two syncs that
+race for a free lock are serialised by SQLite and exactly one wins.
+
+``holder`` is ``host:pid:started``: the host name, the process id and when it started.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+
+import aiosqlite
+
+from .._errors import SyncInProgress
+
+logger = logging.getLogger(__name__)
+
+_SELECT = "SELECT holder, host, pid, acquired_at, heartbeat FROM sync_locks WHERE ontology_id = ?"
+_TAKE = """
+INSERT INTO sync_locks (ontology_id, holder, host, pid, acquired_at, heartbeat)
+VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (ontology_id) DO UPDATE SET holder = excluded.holder, host = excluded.host,
+    pid = excluded.pid, acquired_at = excluded.acquired_at, heartbeat = excluded.heartbeat
+"""
+
+
+def _parts(holder: str) -> tuple[str, int]:
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    return host, int(pid) if pid.isdigit() else -1
+
+
+#: Holders this process acquired and has not released: a lock row naming this very
+#: process but none of these was left by a sync of ours whose release failed (e.g. on a
+#: full disk), so it is stale.
+_HELD: set[str] = set()
+
+
+def _process_gone(host: str, pid: int, holder: str) -> bool:
+    """True only when ``pid`` is on this host and certainly does not run that sync."""
+    if host != socket.gethostname() or pid <= 0:
+        return False
+    if pid == os.getpid():
+        return holder not in _HELD
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # e.g. PermissionError: it exists, owned by someone else
+    return False
+
+
+async def acquire(
+    db: aiosqlite.Connection, database: str, oid: str, holder: str, stale_after: float
+) -> None:
+    """Take the lock of ``oid`` for ``holder`` (inside the caller's transaction)."""
+    now = time.time()
+    rows = list(await db.execute_fetchall(_SELECT, (oid,)))
+    if rows:
+        current, host, pid, since, heartbeat = rows[0]
+        stale = now - float(heartbeat) > stale_after
+        if current != holder and not stale and not _process_gone(str(host), int(pid), str(current)):
+            raise SyncInProgress(
+                oid, str(current), since=float(since), heartbeat=float(heartbeat), database=database
+            )
+        if current != holder:
+            logger.warning(
+                "%s: taking over the stale run lock of ontology %r from %s", database, oid, current
+            )
+    host, pid = _parts(holder)
+    await db.execute(_TAKE, (oid, holder, host, pid, now, now))
+    _HELD.add(holder)
+
+
+async def renew(db: aiosqlite.Connection, database: str, oid: str, holder: str) -> None:
+    """Refresh the heartbeat; ``SyncInProgress`` when another sync took the lock over."""
+    cursor = await db.execute(
+        "UPDATE sync_locks SET heartbeat = ? WHERE ontology_id = ? AND holder = ?",
+        (time.time(), oid, holder),
+    )
+    if cursor.rowcount == 0:
+        rows = list(await db.execute_fetchall(_SELECT, (oid,)))
+        if rows:
+            current, _, _, since, heartbeat = rows[0]
+            raise SyncInProgress(
+                oid, str(current), since=float(since), heartbeat=float(heartbeat), database=database
+            )
+        host, pid = _parts(holder)  # the row was removed (unlock): take it back
+        await db.execute(_TAKE, (oid, holder, host, pid, time.time(), time.time()))
+
+
+async def release(db: aiosqlite.Connection, oid: str, holder: str) -> None:
+    """Give the lock back (a no-op when ``holder`` no longer holds it)."""
+    _HELD.discard(holder)
+    await db.execute("DELETE FROM sync_locks WHERE ontology_id = ? AND holder = ?", (oid, holder))
+
+
+async def remove(db: aiosqlite.Connection, oid: str) -> str | None:
+    """Remove whatever lock ``oid`` has (``streaming-sync unlock``); the old holder."""
+    rows = list(await db.execute_fetchall(_SELECT, (oid,)))
+    await db.execute("DELETE FROM sync_locks WHERE ontology_id = ?", (oid,))
+    return str(rows[0][0]) if rows else None
+
+
+__all__ = ["acquire", "release", "remove", "renew"]
