@@ -22,6 +22,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+from ._aio import run_to_completion
 from ._errors import StreamingSyncError, SyncInProgress
 
 logger = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ async def run_lock(
     finally:
         if renewer is not None:
             renewer.cancel()
-            await _to_completion(asyncio.gather(renewer, return_exceptions=True))
+            await run_to_completion(asyncio.gather(renewer, return_exceptions=True))
         await _release(store, ontology_id, holder)
 
 
@@ -96,27 +97,10 @@ async def _release(store: object, ontology_id: str, holder: str) -> None:
     if release is None:
         return
     try:
-        await _to_completion(release(ontology_id, holder))
+        await run_to_completion(release(ontology_id, holder))
     except StreamingSyncError as error:
         # Not fatal: the lock goes stale on its own once the heartbeat stops.
         logger.warning("could not release the run lock of %r: %s", ontology_id, error)
-
-
-async def _to_completion(work: Awaitable[Any]) -> Any:
-    """Await ``work`` to its end even if cancelled meanwhile; re-raise the cancellation
-    afterwards (a released lock must not depend on the caller's patience)."""
-    task = asyncio.ensure_future(work)
-    cancelled = False
-    while not task.done():
-        try:
-            await asyncio.wait({task})
-        except asyncio.CancelledError:
-            cancelled = True
-    if cancelled:
-        if not task.cancelled():
-            task.exception()
-        raise asyncio.CancelledError
-    return task.result()
 
 
 __all__ = ["DEFAULT_STALE_AFTER", "make_holder", "run_lock"]

@@ -22,6 +22,7 @@ from typing import Any, Self
 
 import attrs
 
+from ._aio import run_to_completion
 from ._config import SyncConfig
 from ._coordination import (
     SharedRun,
@@ -257,7 +258,7 @@ class StreamingSyncService:
             report = self._report(
                 state, processor, started_at, start, Outcome.ABORTED, error=_describe(error)
             )
-            await asyncio.shield(self._finish(report, previous_failures))
+            await run_to_completion(self._finish(report, previous_failures))
             if isinstance(error, StreamingSyncError) and error.fatal:
                 raise SyncAborted(f"sync stopped: {error}", report=report) from error
             if error is not raised and not isinstance(error, asyncio.CancelledError):
@@ -265,7 +266,7 @@ class StreamingSyncService:
             raise
         outcome = Outcome.PARTIAL if any(r.failure for r in state.results) else Outcome.SUCCEEDED
         report = self._report(state, processor, started_at, start, outcome)
-        await asyncio.shield(self._finish(report, previous_failures))
+        await run_to_completion(self._finish(report, previous_failures))
         return report
 
     async def _plan(self, state: _RunState) -> list[FileEntry]:

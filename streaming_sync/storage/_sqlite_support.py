@@ -12,6 +12,7 @@ from typing import TypeVar
 
 import aiosqlite
 
+from .._aio import run_to_completion
 from .._errors import DatabaseLockedError, FatalStorageError, SchemaError, StorageError
 from .._snapshot import AxiomRow, ClassRow, EdgeRow, OntologySnapshot, OtherAxiomRow, PropertyRow
 from . import _sqlite_schema as schema
@@ -81,23 +82,6 @@ async def join_worker(db: aiosqlite.Connection) -> None:
     thread = getattr(db, "_thread", None)
     if thread is not None and hasattr(thread, "join") and thread.is_alive():
         await asyncio.to_thread(thread.join, 5.0)
-
-
-async def run_to_completion(work: Awaitable[T]) -> T:
-    """Await ``work`` to its end even if the caller is cancelled meanwhile; the
-    cancellation is raised afterwards. Used for rollbacks and final checkpoint writes."""
-    task = asyncio.ensure_future(work)
-    cancelled = False
-    while not task.done():
-        try:
-            await asyncio.wait({task})
-        except asyncio.CancelledError:
-            cancelled = True
-    if cancelled:
-        if not task.cancelled():
-            task.exception()  # retrieved, so a failure is not reported as never retrieved
-        raise asyncio.CancelledError
-    return task.result()
 
 
 #: The private members of ``aiosqlite.Connection`` that ``on_connection_thread`` uses.

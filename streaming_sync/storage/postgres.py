@@ -11,7 +11,6 @@ asyncpg errors are translated here, at the edge, into the library's storage erro
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
@@ -29,6 +28,7 @@ except ImportError as missing:  # pragma: no cover - exercised by a subprocess t
         "install it with: pip install 'streaming_sync[postgres]'"
     ) from missing
 
+from .._aio import run_to_completion
 from .._errors import (
     DatabaseLockedError,
     FatalStorageError,
@@ -402,23 +402,6 @@ def connect_error(exc: BaseException, where: str) -> StorageError:
     if isinstance(error, FatalStorageError):
         return error
     return FatalStorageError(f"{where}: connecting: {exc}; check the URL and the server")
-
-
-async def run_to_completion(work: Awaitable[T]) -> T:
-    """Await ``work`` to its end even if the caller is cancelled meanwhile; the
-    cancellation is raised afterwards (for the final checkpoint write)."""
-    task = asyncio.ensure_future(work)
-    cancelled = False
-    while not task.done():
-        try:
-            await asyncio.wait({task})
-        except asyncio.CancelledError:
-            cancelled = True
-    if cancelled:
-        if not task.cancelled():
-            task.exception()  # retrieved, so a failure is not reported as never retrieved
-        raise asyncio.CancelledError
-    return task.result()
 
 
 __all__ = [
