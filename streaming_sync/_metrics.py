@@ -14,7 +14,8 @@ What the events can and cannot tell (the service is not asked for more):
 * ``bytes_fetched`` is the listed size of each fetched file.
 * the fetch/parse/save histograms observe each succeeded file's stage times; a file
   delivered by a bulk fetch (a tarball) has a fetch time of 0.
-* ``rate_limit_remaining`` is None: no event carries the source's remaining budget.
+* ``rate_limit_remaining`` comes from ``stats`` (the source's own estimate, e.g. the
+  GitHub fetcher's); None without stats or for sources without rate limits.
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ class StatsLike(Protocol):
 
     @property
     def active(self) -> int: ...
+
+    # Optional: read with getattr, None when the stats object has no such attribute.
 
 
 @attrs.frozen
@@ -268,7 +271,7 @@ class SyncMetrics:
                 histograms={k: h.snapshot() for k, h in self._histograms.items()},
                 active_workers=len(self._sizes) if stats is None else stats.active,
                 queue_depth=self._queue_depth(stats),
-                rate_limit_remaining=None,
+                rate_limit_remaining=getattr(stats, "rate_limit_remaining", None),
                 rate_limited_until=self._rate_limited_until,
                 stages=self._stages,
                 last_outcome=self._last_outcome,

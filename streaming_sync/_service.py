@@ -74,6 +74,7 @@ class ServiceStats:
     active: int
     done: int
     failed: int
+    rate_limit_remaining: int | None = None
 
 
 @attrs.define
@@ -186,7 +187,14 @@ class StreamingSyncService:
         """Queued / active / done / failed files of the current (or last) sync."""
         s = self._state
         failed = sum(1 for r in s.results if r.failure is not None)
-        return ServiceStats(s.queued, s.active, len(s.results) - failed, failed)
+        remaining = getattr(self.fetcher, "rate_limit_remaining", None)
+        return ServiceStats(
+            s.queued,
+            s.active,
+            len(s.results) - failed,
+            failed,
+            remaining if isinstance(remaining, int) else None,
+        )
 
     def progress(self) -> ProgressReport:
         """Where the current (or last) sync is, at any moment."""

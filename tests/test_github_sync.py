@@ -17,6 +17,7 @@ import pytest
 from streaming_sync._config import PathFilter, RetryPolicy, SyncConfig
 from streaming_sync._errors import SyncAborted
 from streaming_sync._events import RateLimited
+from streaming_sync._metrics import SyncMetrics
 from streaming_sync._model import Outcome
 from streaming_sync._service import StreamingSyncService
 from streaming_sync.sources.github import GitHubFetcher
@@ -66,8 +67,17 @@ async def test_rate_limit_smaller_than_the_repository_waits_for_reset() -> None:
     async with GitHubLikeServer(files(40), rate_limit=15, rate_window=1.0) as server:
         sink = RecordingSink()
         repo = InMemoryRepository()
+        metrics = SyncMetrics()
         async with service(server, repo, sink, reset_margin=0.05) as svc:
+            svc.sinks.append(metrics)
             report = await svc.sync()
+            stats = svc.stats()
+        # The rate-limit gauge reads the fetcher's estimate of GitHub's budget.
+        assert stats.rate_limit_remaining is not None
+        assert 0 <= stats.rate_limit_remaining < 15
+        snapshot = metrics.snapshot(stats)
+        assert snapshot.rate_limit_remaining == stats.rate_limit_remaining
+        assert snapshot.counters["rate_limit_pauses"] >= 1
         assert report.outcome is Outcome.SUCCEEDED and report.files.succeeded == 40
         assert server.over_budget == 0
         assert sink.of_type(RateLimited)

@@ -128,6 +128,11 @@ class RateGate:
         self._exceeded: WaitBudgetExceeded | None = None
         self._changed = asyncio.Event()
 
+    @property
+    def remaining(self) -> int | None:
+        """The estimated primary budget left in this window (None until GitHub said)."""
+        return self._remaining
+
     def __repr__(self) -> str:
         return (
             f"<RateGate remaining={self._remaining} inflight={self._inflight} "

@@ -198,6 +198,11 @@ class GitHubFetcher:
         return self._commit
 
     @property
+    def rate_limit_remaining(self) -> int | None:
+        """GitHub's remaining request budget as last seen (a gauge for metrics)."""
+        return self._gate.remaining
+
+    @property
     def on_event(self) -> OnEvent | None:
         """Called with ``RateLimited`` when every request pauses; the service binds itself
         here when it is None."""
