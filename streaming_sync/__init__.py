@@ -81,7 +81,8 @@ from ._reader import (
     RelatedClass,
     SourceFile,
 )
-from ._service import ServiceStats, StreamingSyncService
+from ._runstate import ServiceStats
+from ._service import StreamingSyncService
 from ._snapshot import (
     AxiomRow,
     ClassRow,

@@ -20,12 +20,9 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from types import TracebackType
 from typing import Any, Self
 
-import attrs
-
 from ._aio import run_to_completion
 from ._config import SyncConfig
 from ._coordination import (
-    SharedRun,
     WorkCoordinator,
     claimed,
     finish_shared,
@@ -35,80 +32,27 @@ from ._coordination import (
 from ._errors import ServiceClosedError, StreamingSyncError, SyncAborted
 from ._events import (
     FileDeleted,
-    FileFailed,
-    FileSkippedEvent,
     FileStarted,
-    FileSucceeded,
     ProgressEvent,
     RateLimited,
     SyncFinished,
     SyncStarted,
 )
 from ._model import (
-    FileCounts,
     FileEntry,
     FileFailure,
-    FileSkip,
-    Listing,
     Outcome,
-    RowCounts,
-    StageTimes,
     SyncReport,
 )
-from ._pipeline import FileProcessor, FileResult, retrying
+from ._pipeline import FileProcessor, retrying
 from ._progress import ProgressReport, ProgressTracker
 from ._protocols import BulkFetcher, CheckpointStore, Fetcher, Parser, ProgressSink, Repository
 from ._runlock import run_lock
+from ._runstate import RunState, ServiceStats, build_report, result_event
 
 logger = logging.getLogger(__name__)
 
 _DONE = None  # queue sentinel: one per worker closes the stream
-
-
-@attrs.frozen
-class ServiceStats:
-    """A live snapshot of the worker pool: files waiting in the queue, being processed,
-    done (succeeded or skipped) and failed in the current (or last) sync."""
-
-    queued: int
-    active: int
-    done: int
-    failed: int
-    rate_limit_remaining: int | None = None
-
-
-@attrs.define
-class _RunState:
-    """Mutable tallies of one run (only the event loop touches them)."""
-
-    listing: Listing | None = None
-    unchanged: int = 0
-    deleted: int = 0
-    queued: int = 0
-    active: int = 0
-    results: list[FileResult] = attrs.field(factory=list)
-    listing_s: float = 0.0
-    rate_limited_s: float = 0.0
-    shared: SharedRun | None = None  # shared sync: the run this participant is part of
-    # Tallies of the files that landed; their rows are dropped once counted, so memory
-    # stays O(workers), not O(rows).
-    succeeded: int = 0
-    classes: int = 0
-    properties: int = 0
-    axioms: int = 0
-    warnings: list[tuple[str, str]] = attrs.field(factory=list)
-
-    def keep(self, result: FileResult) -> FileResult:
-        """Count ``result`` and return it without its rows, for the run's record."""
-        data = result.data
-        if data is None:
-            return result
-        self.succeeded += 1
-        self.classes += len(data.classes)
-        self.properties += len(data.properties)
-        self.axioms += len(data.axioms)
-        self.warnings.extend((result.entry.path, w) for w in data.warnings)
-        return attrs.evolve(result, data=None)
 
 
 class StreamingSyncService:
@@ -156,7 +100,7 @@ class StreamingSyncService:
         self._executor: concurrent.futures.Executor | None = None
         self._lock = asyncio.Lock()
         self._closed = False
-        self._state = _RunState()
+        self._state = RunState()
         if getattr(fetcher, "on_event", False) is None:
             # A fetcher that pauses for rate limits (GitHubFetcher) reports through us.
             setattr(fetcher, "on_event", self._on_fetcher_event)  # noqa: B010 -- not every Fetcher has it
@@ -242,7 +186,7 @@ class StreamingSyncService:
                 return await self._sync()
 
     async def _sync(self) -> SyncReport:
-        self._state = state = _RunState()
+        self._state = state = RunState()
         started_at, start = time.time(), time.monotonic()
         oid = self.config.ontology_id
         processor = FileProcessor(
@@ -277,7 +221,7 @@ class StreamingSyncService:
         await run_to_completion(self._finish(report, previous_failures))
         return report
 
-    async def _plan(self, state: _RunState) -> list[FileEntry]:
+    async def _plan(self, state: RunState) -> list[FileEntry]:
         """List, diff against what is committed, delete what vanished upstream."""
         oid = self.config.ontology_id
         start = time.monotonic()
@@ -388,7 +332,7 @@ class StreamingSyncService:
                 await self.coordinator.complete(
                     state.shared.run_id, entry.path, outcome_record(result)
                 )
-            await self._emit(_result_event(result))
+            await self._emit(result_event(result))
             state.results.append(state.keep(result))
 
     async def _finish(self, report: SyncReport, previous: list[FileFailure]) -> None:
@@ -418,49 +362,22 @@ class StreamingSyncService:
 
     def _report(
         self,
-        state: _RunState,
+        state: RunState,
         processor: FileProcessor,
         started_at: float,
         start: float,
         outcome: Outcome,
         error: str | None = None,
     ) -> SyncReport:
-        results = state.results
-        listing = state.listing
-        clock = processor.clock
-        return SyncReport(
-            ontology_id=self.config.ontology_id,
-            source=self.fetcher.source,
-            commit=listing.commit if listing else None,
-            outcome=outcome,
-            files=FileCounts(
-                listed=len(listing.entries) if listing else 0,
-                unchanged=state.unchanged,
-                processed=len(results),
-                succeeded=state.succeeded,
-                failed=sum(1 for r in results if r.failure is not None),
-                skipped=sum(1 for r in results if r.skip_reason is not None),
-                deleted=state.deleted,
-            ),
-            rows=RowCounts(state.classes, state.properties, state.axioms),
-            started_at=started_at,
-            duration_s=time.monotonic() - start,
-            failures=tuple(sorted((r.failure for r in results if r.failure), key=lambda f: f.path)),
-            skipped=tuple(
-                sorted(
-                    (FileSkip(r.entry.path, r.skip_reason) for r in results if r.skip_reason),
-                    key=lambda s: s.path,
-                )
-            ),
-            warnings=tuple(sorted(state.warnings)),
-            stages=StageTimes(
-                state.listing_s,
-                clock.fetching,
-                clock.parsing,
-                clock.writing,
-                state.rate_limited_s,
-            ),
-            error=error,
+        return build_report(
+            state,
+            self.config.ontology_id,
+            self.fetcher.source,
+            processor.clock,
+            started_at,
+            start,
+            outcome,
+            error,
         )
 
     async def _emit(self, event: ProgressEvent) -> None:
@@ -508,26 +425,4 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def _result_event(result: FileResult) -> ProgressEvent:
-    if result.failure is not None:
-        return FileFailed(result.failure)
-    if result.skip_reason is not None:
-        return FileSkippedEvent(result.entry.path, result.skip_reason)
-    data = result.data
-    assert data is not None
-    stages = result.stages
-    return FileSucceeded(
-        result.entry.path,
-        result.entry.size,
-        len(data.classes),
-        len(data.properties),
-        len(data.axioms),
-        result.seconds,
-        data.warnings,
-        fetch_s=stages.fetching,
-        parse_s=stages.parsing,
-        write_s=stages.writing,
-    )
-
-
-__all__ = ["ServiceStats", "StreamingSyncService"]
+__all__ = ["StreamingSyncService"]
