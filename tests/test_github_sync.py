@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import random
-import signal
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
@@ -25,7 +22,7 @@ from streaming_sync.storage.sqlite import SqliteRepository
 from streaming_sync.testing import InMemoryRepository, RecordingSink
 from streaming_sync.testing.github_server import GitHubLikeServer
 
-from .conftest import ROOT
+from .cli_support import run_github_cli
 from .lineformat import LineParser
 
 TOKEN = "ghp_" + "S3cr3tT0kenValue" * 2
@@ -157,41 +154,8 @@ async def test_token_never_reaches_logs_reports_or_database(
     assert all(TOKEN not in str(r.headers) for r in server.download_requests())
 
 
-def cli(server: GitHubLikeServer, db: Path) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "streaming_sync",
-        "sync",
-        f"github:{server.owner}/{server.repo}",
-        "--db",
-        str(db),
-        "--api-url",
-        server.api_url,
-        "--quiet",
-        "--workers",
-        "3",
-    ]
-
-
 async def run_cli(server: GitHubLikeServer, db: Path, kill_after: float | None) -> int | None:
-    env = {**os.environ, "GITHUB_TOKEN": TOKEN}
-    process = await asyncio.create_subprocess_exec(
-        *cli(server, db),
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE if kill_after is None else asyncio.subprocess.DEVNULL,
-    )
-    if kill_after is None:
-        _, err = await asyncio.wait_for(process.communicate(), 120)
-        assert process.returncode in (0, 1), err.decode()
-        return process.returncode
-    await asyncio.sleep(kill_after)
-    if process.returncode is None:
-        process.send_signal(signal.SIGKILL)
-    await process.wait()
-    return None
+    return await run_github_cli(server, db, TOKEN, kill_after)
 
 
 async def db_snapshot(db: Path) -> object:

@@ -5,11 +5,7 @@ state equals a clean sync into a fresh database, and no good file is lost."""
 
 from __future__ import annotations
 
-import asyncio
-import os
 import random
-import signal
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,34 +13,13 @@ import pytest
 from streaming_sync.storage.sqlite import SqliteRepository
 from streaming_sync.testing.github_server import Fault, GitHubLikeServer, RequestRecord
 
-from .conftest import ROOT
+from .cli_support import run_github_cli
 
 TOKEN = "ghp_" + "soak" * 9
 
 
 async def run_cli(server: GitHubLikeServer, db: Path, kill_after: float | None) -> int | None:
-    """The CLI against the server; SIGKILLed after ``kill_after`` s (None: to its end)."""
-    command = [
-        sys.executable, "-m", "streaming_sync", "sync", f"github:{server.owner}/{server.repo}",
-        "--db", str(db), "--api-url", server.api_url, "--quiet", "--workers", "3",
-    ]  # fmt: skip
-    process = await asyncio.create_subprocess_exec(
-        *command,
-        cwd=ROOT,
-        env={**os.environ, "GITHUB_TOKEN": TOKEN},
-        stdout=asyncio.subprocess.DEVNULL,
-        # A killed CLI's parse-pool children keep an inherited pipe open: no pipe then.
-        stderr=asyncio.subprocess.PIPE if kill_after is None else asyncio.subprocess.DEVNULL,
-    )
-    if kill_after is None:
-        _, err = await asyncio.wait_for(process.communicate(), 120)
-        assert process.returncode in (0, 1), err.decode()
-        return process.returncode
-    await asyncio.sleep(kill_after)
-    if process.returncode is None:
-        process.send_signal(signal.SIGKILL)
-    await process.wait()
-    return None
+    return await run_github_cli(server, db, TOKEN, kill_after)
 
 
 async def state(db: Path) -> tuple[object, dict[str, str], set[tuple[str, bool]]]:

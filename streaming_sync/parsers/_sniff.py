@@ -21,11 +21,15 @@ import codecs
 import importlib
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from .._errors import FileSkipped, ParseError
 from .._model import OntologyData
+
+if TYPE_CHECKING:
+    from ._rdfmap import Triple
 
 FORMATS = ("turtle", "xml", "nt", "n3", "json-ld", "trig", "owlxml", "ofn")
 RDF_EXTENSIONS = (".ttl", ".owl", ".rdf", ".nt", ".n3", ".jsonld", ".trig", ".xml")
@@ -300,6 +304,23 @@ def delegate_ofn(path: str, data: bytes) -> OntologyData:
             raise
         raise FileSkipped(path, "OWL Functional Syntax parser not available") from None
     return parse_ofn(path, text, None)
+
+
+def parse_rdf_file(
+    path: str, data: bytes, read: Callable[[str, str, str | bytes, str], Iterable[Triple]]
+) -> OntologyData:  # Triple: see parsers/_rdfmap.py
+    """The one way an RDF parser handles a file: sniff the format, skip OWL/XML, hand
+    Functional Syntax to its reader, check the payload, then map the triples that
+    ``read(path, fmt, payload, base_iri)`` yields (the only library-specific step)."""
+    from ._rdfmap import map_triples
+
+    fmt = sniff_format(path, data)
+    if fmt == "owlxml":
+        raise skip_owlxml(path)
+    if fmt == "ofn":
+        return delegate_ofn(path, data)
+    payload = prepare_payload(path, fmt, data)
+    return map_triples(path, read(path, fmt, payload, base_iri(path)))
 
 
 def skip_owlxml(path: str) -> FileSkipped:

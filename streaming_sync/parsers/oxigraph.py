@@ -24,15 +24,8 @@ from .._errors import ParseError
 from .._model import OntologyData
 from .._owl import IRI, Anonymous, Literal
 from ._rdfexpr import Node
-from ._rdfmap import Triple, make_literal, map_triples
-from ._sniff import (
-    RDF_EXTENSIONS,
-    base_iri,
-    delegate_ofn,
-    prepare_payload,
-    skip_owlxml,
-    sniff_format,
-)
+from ._rdfmap import Triple, make_literal
+from ._sniff import RDF_EXTENSIONS, parse_rdf_file
 
 logger = logging.getLogger(__name__)
 
@@ -54,19 +47,17 @@ class OxigraphParser:
         return path.lower().endswith(RDF_EXTENSIONS)
 
     def parse(self, path: str, data: bytes) -> OntologyData:
-        fmt = sniff_format(path, data)
-        if fmt == "owlxml":
-            raise skip_owlxml(path)
-        if fmt == "ofn":
-            return delegate_ofn(path, data)
-        payload = prepare_payload(path, fmt, data)
-        try:
-            triples = list(_triples(fmt, payload, base_iri(path)))
-        except MemoryError:
-            raise
-        except (SyntaxError, ValueError, OSError) as error:
-            raise _parse_error(path, error) from None
-        return map_triples(path, triples)
+        return parse_rdf_file(path, data, _read)
+
+
+def _read(path: str, fmt: str, payload: str | bytes, base: str) -> list[Triple]:
+    """All triples of ``payload``, pyoxigraph's syntax errors as our ``ParseError``."""
+    try:
+        return list(_triples(fmt, payload, base))
+    except MemoryError:
+        raise
+    except (SyntaxError, ValueError, OSError) as error:
+        raise _parse_error(path, error) from None
 
 
 def _triples(fmt: str, payload: str | bytes, base: str) -> Iterator[Triple]:

@@ -32,14 +32,7 @@ from .._model import OntologyData
 from .._owl import IRI, Anonymous, Literal
 from ._rdfexpr import Node
 from ._rdfmap import Triple, make_literal, map_triples
-from ._sniff import (
-    RDF_EXTENSIONS,
-    base_iri,
-    delegate_ofn,
-    prepare_payload,
-    skip_owlxml,
-    sniff_format,
-)
+from ._sniff import RDF_EXTENSIONS, base_iri, parse_rdf_file, sniff_format
 
 logger = logging.getLogger(__name__)
 
@@ -57,13 +50,7 @@ class RdflibParser:
         return path.lower().endswith(RDF_EXTENSIONS)
 
     def parse(self, path: str, data: bytes) -> OntologyData:
-        fmt = sniff_format(path, data)
-        if fmt == "owlxml":
-            raise skip_owlxml(path)
-        if fmt == "ofn":
-            return delegate_ofn(path, data)
-        payload = prepare_payload(path, fmt, data)
-        return map_triples(path, _parse(path, fmt, payload, base_iri(path)))
+        return parse_rdf_file(path, data, _parse)
 
 
 def parse_turtle_fragment(
