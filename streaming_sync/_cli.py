@@ -156,6 +156,15 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON on stdout")
 
 
+def _terminal_sink() -> Any:
+    """The rich progress bar when rich is installed (extra ``progress``), else ours."""
+    try:
+        from .progress_rich import RichProgressSink
+    except ImportError:
+        return TerminalProgressSink(sys.stderr)
+    return RichProgressSink()
+
+
 def _config(args: argparse.Namespace) -> SyncConfig:
     options: dict[str, Any] = {"ontology_id": args.ontology_id, "full": args.full}
     if args.workers is not None:
@@ -219,7 +228,7 @@ async def _run_sync(args: argparse.Namespace) -> int:
     with _events_stream(args.events) as events:
         sinks: list[Any] = []
         if not args.quiet:
-            sinks.append(TerminalProgressSink(sys.stderr) if sys.stderr.isatty() else LogSink())
+            sinks.append(_terminal_sink() if sys.stderr.isatty() else LogSink())
         if events is not None:
             sinks.append(JsonLinesSink(events))
         metrics = SyncMetrics()

@@ -1,0 +1,61 @@
+"""The rich progress bar of the CLI, rendered to a captured terminal."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+
+from streaming_sync._events import (
+    FileFailed,
+    FileSkippedEvent,
+    FileStarted,
+    FileSucceeded,
+    RateLimited,
+    SyncFinished,
+    SyncStarted,
+)
+from streaming_sync._model import FileCounts, FileFailure, Outcome, RowCounts, SyncReport
+
+rich_console = pytest.importorskip("rich.console", reason="the [progress] extra is not installed")
+
+from streaming_sync.progress_rich import RichProgressSink  # noqa: E402 -- after the skip guard
+
+
+def sink_on_terminal() -> tuple[RichProgressSink, io.StringIO]:
+    out = io.StringIO()
+    console = rich_console.Console(file=out, force_terminal=True, width=160, color_system=None)
+    return RichProgressSink(console), out
+
+
+async def test_bar_shows_counts_tallies_and_outcome() -> None:
+    """The bar counts files against the total, tallies outcomes, and ends with the
+    run's outcome."""
+    sink, out = sink_on_terminal()
+    await sink.emit(SyncStarted("default", "src", "c0", 4, 4, 0, 0))
+    await sink.emit(FileStarted("a.md", 10))
+    await sink.emit(FileSucceeded("a.md", 10, 1, 0, 1, 0.01))
+    await sink.emit(FileSkippedEvent("b.md", "no ontology block"))
+    failure = FileFailure("c.ttl", "ParseError", "c.ttl:3: bad", False, 1)
+    await sink.emit(FileFailed(failure))
+    screen = out.getvalue()
+    assert "3/4" in screen
+    assert "ok 1 skip 1 fail 1" in screen
+    assert "files/s" in screen
+    report = SyncReport(
+        "default", "src", "c0", Outcome.PARTIAL, FileCounts(listed=4), RowCounts(), time.time(), 0.5
+    )
+    await sink.emit(SyncFinished(report))
+    assert "partial" in out.getvalue()
+
+
+async def test_rate_limit_pause_is_shown_as_such() -> None:
+    """While every request waits for a rate limit, the bar says so with the resume time."""
+    sink, out = sink_on_terminal()
+    await sink.emit(SyncStarted("default", "src", "c0", 10, 10, 0, 0))
+    resume = time.time() + 120
+    await sink.emit(RateLimited(resume, "primary rate limit"))
+    screen = out.getvalue()
+    assert "rate limited until" in screen
+    assert time.strftime("%H:%M:%S", time.localtime(resume)) in screen
