@@ -13,6 +13,9 @@ sit behind it:
 Both return the same typed values. Where they can differ is documented on the method
 (:meth:`OntologyReader.sources`). Hierarchy walks are cycle-safe: a class is visited
 once, at its shortest distance.
+
+(Longer than our ~400-line habit: the reader's public methods and the generic engine
+belong together; the SQL engine already lives in its own module.)
 """
 
 from __future__ import annotations

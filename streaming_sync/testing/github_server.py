@@ -23,6 +23,9 @@ for a while with GitHub's secondary-limit message. ``faults`` (a callable decidi
 request) and ``fault_rate`` (seeded) inject 5xx, slow answers, truncated bodies,
 connection resets and corrupted blobs. ``requests`` records every request with its
 headers; ``commit`` changes the files between syncs.
+
+(Longer than our ~400-line habit: one class stands in for every endpoint, fault and
+header a client meets; the git object store lives in ``_git_objects``.)
 """
 
 from __future__ import annotations
