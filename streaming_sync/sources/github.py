@@ -19,10 +19,6 @@ logs, reprs, exceptions or cache keys.
 (Longer than our usual module: it is the whole aiohttp edge of the GitHub source; the
 parts that need no HTTP library live in ``_github_spec``, ``_github_ratelimit`` and
 ``_github_tar``.)
-
-(Longer than our ~400-line habit: it is the one module that speaks aiohttp to GitHub --
-listing, blobs, tarball and error mapping share one request path; the rate-limit gate,
-the spec parser and the tar reader already live in modules of their own.)
 """
 
 from __future__ import annotations
