@@ -535,3 +535,25 @@ async def test_close_is_idempotent_and_keeps_a_given_session(small: GitHubLikeSe
     await owned.list_files()
     await owned.aclose()
     await owned.aclose()
+
+
+async def test_hostile_tree_paths_are_never_listed() -> None:
+    """A tree whose entries name '..', '.' or empty parts (as a hostile server could send)
+    yields a listing without them: such a path is never passed on to anything."""
+    import aiohttp
+
+    files = {"ok.md": b"fine", "sub/../../evil.md": b"escape", "a/./b.md": b"dot"}
+    async with GitHubLikeServer(files) as server:
+        async with aiohttp.ClientSession() as http:
+            url = f"{server.api_url}/repos/{server.owner}/{server.repo}/commits/main"
+            async with http.get(url) as response:
+                tree_sha = (await response.json())["commit"]["tree"]["sha"]
+            url = f"{server.api_url}/repos/{server.owner}/{server.repo}/git/trees/{tree_sha}"
+            async with http.get(url, params={"recursive": "1"}) as response:
+                served = {item["path"] for item in (await response.json())["tree"]}
+        assert {"sub/../../evil.md", "a/./b.md"} <= served  # the server really sends them
+        async with GitHubFetcher(
+            owner=server.owner, repo=server.repo, api_url=server.api_url
+        ) as fetcher:
+            listing = await fetcher.list_files()
+    assert [e.path for e in listing.entries] == ["ok.md"]

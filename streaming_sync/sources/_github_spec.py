@@ -86,6 +86,16 @@ def parse_github_spec(spec: str) -> GitHubSpec:
     return GitHubSpec(owner, repo, ref, normalize_folder(path, spec=spec))
 
 
+def is_safe_path(path: str) -> bool:
+    """A listed path we accept: relative, '/'-separated, without '.' or '..' parts, empty
+    parts, backslashes or control characters. Anything else is never passed on."""
+    if not path or path.startswith("/") or "\\" in path:
+        return False
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in path):
+        return False
+    return all(part not in ("", ".", "..") for part in path.split("/"))
+
+
 def token_from_env(name: str = "GITHUB_TOKEN") -> str | None:
     """The token held by environment variable ``name``; None when unset or blank
     (anonymous access)."""
@@ -125,6 +135,7 @@ __all__ = [
     "HttpCache",
     "MemoryHttpCache",
     "check_ref",
+    "is_safe_path",
     "normalize_folder",
     "parse_github_spec",
     "token_from_env",

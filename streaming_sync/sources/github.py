@@ -55,6 +55,7 @@ from ._github_spec import (
     HttpCache,
     MemoryHttpCache,
     check_ref,
+    is_safe_path,
     normalize_folder,
     parse_github_spec,
     token_from_env,
@@ -344,7 +345,7 @@ class GitHubFetcher:
 
     def _blobs(self, items: list[Any], prefix: str) -> list[FileEntry]:
         try:
-            return [
+            entries = [
                 FileEntry(prefix + str(i["path"]), int(i["size"]), str(i["sha"]))
                 for i in items
                 if i.get("type") == "blob" and i.get("mode") != "120000"
@@ -353,6 +354,11 @@ class GitHubFetcher:
             raise TransientFetchError(
                 f"{self.source}: malformed tree from GitHub ({exc!r})", url=self._api
             ) from None
+        safe = [e for e in entries if is_safe_path(e.path)]
+        for entry in entries:
+            if not is_safe_path(entry.path):
+                logger.warning("%s: ignoring the hostile path %r", self.source, entry.path[:200])
+        return safe
 
     async def _tree(self, sha: str, *, recursive: bool) -> dict[str, Any]:
         """A tree by SHA; its body never changes, so a cached one is used as is."""
