@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import TypeVar
+from types import TracebackType
+from typing import Self, TypeVar
 
 T = TypeVar("T")
 
@@ -28,4 +29,23 @@ async def run_to_completion(work: Awaitable[T]) -> T:
     return task.result()
 
 
-__all__ = ["run_to_completion"]
+class AsyncClosing:
+    """Base of everything that owns a resource: ``async with x:`` closes it with
+    ``await x.aclose()``, which subclasses implement (idempotent)."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        raise NotImplementedError
+
+
+__all__ = ["AsyncClosing", "run_to_completion"]

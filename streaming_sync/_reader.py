@@ -24,11 +24,11 @@ import json
 import os
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from types import TracebackType
 from typing import Literal, Protocol, Self
 
 import attrs
 
+from ._aio import AsyncClosing
 from ._config import DEFAULT_ONTOLOGY_ID
 from ._protocols import Repository
 from ._snapshot import AxiomRow, ClassRow, EdgeRow, OntologySnapshot
@@ -281,7 +281,7 @@ def _check_direction(direction: str) -> None:
         raise ValueError(f"direction={direction!r}: use 'up' (ancestors) or 'down'")
 
 
-class OntologyReader:
+class OntologyReader(AsyncClosing):
     """Query one ontology id of a repository.
 
     ``OntologyReader(repository)`` uses the generic engine (any ``Repository``);
@@ -334,17 +334,6 @@ class OntologyReader:
 
     def __repr__(self) -> str:
         return f"<OntologyReader {self.ontology_id!r} via {type(self._engine).__name__}>"
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Close what the reader opened (idempotent)."""

@@ -17,10 +17,9 @@ import multiprocessing
 import sys
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
-from types import TracebackType
 from typing import Any, Self
 
-from ._aio import run_to_completion
+from ._aio import AsyncClosing, run_to_completion
 from ._config import SyncConfig
 from ._coordination import (
     WorkCoordinator,
@@ -55,7 +54,7 @@ logger = logging.getLogger(__name__)
 _DONE = None  # queue sentinel: one per worker closes the stream
 
 
-class StreamingSyncService:
+class StreamingSyncService(AsyncClosing):
     """Sync one source into one repository, one file per transaction.
 
     Build it from parts (``StreamingSyncService(fetcher=..., repository=..., ...)``) or
@@ -143,17 +142,6 @@ class StreamingSyncService:
     def progress(self) -> ProgressReport:
         """Where the current (or last) sync is, at any moment."""
         return self.tracker.snapshot()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Close what the service owns (idempotent). A closed service refuses ``sync()``."""

@@ -30,13 +30,13 @@ import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import aiohttp
 from yarl import URL
 
+from .._aio import AsyncClosing
 from .._config import PathFilter
 from .._errors import (
     AuthenticationError,
@@ -104,7 +104,7 @@ def _condense_repo(data: Any) -> Any:
     return {"default_branch": data["default_branch"]}
 
 
-class GitHubFetcher:
+class GitHubFetcher(AsyncClosing):
     """Lists and reads ``owner/repo`` at ``ref`` (None: the default branch), below the
     folder ``path``. Implements ``Fetcher`` and ``BulkFetcher``; see the module docstring.
 
@@ -223,17 +223,6 @@ class GitHubFetcher:
             f"<GitHubFetcher {self.source} api={self._api} token={token} "
             f"requests={self.requests} {self._gate!r}>"
         )
-
-    async def __aenter__(self) -> GitHubFetcher:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Close the HTTP session if this fetcher created it; idempotent."""

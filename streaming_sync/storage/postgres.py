@@ -17,7 +17,6 @@ import logging
 import time
 import urllib.parse
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from types import TracebackType
 from typing import Any, TypeVar
 
 try:
@@ -28,7 +27,7 @@ except ImportError as missing:  # pragma: no cover - exercised by a subprocess t
         "install it with: pip install 'streaming_sync[postgres]'"
     ) from missing
 
-from .._aio import run_to_completion
+from .._aio import AsyncClosing, run_to_completion
 from .._errors import (
     DatabaseLockedError,
     FatalStorageError,
@@ -54,7 +53,7 @@ def is_postgres_url(db: object) -> bool:
     return isinstance(db, str) and db.startswith(("postgresql://", "postgres://"))
 
 
-class PostgresRepository:
+class PostgresRepository(AsyncClosing):
     """Stores each file's rows in PostgreSQL, one transaction per file.
 
     Open with ``await PostgresRepository.open("postgresql://user@host/db")``; use as an
@@ -120,17 +119,6 @@ class PostgresRepository:
     def __repr__(self) -> str:
         state = "closed" if self._pool is None else f"{self._saves} files saved"
         return f"<PostgresRepository {self._where} schema={self.schema!r} [{state}]>"
-
-    async def __aenter__(self) -> PostgresRepository:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Wait for the transactions in progress, then close the pool. Idempotent."""

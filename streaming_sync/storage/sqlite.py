@@ -17,11 +17,11 @@ import os
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from types import TracebackType
 from typing import Any, TypeVar
 
 import aiosqlite
 
+from .._aio import AsyncClosing
 from .._errors import ServiceClosedError
 from .._model import EMPTY, FileEntry, FileFailure, OntologyData, SyncReport
 from .._snapshot import OntologySnapshot
@@ -46,7 +46,7 @@ Work = Callable[[aiosqlite.Connection], Awaitable[T]]
 DEFAULT_BUSY_TIMEOUT = 5.0
 
 
-class SqliteRepository:
+class SqliteRepository(AsyncClosing):
     """Stores each file's rows in SQLite, one transaction per file (see ``docs/schema.md``).
 
     Open with ``await SqliteRepository.open(path)`` (``":memory:"`` for a private
@@ -92,17 +92,6 @@ class SqliteRepository:
     def __repr__(self) -> str:
         state = "closed" if self._db is None else f"{self._saves} files saved"
         return f"<SqliteRepository {self._database!r} [{state}]>"
-
-    async def __aenter__(self) -> SqliteRepository:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Wait for the write in progress, then close the connection. Idempotent."""
