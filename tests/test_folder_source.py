@@ -45,7 +45,9 @@ async def test_include_and_exclude_globs(tmp_path: Path) -> None:
 
 
 async def test_never_follows_links_out_of_the_root(tmp_path: Path) -> None:
-    """A symlink to a file outside the folder is not listed; one inside it is."""
+    """A symlink to a file inside the folder is followed; one to a file outside is
+    listed only to be skipped with the reason (its target is never read); a link to a
+    folder is not descended into."""
     outside = tmp_path / "secret.md"
     outside.write_bytes(b"secret")
     root = tmp_path / "root"
@@ -53,8 +55,12 @@ async def test_never_follows_links_out_of_the_root(tmp_path: Path) -> None:
     os.symlink(outside, root / "escape.md")
     os.symlink(root / "inside.md", root / "alias.md")
     os.symlink(tmp_path, root / "loop")
-    paths = [e.path for e in (await FolderFetcher(root).list_files()).entries]
-    assert paths == ["alias.md", "inside.md"]
+    fetcher = FolderFetcher(root)
+    entries = {e.path: e for e in (await fetcher.list_files()).entries}
+    assert list(entries) == ["alias.md", "escape.md", "inside.md"]
+    assert await fetcher.fetch(entries["alias.md"]) == b"inside"
+    with pytest.raises(FileSkipped, match="outside the folder"):
+        await fetcher.fetch(entries["escape.md"])
 
 
 async def test_fetch_verifies_content_and_size_limit(tmp_path: Path) -> None:

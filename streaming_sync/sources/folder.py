@@ -3,12 +3,24 @@
 Walks the folder recursively (in a thread, so the event loop never blocks on the disk),
 keeps the paths the ``PathFilter`` admits, and hashes each file with the git blob SHA-1
 -- the same value GitHub reports -- reading in chunks, so a huge file is never held in
-memory. Symbolic links are followed only when their target stays inside the root.
+memory.
+
+Symbolic links to files are followed when their target stays inside the root (links to
+folders are not descended into). A link that loops, dangles or points outside the
+folder is listed -- with git's SHA of a link, the blob of its target path -- and
+``fetch`` skips it with the reason, so the sync reports it and goes on.
+
+A path that is not valid UTF-8 (``caf\\xe9.ttl`` from an old Latin-1 archive) is listed
+under its escaped form (each undecodable byte as ``\\xNN``, Python's
+``backslashreplace``) and skipped with the reason: no stored path is ever anything but
+valid UTF-8 text. docs/reliability.md says why it is skipped rather than synced under an
+encoded name.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import logging
 import os
@@ -36,6 +48,54 @@ def _blob_sha_of_file(path: Path, size: int) -> str:
     return digest.hexdigest()
 
 
+def shown_path(name: str) -> str:
+    """``name`` (as ``os`` gives it: undecodable bytes as surrogates) as valid UTF-8
+    text: each byte that is not UTF-8 becomes ``\\xNN``."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        os.fsencode(name).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _inside(root: Path, real: str) -> bool:
+    return os.path.commonpath([root, real]) == str(root)
+
+
+def _link_problem(root: Path, path: Path) -> str | None:
+    """Why the symbolic link ``path`` cannot be synced, or None (not a link, or a link
+    to a file inside ``root``)."""
+    if not path.is_symlink():
+        return None
+    target = shown_path(os.readlink(path))
+    try:
+        real = os.path.realpath(path, strict=True)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return f"a symbolic link that loops (-> {target}); fix or remove the link"
+        if error.errno in (errno.ENOENT, errno.ENOTDIR):
+            return f"a symbolic link to {target}, which does not exist; fix or remove the link"
+        return f"a symbolic link that cannot be followed (-> {target}: {error.strerror})"
+    if not _inside(root, real):
+        return f"a symbolic link to {target}, outside the folder; links are followed only inside it"
+    return None
+
+
+def _unusable(path: Path, relative: str, problem: str) -> tuple[FileEntry, str]:
+    """The entry of a file that is listed only to be skipped with ``problem``: a link
+    gets git's SHA of a link (the blob of its target path), anything else its content's."""
+    shown = shown_path(relative)
+    if path.is_symlink():
+        target = os.fsencode(os.readlink(path))
+        return FileEntry(shown, len(target), git_blob_sha1(target)), problem
+    size = path.stat().st_size
+    return FileEntry(shown, size, _blob_sha_of_file(path, size)), problem
+
+
 class FolderFetcher:
     """Lists and reads the files below ``root``.
 
@@ -53,6 +113,8 @@ class FolderFetcher:
         self.root = Path(root)
         self.path_filter = path_filter or PathFilter()
         self.max_file_size = max_file_size
+        # path -> why: the files the last listing holds only to skip them.
+        self._unusable: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return f"<FolderFetcher root={str(self.root)!r}>"
@@ -62,9 +124,14 @@ class FolderFetcher:
         return str(self.root)
 
     async def list_files(self) -> Listing:
-        return await asyncio.to_thread(self._list)
+        listing, unusable = await asyncio.to_thread(self._list)
+        self._unusable = unusable
+        return listing
 
     async def fetch(self, entry: FileEntry) -> bytes:
+        problem = self._unusable.get(entry.path)
+        if problem is not None:
+            raise FileSkipped(entry.path, problem)
         if self.max_file_size is not None and entry.size > self.max_file_size:
             raise FileSkipped(
                 entry.path, f"{entry.size} bytes is over the size limit of {self.max_file_size}"
@@ -87,50 +154,48 @@ class FolderFetcher:
             )
         return self.root.resolve()
 
-    def _list(self) -> Listing:
+    def _list(self) -> tuple[Listing, dict[str, str]]:
         root = self._resolved_root()
-        entries: list[FileEntry] = []
+        found: dict[str, tuple[FileEntry, str | None]] = {}
         for folder, dirs, files in os.walk(root, followlinks=False):
             dirs.sort()
             base = Path(folder)
             for name in sorted(files):
-                entry = self._entry(root, base / name)
-                if entry is not None:
-                    entries.append(entry)
-        entries.sort(key=lambda e: e.path.encode())
+                item = self._entry(root, base / name)
+                if item is not None:
+                    _add(found, *item)
+        entries = sorted((entry for entry, _ in found.values()), key=lambda e: e.path.encode())
         commit = git_blob_sha1("\n".join(f"{e.sha} {e.path}" for e in entries).encode())
-        return Listing(commit=commit, entries=tuple(entries), complete=True)
+        unusable = {path: problem for path, (_, problem) in found.items() if problem}
+        return Listing(commit=commit, entries=tuple(entries), complete=True), unusable
 
-    def _entry(self, root: Path, path: Path) -> FileEntry | None:
+    def _entry(self, root: Path, path: Path) -> tuple[FileEntry, str | None] | None:
         relative = path.relative_to(root).as_posix()
-        if not self.path_filter(relative):
-            return None
-        if path.is_symlink() and not self._inside(root, path):
-            logger.warning("skipping %s: a link that points outside the folder", relative)
+        if not self.path_filter(shown_path(relative)):
             return None
         try:
+            problem = _link_problem(root, path)
+            if problem is None and not _is_utf8(relative):
+                problem = (
+                    "the file name is not valid UTF-8 (undecodable bytes shown as \\xNN); "
+                    "rename it to a UTF-8 name to sync it"
+                )
+            if problem is not None:
+                return _unusable(path, relative, problem)
             stat = path.stat()
             if not path.is_file():
                 return None
-            return FileEntry(relative, stat.st_size, _blob_sha_of_file(path, stat.st_size))
+            return FileEntry(relative, stat.st_size, _blob_sha_of_file(path, stat.st_size)), None
         except FileNotFoundError:
             return None  # removed while we walked: it is simply not part of this listing
         except OSError as error:
-            logger.warning("skipping %s: cannot read it (%s)", relative, error.strerror)
+            logger.warning("skipping %s: cannot read it (%s)", shown_path(relative), error.strerror)
             return None
-
-    @staticmethod
-    def _inside(root: Path, path: Path) -> bool:
-        try:
-            path.resolve().relative_to(root)
-        except (ValueError, OSError):
-            return False
-        return True
 
     def _read(self, relative: str) -> bytes:
         root = self._resolved_root()
         path = root / relative
-        if ".." in Path(relative).parts or not self._inside(root, path):
+        if ".." in Path(relative).parts or not _inside(root, os.path.realpath(path)):
             raise PermanentFetchError(f"{relative}: path escapes the folder {root}")
         try:
             return path.read_bytes()
@@ -142,4 +207,21 @@ class FolderFetcher:
             raise PermanentFetchError(f"{relative}: cannot read it ({error.strerror})") from None
 
 
-__all__ = ["FolderFetcher"]
+def _add(
+    found: dict[str, tuple[FileEntry, str | None]], entry: FileEntry, problem: str | None
+) -> None:
+    """Add ``entry``; when an escaped name equals a real one (a file literally named
+    ``caf\\xe9.ttl``), the real file keeps the path and the other is left out."""
+    taken = found.get(entry.path)
+    if taken is None:
+        found[entry.path] = (entry, problem)
+        return
+    if problem is None:
+        found[entry.path] = (entry, problem)
+    logger.warning(
+        "leaving out a file listed as %s: its escaped name is the name of another file",
+        entry.path,
+    )
+
+
+__all__ = ["FolderFetcher", "shown_path"]
