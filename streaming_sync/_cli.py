@@ -31,6 +31,7 @@ from ._errors import ConfigError, StreamingSyncError, SyncAborted
 from ._metrics import SyncMetrics
 from ._model import Outcome, SyncReport
 from ._progress_sinks import JsonLinesSink, LogSink, TerminalProgressSink
+from ._runstate import LISTING
 
 logger = logging.getLogger("streaming_sync.cli")
 
@@ -191,8 +192,15 @@ def _summary(report: SyncReport, out: TextIO) -> None:
             f"FAILED {failure.path}: {failure.message}"
             f" [{failure.error_type}, {failure.attempts} attempt(s)]\n"
         )
+    for warning in _listing_gaps(report):
+        out.write(f"INCOMPLETE {warning}\n")
     if report.error:
         out.write(f"error: {report.error}\n")
+
+
+def _listing_gaps(report: SyncReport) -> list[str]:
+    """The report's warnings about an incomplete listing (not about one file)."""
+    return [warning for path, warning in report.warnings if path == LISTING]
 
 
 def _events_to_stdout(args: argparse.Namespace) -> bool:
@@ -332,6 +340,11 @@ async def _run_status(args: argparse.Namespace) -> int:
     sys.stdout.write(f"{len(failures)} file(s) failing now\n")
     for failure in failures:
         sys.stdout.write(f"  {failure.path}: {failure.message}\n")
+    if report is not None and _listing_gaps(report):
+        sys.stdout.write(
+            "the last sync's listing was incomplete: files upstream may be missing "
+            "(see INCOMPLETE above)\n"
+        )
     return EXIT_OK
 
 

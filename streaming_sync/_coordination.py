@@ -149,11 +149,13 @@ def combined_report(
     failures = [FileFailure(**o["failure"]) for o in outcomes if "failure" in o]
     ok = [o for o in outcomes if o["status"] == "ok"]
     stages = [sum(o["stages"][i] for o in outcomes) for i in range(3)]
+    # The creator's listing was incomplete: never a success, and the report says why.
+    incomplete = tuple((str(p), str(w)) for p, w in summary.get("listing_warnings", ()))
     return SyncReport(
         ontology_id=ontology_id,
         source=source,
         commit=commit,
-        outcome=Outcome.PARTIAL if failures else Outcome.SUCCEEDED,
+        outcome=Outcome.PARTIAL if failures or incomplete else Outcome.SUCCEEDED,
         files=FileCounts(
             listed=int(summary.get("listed", 0)),
             unchanged=int(summary.get("unchanged", 0)),
@@ -176,7 +178,7 @@ def combined_report(
             for o in sorted(outcomes, key=lambda o: str(o["path"]))
             if "skip" in o
         ),
-        warnings=tuple(sorted((o["path"], w) for o in ok for w in o["warnings"])),
+        warnings=incomplete + tuple(sorted((o["path"], w) for o in ok for w in o["warnings"])),
         stages=StageTimes(float(summary.get("listing_s", 0.0)), *stages),
     )
 

@@ -35,11 +35,14 @@ class FileEntry:
 @attrs.frozen
 class Listing:
     """A source's files at one revision. ``complete`` is False when the source could not
-    list everything: such a listing never causes deletions."""
+    list everything: such a listing never causes deletions, and the sync it feeds is at
+    best ``partial``. ``missing`` says what it lacks, one short description per part,
+    naming it (e.g. ``"folder 'big/': GitHub truncated its listing"``)."""
 
     commit: str
     entries: tuple[FileEntry, ...]
     complete: bool = True
+    missing: tuple[str, ...] = ()
 
 
 @attrs.frozen

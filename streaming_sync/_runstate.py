@@ -53,6 +53,14 @@ class RunState:
     axioms: int = 0
     warnings: list[tuple[str, str]] = attrs.field(factory=list)
 
+    def outcome(self) -> Outcome:
+        """How a run that ran to its end went: ``partial`` when a file failed or the
+        listing was incomplete (files upstream may not have been synced), else
+        ``succeeded``."""
+        incomplete = self.listing is not None and not self.listing.complete
+        failed = any(r.failure for r in self.results)
+        return Outcome.PARTIAL if incomplete or failed else Outcome.SUCCEEDED
+
     def keep(self, result: FileResult) -> FileResult:
         """Count ``result`` and return it without its rows, for the run's record."""
         data = result.data
@@ -103,7 +111,7 @@ def build_report(
                 key=lambda s: s.path,
             )
         ),
-        warnings=tuple(sorted(state.warnings)),
+        warnings=listing_warnings(listing) + tuple(sorted(state.warnings)),
         stages=StageTimes(
             state.listing_s,
             clock.fetching,
@@ -113,6 +121,22 @@ def build_report(
         ),
         error=error,
     )
+
+
+#: The ``path`` of a report warning about the listing rather than one file.
+LISTING = "(listing)"
+
+
+def listing_warnings(listing: Listing | None) -> tuple[tuple[str, str], ...]:
+    """The report warnings of an incomplete listing: one per part it lacks."""
+    if listing is None or listing.complete:
+        return ()
+    consequence = (
+        "files there are not in this sync and no file was deleted; sync again later, or "
+        "sync that folder on its own"
+    )
+    parts = listing.missing or ("the source could not list every file",)
+    return tuple((LISTING, f"incomplete listing: {part}; {consequence}") for part in parts)
 
 
 def result_event(result: FileResult) -> ProgressEvent:
@@ -138,4 +162,11 @@ def result_event(result: FileResult) -> ProgressEvent:
     )
 
 
-__all__ = ["RunState", "ServiceStats", "build_report", "result_event"]
+__all__ = [
+    "LISTING",
+    "RunState",
+    "ServiceStats",
+    "build_report",
+    "listing_warnings",
+    "result_event",
+]

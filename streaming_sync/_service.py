@@ -47,7 +47,7 @@ from ._pipeline import FileProcessor, retrying
 from ._progress import ProgressReport, ProgressTracker
 from ._protocols import BulkFetcher, CheckpointStore, Fetcher, Parser, ProgressSink, Repository
 from ._runlock import run_lock
-from ._runstate import RunState, ServiceStats, build_report, result_event
+from ._runstate import RunState, ServiceStats, build_report, listing_warnings, result_event
 
 logger = logging.getLogger(__name__)
 
@@ -204,8 +204,7 @@ class StreamingSyncService(AsyncClosing):
             if error is not raised and not isinstance(error, asyncio.CancelledError):
                 raise error from raised
             raise
-        outcome = Outcome.PARTIAL if any(r.failure for r in state.results) else Outcome.SUCCEEDED
-        report = self._report(state, processor, started_at, start, outcome)
+        report = self._report(state, processor, started_at, start, state.outcome())
         await run_to_completion(self._finish(report, previous_failures))
         return report
 
@@ -230,7 +229,8 @@ class StreamingSyncService(AsyncClosing):
                 listing.commit,
                 todo,
                 {"listed": len(listing.entries), "unchanged": state.unchanged}
-                | {"deleted": len(gone), "listing_s": state.listing_s},
+                | {"deleted": len(gone), "listing_s": state.listing_s}
+                | {"listing_warnings": listing_warnings(listing)},
             )
             if state.shared is None or not state.shared.created:
                 gone = []

@@ -88,9 +88,16 @@ def parse_github_spec(spec: str) -> GitHubSpec:
 
 def is_safe_path(path: str) -> bool:
     """A listed path we accept: relative, '/'-separated, without '.' or '..' parts, empty
-    parts, backslashes or control characters. Anything else is never passed on."""
+    parts, backslashes or control characters, and valid UTF-8 text (JSON can carry a
+    lone surrogate, which no database column of text can store). Anything else is
+    never passed on."""
     if not path or path.startswith("/") or "\\" in path:
         return False
+    if not path.isascii():
+        try:
+            path.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in path):
         return False
     return all(part not in ("", ".", "..") for part in path.split("/"))

@@ -247,13 +247,13 @@ class GitHubFetcher(AsyncClosing):
         ref = self._spec.ref or await self._default_branch()
         commit, root = await self._resolve(ref)
         folder = await self._folder_tree(root, commit)
-        entries, complete = await self._walk(folder)
+        entries, missing = await self._walk(folder)
         kept = sorted((e for e in entries if self._filter(e.path)), key=lambda e: e.path)
         self._commit = commit
         logger.info(
             "%s at %s: %d files listed (%d kept)", self.source, commit[:12], len(entries), len(kept)
         )
-        return Listing(commit, tuple(kept), complete)
+        return Listing(commit, tuple(kept), not missing, missing)
 
     def _repo_path(self, tail: str) -> str:
         return f"/repos/{quote(self._spec.owner)}/{quote(self._spec.repo)}{tail}"
@@ -303,25 +303,29 @@ class GitHubFetcher(AsyncClosing):
             sha = str(found["sha"])
         return sha
 
-    async def _walk(self, sha: str) -> tuple[list[FileEntry], bool]:
+    async def _walk(self, sha: str) -> tuple[list[FileEntry], tuple[str, ...]]:
         """Every blob below tree ``sha``: one recursive request, or -- when GitHub
-        truncates it -- every folder non-recursively, level by level."""
+        truncates it -- every folder non-recursively, level by level. Also returns what
+        the walk could not list (a folder whose own listing is truncated, or a subtree
+        GitHub does not serve): the listing is then incomplete. Transient faults raise
+        (the service retries the listing; trees already read come from the cache)."""
         tree = await self._tree(sha, recursive=True)
         if not tree.get("truncated"):
-            return self._blobs(tree["tree"], ""), True
+            return self._blobs(tree["tree"], ""), ()
         logger.info("%s: the recursive tree was truncated; listing folder by folder", self.source)
         entries: list[FileEntry] = []
-        complete, level = True, [("", sha)]
+        missing: list[str] = []
+        level = [("", sha)]
         while level:
-            bodies = await _all(self._tree(s, recursive=False) for _, s in level)
+            bodies = await _all(self._subtree(prefix, s, missing) for prefix, s in level)
             next_level: list[tuple[str, str]] = []
             for (prefix, _), body in zip(level, bodies, strict=True):
+                if body is None:
+                    continue
                 if body.get("truncated"):
-                    complete = False
-                    logger.warning(
-                        "%s: folder %r has too many entries to list; the listing is incomplete",
-                        self.source,
-                        prefix or "/",
+                    missing.append(
+                        f"folder {prefix or '/'!r}: GitHub truncated its listing (too many "
+                        "entries for one answer)"
                     )
                 entries += self._blobs(body["tree"], prefix)
                 next_level += [
@@ -330,7 +334,20 @@ class GitHubFetcher(AsyncClosing):
                     if i.get("type") == "tree"
                 ]
             level = next_level
-        return entries, complete
+        for gap in missing:
+            logger.warning("%s: the listing is incomplete: %s", self.source, gap)
+        return entries, tuple(sorted(missing))
+
+    async def _subtree(self, prefix: str, sha: str, missing: list[str]) -> dict[str, Any] | None:
+        """Tree ``sha`` at ``prefix``; None (noted in ``missing``) when GitHub does not
+        serve a folder below the top one."""
+        try:
+            return await self._tree(sha, recursive=False)
+        except SourceNotFoundError as error:
+            if not prefix:
+                raise
+            missing.append(f"folder {prefix!r}: GitHub did not serve its tree ({error})")
+            return None
 
     def _blobs(self, items: list[Any], prefix: str) -> list[FileEntry]:
         try:
@@ -350,23 +367,28 @@ class GitHubFetcher(AsyncClosing):
         return safe
 
     async def _tree(self, sha: str, *, recursive: bool) -> dict[str, Any]:
-        """A tree by SHA; its body never changes, so a cached one is used as is."""
+        """A tree by SHA; its body never changes, so a cached one is used as is. Only a
+        whole, well-formed answer is cached: a truncated one is asked for again by the
+        next sync, which may then get it whole."""
         path = self._repo_path(f"/git/trees/{sha}" + ("?recursive=1" if recursive else ""))
         key = self._api + path
         cached = await self._cache.cache_get(key)
         if cached is not None:
-            body = cached[1]
-        else:
-            response = await self._api_get(path)
-            if response.status in _NOT_FOUND:
-                raise SourceNotFoundError(
-                    f"tree {sha} not found in {self._name()}",
-                    url=response.url,
-                    status=response.status,
-                )
-            self._checked_json(response, f"tree {sha}")
-            body = response.body
-            await self._cache.cache_put(key, response.headers.get("ETag", ""), body)
+            return self._tree_json(cached[1], sha, key)
+        response = await self._api_get(path)
+        if response.status in _NOT_FOUND:
+            raise SourceNotFoundError(
+                f"tree {sha} not found in {self._name()}",
+                url=response.url,
+                status=response.status,
+            )
+        self._checked_json(response, f"tree {sha}")
+        data = self._tree_json(response.body, sha, key)
+        if not data.get("truncated"):
+            await self._cache.cache_put(key, response.headers.get("ETag", ""), response.body)
+        return data
+
+    def _tree_json(self, body: bytes, sha: str, key: str) -> dict[str, Any]:
         data = json.loads(body)
         if not isinstance(data, dict) or not isinstance(data.get("tree"), list):
             raise TransientFetchError(f"{self.source}: malformed tree {sha} from GitHub", url=key)

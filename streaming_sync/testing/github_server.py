@@ -10,7 +10,8 @@ as git does, see ``_git_objects``)::
 
 API origin (``api_url``): ``/repos/{o}/{r}``, ``/branches/{b}``, ``/commits/{ref}``
 (ETag and ``If-None-Match`` -> 304 on every JSON answer), ``/git/trees/{sha}[?recursive=1]``
-(``max_tree_entries`` makes big recursive listings come back ``truncated``),
+(``max_tree_entries`` makes big recursive listings come back ``truncated``,
+``max_folder_entries`` the same for one folder's own listing),
 ``/git/blobs/{sha}`` (JSON base64, or raw bytes for ``application/vnd.github.raw[+json]``)
 and ``/tarball/{ref}``, which answers 302 to a second origin (``download_url``, another
 port standing for codeload.github.com) that streams a real ``.tar.gz`` and also serves
@@ -130,7 +131,9 @@ class GitHubLikeServer:
     accepted tokens (others get 401 "Bad credentials"; None accepts any); ``private``:
     anonymous requests get 404. ``rate_limit``/``rate_window``/``rate_limit_status``:
     the primary budget. ``max_tree_entries``: recursive trees with more entries are
-    truncated. ``faults``/``fault_rate``/``seed``: fault injection.
+    truncated; ``max_folder_entries``: so are non-recursive ones (one folder) -- then a
+    client's folder-by-folder walk cannot complete the listing either.
+    ``faults``/``fault_rate``/``seed``: fault injection.
     """
 
     def __init__(
@@ -148,6 +151,7 @@ class GitHubLikeServer:
         rate_window: float = 3600.0,
         rate_limit_status: int = 403,
         max_tree_entries: int | None = None,
+        max_folder_entries: int | None = None,
         faults: FaultRule | None = None,
         fault_rate: float = 0.0,
         seed: int = 0,
@@ -169,6 +173,7 @@ class GitHubLikeServer:
         self.rate_limit, self.rate_window = rate_limit, rate_window
         self.rate_limit_status = rate_limit_status
         self.max_tree_entries = max_tree_entries
+        self.max_folder_entries = max_folder_entries
         self.faults, self.fault_rate = faults, fault_rate
         self._rng = random.Random(seed)
         self.tarball_override: bytes | None = None
@@ -510,11 +515,10 @@ class GitHubLikeServer:
             if recursive
             else [(i.name, i) for i in self.store.trees[sha]]
         )
-        truncated = (
-            recursive and self.max_tree_entries is not None and (len(pairs) > self.max_tree_entries)
-        )
+        limit = self.max_tree_entries if recursive else self.max_folder_entries
+        truncated = limit is not None and len(pairs) > limit
         if truncated:
-            pairs = pairs[: self.max_tree_entries]
+            pairs = pairs[:limit]
         return _json(
             request,
             {
