@@ -10,15 +10,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import socket
 import sys
+import time
 from pathlib import Path
 
 import attrs
 
-from ._errors import ConfigError
+from ._errors import ConfigError, SyncInProgress
 
 ADMIN_COMMANDS = ("migrate", "restore", "unlock")
-EXIT_OK = 0
+EXIT_OK, EXIT_REFUSED = 0, 2
 
 
 def add_admin_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -49,22 +51,36 @@ def add_admin_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     migrate.add_argument("--json", action="store_true", help="print the result as JSON")
     restore = sub.add_parser(
         "restore",
-        help="put a backup back (checks the backup's integrity first)",
-        description="Copy FILE back into the database with SQLite's backup API. Refuses "
-        "when the backup fails its integrity check or the database is in use.",
+        help="put a backup back (checks the backup first; keeps the database it replaces)",
+        description="Copy FILE back into the database with SQLite's backup API. Refuses, "
+        "with nothing changed, a backup that is empty, damaged or not a streaming_sync "
+        "database of a schema this version can use, and a database in use. The database "
+        "it replaces is kept beside it as PATH.replaced-<timestamp> unless --no-keep.",
     )
     _db_option(restore)
     restore.add_argument("--backup", required=True, metavar="FILE", help="the backup to restore")
+    restore.add_argument(
+        "--no-keep",
+        action="store_true",
+        help="do not keep a copy of the database being replaced",
+    )
     unlock = sub.add_parser(
         "unlock",
         help="remove a run lock left by a sync that is gone",
         description="Remove the run lock of an ontology. Only needed when a crashed sync "
         "on another host left it; a lock of a dead process on this host, or one without a "
-        "heartbeat for 30 s, is taken over by the next sync anyway.",
+        "heartbeat for 30 s, is taken over by the next sync anyway. Refuses the lock of "
+        "a live process on this host; the lock of another host only with --force.",
     )
     _db_option(unlock)
     unlock.add_argument(
         "--ontology-id", default="default", metavar="ID", help="ontology (default: default)"
+    )
+    unlock.add_argument(
+        "--force",
+        action="store_true",
+        help="remove the lock of a sync on another host, whose liveness cannot be checked "
+        "from here (never the lock of a live process on this host)",
     )
 
 
@@ -111,9 +127,12 @@ async def _run_migrate(args: argparse.Namespace) -> int:
 async def _run_restore(args: argparse.Namespace) -> int:
     from .storage._sqlite_migrate import restore
 
-    moved = await restore(args.db, args.backup)
-    if moved:
-        sys.stdout.write(f"{args.db} was not a usable database; kept it as {moved}\n")
+    result = await restore(args.db, args.backup, keep=not args.no_keep)
+    if result.unusable:
+        where = f"moved it to {result.kept}" if result.kept else "removed it (--no-keep)"
+        sys.stdout.write(f"{args.db} was not a usable database; {where}\n")
+    elif result.kept:
+        sys.stdout.write(f"the replaced database is kept as {result.kept}\n")
     sys.stdout.write(f"{args.db}: restored from {args.backup}\n")
     return EXIT_OK
 
@@ -124,12 +143,43 @@ async def _run_unlock(args: argparse.Namespace) -> int:
     if not await asyncio.to_thread(Path(args.db).is_file):
         raise ConfigError(f"--db {args.db}: no such database file")
     async with await SqliteRepository.open(args.db) as repository:
-        holder = await repository.remove_run_lock(args.ontology_id)
+        try:
+            holder = await repository.remove_run_lock(args.ontology_id, force=args.force)
+        except SyncInProgress as held:
+            sys.stderr.write(f"streaming-sync: {_refusal(held)}; nothing was changed\n")
+            return EXIT_REFUSED
     if holder is None:
         sys.stdout.write(f"ontology {args.ontology_id!r} in {args.db} was not locked\n")
-    else:
-        sys.stdout.write(f"removed the run lock of {args.ontology_id!r} held by {holder}\n")
+        return EXIT_OK
+    if args.force and not holder.startswith(socket.gethostname() + ":"):
+        sys.stderr.write(
+            f"streaming-sync: warning: removed the lock of a sync on another host ({holder}) "
+            "without knowing whether it still runs; if it does, two syncs can now run at once\n"
+        )
+    sys.stdout.write(f"removed the run lock of {args.ontology_id!r} held by {holder}\n")
     return EXIT_OK
+
+
+def _refusal(held: SyncInProgress) -> str:
+    """Why ``unlock`` leaves the lock ``held`` in place."""
+    from .storage._sqlite_lock import process_started
+
+    stamp = "%Y-%m-%d %H:%M:%S"
+    locked = time.strftime(stamp, time.localtime(held.since))
+    beat = f"last heartbeat {time.time() - held.heartbeat:.0f}s ago"
+    if held.host != socket.gethostname():
+        return (
+            f"the run lock of {held.ontology_id!r} is held by process {held.pid} on host "
+            f"{held.host!r} (since {locked}, {beat}), whose liveness this host cannot check; "
+            "if you are sure that sync is gone, run unlock again with --force"
+        )
+    started = process_started(held.pid or 0)
+    running = f", running since {time.strftime(stamp, time.localtime(started))}" if started else ""
+    return (
+        f"the run lock of {held.ontology_id!r} is held by a live sync on this host: process "
+        f"{held.pid}{running} (lock taken {locked}, {beat}); stop that sync (it releases "
+        "its lock) instead of unlocking it"
+    )
 
 
 __all__ = ["ADMIN_COMMANDS", "add_admin_commands", "run_admin"]

@@ -312,7 +312,8 @@ async def test_second_sync_of_the_same_ontology_refuses_naming_the_first(tmp_pat
 
 async def test_stale_locks_are_taken_over_and_live_ones_refused(tmp_path: Path) -> None:
     """A lock of a dead process on this host, or with an old heartbeat on another host,
-    is taken over; a fresh one from another host is refused until `unlock` removes it."""
+    is taken over; a fresh one from another host is refused until `unlock --force`
+    removes it."""
     db = tmp_path / "sync.db"
     dead = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
     await dead.wait()
@@ -322,7 +323,7 @@ async def test_stale_locks_are_taken_over_and_live_ones_refused(tmp_path: Path) 
         await repo.acquire_run_lock("default", "far-away:77:3.0", stale_after=0.0)
         with pytest.raises(SyncInProgress, match="far-away"):
             await repo.acquire_run_lock("default", "me:1:4.0")
-    done = await asyncio.to_thread(run_cli, "unlock", "--db", str(db))
+    done = await asyncio.to_thread(run_cli, "unlock", "--db", str(db), "--force")
     assert done.returncode == 0 and "far-away:77:3.0" in done.stdout
     async with await SqliteRepository.open(db) as repo:
         await repo.acquire_run_lock("default", "me:1:4.0")

@@ -44,8 +44,22 @@ def _parts(holder: str) -> tuple[str, int]:
 _HELD: set[str] = set()
 
 
-def _process_gone(host: str, pid: int, holder: str) -> bool:
-    """True only when ``pid`` is on this host and certainly does not run that sync."""
+def process_started(pid: int) -> float | None:
+    """When process ``pid`` of this host started (epoch seconds), from ``/proc``; None
+    where that cannot be read (no such process, not Linux)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            fields = handle.read().rpartition(")")[2].split()
+        with open("/proc/stat", encoding="ascii") as handle:
+            boot = next(int(line.split()[1]) for line in handle if line.startswith("btime "))
+        return boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
+def _process_gone(host: str, pid: int, holder: str, since: float) -> bool:
+    """True only when ``pid`` is on this host and certainly does not run that sync: no
+    such process, or one that started after the lock was taken (the pid was reused)."""
     if host != socket.gethostname() or pid <= 0:
         return False
     if pid == os.getpid():
@@ -55,8 +69,16 @@ def _process_gone(host: str, pid: int, holder: str) -> bool:
     except ProcessLookupError:
         return True
     except OSError:
-        return False  # e.g. PermissionError: it exists, owned by someone else
-    return False
+        pass  # e.g. PermissionError: it exists, owned by someone else
+    started = process_started(pid)
+    # /proc counts in clock ticks from a boot time in whole seconds: allow a second.
+    return started is not None and started > since + 1.0
+
+
+def alive_here(host: str, pid: int, holder: str, since: float) -> bool:
+    """Whether the lock's holder is a live process of this host."""
+    on_this_host = host == socket.gethostname() and pid > 0
+    return on_this_host and not _process_gone(host, pid, holder, since)
 
 
 async def acquire(
@@ -68,7 +90,8 @@ async def acquire(
     if rows:
         current, host, pid, since, heartbeat = rows[0]
         stale = now - float(heartbeat) > stale_after
-        if current != holder and not stale and not _process_gone(str(host), int(pid), str(current)):
+        gone = _process_gone(str(host), int(pid), str(current), float(since))
+        if current != holder and not stale and not gone:
             raise SyncInProgress(
                 oid, str(current), since=float(since), heartbeat=float(heartbeat), database=database
             )
@@ -104,11 +127,33 @@ async def release(db: aiosqlite.Connection, oid: str, holder: str) -> None:
     await db.execute("DELETE FROM sync_locks WHERE ontology_id = ? AND holder = ?", (oid, holder))
 
 
-async def remove(db: aiosqlite.Connection, oid: str) -> str | None:
-    """Remove whatever lock ``oid`` has (``streaming-sync unlock``); the old holder."""
+async def remove(db: aiosqlite.Connection, database: str, oid: str, force: bool) -> str | None:
+    """Remove the lock of ``oid`` (``streaming-sync unlock``); the old holder, or None.
+
+    Never the lock of a live process of this host (``SyncInProgress``, even with
+    ``force``); one of another host, whose liveness this host cannot check, only with
+    ``force`` (else ``SyncInProgress``); one of a process of this host that is gone,
+    always."""
     rows = list(await db.execute_fetchall(_SELECT, (oid,)))
-    await db.execute("DELETE FROM sync_locks WHERE ontology_id = ?", (oid,))
-    return str(rows[0][0]) if rows else None
+    if not rows:
+        return None
+    current, host, pid, since, heartbeat = rows[0]
+    here = str(host) == socket.gethostname()
+    refuse = alive_here(str(host), int(pid), str(current), float(since)) if here else not force
+    if refuse:
+        raise SyncInProgress(
+            oid, str(current), since=float(since), heartbeat=float(heartbeat), database=database
+        )
+    if not here:
+        logger.warning(
+            "%s: removed the run lock of ontology %r held by %s on another host, without "
+            "knowing whether it still runs (--force)",
+            database,
+            oid,
+            current,
+        )
+    await db.execute("DELETE FROM sync_locks WHERE ontology_id = ? AND holder = ?", (oid, current))
+    return str(current)
 
 
-__all__ = ["acquire", "release", "remove", "renew"]
+__all__ = ["acquire", "alive_here", "process_started", "release", "remove", "renew"]

@@ -11,8 +11,8 @@ them (they are not in its listing), ``migrate --drop-legacy`` removes them at on
 Row counts are checked before the commit. A database already at schema 1 is left alone;
 an unknown schema is refused with nothing changed.
 
-:func:`restore` checks a backup's integrity, refuses a target that is in use or locked by
-a live sync, and copies the backup back with the same backup API.
+:func:`restore` (re-exported from ``_sqlite_backup``, which says what it checks) puts a
+backup back.
 """
 
 from __future__ import annotations
@@ -21,26 +21,22 @@ import asyncio
 import logging
 import os
 import sqlite3
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import aiosqlite
 import attrs
 
-from .._errors import ConfigError, DatabaseLockedError, FatalStorageError, SchemaError
+from .._errors import ConfigError, SchemaError
 from .._model import FileEntry, OntologyData, git_blob_sha1
 from . import _sqlite_legacy as legacy
 from . import _sqlite_schema as schema
+from ._sqlite_backup import RestoreResult, backup_path, copy_database, restore
 from ._sqlite_support import close_connection, now_iso, run_to_completion, translate_error
 from ._sqlite_write import IRI_LIST_FUNCTION, iri_list, write_file
 
 logger = logging.getLogger(__name__)
-
-#: A run lock whose heartbeat is younger than this many seconds means "in use".
-_LIVE_LOCK_S = 30.0
 
 
 @attrs.frozen
@@ -54,39 +50,6 @@ class MigrationResult:
     backup: str | None = None
     counts: Mapping[str, int] = attrs.field(factory=dict)
     message: str = ""
-
-
-def backup_path(database: str | os.PathLike[str], kind: str = "backup") -> Path:
-    """A new timestamped file beside ``database``: ``NAME.backup-YYYYmmddTHHMMSSZ``."""
-    db = Path(database)
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    candidate = db.with_name(f"{db.name}.{kind}-{stamp}")
-    n = 1
-    while candidate.exists():
-        candidate = db.with_name(f"{db.name}.{kind}-{stamp}-{n}")
-        n += 1
-    return candidate
-
-
-def copy_database(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
-    """Copy ``source`` into ``target`` with SQLite's online backup API (blocking: call it
-    in a thread). Safe while others use ``source``: the copy is one consistent state."""
-    src = _connect_ro(source)
-    try:
-        dst = sqlite3.connect(os.fspath(target), timeout=0)
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-    except sqlite3.Error as exc:
-        raise translate_error(exc, os.fspath(source), f"copying to {target}") from exc
-    finally:
-        src.close()
-
-
-def _connect_ro(path: str | os.PathLike[str]) -> sqlite3.Connection:
-    uri = "file:" + quote(os.path.abspath(os.fspath(path))) + "?mode=ro"
-    return sqlite3.connect(uri, uri=True, timeout=5.0)
 
 
 async def migrate(
@@ -308,82 +271,11 @@ async def _drop_legacy(path: str, oid: str) -> MigrationResult:
     )
 
 
-async def restore(database: str | os.PathLike[str], backup: str | os.PathLike[str]) -> str | None:
-    """Put ``backup`` back into ``database`` (see the module docstring); returns where a
-    target that was not a usable database was moved aside, if it was."""
-    return await asyncio.to_thread(_restore, os.fspath(database), os.fspath(backup))
-
-
-def _restore(database: str, backup: str) -> str | None:
-    if not Path(backup).is_file():
-        raise ConfigError(f"--backup {backup}: no such file")
-    _check_backup(backup)
-    moved = None
-    if Path(database).exists() and not _usable(database):
-        moved = str(backup_path(database, "unusable"))
-        for suffix in ("", "-wal", "-shm"):
-            if Path(database + suffix).exists():
-                os.replace(database + suffix, moved + suffix)
-        logger.warning("%s is not a usable database; moved it to %s", database, moved)
-    elif Path(database).exists():
-        _refuse_in_use(database)
-    copy_database(backup, database)
-    return moved
-
-
-def _check_backup(backup: str) -> None:
-    try:
-        connection = _connect_ro(backup)
-        try:
-            result = [row[0] for row in connection.execute("PRAGMA integrity_check")]
-        finally:
-            connection.close()
-    except sqlite3.Error as exc:
-        raise FatalStorageError(
-            f"{backup}: not a usable backup ({exc}); nothing was changed"
-        ) from exc
-    if result != ["ok"]:
-        raise FatalStorageError(
-            f"{backup}: the backup fails its integrity check ({'; '.join(result[:3])});"
-            " nothing was changed"
-        )
-
-
-def _usable(database: str) -> bool:
-    try:
-        connection = sqlite3.connect(database, timeout=0)
-        try:
-            return [r[0] for r in connection.execute("PRAGMA quick_check")] == ["ok"]
-        finally:
-            connection.close()
-    except sqlite3.DatabaseError:
-        return False
-
-
-def _refuse_in_use(database: str) -> None:
-    """DatabaseLockedError when a live sync holds a run lock or any connection holds a
-    lock on ``database``."""
-    connection = sqlite3.connect(database, timeout=0, isolation_level=None)
-    try:
-        try:
-            rows = connection.execute(
-                "SELECT holder FROM sync_locks WHERE heartbeat > ?", (time.time() - _LIVE_LOCK_S,)
-            ).fetchall()
-        except sqlite3.OperationalError:
-            rows = []  # no sync_locks table: a legacy or older database
-        if rows:
-            raise DatabaseLockedError(
-                f"{database}: a sync is running ({rows[0][0]}); stop it before restoring"
-            )
-        try:
-            connection.execute("BEGIN EXCLUSIVE")
-            connection.execute("ROLLBACK")
-        except sqlite3.OperationalError as exc:
-            raise DatabaseLockedError(
-                f"{database}: in use by another connection ({exc}); close it before restoring"
-            ) from exc
-    finally:
-        connection.close()
-
-
-__all__ = ["MigrationResult", "backup_path", "copy_database", "migrate", "restore"]
+__all__ = [
+    "MigrationResult",
+    "RestoreResult",
+    "backup_path",
+    "copy_database",
+    "migrate",
+    "restore",
+]

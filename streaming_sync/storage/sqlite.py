@@ -271,12 +271,15 @@ class SqliteRepository(AsyncClosing):
             )
         )
 
-    async def remove_run_lock(self, ontology_id: str) -> str | None:
-        """Remove the lock of ``ontology_id`` whoever holds it; returns the old holder.
-        Only for a lock left by a process that is certainly gone."""
+    async def remove_run_lock(self, ontology_id: str, *, force: bool = False) -> str | None:
+        """Remove the lock of ``ontology_id``; returns the old holder (None when there was
+        no lock). Raises ``SyncInProgress``, removing nothing, when the holder is a live
+        process of this host (``force`` or not), and when it is on another host -- whose
+        liveness cannot be checked from here -- unless ``force``. A holder of this host
+        that is gone (or whose pid now belongs to a newer process) is removed."""
         return await self._transaction(
             f"removing the run lock of {ontology_id!r}",
-            lambda db: _sqlite_lock.remove(db, ontology_id),
+            lambda db: _sqlite_lock.remove(db, self._database, ontology_id, force),
         )
 
     # -- maintenance -------------------------------------------------------------------
