@@ -25,7 +25,7 @@ from typing import Any, TextIO
 
 import attrs
 
-from ._cli_admin import ADMIN_COMMANDS, add_admin_commands, run_admin
+from ._cli_admin import ADMIN_COMMANDS, add_admin_commands, ontology_id_argument, run_admin
 from ._config import SyncConfig, default_workers
 from ._errors import ConfigError, StreamingSyncError, SyncAborted
 from ._metrics import SyncMetrics
@@ -148,6 +148,7 @@ def _db_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ontology-id",
         default="default",
+        type=ontology_id_argument,
         metavar="ID",
         help="scope of the rows (default: default)",
     )
@@ -319,7 +320,7 @@ def _print_report(args: argparse.Namespace, report: SyncReport) -> None:
 async def _run_status(args: argparse.Namespace) -> int:
     from ._defaults import open_repository
 
-    async with await open_repository(args.db) as repository:
+    async with await open_repository(args.db, read_only=True) as repository:
         failures, report = await repository.load(args.ontology_id)
     if args.json:
         json.dump(
@@ -351,7 +352,7 @@ async def _run_status(args: argparse.Namespace) -> int:
 async def _run_history(args: argparse.Namespace) -> int:
     from ._defaults import open_repository
 
-    async with await open_repository(args.db) as repository:
+    async with await open_repository(args.db, read_only=True) as repository:
         reports = await repository.history(args.ontology_id, args.limit)
     if args.json:
         json.dump([r.to_dict() for r in reports], sys.stdout, indent=2, ensure_ascii=False)
@@ -379,9 +380,17 @@ def _history_line(report: SyncReport) -> str:
 _COMMANDS = {"sync": _run_sync, "status": _run_status, "history": _run_history}
 
 
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 async def _main_async(args: argparse.Namespace) -> int:
     """Run the command; SIGTERM cancels it like SIGINT does, so in-flight files finish
-    or roll back and the final checkpoint is written."""
+    or roll back and the final checkpoint is written.
+
+    Only the first signal cancels: the clean-up it starts is short and bounded, and
+    cancelling it again (three quick Ctrl-C) would cut the closing of the database
+    connections, whose threads then outlive the event loop (a traceback, or a process
+    that never exits). Once interrupted, later signals are ignored until the exit."""
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     assert task is not None
@@ -389,9 +398,14 @@ async def _main_async(args: argparse.Namespace) -> int:
 
     def stop(signum: int) -> None:
         received.append(signum)
-        task.cancel()
+        if len(received) == 1:
+            task.cancel()
+        elif len(received) == 2:
+            sys.stderr.write(
+                "streaming-sync: stopping; the files in flight finish or roll back first\n"
+            )
 
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in _STOP_SIGNALS:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop, signum)
     try:
@@ -406,6 +420,19 @@ async def _main_async(args: argparse.Namespace) -> int:
             "run the same command again to resume\n"
         )
         return EXIT_SIGTERM if received[0] == signal.SIGTERM else EXIT_SIGINT
+    finally:
+        if received:
+            _ignore_stop_signals(loop)
+
+
+def _ignore_stop_signals(loop: asyncio.AbstractEventLoop) -> None:
+    """Ignore SIGINT/SIGTERM for the rest of this (exiting) process. Removing the loop's
+    handlers first keeps ``loop.close()`` from restoring Python's default SIGINT handler,
+    which would raise KeyboardInterrupt wherever the exit happens to be."""
+    for signum in _STOP_SIGNALS:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.remove_signal_handler(signum)
+            signal.signal(signum, signal.SIG_IGN)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

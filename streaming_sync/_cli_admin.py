@@ -17,6 +17,7 @@ from pathlib import Path
 
 import attrs
 
+from ._config import check_ontology_id
 from ._errors import ConfigError, SyncInProgress
 
 ADMIN_COMMANDS = ("migrate", "restore", "unlock")
@@ -37,6 +38,7 @@ def add_admin_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     migrate.add_argument(
         "--ontology-id",
         default="default",
+        type=ontology_id_argument,
         metavar="ID",
         help="ontology the legacy rows go to (default: default)",
     )
@@ -74,7 +76,11 @@ def add_admin_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     )
     _db_option(unlock)
     unlock.add_argument(
-        "--ontology-id", default="default", metavar="ID", help="ontology (default: default)"
+        "--ontology-id",
+        default="default",
+        type=ontology_id_argument,
+        metavar="ID",
+        help="ontology (default: default)",
     )
     unlock.add_argument(
         "--force",
@@ -82,6 +88,14 @@ def add_admin_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
         help="remove the lock of a sync on another host, whose liveness cannot be checked "
         "from here (never the lock of a live process on this host)",
     )
+
+
+def ontology_id_argument(value: str) -> str:
+    """``--ontology-id``: the same rule as ``SyncConfig.ontology_id``, for every command."""
+    try:
+        return check_ontology_id(value, "--ontology-id")
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _db_option(parser: argparse.ArgumentParser) -> None:
@@ -182,4 +196,4 @@ def _refusal(held: SyncInProgress) -> str:
     )
 
 
-__all__ = ["ADMIN_COMMANDS", "add_admin_commands", "run_admin"]
+__all__ = ["ADMIN_COMMANDS", "add_admin_commands", "ontology_id_argument", "run_admin"]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import fnmatch
+import math
+import numbers
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import attrs
@@ -44,22 +46,66 @@ def default_parse_processes() -> int:
     return cores if cores > 1 else 0
 
 
-_ONTOLOGY_ID = re.compile(r"^[A-Za-z0-9_.:\-/]{1,200}$")
+_ONTOLOGY_ID = re.compile(r"[A-Za-z0-9_.:\-/]{1,200}")
+
+
+def check_ontology_id(value: str, name: str = "ontology_id") -> str:
+    """``value`` when it is a valid ontology id, else ConfigError naming ``name``."""
+    # fullmatch: with match and "$", a trailing newline would pass.
+    if not isinstance(value, str) or not _ONTOLOGY_ID.fullmatch(value):
+        raise ConfigError(f"{name}={value!r}: use 1-200 letters, digits or _ . : - /")
+    return value
 
 
 def _check_ontology_id(_: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not _ONTOLOGY_ID.match(value):
-        raise ConfigError(f"{attribute.name}={value!r}: use 1-200 letters, digits or _ . : - /")
+    check_ontology_id(value, attribute.name)
+
+
+def _whole_number(attribute: attrs.Attribute[Any], value: object) -> int:
+    """``value`` when it is an int (a bool is not one), else ConfigError naming the field."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ConfigError(f"{attribute.name}={value!r}: must be a whole number (an int)")
+    return int(value)
+
+
+def _finite_number(attribute: attrs.Attribute[Any], value: object) -> float:
+    """``value`` when it is a finite real number (not a bool), else ConfigError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ConfigError(f"{attribute.name}={value!r}: must be a number")
+    if not math.isfinite(value):
+        raise ConfigError(f"{attribute.name}={value!r}: must be a finite number")
+    return float(value)
 
 
 def _positive(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if not value > 0:
+    """A finite number greater than 0 (seconds, factors)."""
+    if not _finite_number(attribute, value) > 0:
         raise ConfigError(f"{attribute.name}={value!r}: must be greater than 0")
 
 
-def _non_negative(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if value < 0:
+def _positive_int(_: object, attribute: attrs.Attribute[Any], value: int) -> None:
+    if not _whole_number(attribute, value) > 0:
+        raise ConfigError(f"{attribute.name}={value!r}: must be greater than 0")
+
+
+def _non_negative_int(_: object, attribute: attrs.Attribute[Any], value: int) -> None:
+    if _whole_number(attribute, value) < 0:
         raise ConfigError(f"{attribute.name}={value!r}: must be 0 or more")
+
+
+def _flag(_: object, attribute: attrs.Attribute[Any], value: bool) -> None:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{attribute.name}={value!r}: must be True or False")
+
+
+def _instance_of(kind: type) -> Any:
+    """A validator: ``value`` must be a ``kind`` (ConfigError naming the field)."""
+
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, kind):
+            raise ConfigError(f"{attribute.name}={value!r}: must be a {kind.__name__}")
+
+    return check
 
 
 @attrs.frozen
@@ -67,7 +113,7 @@ class RetryPolicy:
     """Exponential backoff for retryable faults: waits ``base * factor**n`` seconds,
     capped at ``cap``, for at most ``max_attempts`` tries in all (1 = no retry)."""
 
-    max_attempts: int = attrs.field(default=3, validator=_positive)
+    max_attempts: int = attrs.field(default=3, validator=_positive_int)
     base: float = attrs.field(default=0.5, validator=_positive)
     factor: float = attrs.field(default=2.0, validator=_positive)
     cap: float = attrs.field(default=30.0, validator=_positive)
@@ -78,7 +124,18 @@ class RetryPolicy:
 
 
 def _as_tuple(values: Sequence[str]) -> tuple[str, ...]:
+    # A lone string is left as it is for _patterns to refuse: tuple("*.md") would be
+    # five one-character patterns.
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        return values  # type: ignore[return-value]
     return tuple(values)
+
+
+def _patterns(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, tuple) or not all(isinstance(p, str) for p in value):
+        raise ConfigError(
+            f"{attribute.name}={value!r}: give a list of glob patterns (strings), e.g. ['*.md']"
+        )
 
 
 @attrs.frozen
@@ -87,8 +144,12 @@ class PathFilter:
     ``/`` matches the whole path from the root (``*`` also matches ``/``). A path is kept
     when it matches some include pattern and no exclude pattern."""
 
-    include: tuple[str, ...] = attrs.field(default=DEFAULT_INCLUDE, converter=_as_tuple)
-    exclude: tuple[str, ...] = attrs.field(default=DEFAULT_EXCLUDE, converter=_as_tuple)
+    include: tuple[str, ...] = attrs.field(
+        default=DEFAULT_INCLUDE, converter=_as_tuple, validator=_patterns
+    )
+    exclude: tuple[str, ...] = attrs.field(
+        default=DEFAULT_EXCLUDE, converter=_as_tuple, validator=_patterns
+    )
 
     @staticmethod
     def _matches(path: str, pattern: str) -> bool:
@@ -117,12 +178,12 @@ class SyncConfig:
     """
 
     ontology_id: str = attrs.field(default=DEFAULT_ONTOLOGY_ID, validator=_check_ontology_id)
-    workers: int = attrs.field(factory=default_workers, validator=_positive)
-    queue_factor: int = attrs.field(default=DEFAULT_QUEUE_FACTOR, validator=_positive)
-    parse_processes: int = attrs.field(factory=default_parse_processes, validator=_non_negative)
-    retry: RetryPolicy = attrs.field(factory=RetryPolicy)
-    full: bool = False
-    max_file_size: int = attrs.field(default=DEFAULT_MAX_FILE_SIZE, validator=_positive)
+    workers: int = attrs.field(factory=default_workers, validator=_positive_int)
+    queue_factor: int = attrs.field(default=DEFAULT_QUEUE_FACTOR, validator=_positive_int)
+    parse_processes: int = attrs.field(factory=default_parse_processes, validator=_non_negative_int)
+    retry: RetryPolicy = attrs.field(factory=RetryPolicy, validator=_instance_of(RetryPolicy))
+    full: bool = attrs.field(default=False, validator=_flag)
+    max_file_size: int = attrs.field(default=DEFAULT_MAX_FILE_SIZE, validator=_positive_int)
     file_timeout: float = attrs.field(default=DEFAULT_FILE_TIMEOUT, validator=_positive)
 
 
@@ -140,6 +201,7 @@ __all__ = [
     "PathFilter",
     "RetryPolicy",
     "SyncConfig",
+    "check_ontology_id",
     "default_parse_processes",
     "default_workers",
     "path_filter",

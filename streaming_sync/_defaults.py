@@ -27,9 +27,10 @@ def is_postgres(db: str | os.PathLike[str]) -> bool:
     return isinstance(db, str) and db.startswith(POSTGRES_PREFIXES)
 
 
-async def open_repository(db: str | os.PathLike[str]) -> Any:
+async def open_repository(db: str | os.PathLike[str], *, read_only: bool = False) -> Any:
     """The repository (also the checkpoint store and HTTP cache) ``db`` names: a
-    ``postgresql://`` URL (``?schema=NAME`` picks the schema) or a SQLite file path."""
+    ``postgresql://`` URL (``?schema=NAME`` picks the schema) or a SQLite file path
+    (``read_only``: opened so that it is never written, for commands that only read)."""
     if is_postgres(db):
         try:
             from .storage.postgres import PostgresRepository
@@ -38,7 +39,7 @@ async def open_repository(db: str | os.PathLike[str]) -> Any:
         return await PostgresRepository.open(str(db))
     from .storage.sqlite import SqliteRepository
 
-    return await SqliteRepository.open(db)
+    return await SqliteRepository.open(db, read_only=read_only)
 
 
 def make_coordinator(

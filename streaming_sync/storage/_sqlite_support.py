@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TypeVar
+from urllib.parse import quote
 
 import aiosqlite
 
@@ -26,10 +28,11 @@ MEMORY = ":memory:"
 
 # Primary result codes (the low byte of sqlite_errorcode).
 _SQLITE_NOMEM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_IOERR = 7, 5, 6, 10
-_SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 11, 13, 14, 26
+_SQLITE_READONLY, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN = 8, 11, 13, 14
+_SQLITE_NOTADB = 26
 _LOCKED_CODES = frozenset({_SQLITE_BUSY, _SQLITE_LOCKED})
 _FATAL_CODES = frozenset(
-    {_SQLITE_NOMEM, _SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB}
+    {_SQLITE_NOMEM, _SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_NOTADB}
 )
 _LOCKED_TEXT = ("database is locked", "database table is locked")
 _FATAL_TEXT = (
@@ -37,7 +40,6 @@ _FATAL_TEXT = (
     "file is not a database",
     "disk is full",
     "out of memory",
-    "unable to open database",
     "disk i/o error",
 )
 
@@ -55,6 +57,18 @@ def translate_error(exc: sqlite3.Error, database: str, doing: str) -> StorageErr
         return DatabaseLockedError(
             f"{database}: {doing}: the database is locked by another writer ({exc}); "
             "retry later or raise busy_timeout"
+        )
+    if primary == _SQLITE_READONLY or "readonly database" in text:
+        return FatalStorageError(
+            f"{database}: {doing}: {exc}. The database is read-only (the file, its folder "
+            "or the file system), and this needs to write to it: make it writable, or work "
+            "on a copy (`streaming-sync status` and `history` only read)"
+        )
+    if primary == _SQLITE_CANTOPEN or "unable to open database" in text:
+        return FatalStorageError(
+            f"{database}: {doing}: {exc}. SQLite cannot open the file: check that it exists "
+            "and that you may read it and its folder (SQLite keeps -wal and -shm files "
+            "beside it, so writing also needs a writable folder)"
         )
     if primary in _FATAL_CODES or any(t in text for t in _FATAL_TEXT):
         return FatalStorageError(
@@ -115,8 +129,52 @@ def _check_thread_api(db: aiosqlite.Connection, database: str) -> None:
         )
 
 
-async def prepare(db: aiosqlite.Connection, database: str, busy_timeout: float) -> None:
-    """Check the schema (reading only), then set the pragmas and create what is missing."""
+def _cannot_write(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in (_SQLITE_READONLY, _SQLITE_CANTOPEN)
+
+
+async def open_read_only(database: str, busy_timeout: float) -> aiosqlite.Connection:
+    """A connection that never writes to ``database`` (``mode=ro``), checked by
+    ``prepare``, for commands that only read (``status``, ``history``).
+
+    A WAL database whose ``-wal``/``-shm`` files are absent and cannot be created (a
+    read-only folder or file system) cannot be opened ``mode=ro``; it is then opened
+    ``immutable=1`` (no locking, no side files). That is safe there: a writer would
+    need those same files, which nobody can create, so nobody writes meanwhile."""
+    absolute = os.path.abspath(database)  # noqa: ASYNC240 -- reads only the cwd, no file
+    base = "file:" + quote(absolute) + "?mode=ro"
+    for uri in (base, base + "&immutable=1"):
+        connection = aiosqlite.connect(uri, uri=True, isolation_level=None)
+        try:
+            db = await connection
+        except sqlite3.Error as exc:
+            await join_worker(connection)
+            raise translate_error(exc, database, "opening read-only") from exc
+        try:
+            await db.execute_fetchall("SELECT count(*) FROM sqlite_master")
+        except sqlite3.Error as exc:
+            await close_connection(db)
+            if _cannot_write(exc) and "immutable" not in uri:
+                logger.info(
+                    "%s: cannot open it read-only (%s); opening it immutable", database, exc
+                )
+                continue
+            raise translate_error(exc, database, "opening read-only") from exc
+        try:
+            await prepare(db, database, busy_timeout, read_only=True)
+        except BaseException:
+            await close_connection(db)
+            raise
+        return db
+    raise AssertionError("unreachable: the immutable attempt returns or raises")
+
+
+async def prepare(
+    db: aiosqlite.Connection, database: str, busy_timeout: float, *, read_only: bool = False
+) -> None:
+    """Check the schema (reading only), then -- unless ``read_only`` -- set the pragmas
+    and create what is missing."""
     _check_thread_api(db, database)
     doing = "opening"
     try:
@@ -134,6 +192,8 @@ async def prepare(db: aiosqlite.Connection, database: str, busy_timeout: float) 
                 f"{database}: {problem}. Nothing was changed; run `streaming-sync migrate "
                 f"--db {database}` to upgrade it, or use another database file"
             )
+        if read_only:
+            return  # what exists is read as it is; nothing is created or set
         await _set_pragmas(db, database)
         if not schema.is_complete(columns):
             doing = "creating the schema"
@@ -206,6 +266,7 @@ __all__ = [
     "MEMORY",
     "now_iso",
     "on_connection_thread",
+    "open_read_only",
     "prepare",
     "read_snapshot",
     "run_to_completion",

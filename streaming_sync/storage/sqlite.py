@@ -31,6 +31,7 @@ from ._sqlite_support import (
     join_worker,
     now_iso,
     on_connection_thread,
+    open_read_only,
     prepare,
     read_snapshot,
     run_to_completion,
@@ -63,14 +64,25 @@ class SqliteRepository(AsyncClosing):
 
     @classmethod
     async def open(
-        cls, path: str | os.PathLike[str], *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        read_only: bool = False,
     ) -> SqliteRepository:
         """Open (creating the schema if missing) the database at ``path``.
 
-        Raises ``FatalStorageError`` for a file that is not a usable database,
-        ``SchemaError`` for a schema this version does not know (nothing is changed), and
-        ``DatabaseLockedError`` when creating the schema waited past ``busy_timeout``."""
+        ``read_only``: never write to the file (nor create it, its schema or its side
+        files where that is impossible), so a database on a read-only file, folder or
+        mount can be read; every write then raises ``FatalStorageError`` saying so.
+
+        Raises ``FatalStorageError`` for a file that is not a usable database (or cannot
+        be opened), ``SchemaError`` for a schema this version does not know (nothing is
+        changed), and ``DatabaseLockedError`` when creating the schema waited past
+        ``busy_timeout``."""
         database = os.fspath(path)
+        if read_only:
+            return cls(await open_read_only(database, busy_timeout), database, busy_timeout)
         connection = aiosqlite.connect(database, isolation_level=None)
         try:
             db = await connection
@@ -94,7 +106,12 @@ class SqliteRepository(AsyncClosing):
         return f"<SqliteRepository {self._database!r} [{state}]>"
 
     async def aclose(self) -> None:
-        """Wait for the write in progress, then close the connection. Idempotent."""
+        """Wait for the write in progress, then close the connection. Idempotent. Runs to
+        its end even if the caller is cancelled meanwhile (then re-raises): a connection
+        left half-closed keeps a thread that outlives the event loop."""
+        await run_to_completion(self._close())
+
+    async def _close(self) -> None:
         async with self._lock:
             db, self._db = self._db, None
             if db is not None:
