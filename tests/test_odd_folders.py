@@ -218,3 +218,17 @@ async def test_skipped_undecodable_path_round_trips_through_postgres(tmp_path: P
         assert [s.path for s in report.skipped] == [SHOWN]
         committed = await repo.committed_files("default")  # type: ignore[attr-defined]
         assert set(committed) == {*files, SHOWN}
+
+
+def test_github_paths_that_are_not_utf8_text_are_refused() -> None:
+    """(A private unit: ``_github_spec.is_safe_path``, the gate every GitHub tree path
+    passes.) A path holding a lone surrogate -- what ``json.loads`` makes of a hostile
+    ``"caf\\udce9.md"`` -- is refused, since no database column of text can store it;
+    valid non-ASCII paths pass."""
+    import json as json_module
+
+    from streaming_sync.sources._github_spec import is_safe_path
+
+    hostile = json_module.loads('"caf\\udce9.md"')
+    assert not is_safe_path(hostile)
+    assert is_safe_path("café/ページ.md")
