@@ -1,7 +1,8 @@
 """The command line: ``streaming-sync`` and ``python -m streaming_sync``.
 
-Exit codes: 0 every file landed; 1 some files failed (the rest committed); 2 usage error
-or fatal error; 130 interrupted (SIGINT); 143 terminated (SIGTERM).
+Exit codes: 0 every file landed; 1 some files failed or the listing was incomplete (the
+rest committed); 2 usage error, refusal or fatal error; 130 interrupted (SIGINT); 143
+terminated (SIGTERM).
 
 ``--events -`` makes stdout a pure JSON-lines stream: the final report is then the
 ``SyncFinished`` event's ``report`` (``--json`` prints nothing more) and the text summary
@@ -16,7 +17,6 @@ import contextlib
 import importlib
 import json
 import logging
-import signal
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -26,6 +26,7 @@ from typing import Any, TextIO
 import attrs
 
 from ._cli_admin import ADMIN_COMMANDS, add_admin_commands, ontology_id_argument, run_admin
+from ._cli_signals import EXIT_SIGINT, handlers_restored, run_stoppable
 from ._config import SyncConfig, default_workers
 from ._errors import ConfigError, StreamingSyncError, SyncAborted
 from ._metrics import SyncMetrics
@@ -36,7 +37,6 @@ from ._runstate import LISTING
 logger = logging.getLogger("streaming_sync.cli")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-EXIT_SIGINT, EXIT_SIGTERM = 130, 143
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -380,59 +380,11 @@ def _history_line(report: SyncReport) -> str:
 _COMMANDS = {"sync": _run_sync, "status": _run_status, "history": _run_history}
 
 
-_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
 async def _main_async(args: argparse.Namespace) -> int:
-    """Run the command; SIGTERM cancels it like SIGINT does, so in-flight files finish
-    or roll back and the final checkpoint is written.
-
-    Only the first signal cancels: the clean-up it starts is short and bounded, and
-    cancelling it again (three quick Ctrl-C) would cut the closing of the database
-    connections, whose threads then outlive the event loop (a traceback, or a process
-    that never exits). Once interrupted, later signals are ignored until the exit."""
-    loop = asyncio.get_running_loop()
-    task = asyncio.current_task()
-    assert task is not None
-    received: list[int] = []
-
-    def stop(signum: int) -> None:
-        received.append(signum)
-        if len(received) == 1:
-            task.cancel()
-        elif len(received) == 2:
-            sys.stderr.write(
-                "streaming-sync: stopping; the files in flight finish or roll back first\n"
-            )
-
-    for signum in _STOP_SIGNALS:
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, stop, signum)
-    try:
-        if args.command in ADMIN_COMMANDS:
-            return await run_admin(args)
-        return await _COMMANDS[args.command](args)
-    except asyncio.CancelledError:
-        if not received:
-            raise
-        sys.stderr.write(
-            "streaming-sync: interrupted; committed files are kept, "
-            "run the same command again to resume\n"
-        )
-        return EXIT_SIGTERM if received[0] == signal.SIGTERM else EXIT_SIGINT
-    finally:
-        if received:
-            _ignore_stop_signals(loop)
-
-
-def _ignore_stop_signals(loop: asyncio.AbstractEventLoop) -> None:
-    """Ignore SIGINT/SIGTERM for the rest of this (exiting) process. Removing the loop's
-    handlers first keeps ``loop.close()`` from restoring Python's default SIGINT handler,
-    which would raise KeyboardInterrupt wherever the exit happens to be."""
-    for signum in _STOP_SIGNALS:
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.remove_signal_handler(signum)
-            signal.signal(signum, signal.SIG_IGN)
+    """Run the command; a signal stops it cleanly (see ``_cli_signals``)."""
+    if args.command in ADMIN_COMMANDS:
+        return await run_stoppable(run_admin(args))
+    return await run_stoppable(_COMMANDS[args.command](args))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -449,13 +401,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    try:
-        return asyncio.run(_main_async(args))
-    except (ConfigError, StreamingSyncError) as error:
-        sys.stderr.write(f"streaming-sync: {error}\n")
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        return EXIT_SIGINT
+    with handlers_restored(argv is not None):
+        try:
+            return asyncio.run(_main_async(args))
+        except (ConfigError, StreamingSyncError) as error:
+            sys.stderr.write(f"streaming-sync: {error}\n")
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            return EXIT_SIGINT
 
 
 __all__ = ["main"]
