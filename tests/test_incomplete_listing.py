@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from streaming_sync import SqliteRepository, StreamingSyncService, SyncConfig
+from streaming_sync._errors import TransientFetchError
 from streaming_sync._model import Outcome
 from streaming_sync.sources.github import GitHubFetcher
 from streaming_sync.testing import InMemoryFetcher, InMemoryRepository
@@ -84,8 +85,8 @@ async def test_truncated_walk_is_partial_deletes_nothing_and_status_says_so(
     truncated: exit 1, outcome partial, a warning naming ``big/``; the changes that were
     listed land; the pages of ``big/`` the listing lacks keep their rows and SHAs (even
     the one deleted upstream: nothing is deleted from an incomplete listing); ``status``
-    shows the gap. Once GitHub lists everything again, the sync succeeds and the
-    database equals a clean sync of the new commit."""
+    shows the gap. Once a commit is listed whole again, the sync succeeds, deletes the
+    page deleted upstream, and the database equals a clean sync of that commit."""
     db, clean = tmp_path / "s.db", tmp_path / "clean.db"
     files = upstream()
     async with GitHubLikeServer(files) as server:
@@ -118,7 +119,10 @@ async def test_truncated_walk_is_partial_deletes_nothing_and_status_says_so(
             "'big/'" in w["warning"] for w in last["warnings"]
         )
 
+        # GitHub's truncation is as fixed as the tree (cached trees stay truncated): a
+        # new commit that touches big/ lists whole again.
         server.max_tree_entries = server.max_folder_entries = None
+        server.commit({"big/page00.md": files["top2.md"]})
         code, out, err = await cli(server, *sync_args(server, db))
         assert code == 0, err
         report = json.loads(out)
@@ -241,3 +245,47 @@ async def test_a_shared_run_from_an_incomplete_listing_is_partial() -> None:
     assert combined is not None and combined.started_at != own.started_at
     assert combined.outcome is Outcome.PARTIAL
     assert [p for p, _ in combined.warnings] == ["(listing)"]
+
+
+async def test_a_malformed_tree_answer_is_not_cached() -> None:
+    """A tree answer that is JSON but not a tree (no ``tree`` list) fails the listing as
+    transient and is not kept in the HTTP cache: the next listing asks again and gets
+    the real tree (before, the cached bad body failed every later listing)."""
+    from aiohttp import web
+
+    from streaming_sync.sources.github import MemoryHttpCache
+
+    tree_sha, blob = "b" * 40, "c" * 40
+    answers = [{"sha": tree_sha, "truncated": False, "tree": "oops"}]
+
+    async def handle(request: web.Request) -> web.Response:
+        if request.path.endswith("/commits/main"):
+            return web.json_response({"sha": "a" * 40, "commit": {"tree": {"sha": tree_sha}}})
+        if "/git/trees/" in request.path:
+            good = {"sha": tree_sha, "truncated": False, "tree": [
+                {"path": "a.md", "mode": "100644", "type": "blob", "sha": blob, "size": 3}
+            ]}  # fmt: skip
+            return web.json_response(answers.pop() if answers else good)
+        return web.json_response({"message": "Not Found"}, status=404)
+
+    app = web.Application()
+    app.router.add_route("GET", "/{tail:.*}", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    cache = MemoryHttpCache()
+    try:
+        for attempt in range(2):
+            async with GitHubFetcher(
+                owner="o", repo="r", ref="main", api_url=f"http://{host}:{port}", cache=cache
+            ) as fetcher:
+                if attempt == 0:
+                    with pytest.raises(TransientFetchError, match="malformed tree"):
+                        await fetcher.list_files()
+                else:
+                    listing = await fetcher.list_files()
+                    assert [e.path for e in listing.entries] == ["a.md"]
+    finally:
+        await runner.cleanup()

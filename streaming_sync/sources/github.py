@@ -367,9 +367,9 @@ class GitHubFetcher(AsyncClosing):
         return safe
 
     async def _tree(self, sha: str, *, recursive: bool) -> dict[str, Any]:
-        """A tree by SHA; its body never changes, so a cached one is used as is. Only a
-        whole, well-formed answer is cached: a truncated one is asked for again by the
-        next sync, which may then get it whole."""
+        """A tree by SHA; its body never changes, so a cached one is used as is (GitHub's
+        truncation of a tree is as fixed as the tree: asking again gives the same
+        answer). Only a well-formed answer is cached."""
         path = self._repo_path(f"/git/trees/{sha}" + ("?recursive=1" if recursive else ""))
         key = self._api + path
         cached = await self._cache.cache_get(key)
@@ -384,8 +384,7 @@ class GitHubFetcher(AsyncClosing):
             )
         self._checked_json(response, f"tree {sha}")
         data = self._tree_json(response.body, sha, key)
-        if not data.get("truncated"):
-            await self._cache.cache_put(key, response.headers.get("ETag", ""), response.body)
+        await self._cache.cache_put(key, response.headers.get("ETag", ""), response.body)
         return data
 
     def _tree_json(self, body: bytes, sha: str, key: str) -> dict[str, Any]:
