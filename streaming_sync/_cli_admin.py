@@ -26,6 +26,12 @@ EXIT_OK, EXIT_REFUSED = 0, 2
 
 def add_admin_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``migrate``, ``restore`` and ``unlock`` to the CLI's subcommands."""
+    _add_migrate(sub)
+    _add_restore(sub)
+    _add_unlock(sub)
+
+
+def _add_migrate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     migrate = sub.add_parser(
         "migrate",
         help="upgrade a database left by the original system to the current schema",
@@ -51,6 +57,9 @@ def add_admin_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
         help="remove the rows an earlier migrate brought over (the legacy:* files)",
     )
     migrate.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _add_restore(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     restore = sub.add_parser(
         "restore",
         help="put a backup back (checks the backup first; keeps the database it replaces)",
@@ -66,6 +75,9 @@ def add_admin_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
         action="store_true",
         help="do not keep a copy of the database being replaced",
     )
+
+
+def _add_unlock(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     unlock = sub.add_parser(
         "unlock",
         help="remove a run lock left by a sync that is gone",

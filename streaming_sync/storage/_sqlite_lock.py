@@ -4,8 +4,11 @@ A sync takes the lock before it lists anything and gives it back at the end; whi
 runs it refreshes ``heartbeat``. A second sync finds the row and refuses with
 ``SyncInProgress`` -- unless the row is stale: its heartbeat is older than
 ``stale_after`` seconds, or it names a process on this host that no longer exists
-(a SIGKILLed sync). Each step is one ``BEGIN IMMEDIATE`` transaction, so two syncs that
-race for a free lock are serialised by SQLite and exactly one wins.
+(a SIGKILLed sync) or whose pid now belongs to a process started after the lock was
+taken. ``remove`` (``streaming-sync unlock``) never removes the lock of a live process
+of this host, and the lock of another host only when forced. Each step is one
+``BEGIN IMMEDIATE`` transaction, so two syncs that race for a free lock are serialised
+by SQLite and exactly one wins.
 
 ``holder`` is ``host:pid:started``: the host name, the process id and when it started.
 """
