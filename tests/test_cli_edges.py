@@ -44,13 +44,15 @@ def healthy_db(folder: Path) -> Path:
 
 
 @contextlib.contextmanager
-def immutable(path: Path) -> Iterator[None]:
-    """Make ``path`` read-only for everyone, root included, while the block runs.
+def read_only(path: Path) -> Iterator[None]:
+    """Make ``path`` (a file or a folder) read-only for everyone, root included, while
+    the block runs.
 
     We run as root in CI, and root ignores permission bits, so ``chmod`` alone proves
     nothing there. As root we set the immutable attribute (``chattr +i``): the kernel
     then refuses every write, create or delete on that file or folder, even to root.
-    As another user ``chmod`` is real and is used instead."""
+    Where the file system has no such attribute, a read-only bind mount of ``path`` onto
+    itself does the same (EROFS). As another user ``chmod`` is real and is used."""
     if os.geteuid() != 0:
         mode = path.stat().st_mode
         path.chmod(0o555 if path.is_dir() else 0o444)
@@ -59,15 +61,29 @@ def immutable(path: Path) -> Iterator[None]:
         finally:
             path.chmod(mode)
         return
-    if shutil.which("chattr") is None:
-        pytest.skip("chattr is not installed: cannot make a path read-only for root")
-    done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"this file system has no immutable attribute: {done.stderr.strip()}")
+    if _run("chattr", "+i", str(path)) is None:
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+        return
+    problem = _run("mount", "--bind", str(path), str(path))
+    if problem is not None:
+        pytest.skip(f"cannot make {path} read-only for root here: {problem}")
     try:
+        problem = _run("mount", "-o", "remount,bind,ro", str(path))
+        assert problem is None, problem
         yield
     finally:
-        subprocess.run(["chattr", "-i", str(path)], check=True)
+        subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def _run(*command: str) -> str | None:
+    """Run ``command``; None when it worked, else why not."""
+    if shutil.which(command[0]) is None:
+        return f"{command[0]} is not installed"
+    done = subprocess.run(command, capture_output=True, text=True)
+    return None if done.returncode == 0 else done.stderr.strip() or f"exit {done.returncode}"
 
 
 @contextlib.contextmanager
@@ -111,23 +127,24 @@ def assert_reads(db: Path) -> None:
 
 
 def test_status_reads_a_database_whose_file_is_read_only(tmp_path: Path) -> None:
-    """The database file is read-only (immutable for root, see ``immutable``), its folder
+    """The database file is read-only (even for root, see ``read_only``), its folder
     writable: status and history read it, the file's bytes are unchanged, and a sync is
     refused naming read-only."""
     db = healthy_db(tmp_path / "data")
     before = digest(db)
-    with immutable(db):
+    with read_only(db):
         assert_reads(db)
     assert digest(db) == before
 
 
 def test_status_reads_a_database_in_a_read_only_folder(tmp_path: Path) -> None:
-    """The folder is read-only (SQLite cannot create the -wal/-shm files a WAL database
-    is read with, so the reader opens it immutable): status and history work, nothing is
-    created in the folder, the file's bytes are unchanged."""
+    """The folder is read-only (even for root, see ``read_only``), so SQLite cannot
+    create the -wal/-shm files a WAL database is read with and the reader opens it
+    immutable: status and history work, nothing is created in the folder, the file's
+    bytes are unchanged."""
     db = healthy_db(tmp_path / "data")
     before = digest(db)
-    with immutable(db.parent):
+    with read_only(db.parent):
         assert_reads(db)
         assert sorted(p.name for p in db.parent.iterdir()) == ["sync.db"]
     assert digest(db) == before
