@@ -142,8 +142,7 @@ async def test_sqlite_schema_1_is_refused_then_upgraded_by_migrate(
     db = old_sqlite(tmp_path / "old.db")
     before, raw = await old_sqlite_rows(db), digest(db)
     with pytest.raises(SchemaError, match=r"schema version 1\b.*streaming-sync migrate"):
-        repository = await SqliteRepository.open(db)
-        await repository.aclose()  # reached only when the open wrongly succeeds
+        await new_sqlite_rows(db)  # closes what it opens, should the open wrongly succeed
     dry = await migrate(db, dry_run=True)
     assert (dry.status, dry.backup, digest(db)) == ("dry run", None, raw)
 
