@@ -119,8 +119,9 @@ class OtherAxiom:
 
 @attrs.frozen
 class PageLink:
-    """``is-subclass-of:: [[Page]]``: ``class_iri`` is a subclass of whatever class the page
-    whose key is ``target`` declares (see ``page_key``)."""
+    """``is-subclass-of:: [[Page]]``: ``class_iri`` is a subclass of each class the page
+    whose key is ``target`` offers as a link target (see ``page_key`` and
+    ``OntologyData.link_targets``)."""
 
     class_iri: str
     target: str
@@ -132,10 +133,26 @@ def page_key(name: str) -> str:
     return name.replace("___", "/").strip().casefold()
 
 
+def _declared_targets(data: OntologyData, _: object, targets: tuple[str, ...]) -> None:
+    """Every link target must be a class the same data declares."""
+    if targets:
+        declared = {c.iri for c in data.classes}
+        strays = [iri for iri in targets if iri not in declared]
+        if strays:
+            raise ValueError(
+                f"link_targets {strays[:3]!r} are not among this file's classes: a page "
+                "link can only resolve to a class the page declares; add them to classes "
+                "or leave them out of link_targets"
+            )
+
+
 @attrs.frozen
 class OntologyData:
     """Everything one file contributes. ``page_keys`` are the names other pages may link
-    to this one by; ``warnings`` go into the report, not the database."""
+    to this one by, ``link_targets`` the IRIs of the classes such a link resolves to
+    (each one of ``classes``; a Logseq page offers the classes its blocks name with
+    ``owl:class::``, not those its fences declare besides). ``warnings`` go into the
+    report, not the database."""
 
     classes: tuple[OntologyClass, ...] = ()
     edges: tuple[HierarchyEdge, ...] = ()
@@ -145,6 +162,7 @@ class OntologyData:
     links: tuple[PageLink, ...] = ()
     page_keys: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    link_targets: tuple[str, ...] = attrs.field(default=(), validator=_declared_targets)
 
     @property
     def is_empty(self) -> bool:

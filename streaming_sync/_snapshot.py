@@ -15,8 +15,9 @@ The rules, forced by real data (see ``docs/schema.md``):
   (byte order); ``label`` and ``comment`` each from the first declaring file, by path, that
   provides one. The result never depends on the order files were processed in.
 * An edge exists while any file asserts it, directly or through a resolved page link.
-* A page link ``(c, key)`` resolves to the classes declared by the first page, by path,
-  that has ``key`` among its page keys and declares at least one class.
+* A page link ``(c, key)`` resolves to the link targets (``OntologyData.link_targets``)
+  of the first page, by path, that has ``key`` among its page keys and offers at least
+  one link target -- never to other classes that page declares (e.g. in its fences).
 * Properties: ``property_type`` and ``label`` from the first declaring file by path
   (label: the first that has one); ``domain``/``range`` the sorted union.
 * Axioms are a multiset: each file's own, plus one SubClassOf per resolved link edge,
@@ -117,7 +118,7 @@ def resolve_links(files: Mapping[str, tuple[str, OntologyData]]) -> list[tuple[s
     target_page: dict[str, str] = {}
     for path in sorted(files):
         data = files[path][1]
-        if data.classes:
+        if data.link_targets:
             for key in data.page_keys:
                 target_page.setdefault(key, path)
     resolved = []
@@ -126,16 +127,9 @@ def resolve_links(files: Mapping[str, tuple[str, OntologyData]]) -> list[tuple[s
             target = target_page.get(link.target)
             if target is None:
                 continue
-            for cls in _unique(c.iri for c in files[target][1].classes):
-                resolved.append((path, link.class_iri, cls))
+            for parent in dict.fromkeys(files[target][1].link_targets):
+                resolved.append((path, link.class_iri, parent))
     return resolved
-
-
-def _unique(values: object) -> list[str]:
-    seen: dict[str, None] = {}
-    for value in values:  # type: ignore[attr-defined]
-        seen.setdefault(value)
-    return list(seen)
 
 
 def materialize(files: Mapping[str, tuple[str, OntologyData]]) -> OntologySnapshot:

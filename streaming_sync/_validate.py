@@ -87,6 +87,7 @@ def validate(path: str, data: OntologyData) -> OntologyData:
         properties=_merge_properties(data.properties),
         links=tuple(dict.fromkeys(data.links)),
         page_keys=tuple(dict.fromkeys(data.page_keys)),
+        link_targets=tuple(dict.fromkeys(data.link_targets)),
     )
 
 

@@ -83,6 +83,7 @@ def test_sectioned_page_with_lisp_axioms_and_page_link(corpus: Path) -> None:
         axioms=(sub(cls, f"{AI}AttentionMechanism"),),
         links=(PageLink(cls, "attention mechanism"),),
         page_keys=("multi head attention",),
+        link_targets=(cls,),
     )
 
 
@@ -132,6 +133,7 @@ def test_metaverse_page_crlf_tabs_and_multiline_restrictions(corpus: Path) -> No
             sub(cls, f"ObjectSomeValuesFrom(<{MV}implementedInLayer> <{MV}UserExperienceLayer>)"),
         ),
         page_keys=("avatar",),
+        link_targets=(cls,),
     )
 
 
@@ -170,6 +172,7 @@ def test_lisp_fence_at_column_zero_inside_block(corpus: Path) -> None:
             ),
         ),
         page_keys=("aiethics",),
+        link_targets=(f"{MV}AIEthics",),  # not :Aiethics, which only the fence declares
     )
 
 
@@ -255,6 +258,7 @@ def test_prefix_declarations_at_column_zero_in_indented_fence(corpus: Path) -> N
         ),
         links=(PageLink(own, "blockchain entity"), PageLink(own, "cryptographicprimitive")),
         page_keys=("address",),
+        link_targets=(own,),  # not mo:Address, which only the fence declares
     )
 
 
@@ -403,6 +407,7 @@ def test_turtle_fence_with_page_prefixes() -> None:
         edges=(HierarchyEdge(robot, f"{ex}Machine"),),
         axioms=(sub(robot, f"{ex}Machine"),),
         page_keys=("robot",),
+        link_targets=(robot,),  # not ex:Arm, which only the Turtle fence declares
     )
     with pytest.raises(ParseError) as info:
         parse("robot.md", text.replace("ex:Machine .", "ex:Machine ;;; ]"))

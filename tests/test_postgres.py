@@ -169,7 +169,9 @@ async def test_upgrade_from_version_1_keeps_rows(dsn: str) -> None:
         async with await PostgresRepository.open(dsn, schema=schema) as repo:
             assert await repo.committed_files("o") == {"kept.md": "abc"}
             async with repo.pool.acquire() as c:
-                assert await c.fetchval("SELECT MAX(version) FROM schema_version") == 2
+                assert await c.fetchval("SELECT MAX(version) FROM schema_version") == (
+                    _pg_schema.SCHEMA_VERSION
+                )
                 assert await c.fetchval("SELECT count(*) FROM sync_work") == 0
     finally:
         await drop_schema(dsn, schema)

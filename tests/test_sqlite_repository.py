@@ -36,6 +36,7 @@ from streaming_sync._model import (
 )
 from streaming_sync._snapshot import materialize
 from streaming_sync.storage import _sqlite_write
+from streaming_sync.storage._sqlite_schema import SCHEMA_VERSION
 from streaming_sync.storage._sqlite_support import prepare
 from streaming_sync.storage.sqlite import SqliteRepository, translate_error
 from streaming_sync.testing.contract import assert_same_rows, cls, data
@@ -397,7 +398,7 @@ async def test_schema_creation_is_idempotent(db_path: Path) -> None:
         pass
     assert _schema_of(db_path) == first
     with connect(db_path) as conn:
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
 
 
 @pytest.mark.parametrize(
@@ -407,7 +408,7 @@ async def test_schema_creation_is_idempotent(db_path: Path) -> None:
         "CREATE TABLE owl_classes (class_iri TEXT PRIMARY KEY, label TEXT, comment TEXT)",
         # Ours, but a version this code does not know.
         "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT);"
-        "INSERT INTO schema_version VALUES (2, 'later')",
+        "INSERT INTO schema_version VALUES (99, 'later')",
         # Versioned, but a table lacks a column.
         "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT);"
         "INSERT INTO schema_version VALUES (1, 'x');"

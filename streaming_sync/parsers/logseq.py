@@ -14,6 +14,8 @@ import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
+import attrs
+
 from .._errors import FileSkipped
 from .._model import OntologyData, page_key
 from ._ofn_rows import RowBuilder
@@ -259,8 +261,13 @@ class LogseqParser:
                 rows.warnings.append(
                     f"line {block.start + 1}: ontology block without owl:class skipped"
                 )
-        _PageReader(path, self._prefixes, rows).read(kept)
-        result = rows.build(page_keys(path, lines))
+        reader = _PageReader(path, self._prefixes, rows)
+        reader.read(kept)
+        # Links to this page resolve to the classes its blocks name with owl:class::,
+        # never to classes only its fences declare (docs/formats.md, section 2.5).
+        result = attrs.evolve(
+            rows.build(page_keys(path, lines)), link_targets=tuple(reader.block_classes)
+        )
         logger.debug(
             "%s: %d blocks, %d classes, %d axioms",
             path,
@@ -279,6 +286,7 @@ class _PageReader:
         self.configured = configured
         self.rows = rows
         self.unresolved: dict[str, str] = {}
+        self.block_classes: dict[str, None] = {}  # owl:class:: IRIs, in file order
 
     def read(self, blocks: list[Block]) -> None:
         tokens = [
@@ -300,6 +308,7 @@ class _PageReader:
         page_names = NameResolver(declared, self.configured, unresolved=self.unresolved)
         written = (block.first("owl:class") or "").strip().splitlines()[0].strip()
         class_iri = self._class_iri(written, page_names, block)
+        self.block_classes.setdefault(class_iri)
         namespace = None if class_iri == written else namespace_of(class_iri)
         names = NameResolver(declared, self.configured, namespace, self.unresolved)
         label, comment = block.first("preferred-term"), block.first("definition")

@@ -15,9 +15,11 @@ and an index led by ``ontology_id`` alone ties with the primary key then -- and,
 picked, scans a whole ontology per check (quadratic over a sync).
 
 Version 1 is the storage schema; version 2 adds the shared-sync work tables
-(``sync_shared_runs``, ``sync_work``). ``migrate`` applies what is missing in one
-transaction holding ``pg_advisory_xact_lock`` on the schema's name, so processes opening
-the same database at once never fail: the first creates, the others wait and find it done.
+(``sync_shared_runs``, ``sync_work``); version 3 adds ``file_link_targets`` and re-resolves
+the page links by the rule that came with it (as the SQLite upgrade to its schema 2 does:
+read ``_sqlite_upgrade``). ``migrate`` applies what is missing in one transaction holding
+``pg_advisory_xact_lock`` on the schema's name, so processes opening the same database at
+once never fail: the first creates, the others wait and find it done.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from collections.abc import Sequence
 import asyncpg
 
 from .._errors import SchemaError
+from .._model import LINK_AXIOM_ANNOTATIONS
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _K = 'TEXT COLLATE "C" NOT NULL'  # a key or path column: byte order
 
@@ -223,8 +226,72 @@ CREATE TABLE IF NOT EXISTS sync_work (
 CREATE INDEX IF NOT EXISTS idx_sync_work_open ON sync_work (run_id, path) WHERE NOT done;
 """
 
+# A page link resolves only to the classes the target page names with owl:class::.
+# Version 2 kept no record of which those were: a Logseq page's are its file_classes rows
+# whose block properties hold an "owl:class" key (a class only a fence declares has
+# none); a page with no such row keeps every class, as before. Then every link is
+# resolved again and the edges and placeholders only the old rule asserted go.
+_NAMED_BY_BLOCK = "({alias}.properties::jsonb -> 'owl:class') IS NOT NULL"
+_V3_LINK_TARGETS = f"""
+CREATE TABLE IF NOT EXISTS file_link_targets (
+    ontology_id {_K}, path {_K}, class_iri {_K},
+    PRIMARY KEY (ontology_id, path, class_iri), {_FILE_FK}
+);
+INSERT INTO file_link_targets (ontology_id, path, class_iri)
+SELECT c.ontology_id, c.path, c.class_iri FROM file_classes AS c
+WHERE EXISTS (SELECT 1 FROM file_pages AS p
+              WHERE p.ontology_id = c.ontology_id AND p.path = c.path)
+  AND ({_NAMED_BY_BLOCK.format(alias="c")}
+       OR NOT EXISTS (SELECT 1 FROM file_classes AS d
+                      WHERE d.ontology_id = c.ontology_id AND d.path = c.path
+                        AND {_NAMED_BY_BLOCK.format(alias="d")}))
+ON CONFLICT DO NOTHING;
+DELETE FROM owl_axioms WHERE from_link;
+DELETE FROM link_edges;
+INSERT INTO link_edges (ontology_id, path, seq, class_iri, parent_iri)
+SELECT k.ontology_id, k.path, k.seq, k.class_iri, t.class_iri
+FROM (SELECT l.ontology_id, l.path, l.seq, l.class_iri, (
+          SELECT MIN(p.path) FROM file_pages AS p
+          WHERE p.ontology_id = l.ontology_id AND p.page_key = l.target
+            AND EXISTS (SELECT 1 FROM file_link_targets AS d
+                        WHERE d.ontology_id = p.ontology_id AND d.path = p.path)
+      ) AS target_path
+      FROM file_links AS l) AS k
+JOIN file_link_targets AS t ON t.ontology_id = k.ontology_id AND t.path = k.target_path
+ON CONFLICT DO NOTHING;
+INSERT INTO owl_axioms (ontology_id, axiom_type, subject, object, annotations, is_inferred,
+                        created_at, property_iri, source_path, from_link)
+SELECT e.ontology_id, 'SubClassOf', e.class_iri, e.parent_iri, '{LINK_AXIOM_ANNOTATIONS}',
+       false, now(), NULL, e.path, true
+FROM link_edges AS e;
+DELETE FROM owl_class_hierarchy AS h
+WHERE NOT EXISTS (SELECT 1 FROM file_edges AS f WHERE f.ontology_id = h.ontology_id
+                  AND f.class_iri = h.class_iri AND f.parent_iri = h.parent_iri)
+  AND NOT EXISTS (SELECT 1 FROM link_edges AS l WHERE l.ontology_id = h.ontology_id
+                  AND l.class_iri = h.class_iri AND l.parent_iri = h.parent_iri);
+INSERT INTO owl_classes (ontology_id, class_iri, last_synced, created_at, updated_at)
+SELECT e.ontology_id, e.iri, now(), now(), now()
+FROM (SELECT ontology_id, class_iri AS iri FROM link_edges
+      UNION SELECT ontology_id, parent_iri FROM link_edges) AS e
+ON CONFLICT (ontology_id, class_iri) DO NOTHING;
+INSERT INTO owl_class_hierarchy (ontology_id, class_iri, parent_iri)
+SELECT DISTINCT ontology_id, class_iri, parent_iri FROM link_edges
+ON CONFLICT DO NOTHING;
+DELETE FROM owl_classes AS o
+WHERE NOT EXISTS (SELECT 1 FROM file_classes AS c
+                  WHERE c.ontology_id = o.ontology_id AND c.class_iri = o.class_iri)
+  AND NOT EXISTS (SELECT 1 FROM owl_class_hierarchy AS h
+                  WHERE h.ontology_id = o.ontology_id AND h.class_iri = o.class_iri)
+  AND NOT EXISTS (SELECT 1 FROM owl_class_hierarchy AS h
+                  WHERE h.ontology_id = o.ontology_id AND h.parent_iri = o.class_iri);
+"""
+
 #: Migration ``n`` brings a schema at version ``n - 1`` to version ``n``.
-MIGRATIONS: dict[int, str] = {1: _V1_PUBLIC + _V1_PROVENANCE + _V1_RUN_STATE, 2: _V2_SHARED}
+MIGRATIONS: dict[int, str] = {
+    1: _V1_PUBLIC + _V1_PROVENANCE + _V1_RUN_STATE,
+    2: _V2_SHARED,
+    3: _V3_LINK_TARGETS,
+}
 
 #: Per connection: the affected set of the write in progress (see ``_pg_write``).
 TEMP_DDL = """

@@ -63,6 +63,10 @@ INSERT INTO file_links (ontology_id, path, seq, class_iri, target) VALUES ($1, $
 _INSERT_PAGE = """
 INSERT INTO file_pages (ontology_id, path, page_key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING
 """
+_INSERT_LINK_TARGET = """
+INSERT INTO file_link_targets (ontology_id, path, class_iri) VALUES ($1, $2, $3)
+ON CONFLICT DO NOTHING
+"""
 _INSERT_AXIOM = """
 INSERT INTO owl_axioms (ontology_id, axiom_type, subject, object, annotations, is_inferred,
                         created_at, property_iri, source_path, from_link)
@@ -97,15 +101,15 @@ WITH linked AS (
     SELECT l.path, l.seq, l.class_iri, (
         SELECT MIN(p.path) FROM file_pages AS p
         WHERE p.ontology_id = :oid AND p.page_key = l.target
-          AND EXISTS (SELECT 1 FROM file_classes AS d
+          AND EXISTS (SELECT 1 FROM file_link_targets AS d
                       WHERE d.ontology_id = :oid AND d.path = p.path)
     ) AS target_path
     FROM file_links AS l
     WHERE l.ontology_id = :oid AND l.path IN ({_LINK_PATHS})
 )
 INSERT INTO link_edges (ontology_id, path, seq, class_iri, parent_iri)
-SELECT :oid, k.path, k.seq, k.class_iri, c.class_iri
-FROM linked AS k JOIN file_classes AS c ON c.ontology_id = :oid AND c.path = k.target_path
+SELECT :oid, k.path, k.seq, k.class_iri, t.class_iri
+FROM linked AS k JOIN file_link_targets AS t ON t.ontology_id = :oid AND t.path = k.target_path
 ON CONFLICT DO NOTHING
 """
 _ADD_LINK_AXIOMS = f"""
@@ -285,6 +289,7 @@ def _file_rows(oid: str, path: str, data: OntologyData) -> list[tuple[str, list[
         ),
         (_INSERT_LINK, [(oid, path, i, k.class_iri, k.target) for i, k in enumerate(data.links)]),
         (_INSERT_PAGE, [(oid, path, key) for key in data.page_keys]),
+        (_INSERT_LINK_TARGET, [(oid, path, iri) for iri in data.link_targets]),
         (
             _INSERT_AXIOM,
             [

@@ -1,4 +1,5 @@
-"""``streaming-sync migrate`` / ``restore``: legacy schemas to schema 1, with backups.
+"""``streaming-sync migrate`` / ``restore``: legacy schemas to the current schema, and
+older schema versions upgraded in place (``_sqlite_upgrade``), with backups.
 
 :func:`migrate` recognises a legacy schema (``_sqlite_legacy``), writes a backup with
 SQLite's online backup API, and then -- in ONE transaction, so a failure leaves the file
@@ -8,8 +9,8 @@ per-file writer a sync uses. The public rows therefore equal
 ``streaming_sync.materialize`` of those synthetic files, and a later sync treats them
 like any other file: the first complete sync of a source into the same ontology removes
 them (they are not in its listing), ``migrate --drop-legacy`` removes them at once.
-Row counts are checked before the commit. A database already at schema 1 is left alone;
-an unknown schema is refused with nothing changed.
+Row counts are checked before the commit. A database at the current schema is left
+alone; an unknown schema is refused with nothing changed.
 
 :func:`restore` (re-exported from ``_sqlite_backup``, which says what it checks) puts a
 backup back.
@@ -34,6 +35,7 @@ from . import _sqlite_legacy as legacy
 from . import _sqlite_schema as schema
 from ._sqlite_backup import RestoreResult, backup_path, copy_database, restore
 from ._sqlite_support import close_connection, now_iso, run_to_completion, translate_error
+from ._sqlite_upgrade import upgrade
 from ._sqlite_write import IRI_LIST_FUNCTION, iri_list, write_file
 
 logger = logging.getLogger(__name__)
@@ -41,8 +43,9 @@ logger = logging.getLogger(__name__)
 
 @attrs.frozen
 class MigrationResult:
-    """What ``migrate`` did: ``status`` is ``migrated``, ``up to date``, ``dry run`` or
-    ``dropped legacy``; ``counts`` the legacy rows by kind (and what landed)."""
+    """What ``migrate`` did: ``status`` is ``migrated``, ``upgraded``, ``up to date``,
+    ``dry run`` or ``dropped legacy``; ``counts`` the legacy rows by kind (and what
+    landed), or after an upgrade the rows it recounted."""
 
     database: str
     status: str
@@ -59,7 +62,8 @@ async def migrate(
     dry_run: bool = False,
     drop_legacy: bool = False,
 ) -> MigrationResult:
-    """Migrate the legacy schema of ``database`` to schema 1 (see the module docstring)."""
+    """Migrate the legacy schema of ``database``, or upgrade an older schema version, to
+    the current schema (see the module docstring)."""
     path = os.fspath(database)
     if not await asyncio.to_thread(Path(path).is_file):
         raise ConfigError(f"--db {path}: no such database file")
@@ -78,16 +82,7 @@ async def migrate(
                 " nothing was changed"
             ) from None
         if layout is None:
-            problem = schema.schema_problem(columns, version)
-            if problem is not None:
-                raise SchemaError(
-                    f"{path}: {problem}: not a schema `streaming-sync migrate` knows;"
-                    " nothing was changed"
-                )
-            if drop_legacy and not dry_run:
-                await close_connection(db)
-                return await _drop_legacy(path, ontology_id)
-            return MigrationResult(path, "up to date", message="already at schema 1; nothing to do")
+            return await _ours(db, path, columns, version, ontology_id, dry_run, drop_legacy)
         _refuse_mixed(path, columns, layout)
         return await _migrate(db, path, ontology_id, layout, columns, dry_run)
     except sqlite3.Error as exc:
@@ -105,6 +100,42 @@ async def _read_shape(db: aiosqlite.Connection, path: str) -> tuple[dict[str, se
         rows = list(await db.execute_fetchall("SELECT MAX(version) FROM schema_version"))
         version = rows[0][0] if rows else None
     return columns, version
+
+
+async def _ours(
+    db: aiosqlite.Connection,
+    path: str,
+    columns: Mapping[str, set[str]],
+    version: int | None,
+    oid: str,
+    dry_run: bool,
+    drop_legacy: bool,
+) -> MigrationResult:
+    """A database of ours: upgrade an older schema version in place (after a backup,
+    see ``_sqlite_upgrade``), then drop the ``legacy:`` files if asked to."""
+    if version is not None and version < schema.SCHEMA_VERSION:
+
+        def backup() -> Path:
+            copy_database(path, target := backup_path(path))
+            return target
+
+        done = await upgrade(db, path, columns, version, dry_run=dry_run, backup=backup)
+        status = "dry run" if dry_run else "upgraded"
+        result = MigrationResult(path, status, None, done.backup, done.after, done.summary)
+    elif (problem := schema.schema_problem(columns, version)) is not None:
+        raise SchemaError(
+            f"{path}: {problem}: not a schema `streaming-sync migrate` knows; nothing was changed"
+        )
+    else:
+        message = f"already at schema {schema.SCHEMA_VERSION}; nothing to do"
+        result = MigrationResult(path, "up to date", message=message)
+    if not drop_legacy or dry_run:
+        return result
+    await close_connection(db)
+    dropped = await _drop_legacy(path, oid)
+    if result.status == "up to date":
+        return dropped
+    return attrs.evolve(result, message=f"{result.message}; {dropped.message}")
 
 
 def _refuse_mixed(path: str, columns: Mapping[str, set[str]], layout: legacy.LegacyLayout) -> None:

@@ -1,16 +1,32 @@
-"""The SQLite schema (version 1): DDL, and the checks run when a database is opened.
+"""The SQLite schema (version 2): DDL, and the checks run when a database is opened.
 
 ``docs/schema.md`` describes every table and column. The four public ``owl_*`` tables
 plus ``owl_other_axioms`` hold what ``streaming_sync.materialize`` specifies; the
 ``sync_*``/``file_*``/``link_edges`` tables are the per-file provenance the writer
 recomputes them from; ``http_cache`` serves the GitHub source's conditional requests.
+A database at an older version is upgraded by ``streaming-sync migrate``
+(``_sqlite_upgrade``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+#: The version that added each table that schema 1 did not have.
+TABLE_SINCE: Mapping[str, int] = {"file_link_targets": 2}
+
+#: The classes a link to the page resolves to (``OntologyData.link_targets``).
+LINK_TARGETS_DDL = """
+CREATE TABLE IF NOT EXISTS file_link_targets (
+    ontology_id TEXT NOT NULL,
+    path        TEXT NOT NULL,
+    class_iri   TEXT NOT NULL,
+    PRIMARY KEY (ontology_id, path, class_iri),
+    FOREIGN KEY (ontology_id, path) REFERENCES sync_files (ontology_id, path) ON DELETE CASCADE
+) WITHOUT ROWID;
+"""
 
 _PUBLIC_DDL = """
 CREATE TABLE IF NOT EXISTS owl_classes (
@@ -86,7 +102,8 @@ CREATE INDEX IF NOT EXISTS idx_owl_other_axioms_source
 
 # Every provenance table references its file's committed record, so deleting the
 # ``sync_files`` row removes the file's whole contribution in one statement.
-_PROVENANCE_DDL = """
+_PROVENANCE_DDL = (
+    """
 CREATE TABLE IF NOT EXISTS sync_files (
     ontology_id TEXT NOT NULL,
     path        TEXT NOT NULL,
@@ -152,7 +169,9 @@ CREATE TABLE IF NOT EXISTS file_pages (
     FOREIGN KEY (ontology_id, path) REFERENCES sync_files (ontology_id, path) ON DELETE CASCADE
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS idx_file_pages_key ON file_pages (ontology_id, page_key, path);
-
+"""
+    + LINK_TARGETS_DDL
+    + """
 CREATE TABLE IF NOT EXISTS link_edges (
     ontology_id TEXT NOT NULL,
     path        TEXT NOT NULL,
@@ -169,6 +188,7 @@ CREATE TRIGGER IF NOT EXISTS sync_files_drop_axioms AFTER DELETE ON sync_files B
     DELETE FROM owl_other_axioms WHERE ontology_id = OLD.ontology_id AND source_path = OLD.path;
 END;
 """
+)
 
 _RUN_STATE_DDL = """
 CREATE TABLE IF NOT EXISTS sync_failures (
@@ -309,6 +329,7 @@ EXPECTED_COLUMNS: Mapping[str, frozenset[str]] = {
     ),
     "file_links": frozenset({"ontology_id", "path", "seq", "class_iri", "target"}),
     "file_pages": frozenset({"ontology_id", "path", "page_key"}),
+    "file_link_targets": frozenset({"ontology_id", "path", "class_iri"}),
     "link_edges": frozenset({"ontology_id", "path", "seq", "class_iri", "parent_iri"}),
     "sync_failures": frozenset(
         {
@@ -359,7 +380,9 @@ __all__ = [
     "COLUMNS_QUERY",
     "CREATE_SCRIPT",
     "EXPECTED_COLUMNS",
+    "LINK_TARGETS_DDL",
     "SCHEMA_VERSION",
+    "TABLE_SINCE",
     "TEMP_SCRIPT",
     "is_complete",
     "schema_problem",

@@ -91,6 +91,9 @@ _INSERT_LINK = """
 INSERT INTO file_links (ontology_id, path, seq, class_iri, target) VALUES (?, ?, ?, ?, ?)
 """
 _INSERT_PAGE = "INSERT OR IGNORE INTO file_pages (ontology_id, path, page_key) VALUES (?, ?, ?)"
+_INSERT_LINK_TARGET = """
+INSERT OR IGNORE INTO file_link_targets (ontology_id, path, class_iri) VALUES (?, ?, ?)
+"""
 _INSERT_AXIOM = """
 INSERT INTO owl_axioms (ontology_id, axiom_type, subject, object, annotations, is_inferred,
                         created_at, property_iri, source_path, from_link)
@@ -122,22 +125,22 @@ _DROP_LINK_AXIOMS = f"""
 DELETE FROM owl_axioms
 WHERE ontology_id = :oid AND from_link = 1 AND source_path IN ({_LINK_PATHS})
 """
-# A link resolves to the classes of the first page, by path, that has the key and
-# declares a class; INSERT OR IGNORE drops a class the target page declares twice.
+# A link resolves to the link targets of the first page, by path, that has the key and
+# offers a link target (never to the other classes that page declares).
 _RESOLVE_LINKS = f"""
 WITH linked AS (
     SELECT l.path, l.seq, l.class_iri, (
         SELECT MIN(p.path) FROM file_pages AS p
         WHERE p.ontology_id = :oid AND p.page_key = l.target
-          AND EXISTS (SELECT 1 FROM file_classes AS d
+          AND EXISTS (SELECT 1 FROM file_link_targets AS d
                       WHERE d.ontology_id = :oid AND d.path = p.path)
     ) AS target_path
     FROM file_links AS l
     WHERE l.ontology_id = :oid AND l.path IN ({_LINK_PATHS})
 )
 INSERT OR IGNORE INTO link_edges (ontology_id, path, seq, class_iri, parent_iri)
-SELECT :oid, k.path, k.seq, k.class_iri, c.class_iri
-FROM linked AS k JOIN file_classes AS c ON c.ontology_id = :oid AND c.path = k.target_path
+SELECT :oid, k.path, k.seq, k.class_iri, t.class_iri
+FROM linked AS k JOIN file_link_targets AS t ON t.ontology_id = :oid AND t.path = k.target_path
 """
 _ADD_LINK_AXIOMS = f"""
 INSERT INTO owl_axioms (ontology_id, axiom_type, subject, object, annotations, is_inferred,
@@ -278,6 +281,7 @@ def _file_rows(oid: str, path: str, data: OntologyData, now: str) -> list[tuple[
             [(oid, path, i, link.class_iri, link.target) for i, link in enumerate(data.links)],
         ),
         (_INSERT_PAGE, [(oid, path, key) for key in data.page_keys]),
+        (_INSERT_LINK_TARGET, [(oid, path, iri) for iri in data.link_targets]),
         (
             _INSERT_AXIOM,
             [

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 
 import attrs
+import pytest
 from hypothesis import strategies as st
 
 from .._model import (
@@ -76,6 +77,18 @@ class Model:
         return snapshot
 
 
+class ContractBase:
+    """What every part of ``RepositoryContract`` shares: the invariant hook and the model."""
+
+    pytestmark = pytest.mark.asyncio
+
+    async def check_invariants(self, repository: Repository) -> None:
+        """Backend-specific checks run after every comparison (default: none)."""
+
+    def model(self, repository: Repository, oid: str = "onto") -> Model:
+        return Model(repository, oid, self.check_invariants)
+
+
 def cls(
     iri: str, label: str | None = None, comment: str | None = None, **props: str
 ) -> OntologyClass:
@@ -90,8 +103,11 @@ def data(
     properties: tuple[OntologyProperty, ...] = (),
     axioms: tuple[Axiom, ...] = (),
     other_axioms: tuple[OtherAxiom, ...] = (),
+    targets: Iterable[str] | None = None,
 ) -> OntologyData:
-    """Terse OntologyData: edges and links as (class, parent/target) pairs."""
+    """Terse OntologyData: edges and links as (class, parent/target) pairs; ``targets``
+    the link targets (default: every class given, as on a page whose blocks name them
+    all; pass the block classes alone to model classes only a fence declares)."""
     return OntologyData(
         classes=classes,
         edges=tuple(HierarchyEdge(c, p) for c, p in edges),
@@ -100,6 +116,7 @@ def data(
         other_axioms=other_axioms,
         links=tuple(PageLink(c, t) for c, t in links),
         page_keys=tuple(keys),
+        link_targets=tuple(c.iri for c in classes) if targets is None else tuple(targets),
     )
 
 
@@ -147,7 +164,7 @@ AXIOMS = st.builds(
     st.none() | st.just('{"k":1}'),
     st.booleans(),
 )
-CONTENTS = st.builds(
+_PAGES = st.builds(
     OntologyData,
     classes=st.lists(CLASSES, max_size=3).map(tuple),
     edges=st.lists(st.builds(HierarchyEdge, IRIS, IRIS), max_size=3).map(tuple),
@@ -159,6 +176,19 @@ CONTENTS = st.builds(
     links=st.lists(st.builds(PageLink, IRIS, KEYS), max_size=2).map(tuple),
     page_keys=st.lists(KEYS, max_size=2).map(tuple),
 )
+
+
+def _with_link_targets(content: OntologyData) -> st.SearchStrategy[OntologyData]:
+    """``content`` offering some of its classes as link targets: all, some (the others
+    stand for classes only its fences declare), none, repeated."""
+    iris = sorted({c.iri for c in content.classes})
+    if not iris:
+        return st.just(content)
+    targets = st.lists(st.sampled_from(iris), max_size=3).map(tuple)
+    return targets.map(lambda chosen: attrs.evolve(content, link_targets=chosen))
+
+
+CONTENTS = _PAGES.flatmap(_with_link_targets)
 #: (path, index into the pool of contents) to save, or (path, None) to remove.
 OPERATIONS = st.lists(st.tuples(PATHS, st.none() | st.integers(0, 4)), min_size=1, max_size=12)
 
@@ -166,6 +196,7 @@ OPERATIONS = st.lists(st.tuples(PATHS, st.none() | st.integers(0, 4)), min_size=
 __all__ = [
     "CONTENTS",
     "OPERATIONS",
+    "ContractBase",
     "Files",
     "Model",
     "assert_same_rows",

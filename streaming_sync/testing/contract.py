@@ -29,7 +29,6 @@ from hypothesis import strategies as st
 
 from .._model import (
     EMPTY,
-    LINK_AXIOM_ANNOTATIONS,
     Axiom,
     AxiomType,
     OntologyData,
@@ -39,6 +38,7 @@ from .._model import (
 )
 from .._protocols import Repository
 from .._snapshot import ClassRow, EdgeRow, OntologySnapshot
+from ._contract_links import PageLinkContract
 from ._contract_support import (
     CONTENTS,
     OPERATIONS,
@@ -52,16 +52,9 @@ from ._contract_support import (
 )
 
 
-class RepositoryContract:
-    """The behaviour every ``Repository`` must show. Subclass and provide ``repository``."""
-
-    pytestmark = pytest.mark.asyncio
-
-    async def check_invariants(self, repository: Repository) -> None:
-        """Backend-specific checks run after every comparison (default: none)."""
-
-    def model(self, repository: Repository, oid: str = "onto") -> Model:
-        return Model(repository, oid, self.check_invariants)
+class RepositoryContract(PageLinkContract):
+    """The behaviour every ``Repository`` must show. Subclass and provide ``repository``
+    (the page-link tests come from ``PageLinkContract``)."""
 
     async def test_empty_repository_has_no_rows(self, repository: Repository) -> None:
         """A fresh repository has no rows and no committed files."""
@@ -169,71 +162,6 @@ class RepositoryContract:
         await m.verify()
         await m.remove("b.md")
         assert await m.verify() == OntologySnapshot.build([], [], [], [], [])
-
-    @pytest.mark.parametrize("order", list(itertools.permutations(range(3))))
-    async def test_page_links_resolve_in_every_save_order(
-        self, repository: Repository, order: tuple[int, ...]
-    ) -> None:
-        """A link resolves to the classes of the first page by path with the key and a
-        class, whether the link or its targets were saved first."""
-        files = [
-            ("link.md", data(cls("ex:C"), links=[("ex:C", "target")])),
-            ("t1.md", data(cls("ex:T1"), cls("ex:T2"), keys=["target"])),
-            ("t2.md", data(cls("ex:U"), keys=["target", "other"])),
-        ]
-        m = self.model(repository)
-        for i in order:
-            await m.save(*files[i])
-        snapshot = await m.verify()
-        assert {e for e in snapshot.edges if e.class_iri == "ex:C"} == {
-            EdgeRow("ex:C", "ex:T1"),
-            EdgeRow("ex:C", "ex:T2"),
-        }
-        assert [a.annotations for a in snapshot.axioms] == [LINK_AXIOM_ANNOTATIONS] * 2
-
-    async def test_page_links_follow_their_targets(self, repository: Repository) -> None:
-        """Links re-resolve as target pages change classes, lose them, appear and go."""
-        m = self.model(repository)
-        await m.save("link.md", data(cls("ex:C"), links=[("ex:C", "t")]))
-        await m.verify()
-        await m.save("t2.md", data(cls("ex:Late"), keys=["t"]))
-        await m.verify()
-        await m.save("t1.md", data(cls("ex:A"), keys=["t"]))
-        await m.verify()
-        await m.save("t1.md", data(cls("ex:B"), keys=["t"]))
-        await m.verify()
-        await m.save("t1.md", data(keys=["t"]))
-        await m.verify()
-        await m.save("t1.md", data(cls("ex:B"), keys=["renamed"]))
-        await m.verify()
-        await m.remove("t2.md")
-        await m.verify()
-        await m.save("link.md", data(cls("ex:C"), links=[("ex:C", "renamed")]))
-        await m.verify()
-        await m.remove("link.md")
-        await m.verify()
-
-    async def test_link_edges_coincide_with_file_edges(self, repository: Repository) -> None:
-        """An edge both a link and a file assert stays while either does; duplicate links
-        give duplicate axioms, a class declared twice by the target counts once."""
-        m = self.model(repository)
-        await m.save("link.md", data(cls("ex:C"), links=[("ex:C", "t"), ("ex:C", "t")]))
-        await m.save("t.md", data(cls("ex:T"), cls("ex:T"), keys=["t"]))
-        await m.save("edge.md", data(edges=[("ex:C", "ex:T")]))
-        assert len((await m.verify()).axioms) == 2
-        await m.remove("t.md")
-        assert EdgeRow("ex:C", "ex:T") in (await m.verify()).edges
-        await m.save("t.md", data(cls("ex:T"), keys=["t"]))
-        await m.remove("edge.md")
-        await m.verify()
-
-    async def test_page_linking_to_itself(self, repository: Repository) -> None:
-        """A page may link to its own key: the edge is a self-loop, removed with the page."""
-        m = self.model(repository)
-        await m.save("self.md", data(cls("ex:S"), links=[("ex:S", "self")], keys=["self"]))
-        assert EdgeRow("ex:S", "ex:S") in (await m.verify()).edges
-        await m.remove("self.md")
-        await m.verify()
 
     async def test_properties_union_domain_and_range(self, repository: Repository) -> None:
         """Type from the first declaring path, label from the first that has one,

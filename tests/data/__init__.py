@@ -1,0 +1,1 @@
+"""Test data: the pages, old databases and the script that made them."""
