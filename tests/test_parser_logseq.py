@@ -88,7 +88,8 @@ def test_sectioned_page_with_lisp_axioms_and_page_link(corpus: Path) -> None:
 
 def test_metaverse_page_crlf_tabs_and_multiline_restrictions(corpus: Path) -> None:
     """Oct-2025 format with CRLF and TABs: multi-line SubClassOf restrictions, bare
-    cardinality, `# comment` lines; the block ends at `- ## About Avatars`."""
+    cardinality, `# comment` lines; the block ends at `- ## About Avatars`. Rows come
+    sorted (the canonical order of every parser)."""
     raw = (corpus / "logseq-metaverse" / "Avatar.md").read_bytes()
     assert b"\r\n" in raw
     assert b"\t- owl:class" in raw
@@ -123,13 +124,13 @@ def test_metaverse_page_crlf_tabs_and_multiline_restrictions(corpus: Path) -> No
     )
     assert data == OntologyData(
         classes=(OntologyClass(cls, "Avatar", properties[5][1], properties),),
-        edges=(HierarchyEdge(cls, f"{MV}VirtualEntity"), HierarchyEdge(cls, f"{MV}Agent")),
+        edges=(HierarchyEdge(cls, f"{MV}Agent"), HierarchyEdge(cls, f"{MV}VirtualEntity")),
         axioms=(
-            sub(cls, f"{MV}VirtualEntity"),
-            sub(cls, f"{MV}Agent"),
             sub(cls, f"ObjectExactCardinality(1 <{MV}represents> <{MV}Agent>)"),
             sub(cls, f"ObjectSomeValuesFrom(<{MV}belongsToDomain> <{MV}InteractionDomain>)"),
             sub(cls, f"ObjectSomeValuesFrom(<{MV}implementedInLayer> <{MV}UserExperienceLayer>)"),
+            sub(cls, f"{MV}Agent"),
+            sub(cls, f"{MV}VirtualEntity"),
         ),
         page_keys=("avatar",),
     )
@@ -217,41 +218,41 @@ def test_prefix_declarations_at_column_zero_in_indented_fence(corpus: Path) -> N
     dpa, opa = AxiomType.DATA_PROPERTY_ASSERTION, AxiomType.OBJECT_PROPERTY_ASSERTION
     assert data == OntologyData(
         classes=(
-            OntologyClass(own, "Address", definition, properties),
             OntologyClass(a, "Address", "Public key-derived identifier"),
+            OntologyClass(own, "Address", definition, properties),
         ),
         edges=(
-            HierarchyEdge(a, f"{mo}CryptographicPrimitive"),
             HierarchyEdge(a, f"{mo}BlockchainEntity"),
+            HierarchyEdge(a, f"{mo}CryptographicPrimitive"),
         ),
         axioms=(
-            sub(a, f"{mo}CryptographicPrimitive"),
-            sub(a, f"{mo}BlockchainEntity"),
-            sub(a, f"ObjectSomeValuesFrom(<{mo}partOf> <{mo}Blockchain>)"),
-            sub(a, f"ObjectSomeValuesFrom(<{mo}hasProperty> <{mo}Property>)"),
-            Axiom(dpa, a, '"BC-0038"', f"{mo}hasIdentifier"),
             Axiom(dpa, a, f'"1.0"^^<{XSD}decimal>', f"{mo}hasAuthorityScore"),
+            Axiom(dpa, a, '"BC-0038"', f"{mo}hasIdentifier"),
             Axiom(dpa, a, f'"true"^^<{XSD}boolean>', f"{mo}isFoundational"),
             Axiom(opa, a, f"{mo}BlockchainFeature", f"{mo}enablesFeature"),
             Axiom(opa, a, f"{mo}RelatedConcept", f"{mo}relatesTo"),
+            sub(a, f"ObjectSomeValuesFrom(<{mo}hasProperty> <{mo}Property>)"),
+            sub(a, f"ObjectSomeValuesFrom(<{mo}partOf> <{mo}Blockchain>)"),
+            sub(a, f"{mo}BlockchainEntity"),
+            sub(a, f"{mo}CryptographicPrimitive"),
         ),
         other_axioms=(
-            OtherAxiom("Import", "Import(<http://metaverse-ontology.org/blockchain/core>)"),
+            OtherAxiom(
+                "AnnotationAssertion",
+                f'AnnotationAssertion(<{mo}category> <{a}> "cryptographic-foundations"@en)',
+            ),
+            OtherAxiom(
+                "AnnotationAssertion",
+                f'AnnotationAssertion(<{mo}priority> <{a}> "1"^^<{XSD}integer>)',
+            ),
+            OtherAxiom("AnnotationAssertion", f'AnnotationAssertion(<{mo}termID> <{a}> "BC-0038")'),
             OtherAxiom(
                 "AnnotationAssertion",
                 f"AnnotationAssertion(<http://purl.org/dc/terms/description> <{a}> "
                 '"Foundational blockchain concept with formal ontological '
                 'definition"@en)',
             ),
-            OtherAxiom("AnnotationAssertion", f'AnnotationAssertion(<{mo}termID> <{a}> "BC-0038")'),
-            OtherAxiom(
-                "AnnotationAssertion",
-                f'AnnotationAssertion(<{mo}priority> <{a}> "1"^^<{XSD}integer>)',
-            ),
-            OtherAxiom(
-                "AnnotationAssertion",
-                f'AnnotationAssertion(<{mo}category> <{a}> "cryptographic-foundations"@en)',
-            ),
+            OtherAxiom("Import", "Import(<http://metaverse-ontology.org/blockchain/core>)"),
         ),
         links=(PageLink(own, "blockchain entity"), PageLink(own, "cryptographicprimitive")),
         page_keys=("address",),
@@ -292,8 +293,8 @@ def test_column_zero_page_property_after_block_stays_in_block(corpus: Path) -> N
     assert cls.iri == f"{MV}Ollama"
     assert cls.properties[-1] == ("public", "true")
     assert data.edges == (
-        HierarchyEdge(cls.iri, f"{MV}ConceptualEntity"),
         HierarchyEdge(cls.iri, f"{MV}Concept"),
+        HierarchyEdge(cls.iri, f"{MV}ConceptualEntity"),
     )
     assert [o.kind for o in data.other_axioms] == ["AnnotationAssertion"]  # dcterms:identifier
     assert data.warnings == ()
@@ -382,7 +383,8 @@ def test_several_blocks_and_a_block_without_owl_class() -> None:
 
 def test_turtle_fence_with_page_prefixes() -> None:
     """A ```turtle fence is read with the RDF mapping and the page's Prefix() and
-    configured prefixes pre-bound; its rows join the page's."""
+    configured prefixes pre-bound; its rows join the page's. A Turtle syntax error fails
+    the page only for a strict parser; otherwise the fence is skipped with a warning."""
     text = block(
         "ex:Robot",
         "\t- ```clojure",
@@ -397,16 +399,23 @@ def test_turtle_fence_with_page_prefixes() -> None:
     robot, ex = "http://ex.org/Robot", "http://ex.org/"
     assert data == OntologyData(
         classes=(
-            OntologyClass(robot, None, None, (("id", "x"), ("owl:class", "ex:Robot"))),
             OntologyClass(f"{ex}Arm", "Arm"),
+            OntologyClass(robot, None, None, (("id", "x"), ("owl:class", "ex:Robot"))),
         ),
         edges=(HierarchyEdge(robot, f"{ex}Machine"),),
         axioms=(sub(robot, f"{ex}Machine"),),
         page_keys=("robot",),
     )
+    broken = text.replace("ex:Machine .", "ex:Machine ;;; ]")
     with pytest.raises(ParseError) as info:
-        parse("robot.md", text.replace("ex:Machine .", "ex:Machine ;;; ]"))
+        parse("robot.md", broken, LogseqParser(strict=True))
     assert info.value.line == 8
+    lenient = parse("robot.md", broken)
+    assert lenient.classes == (data.classes[1],)
+    assert lenient.edges == ()
+    assert len(lenient.warnings) == 1
+    assert lenient.warnings[0].startswith("line 8: ")
+    assert lenient.warnings[0].endswith("; turtle fence skipped")
 
 
 def test_fence_languages_nesting_and_inline_code() -> None:
@@ -442,16 +451,20 @@ def test_fence_languages_nesting_and_inline_code() -> None:
     )
     data = parse("k.md", text)
     assert [e.parent_iri for e in data.edges] == [
-        f"{MV}{n}" for n in ("Bare", "Owl", "Ofn", "Lisp")
+        f"{MV}{n}" for n in ("Bare", "Lisp", "Ofn", "Owl")
     ]
 
 
-def test_syntax_error_in_fence_fails_with_original_line() -> None:
-    """A syntax error in an axiom fence raises ParseError with the page's line number."""
+def test_syntax_error_in_fence_strict_fails_lenient_warns_with_original_line() -> None:
+    """A syntax error in an axiom fence: a strict parser raises ParseError with the page's
+    line number; the default parser lands the page and warns with that line."""
     text = block("mv:K", "\t- ```clojure", "\t  SubClassOf(mv:K", "\t    mv:J))", "\t  ```")
     with pytest.raises(ParseError) as info:
-        parse("k.md", text)
+        parse("k.md", text, LogseqParser(strict=True))
     assert (info.value.path, info.value.line) == ("k.md", 6)  # the stray ")" of `mv:J))`
+    data = parse("k.md", text)
+    assert data.edges == (HierarchyEdge(f"{MV}K", f"{MV}J"),)
+    assert data.warnings == ("line 6: unbalanced ')'; axiom skipped",)
 
 
 def test_names_prefix_anywhere_empty_prefix_and_unresolved() -> None:
@@ -467,8 +480,8 @@ def test_names_prefix_anywhere_empty_prefix_and_unresolved() -> None:
     )
     data = parse("n.md", text)
     assert data.edges == (
-        HierarchyEdge("http://zz.org/One", "http://zz.org/Parent"),
         HierarchyEdge("http://full.org/x/Two", "http://zz.org/Up"),
+        HierarchyEdge("http://zz.org/One", "http://zz.org/Parent"),
     )
     unknown = parse(
         "u.md", block("tele:Foo", "\t- ```", "\t  SubClassOf(:Foo tele:Bar)", "\t  ```")

@@ -95,7 +95,8 @@ def test_declared_prefix_beats_caller_prefix_and_first_declaration_wins() -> Non
 
 def test_ontology_wrapper_imports_and_annotations_are_other_axioms() -> None:
     """Ontology(<iri> <version> Import(...) Annotation(...) axioms) unwraps; imports and
-    ontology annotations are kept as OtherAxioms, the IRIs are not rows."""
+    ontology annotations are kept as OtherAxioms (sorted by kind, then text), the IRIs
+    are not rows."""
     data = ofn(
         "Ontology(<http://o> <http://o/1>\n"
         "  Import(<http://imp>)\n"
@@ -105,8 +106,8 @@ def test_ontology_wrapper_imports_and_annotations_are_other_axioms() -> None:
     )
     assert data.classes == (OntologyClass(f"{EX}A"),)
     assert data.other_axioms == (
-        OtherAxiom("Import", "Import(<http://imp>)"),
         OtherAxiom("Annotation", f'Annotation(<{RDFS}comment> "about")'),
+        OtherAxiom("Import", "Import(<http://imp>)"),
     )
 
 
@@ -118,13 +119,15 @@ def test_literals_escapes_languages_and_datatypes() -> None:
         'DataPropertyAssertion(:p :a "s"^^<http://www.w3.org/2001/XMLSchema#string>)\n'
         'DataPropertyAssertion(:p :a "two\nlines")\n'
     )
-    objects = [a.object for a in data.axioms]
-    assert objects == [
-        '"say \\"hi\\" \\\\ there"@en-gb',
-        f'"1"^^<{XSD}integer>',
-        '"s"',
-        '"two\nlines"',
-    ]
+    objects = sorted(a.object for a in data.axioms)
+    assert objects == sorted(
+        [
+            '"say \\"hi\\" \\\\ there"@en-gb',
+            f'"1"^^<{XSD}integer>',
+            '"s"',
+            '"two\nlines"',
+        ]
+    )
     assert {a.property_iri for a in data.axioms} == {f"{EX}p"}
 
 
@@ -138,8 +141,9 @@ def test_cardinalities_render_as_bare_integers() -> None:
 
 
 def test_class_axiom_mapping() -> None:
-    """SubClassOf named/expression, EquivalentClasses anchored on the first named member,
-    DisjointClasses pairwise, axiom annotations kept as JSON on the row."""
+    """SubClassOf named/expression, EquivalentClasses anchored on its first member in
+    canonical order (named first, then by rendering), DisjointClasses pairwise, axiom
+    annotations kept as JSON on the row; rows sorted by (type, subject, object)."""
     data = ofn(
         "SubClassOf(:A :B)\n"
         "SubClassOf(ObjectUnionOf(:A :B) :C)\n"
@@ -154,13 +158,13 @@ def test_class_axiom_mapping() -> None:
     )
     eq, dis = AxiomType.EQUIVALENT_CLASS, AxiomType.DISJOINT_WITH
     assert data.axioms == (
-        sub(f"{EX}A", f"{EX}B"),
-        sub(f"ObjectUnionOf(<{EX}A> <{EX}B>)", f"{EX}C"),
-        Axiom(eq, f"{EX}E1", union),
-        Axiom(eq, f"{EX}E1", f"{EX}E2"),
         Axiom(dis, f"{EX}D1", f"{EX}D2"),
         Axiom(dis, f"{EX}D1", f"{EX}D3"),
         Axiom(dis, f"{EX}D2", f"{EX}D3"),
+        Axiom(eq, f"{EX}E1", union),
+        Axiom(eq, f"{EX}E1", f"{EX}E2"),
+        sub(f"ObjectUnionOf(<{EX}A> <{EX}B>)", f"{EX}C"),
+        sub(f"{EX}A", f"{EX}B"),
         Axiom(
             AxiomType.SUBCLASS_OF,
             f"{EX}A",
@@ -171,8 +175,9 @@ def test_class_axiom_mapping() -> None:
 
 
 def test_property_and_assertion_mapping() -> None:
-    """Property declarations and named domains/ranges make property rows; assertions
-    make assertion rows; unnamed domains and other kinds stay as OtherAxioms."""
+    """Property declarations and named domains/ranges make property rows (sorted by
+    IRI); assertions make assertion rows (an anonymous individual renamed canonically);
+    unnamed domains and other kinds stay as OtherAxioms."""
     data = ofn(
         "Declaration(ObjectProperty(:op))\n"
         "ObjectPropertyDomain(:op :D)\nObjectPropertyRange(:op :R)\n"
@@ -185,15 +190,15 @@ def test_property_and_assertion_mapping() -> None:
         'AnnotationAssertion(rdfs:label :op "has op"@en)\n'
     )
     assert data.properties == (
-        OntologyProperty(f"{EX}op", PropertyType.OBJECT, "has op", {f"{EX}D"}, {f"{EX}R"}),
-        OntologyProperty(f"{EX}dp", PropertyType.DATA, None, (), {f"{XSD}double"}),
         OntologyProperty(f"{EX}ap", PropertyType.ANNOTATION, None, {f"{EX}D"}, ()),
+        OntologyProperty(f"{EX}dp", PropertyType.DATA, None, (), {f"{XSD}double"}),
+        OntologyProperty(f"{EX}op", PropertyType.OBJECT, "has op", {f"{EX}D"}, {f"{EX}R"}),
     )
-    assert data.axioms == (Axiom(AxiomType.OBJECT_PROPERTY_ASSERTION, f"{EX}i", "_:b", f"{EX}op"),)
+    assert data.axioms == (Axiom(AxiomType.OBJECT_PROPERTY_ASSERTION, f"{EX}i", "_:a1", f"{EX}op"),)
     assert [o.kind for o in data.other_axioms] == [
+        "ClassAssertion",
         "ObjectPropertyDomain",
         "SubObjectPropertyOf",
-        "ClassAssertion",
     ]
 
 
