@@ -354,3 +354,43 @@ def test_real_relation_ontology_in_functional_syntax(corpus: Path) -> None:
     assert data.warnings == ()
     imports = [o for o in data.other_axioms if o.kind == "Import"]
     assert len(imports) == text.count("\nImport(")
+
+
+@pytest.mark.parametrize(
+    ("text", "rendered"),
+    [
+        ("HasKey(:C () (:dp))", f"HasKey(<{EX}C> () (<{EX}dp>))"),
+        ("HasKey(:C (:op) ())", f"HasKey(<{EX}C> (<{EX}op>) ())"),
+        ("HasKey(:C () ())", f"HasKey(<{EX}C> () ())"),
+        (
+            "HasKey( :C ( ObjectInverseOf( :op ) :q ) ( :d2 :d1 ) )",
+            f"HasKey(<{EX}C> (<{EX}q> ObjectInverseOf(<{EX}op>)) (<{EX}d1> <{EX}d2>))",
+        ),
+        (
+            "(HasKey :C ((ObjectInverseOf :op)) (:d))",
+            f"HasKey(<{EX}C> (ObjectInverseOf(<{EX}op>)) (<{EX}d>))",
+        ),
+        (
+            "(HasKey (ObjectSomeValuesFrom :p :C) (:op) ())",
+            f"HasKey(ObjectSomeValuesFrom(<{EX}p> <{EX}C>) (<{EX}op>) ())",
+        ),
+        (
+            'HasKey(Annotation(rdfs:comment "why") :C (:op) (:dp))',
+            f'HasKey(Annotation(<{RDFS}comment> "why") <{EX}C> (<{EX}op>) (<{EX}dp>))',
+        ),
+    ],
+)
+def test_haskey_in_every_form_reads_and_its_rendering_reads_back(text: str, rendered: str) -> None:
+    """HasKey's two property lists are bare parenthesised lists (empty or not, members
+    named or ObjectInverseOf in either notation, after an annotation or a class
+    expression); the canonical rendering (lists sorted) reads back to itself."""
+    data = ofn(text)
+    assert data.other_axioms == (OtherAxiom("HasKey", rendered),)
+    assert parse_ofn("again.ofn", rendered).other_axioms == data.other_axioms
+
+
+def test_a_bare_list_outside_haskey_is_a_syntax_error() -> None:
+    """Only HasKey takes bare lists: anywhere else `(` must start a Lisp form."""
+    with pytest.raises(ParseError, match="must be followed by a name") as info:
+        ofn("SubClassOf(:A\n (:B))")
+    assert info.value.line == 3

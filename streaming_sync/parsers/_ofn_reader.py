@@ -128,14 +128,15 @@ class FunctionalReader:
         if kind == ERROR:
             raise _Broken(token.text, token.line)
         if kind == LPAREN:
-            following = self._peek()
-            if following is not None and following.kind == NAME:
-                self._next()
-                self._open(following.text, token.line, starts_line)
-            elif self._stack and self._stack[-1].name == _HASKEY_LIST:
+            if self._opens_list():
                 self._stack.append(_Frame("", token.line))
-            else:
+                return None
+            following = self._next()
+            if following is None or following.kind != NAME:
+                if following is not None:
+                    self._ahead.append(following)
                 raise _Broken(_BARE_LIST, token.line, opened=1)
+            self._open(following.text, token.line, starts_line)
             return None
         if kind == NAME:
             following = self._peek()
@@ -156,6 +157,20 @@ class FunctionalReader:
         else:
             top.args.append(self._leaf(token))
         return None
+
+    def _opens_list(self) -> bool:
+        """Whether the ``(`` just read opens one of ``HasKey``'s two property lists: it
+        does unless a Lisp form ``(Name arg ...)`` starts there (``(Name(`` opens a list
+        whose first member is written ``Name(...)``)."""
+        if not self._stack or self._stack[-1].name != _HASKEY_LIST:
+            return False
+        following = self._peek()
+        if following is None or following.kind != NAME:
+            return True
+        self._ahead.pop()
+        after = self._peek()
+        self._ahead.append(following)
+        return after is not None and after.kind == LPAREN
 
     def _base(self) -> int:
         """How many open forms are not part of an axiom (an enclosing ``Ontology``)."""
