@@ -102,9 +102,14 @@ def axiom_leaves(axiom: OwlAxiom) -> Iterator[Term]:
 
 def mentions_anonymous(axiom: OwlAxiom) -> bool:
     """Whether an anonymous individual occurs anywhere in ``axiom``."""
-    return any(
-        isinstance(leaf, Anonymous) and leaf is not UNRESOLVED for leaf in axiom_leaves(axiom)
-    )
+    pending: list[Term] = [*axiom.args, *axiom.annotations]
+    while pending:
+        term = pending.pop()
+        if isinstance(term, Expr):
+            pending.extend(term.args)
+        elif isinstance(term, Anonymous) and term is not UNRESOLVED:
+            return True
+    return False
 
 
 def transform(term: Term, leaf: Callable[[Term], Term]) -> Term:

@@ -85,9 +85,7 @@ class Token(NamedTuple):
 
 _TOKEN = re.compile(
     r"""
-    (?P<ws>[ \t\r\n\f\v\ufeff]+)
-  | (?P<comment>[\#;][^\n]*)
-  | (?P<lparen>\()
+    (?P<lparen>\()
   | (?P<rparen>\))
   | (?P<iri><[^<>"{}|^`\\\s]*>)
   | (?P<string>"(?:[^"\\]++|\\.)*+")
@@ -114,30 +112,37 @@ _KINDS = {
 }
 
 
+_SKIP = re.compile(r"(?:[ \t\r\n\f\v\ufeff]+|[\#;][^\n]*)+")
+_new_token = tuple.__new__  # Token(...) through the NamedTuple constructor is slower
+
+
 def iter_tokens(text: str, *, line_offset: int = 0) -> Iterator[Token]:
     """The tokens of Functional Syntax ``text``, one at a time (comments and white space
     dropped). A character no token can start with gives an ``ERROR`` token (its text is
     the reason) and tokenizing goes on at the next line."""
     pos, line, end = 0, line_offset + 1, len(text)
-    match = _TOKEN.match
+    match, skip, kinds = _TOKEN.match, _SKIP.match, _KINDS
     while pos < end:
+        gap = skip(text, pos)
+        if gap is not None:
+            line += text.count("\n", pos, gap.end())
+            pos = gap.end()
+            if pos >= end:
+                return
         found = match(text, pos)
         if found is None:
-            yield Token(ERROR, _bad_char_reason(text, pos), line)
+            yield _new_token(Token, (ERROR, _bad_char_reason(text, pos), line))
             newline = text.find("\n", pos)
             if newline < 0:
                 return
             pos, line = newline + 1, line + 1
             continue
         group = found.lastgroup
+        value = found.group()
         pos = found.end()
-        if group == "ws":
-            line += found.group().count("\n")
-        elif group != "comment":
-            value = found.group()
-            yield Token(_KINDS[group], value, line)  # type: ignore[index]
-            if group == "string":
-                line += value.count("\n")
+        yield _new_token(Token, (kinds[group], value, line))  # type: ignore[index]
+        if group == "string":
+            line += value.count("\n")
 
 
 def tokenize(path: str, text: str, *, line_offset: int = 0) -> list[Token]:

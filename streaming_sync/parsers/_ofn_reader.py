@@ -47,7 +47,7 @@ class _Frame:
     __slots__ = ("args", "line", "name", "tokens")
 
     def __init__(self, name: str, line: int) -> None:
-        self.name = name
+        self.name = sys.intern(name)  # shared by the axioms and rows named after it
         self.line = line
         self.args: list[Term] = []
         self.tokens: list[Token] = []  # the p: = <iri> of a Prefix(...)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from .._model import PropertyType
 from .._owl import Expr, Literal, OwlAxiom, Term, render, term_key
@@ -94,7 +94,15 @@ class ClassRow:
     def __init__(self) -> None:
         self.label: str | None = None
         self.comment: str | None = None
-        self.properties: list[tuple[str, str]] = []
+        self.properties: list[tuple[str, str]] | None = None  # most classes have none
+
+    def add_properties(self, properties: Iterable[tuple[str, str]]) -> None:
+        found = list(properties)
+        if found:
+            self.properties = (self.properties or []) + found
+
+    def property_tuple(self) -> tuple[tuple[str, str], ...]:
+        return tuple(self.properties) if self.properties else ()
 
 
 class PropertyRow:

@@ -11,7 +11,9 @@ The result is sorted, deduplicated and independent of the order the axioms came 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from .._model import (
     Axiom,
@@ -43,6 +45,8 @@ from ._rowparts import (
     strip_links,
 )
 
+R = TypeVar("R")
+
 
 class RowBuilder:
     """Accumulates the rows of one file; :meth:`build` returns them as ``OntologyData``.
@@ -52,13 +56,18 @@ class RowBuilder:
 
     def __init__(self) -> None:
         self.classes: dict[str, ClassRow] = {}
-        self.edges: dict[HierarchyEdge, None] = {}
+        # rows are collected in lists and deduplicated once, in build(): a dict per
+        # table would cost more memory than the rows of a large file
+        self.edges: list[HierarchyEdge] = []
         self.properties: dict[str, PropertyRow] = {}
-        self.axioms: dict[Axiom, None] = {}
-        self.other: dict[OtherAxiom, None] = {}
+        self.axioms: list[Axiom] = []
+        self.other: list[OtherAxiom] = []
         self.links: dict[PageLink, None] = {}
         self.warnings: list[str] = []
-        self._labels: list[tuple[str, str, Literal, OwlAxiom]] = []
+        #: the best rdfs:label/comment so far of a class or property declared before it
+        self._best: dict[tuple[str, str], Literal] = {}
+        #: label/comment assertions about IRIs not (yet) declared: decided in build()
+        self._pending: list[tuple[str, str, Literal]] = []
         self._deferred: list[OwlAxiom] = []
         self._equivalences = Equivalences()
         self._handlers: dict[str, Callable[[OwlAxiom], bool]] = {
@@ -85,7 +94,7 @@ class RowBuilder:
         row = self.classes.setdefault(iri, ClassRow())
         row.label = row.label if row.label is not None else label
         row.comment = row.comment if row.comment is not None else comment
-        row.properties.extend(properties)
+        row.add_properties(properties)
 
     def declare_property(
         self,
@@ -113,7 +122,7 @@ class RowBuilder:
         """Add the rows of another parse of the same file (e.g. a Turtle fence)."""
         for cls in data.classes:
             self.declare_class(cls.iri, cls.label, cls.comment, cls.properties)
-        self.edges.update(dict.fromkeys(data.edges))
+        self.edges.extend(data.edges)
         for prop in data.properties:
             self.declare_property(
                 prop.iri,
@@ -122,8 +131,8 @@ class RowBuilder:
                 domain=sorted(prop.domain),
                 range_=sorted(prop.range),
             )
-        self.axioms.update(dict.fromkeys(data.axioms))
-        self.other.update(dict.fromkeys(data.other_axioms))
+        self.axioms.extend(data.axioms)
+        self.other.extend(data.other_axioms)
         self.links.update(dict.fromkeys(data.links))
         self.warnings.extend(data.warnings)
 
@@ -156,7 +165,7 @@ class RowBuilder:
             self._other(axiom)
 
     def _other(self, axiom: OwlAxiom) -> None:
-        self.other.setdefault(OtherAxiom(axiom.kind, render(axiom.to_expr())))
+        self.other.append(OtherAxiom(sys.intern(axiom.kind), render(axiom.to_expr())))
 
     def _row(
         self,
@@ -173,7 +182,7 @@ class RowBuilder:
             property_iri,
             annotations_json(axiom.annotations),
         )
-        self.axioms.setdefault(row)
+        self.axioms.append(row)
 
     # Each handler returns whether its rows hold the whole axiom, annotations included;
     # when not, the axiom is also kept as an OtherAxiom.
@@ -197,7 +206,7 @@ class RowBuilder:
             return False
         sub, sup = axiom.args
         if isinstance(sub, IRI) and isinstance(sup, IRI):
-            self.edges.setdefault(HierarchyEdge(sub.value, sup.value))
+            self.edges.append(HierarchyEdge(sub.value, sup.value))
         self._row(AxiomType.SUBCLASS_OF, sub, sup, axiom)
         return True
 
@@ -255,26 +264,38 @@ class RowBuilder:
             return False
         if prop.value not in (RDFS_LABEL, RDFS_COMMENT):
             return False
-        self._labels.append((prop.value, subject.value, value, axiom))
-        return True  # decided in build(): a label, or an OtherAxiom
+        if axiom.annotations:
+            self._other(axiom)  # the row has no place for its annotations
+        if self._labels(prop.value, subject.value):
+            self._offer(prop.value, subject.value, value)
+        else:
+            self._pending.append((prop.value, subject.value, value))
+        return True  # a label or comment, or (decided in build()) an OtherAxiom
 
     # -- result ---------------------------------------------------------------------
+    def _labels(self, prop: str, subject: str) -> bool:
+        """Whether ``subject`` takes ``prop`` (rdfs:label/comment) as its row's: a class
+        of this file takes both, a property of it its label."""
+        return subject in self.classes or (prop == RDFS_LABEL and subject in self.properties)
+
+    def _offer(self, prop: str, subject: str, value: Literal) -> None:
+        key = (prop, subject)
+        known = self._best.get(key)
+        if known is None or label_rank(value) < label_rank(known):
+            self._best[key] = value
+
     def _apply_labels(self) -> None:
         """rdfs:label/comment assertions on this file's classes (and labels on its
-        properties) fill the gaps the declarations left; the rest are OtherAxioms, and
-        so is every annotated one (the row has no place for its annotations)."""
-        best: dict[tuple[str, str], Literal] = {}
-        for prop, subject, value, axiom in self._labels:
-            known_class = subject in self.classes
-            if not known_class and not (subject in self.properties and prop == RDFS_LABEL):
+        properties) fill the gaps the declarations left -- the best one by
+        :func:`label_rank` -- the rest are OtherAxioms."""
+        for prop, subject, value in self._pending:
+            if self._labels(prop, subject):
+                self._offer(prop, subject, value)
+            else:
+                axiom = OwlAxiom("AnnotationAssertion", (IRI(prop), IRI(subject), value))
                 self._other(axiom)
-                continue
-            if axiom.annotations:
-                self._other(axiom)
-            key = (prop, subject)
-            if key not in best or label_rank(value) < label_rank(best[key]):
-                best[key] = value
-        for (prop, subject), value in best.items():
+        self._pending = []
+        for (prop, subject), value in self._best.items():
             if subject in self.classes:
                 row = self.classes[subject]
                 if prop == RDFS_LABEL and row.label is None:
@@ -283,7 +304,7 @@ class RowBuilder:
                     row.comment = value.lexical
             elif self.properties[subject].label is None:
                 self.properties[subject].label = strip_links(value.lexical)
-        self._labels = []
+        self._best = {}
 
     def _rekind(self, axiom: OwlAxiom) -> OwlAxiom:
         """A property axiom in the kind the file declares its properties with (an RDF
@@ -319,22 +340,34 @@ class RowBuilder:
 
     def build(self, page_keys: Iterable[str] = ()) -> OntologyData:
         self._finish()
+        edges, self.edges = self.edges, []
+        axioms, self.axioms = self.axioms, []
+        others, self.other = self.other, []
         return OntologyData(
             classes=tuple(
-                OntologyClass(iri, row.label, row.comment, tuple(row.properties))
+                OntologyClass(iri, row.label, row.comment, row.property_tuple())
                 for iri, row in sorted(self.classes.items())
             ),
-            edges=tuple(sorted(self.edges, key=lambda e: (e.class_iri, e.parent_iri))),
+            edges=_unique(edges, lambda e: (e.class_iri, e.parent_iri)),
             properties=tuple(
                 OntologyProperty(iri, row.type, row.label, row.domain.keys(), row.range.keys())
                 for iri, row in sorted(self.properties.items())
             ),
-            axioms=tuple(sorted(self.axioms, key=_axiom_key)),
-            other_axioms=tuple(sorted(self.other, key=lambda o: (o.kind, o.text))),
+            axioms=_unique(axioms, _axiom_key),
+            other_axioms=_unique(others, lambda o: (o.kind, o.text)),
             links=tuple(self.links),
             page_keys=tuple(dict.fromkeys(page_keys)),
             warnings=tuple(dict.fromkeys(self.warnings)),
         )
+
+
+def _unique(rows: list[R], key: Callable[[R], Any]) -> tuple[R, ...]:
+    """``rows`` without repeats, sorted by ``key``; ``rows`` is emptied as it goes."""
+    unique = set(rows)
+    rows.clear()
+    ordered = sorted(unique, key=key)
+    unique.clear()
+    return tuple(ordered)
 
 
 def _axiom_key(axiom: Axiom) -> tuple[str, str, str, str, str]:
