@@ -10,6 +10,7 @@ import re
 import time
 from pathlib import Path
 
+import attrs
 import pytest
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS
@@ -25,7 +26,7 @@ from streaming_sync._model import (
     PageLink,
 )
 from streaming_sync._snapshot import resolve_links
-from streaming_sync.parsers.logseq import LogseqParser, page_keys, split_lines
+from streaming_sync.parsers.logseq import LogseqParser, looks_functional, page_keys, split_lines
 
 MV = "http://narrativegoldmine.com/metaverse#"
 AI = "http://narrativegoldmine.com/ai#"
@@ -702,3 +703,127 @@ def test_largest_page_parses_in_linear_time(corpus: Path) -> None:
 
     once, four = best(raw), best(raw * 4)
     assert four < 10 * once + 0.05
+
+
+# -- fence rules on real pages -----------------------------------------------------------
+
+TELE = "TELE-200-robotic-telepresence.md"
+
+
+def test_unresolved_names_are_kept_exactly_as_written(corpus: Path) -> None:
+    """On a real page whose class prefix `tele:` is unknown, names with it (and `:`,
+    which then cannot resolve either) are stored as written -- `tele:bridgesTo`,
+    `:measures` -- never wrapped in `<>` as if they were full IRIs."""
+    raw = (corpus / NGM / TELE).read_text(encoding="utf-8")
+    extra = "  SubClassOf(tele:RoboticTelepresence ObjectSomeValuesFrom(:measures :Latency))\n"
+    text = raw.replace("  Declaration(Class(tele:RoboticTelepresence))\n", extra, 1)
+    assert text != raw
+    data = parse(TELE, text)
+    cls, rb, ai = "tele:RoboticTelepresence", "http://narrativegoldmine.com/robotics#", AI
+    assert data.axioms == (
+        sub(cls, "ObjectSomeValuesFrom(:measures :Latency)"),
+        sub(cls, "ObjectSomeValuesFrom(tele:belongsToDomain tele:TelecollaborationDomain)"),
+        sub(cls, f"ObjectSomeValuesFrom(tele:bridgesTo <{ai}AIDomain>)"),
+        sub(cls, f"ObjectSomeValuesFrom(tele:bridgesTo <{rb}RoboticsDomain>)"),
+        sub(cls, f"{rb}RoboticSystem"),
+        sub(cls, "tele:PhysicalEntity"),
+        sub(cls, "tele:Telepresence"),
+    )
+    assert data.other_axioms == (
+        OtherAxiom(
+            "AnnotationAssertion",
+            f"AnnotationAssertion(<http://purl.org/dc/terms/created> {cls} "
+            f'"2025-11-16"^^<{XSD}date>)',
+        ),
+        OtherAxiom(
+            "AnnotationAssertion",
+            f'AnnotationAssertion(<http://purl.org/dc/terms/identifier> {cls} "TELE-200")',
+        ),
+    )
+    assert all("<tele:" not in row.object and "<:" not in row.object for row in data.axioms)
+    assert set(data.warnings) == {
+        "unresolved prefix 'tele:' (e.g. tele:RoboticTelepresence); names kept as written",
+        "unresolved prefix ':' (e.g. :measures); names kept as written",
+    }
+
+
+def avatar_with(corpus: Path, old: bytes, new: bytes) -> bytes:
+    raw = (corpus / "logseq-metaverse" / "Avatar.md").read_bytes()
+    assert raw.count(old) == 1
+    return raw.replace(old, new)
+
+
+def test_a_bad_fence_axiom_skips_only_itself_on_a_real_page(corpus: Path) -> None:
+    """`(DataOneOf("a" "b"))` written inside a functional axiom of a real page (CRLF,
+    TABs): the page's class, label and every other axiom land as on the clean page, and
+    the bad axiom is a warning naming its line and the reason. A strict parser (the old
+    rule, `SyncConfig(strict=True)`) fails the page on that line."""
+    clean = LogseqParser().parse(
+        "Avatar.md", (corpus / "logseq-metaverse" / "Avatar.md").read_bytes()
+    )
+    anchor = b"\t\t  SubClassOf(mv:Avatar mv:Agent)\r\n"
+    bad = b'\t\t  DataPropertyRange(mv:hasName (DataOneOf("a" "b")))\r\n'
+    raw = avatar_with(corpus, anchor, anchor + bad)
+    line = raw.split(b"\n").index(bad.removesuffix(b"\n")) + 1
+    data = LogseqParser().parse("Avatar.md", raw)
+    reason = "'(' must be followed by a name, as in (SubClassOf A B)"
+    assert data == attrs.evolve(clean, warnings=(f"line {line}: {reason}; axiom skipped",))
+    with pytest.raises(ParseError) as info:
+        LogseqParser(strict=True).parse("Avatar.md", raw)
+    assert (info.value.line, info.value.reason) == (line, reason)
+
+
+def test_an_unclosed_axiom_fails_alone_and_the_next_line_starts_afresh(corpus: Path) -> None:
+    """An axiom missing its `)` is reported at its own line; the axioms on the following
+    lines (an axiom keyword starting a line means the open one was never closed) land."""
+    clean = LogseqParser().parse(
+        "Avatar.md", (corpus / "logseq-metaverse" / "Avatar.md").read_bytes()
+    )
+    anchor = b"\t\t  SubClassOf(mv:Avatar mv:Agent)\r\n"
+    raw = avatar_with(corpus, anchor, anchor + b"\t\t  SubClassOf(mv:Avatar mv:Broken\r\n")
+    line = raw.split(b"\n").index(b"\t\t  SubClassOf(mv:Avatar mv:Broken\r") + 1
+    data = LogseqParser().parse("Avatar.md", raw)
+    reason = "'(' of SubClassOf is never closed"
+    assert data == attrs.evolve(clean, warnings=(f"line {line}: {reason}; axiom skipped",))
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_bare_fence_that_is_not_functional_syntax_is_ignored(corpus: Path, strict: bool) -> None:
+    """A fence with no info word holding an ssh config inside a real page's block is
+    ignored like any other language's fence (strict or not): the page's rows are the
+    clean page's, without a warning."""
+    clean = LogseqParser().parse(
+        "Avatar.md", (corpus / "logseq-metaverse" / "Avatar.md").read_bytes()
+    )
+    anchor = b"\t\t- enables:: [[User Embodiment]], [[Social Presence]]\r\n"
+    fence = (
+        b"\t\t- ```\r\n\t\t  Host example\r\n"
+        b"\t\t    HostName example.org\r\n\t\t    User git\r\n\t\t  ```\r\n"
+    )
+    data = LogseqParser(strict=strict).parse(
+        "Avatar.md", avatar_with(corpus, anchor, anchor + fence)
+    )
+    assert data == clean
+
+
+@pytest.mark.parametrize(
+    ("lines", "functional"),
+    [
+        (["", "# heading", "Prefix(:=<http://x/>)"], True),
+        (["Ontology(<http://x>"], True),
+        (["  Declaration(Class(:A))"], True),
+        (["; a comment", "(SubClassOf :A :B)"], True),
+        (["SubClassOf (:A :B)"], True),
+        (["HasKey(:A () (:d))"], True),
+        (["Host example", "  HostName example.org"], False),
+        (["ssh -i key git@example.org"], False),
+        (["print(SubClassOf)"], False),
+        (["# only a comment"], False),
+        ([], False),
+    ],
+)
+def test_which_bare_fences_hold_functional_syntax(lines: list[str], functional: bool) -> None:
+    """A fence without an info word is read as Functional Syntax only when its first line
+    that is not blank or a comment starts with `(`, or with `Prefix`, `Ontology`,
+    `Declaration` or another axiom keyword followed by `(`."""
+    assert looks_functional(lines) is functional

@@ -17,6 +17,7 @@ from typing import NamedTuple
 from .._errors import FileSkipped, ParseError
 from .._model import OntologyData, page_key
 from .._owl import IRI
+from .._protocols import Parser
 from ._ofn_lex import (
     AXIOM_KEYWORDS,
     OWL_STANDARD_PREFIXES,
@@ -292,6 +293,27 @@ class LogseqParser:
         return result
 
 
+class StrictPages:
+    """A :class:`~streaming_sync.Parser` that reads Logseq pages with
+    ``LogseqParser(strict=True)`` and hands every other file to ``inner``: how
+    ``SyncConfig(strict=True)`` reaches the default parser. Picklable."""
+
+    def __init__(self, inner: Parser, prefixes: Mapping[str, str] | None = None) -> None:
+        self._inner = inner
+        self._pages = LogseqParser(prefixes, strict=True)
+
+    def __repr__(self) -> str:
+        return f"StrictPages({self._inner!r})"
+
+    def accepts(self, path: str) -> bool:
+        return self._inner.accepts(path)
+
+    def parse(self, path: str, data: bytes) -> OntologyData:
+        if self._pages.accepts(path):
+            return self._pages.parse(path, data)
+        return self._inner.parse(path, data)
+
+
 class _PageReader:
     """Turns the kept blocks of one page into rows (one instance per parse)."""
 
@@ -392,6 +414,7 @@ __all__ = [
     "Block",
     "Fence",
     "LogseqParser",
+    "StrictPages",
     "fence_info",
     "find_blocks",
     "link_targets",
