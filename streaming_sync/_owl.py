@@ -26,14 +26,14 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)  # hashed again and again as a dict key by the RDF mapping
 class IRI:
     """A named entity, kept as its full IRI."""
 
     value: str
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class PrefixedName(IRI):
     """A named entity whose prefix could not be resolved, kept exactly as written
     (``tele:Foo``, ``:measures``): rendered bare, never as ``<tele:Foo>``, which would
@@ -79,16 +79,34 @@ Term: TypeAlias = IRI | Literal | Anonymous | Integer | Expr
 ANNOTATION = "Annotation"
 
 
-@attrs.frozen
 class OwlAxiom:
     """One axiom of the structural model: ``kind`` is its Functional Syntax name
     (``SubClassOf``, ``Declaration``, ...; ``Import`` and ``Annotation`` for the ontology's
     imports and annotations), ``args`` its arguments in order, ``annotations`` its axiom
-    annotations (``Annotation(...)`` expressions)."""
+    annotations (``Annotation(...)`` expressions). Immutable by convention; a plain slotted
+    class because a large file makes hundreds of thousands of them, one at a time."""
 
-    kind: str
-    args: tuple[Term, ...]
-    annotations: tuple[Expr, ...] = ()
+    __slots__ = ("annotations", "args", "kind")
+
+    def __init__(self, kind: str, args: tuple[Term, ...], annotations: tuple[Expr, ...] = ()):
+        self.kind = kind
+        self.args = args
+        self.annotations = annotations
+
+    def __repr__(self) -> str:
+        return f"OwlAxiom({self.kind!r}, {self.args!r}, {self.annotations!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, OwlAxiom):
+            return NotImplemented
+        return (self.kind, self.args, self.annotations) == (
+            other.kind,
+            other.args,
+            other.annotations,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.args, self.annotations))
 
     @classmethod
     def from_expr(cls, expr: Expr) -> OwlAxiom:
@@ -131,6 +149,9 @@ def render(term: Term) -> str:
     """Render ``term`` in canonical Functional Syntax (see the module docstring)."""
     if not isinstance(term, Expr):
         return _leaf(term)
+    args = term.args
+    if not any(isinstance(arg, Expr) for arg in args):  # the common flat case
+        return f"{term.name}({' '.join(map(_leaf, args))})"  # type: ignore[arg-type]
     out: list[str] = []
     pending: list[Term | str] = [term]
     while pending:
@@ -147,6 +168,14 @@ def render(term: Term) -> str:
         else:
             out.append(_leaf(item))
     return "".join(out)
+
+
+def render_axiom(axiom: OwlAxiom) -> str:
+    """``render(axiom.to_expr())``, without building the expression."""
+    args = axiom.args
+    if axiom.annotations or any(isinstance(arg, Expr) for arg in args):
+        return render(axiom.to_expr())
+    return f"{axiom.kind}({' '.join(map(_leaf, args))})"  # type: ignore[arg-type]
 
 
 def render_entity(term: Term) -> str:
@@ -173,6 +202,7 @@ __all__ = [
     "PrefixedName",
     "Term",
     "render",
+    "render_axiom",
     "render_entity",
     "term_key",
 ]

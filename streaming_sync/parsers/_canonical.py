@@ -38,6 +38,7 @@ SET_KINDS = frozenset(
     }
 )
 _INVERTIBLE = frozenset({"ObjectPropertyAssertion", "NegativeObjectPropertyAssertion"})
+_REORDERED = SET_KINDS | _INVERTIBLE | {"DisjointUnion", "HasKey"}
 _MASK = Anonymous("")
 _SELF = Anonymous("*")
 #: Marks a blank node that encodes no expression (``_:anon``); never renamed.
@@ -64,6 +65,8 @@ def canonical(axiom: OwlAxiom) -> OwlAxiom:
     """``axiom`` in canonical form (see the module docstring)."""
     args = axiom.args
     kind = axiom.kind
+    if kind not in _REORDERED and not axiom.annotations:
+        return axiom
     if kind in SET_KINDS:
         args = sorted_terms(args)
     elif kind == "DisjointUnion" and args:
@@ -102,6 +105,12 @@ def axiom_leaves(axiom: OwlAxiom) -> Iterator[Term]:
 
 def mentions_anonymous(axiom: OwlAxiom) -> bool:
     """Whether an anonymous individual occurs anywhere in ``axiom``."""
+    if not axiom.annotations:
+        for arg in axiom.args:
+            if isinstance(arg, Expr | Anonymous):
+                break
+        else:
+            return False  # the common flat case
     pending: list[Term] = [*axiom.args, *axiom.annotations]
     while pending:
         term = pending.pop()

@@ -59,6 +59,8 @@ class Annotations:
                 if isinstance(prop, IRI) and isinstance(subject, Anonymous):
                     self._by_property.setdefault(prop.value, []).append(subject)
         self._keyed: dict[str, dict[tuple[Key, Key], list[Anonymous]]] = {}
+        #: the predicates some reification names (only their triples need looking up)
+        self.annotated = frozenset(self._by_property)
 
     def of_triple(
         self, subject: Node, predicate: str, obj: Node, depth: int = 0

@@ -40,6 +40,9 @@ _BLANK_AXIOM_PARTS = (
     OWL + "targetValue",
 )
 _HEADER_PARTS = (RDF_TYPE, OWL + "imports", OWL + "versionIRI")
+_ONTOLOGY = IRI(OWL + "Ontology")
+_BLANK_AXIOM_TYPES = frozenset(IRI(t) for t in _BLANK_AXIOMS)
+_NONE: dict[Node, None] = {}
 _STRUCTURE_PREDICATES = frozenset(
     OWL + n
     for n in [
@@ -146,15 +149,15 @@ class AxiomReader:
         """Every axiom of the graph, then a ``Triple`` for each triple no axiom used."""
         graph = self._graph
         for subject, predicates in graph.index.items():
-            types = predicates.get(RDF_TYPE, {})
-            if IRI(OWL + "Ontology") in types:
+            types = predicates.get(RDF_TYPE, _NONE)
+            if _ONTOLOGY in types:
                 yield from self._header(subject)
-            elif is_reification(subject, predicates):
+            elif isinstance(subject, Anonymous) and is_reification(subject, predicates):
                 continue  # read with the axiom it annotates
-            elif isinstance(subject, Anonymous) and any(IRI(t) in types for t in _BLANK_AXIOMS):
+            elif isinstance(subject, Anonymous) and not _BLANK_AXIOM_TYPES.isdisjoint(types):
                 yield from self._blank_axiom(subject)
             else:
-                self._types = {t.value for t in types if isinstance(t, IRI)}
+                self._types = {t.value for t in types if isinstance(t, IRI)} if types else set()
                 yield from self._subject(subject, predicates)
         for s, p, o in graph.triples():
             if (s, p, o) not in graph.used:
@@ -163,20 +166,22 @@ class AxiomReader:
     def _subject(
         self, subject: Subject, predicates: dict[str, dict[Node, None]]
     ) -> Iterator[OwlAxiom]:
+        use, annotated = self._graph.used.add, self._annotations.annotated
         for predicate, objects in predicates.items():
             handler = self._handlers.get(predicate)
             if handler is None:
                 if predicate.startswith(_RESERVED) and predicate not in BUILTIN_PROPERTIES:
                     continue
                 handler = self._assertion
+            reified = predicate in annotated
             for obj in objects:
                 axiom = handler(subject, predicate, obj)
                 if axiom is None:
                     continue
-                self._graph.use(subject, predicate, obj)
+                use((subject, predicate, obj))
                 if axiom is _READ:
                     continue
-                sets = self._annotations.of_triple(subject, predicate, obj)
+                sets = self._annotations.of_triple(subject, predicate, obj) if reified else []
                 if not sets:
                     yield axiom
                 for found in sets:

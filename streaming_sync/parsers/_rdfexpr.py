@@ -149,6 +149,7 @@ class ExprBuilder:
         self._datatypes = datatypes
         self._active: set[Anonymous] = set()
         self.mark = True
+        self.unresolved = 0  # blank nodes met in an expression position that encode none
         self._builders: tuple[tuple[str, Callable[[Subject, int], Term]], ...] = (
             (OWL + "onProperty", self._restriction),
             (OWL + "onProperties", self._restriction),
@@ -181,14 +182,14 @@ class ExprBuilder:
             raise NestingTooDeep
         predicates = self._index.get(node)
         if predicates is None or node in self._active:
-            return UNRESOLVED
+            return self._unresolved()
         self._active.add(node)
         try:
             for key, builder in self._builders:
                 if key in predicates:
                     self._use_types(node)
                     return builder(node, depth + 1)
-            return UNRESOLVED
+            return self._unresolved()
         finally:
             self._active.discard(node)
 
@@ -197,6 +198,10 @@ class ExprBuilder:
         ``:C owl:unionOf (...)``, read as ``EquivalentClasses(:C ObjectUnionOf(...))``)."""
         builder = dict(self._builders)[predicate]
         return builder(node, 1)
+
+    def _unresolved(self) -> Term:
+        self.unresolved += 1
+        return UNRESOLVED
 
     def encodes_expression(self, node: Node) -> bool:
         """Whether blank ``node`` encodes an expression (rather than an individual)."""
@@ -275,7 +280,7 @@ class ExprBuilder:
             filler = self._value(node, key)
             if filler is not None:
                 return Expr(name, (*props, self.build(filler, depth)))
-        return UNRESOLVED
+        return self._unresolved()
 
     def _cardinality(self, node: Subject, prop: Term, data: bool, depth: int) -> Term:
         for key, name in _CARDINALITIES:
@@ -290,7 +295,7 @@ class ExprBuilder:
             if filler is not None:
                 args += (self.build(filler, depth),)
             return Expr(kind + name, args)
-        return UNRESOLVED
+        return self._unresolved()
 
     def _nary(self, name: str, key: str) -> Callable[[Subject, int], Term]:
         def build(node: Subject, depth: int) -> Term:
@@ -312,7 +317,7 @@ class ExprBuilder:
             return Expr("DataComplementOf", (self.build(target, depth),))
         target = self._value(node, OWL + "complementOf")
         kind = "Data" if self._is_data_range(node) or self.is_datatype(target) else "Object"
-        inner = self.build(target, depth) if target is not None else UNRESOLVED
+        inner = self.build(target, depth) if target is not None else self._unresolved()
         return Expr(kind + "ComplementOf", (inner,))
 
     def _one_of(self, node: Subject, depth: int) -> Term:
@@ -325,7 +330,9 @@ class ExprBuilder:
 
     def _datatype_restriction(self, node: Subject, depth: int) -> Term:
         datatype = self._value(node, OWL + "onDatatype")
-        args: list[Term] = [self.build(datatype, depth) if datatype is not None else UNRESOLVED]
+        args: list[Term] = [
+            self.build(datatype, depth) if datatype is not None else self._unresolved()
+        ]
         for facet_node in self.members(self._value(node, OWL + "withRestrictions")):
             facets = self._index.get(facet_node) if isinstance(facet_node, Anonymous) else None
             for facet in sorted(facets or {}):
@@ -336,7 +343,7 @@ class ExprBuilder:
 
     def _inverse(self, node: Subject, depth: int) -> Term:
         prop = self._value(node, OWL + "inverseOf")
-        return Expr("ObjectInverseOf", (self.build(prop, depth) if prop else UNRESOLVED,))
+        return Expr("ObjectInverseOf", (self.build(prop, depth) if prop else self._unresolved(),))
 
 
 def _integer(node: Node) -> Term:

@@ -62,10 +62,14 @@ def read_axioms(triples: Iterable[Triple]) -> list[OwlAxiom]:
 def map_triples(path: str, triples: Iterable[Triple]) -> OntologyData:
     """The rows one RDF file contributes (see the module docstring)."""
     try:
-        axioms = read_axioms(triples)
+        graph = Graph(build_index(triples))
+        reader = AxiomReader(graph, Declarations(graph.index))
+        axioms = list(reader.axioms())
     except NestingTooDeep:
         raise ParseError(path, "class expression nesting too deep") from None
-    broken = sum(any(leaf is UNRESOLVED for leaf in axiom_leaves(a)) for a in axioms)
+    broken = 0
+    if reader.expressions.unresolved:  # walk the axioms only when some blank node failed
+        broken = sum(any(leaf is UNRESOLVED for leaf in axiom_leaves(a)) for a in axioms)
     warnings = []
     if broken:
         warnings.append(

@@ -26,7 +26,7 @@ from .._model import (
     PageLink,
     PropertyType,
 )
-from .._owl import IRI, Expr, Literal, OwlAxiom, Term, render, render_entity
+from .._owl import IRI, Expr, Literal, OwlAxiom, Term, render, render_axiom, render_entity
 from ._canonical import canonical, mentions_anonymous, rename_anonymous
 from ._rowparts import (
     ALL_PROPERTIES,
@@ -165,7 +165,7 @@ class RowBuilder:
             self._other(axiom)
 
     def _other(self, axiom: OwlAxiom) -> None:
-        self.other.append(OtherAxiom(sys.intern(axiom.kind), render(axiom.to_expr())))
+        self.other.append(OtherAxiom(sys.intern(axiom.kind), render_axiom(axiom)))
 
     def _row(
         self,
