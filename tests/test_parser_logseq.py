@@ -13,6 +13,8 @@ from pathlib import Path
 import attrs
 import pytest
 import rdflib
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib.namespace import OWL, RDF, RDFS
 
 from streaming_sync._errors import FileSkipped, ParseError
@@ -827,3 +829,32 @@ def test_which_bare_fences_hold_functional_syntax(lines: list[str], functional: 
     that is not blank or a comment starts with `(`, or with `Prefix`, `Ontology`,
     `Declaration` or another axiom keyword followed by `(`."""
     assert looks_functional(lines) is functional
+
+
+_ATOMS = (
+    "(", ")", "SubClassOf", "HasKey", "Ontology(", "Prefix(", ":A", "mv:B", "<http://x/y>",
+    '"lit"', '"open', "@en", "^^", "xsd:int", "=", "1", "#c", "\n", "ObjectSomeValuesFrom",
+    "{", "Declaration", "Class", "_:x", ":=", "Annotation", "()",
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_ATOMS), min_size=1, max_size=40))
+def test_any_fence_content_lands_the_page_or_fails_strictly(atoms: list[str]) -> None:
+    """Whatever a fence holds, the default parser lands the page (its class at least)
+    with a warning per bad axiom naming a line inside the fence, and a strict parser
+    either agrees (no syntax error) or raises ParseError -- never anything else."""
+    body = " ".join(atoms).split("\n")
+    page = block("mv:A", "\t- ```clojure", *(f"\t  {line}" for line in body), "\t  ```")
+    data = parse("f.md", page)
+    assert f"{MV}A" in {c.iri for c in data.classes}
+    last = len(page.split("\n")) - 1
+    for warning in data.warnings:
+        found = re.match(r"line (\d+): .*; axiom skipped$", warning)
+        if found:
+            assert 5 <= int(found.group(1)) <= last
+    try:
+        strict = parse("f.md", page, LogseqParser(strict=True))
+    except ParseError:
+        return
+    assert strict == data
