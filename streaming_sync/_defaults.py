@@ -114,7 +114,7 @@ async def build(
     config = config or SyncConfig()
     parser_obj: Any = DefaultParser(rdf=parser)
     if config.strict:
-        from .parsers.logseq import StrictPages
+        from .parsers._strict import StrictPages
 
         parser_obj = StrictPages(parser_obj)
     repository = await open_repository(db)

@@ -13,7 +13,7 @@ from streaming_sync import StreamingSyncService, SyncConfig
 from streaming_sync._cli import main
 from streaming_sync._errors import ParseError
 from streaming_sync.parsers import DefaultParser
-from streaming_sync.parsers.logseq import StrictPages
+from streaming_sync.parsers._strict import StrictPages
 
 GOOD = b"\t\t  SubClassOf(mv:Avatar mv:Agent)\r\n"
 BAD = b'\t\t  DataPropertyRange(mv:hasName (DataOneOf("a" "b")))\r\n'

@@ -256,6 +256,22 @@ def unresolved_warnings(unresolved: Mapping[str, str]) -> list[str]:
     ]
 
 
+_FUNCTIONAL_START = re.compile(r"\s*(?:\(|([A-Za-z]+)\s*\()")
+
+
+def looks_functional(lines: list[str]) -> bool:
+    """Whether a fence without an info word holds Functional Syntax: its first line that
+    is neither blank nor a ``#``/``;`` comment starts with ``(``, or with ``Prefix``,
+    ``Ontology``, ``Declaration`` or another axiom keyword followed by ``(``."""
+    for line in lines:
+        stripped = line.strip()
+        if not stripped or stripped.startswith(("#", ";")):
+            continue
+        match = _FUNCTIONAL_START.match(stripped)
+        return match is not None and (match.group(1) is None or match.group(1) in AXIOM_KEYWORDS)
+    return False
+
+
 _ESCAPE = re.compile(r"\\([\\\"])")
 
 
@@ -281,6 +297,7 @@ __all__ = [
     "NameResolver",
     "Token",
     "iter_tokens",
+    "looks_functional",
     "scan_prefixes",
     "tokenize",
     "unescape",

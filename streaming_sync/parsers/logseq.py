@@ -17,13 +17,12 @@ from typing import NamedTuple
 from .._errors import FileSkipped, ParseError
 from .._model import OntologyData, page_key
 from .._owl import IRI
-from .._protocols import Parser
 from ._ofn_lex import (
-    AXIOM_KEYWORDS,
     OWL_STANDARD_PREFIXES,
     NameResolver,
     Token,
     iter_tokens,
+    looks_functional,
     scan_prefixes,
     unresolved_warnings,
 )
@@ -61,7 +60,6 @@ _FENCE = re.compile(r"([ \t]*)(-[ \t]+)?(`{3,})(.*)")
 _FENCE_CLOSE = re.compile(r"[ \t]*`{3,}[ \t]*")
 _LINK = re.compile(r"\[\[(.*?)\]\]")
 _PNAME = re.compile(r"(?:[^\W\d][\w.\-]*)?:[^\s()<>\"=]*")
-_FUNCTIONAL_START = re.compile(r"\s*(?:\(|([A-Za-z]+)\s*\()")
 
 
 def split_lines(text: str) -> list[str]:
@@ -196,19 +194,6 @@ def _dedent(line: str, indent: str) -> str:
     return line[k:]
 
 
-def looks_functional(lines: list[str]) -> bool:
-    """Whether a fence without an info word holds Functional Syntax: its first line that
-    is neither blank nor a ``#``/``;`` comment starts with ``(``, or with ``Prefix``,
-    ``Ontology``, ``Declaration`` or another axiom keyword followed by ``(``."""
-    for line in lines:
-        stripped = line.strip()
-        if not stripped or stripped.startswith(("#", ";")):
-            continue
-        match = _FUNCTIONAL_START.match(stripped)
-        return match is not None and (match.group(1) is None or match.group(1) in AXIOM_KEYWORDS)
-    return False
-
-
 def strip_links(value: str) -> str:
     """``[[Page]]`` -> ``Page`` (labels and comments keep the link text only)."""
     return _LINK.sub(r"\1", value).strip()
@@ -291,27 +276,6 @@ class LogseqParser:
             len(result.axioms),
         )
         return result
-
-
-class StrictPages:
-    """A :class:`~streaming_sync.Parser` that reads Logseq pages with
-    ``LogseqParser(strict=True)`` and hands every other file to ``inner``: how
-    ``SyncConfig(strict=True)`` reaches the default parser. Picklable."""
-
-    def __init__(self, inner: Parser, prefixes: Mapping[str, str] | None = None) -> None:
-        self._inner = inner
-        self._pages = LogseqParser(prefixes, strict=True)
-
-    def __repr__(self) -> str:
-        return f"StrictPages({self._inner!r})"
-
-    def accepts(self, path: str) -> bool:
-        return self._inner.accepts(path)
-
-    def parse(self, path: str, data: bytes) -> OntologyData:
-        if self._pages.accepts(path):
-            return self._pages.parse(path, data)
-        return self._inner.parse(path, data)
 
 
 class _PageReader:
@@ -414,7 +378,6 @@ __all__ = [
     "Block",
     "Fence",
     "LogseqParser",
-    "StrictPages",
     "fence_info",
     "find_blocks",
     "link_targets",
