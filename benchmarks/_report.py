@@ -92,6 +92,14 @@ def build_rows(s: Raw) -> list[Raw]:
                  baseline_summary(part["baseline"]), corpus=part["corpus"],
                  rows_match=part["rows_match"])
         )  # fmt: skip
+    if "big_ofn" in s:
+        big = s["big_ofn"]
+        title = f"5 large Functional Syntax file ({big['corpus'][1] / 1e6:.0f} MB), local folder"
+        rows.append(
+            _row("big_ofn", title, pipeline_summary(big["pipeline"]),
+                 baseline_summary(big["baseline"]), corpus=big["corpus"],
+                 rows_match=big["rows_match"], tiny=pipeline_summary(big["tiny"]))
+        )  # fmt: skip
     return rows
 
 
@@ -138,7 +146,21 @@ def build_goals(s: Raw, rows: list[Raw]) -> list[Raw]:
         _goal("Logseq corpus: peak RSS under 85 MB", s1["pipeline"]["rss_mb"] < 85,
               f"main process {s1['pipeline']['rss_mb']:.0f} MB; with the parse processes "
               f"{s1['pipeline']['rss_tree_mb']:.0f} MB"),
+        *([_big_ofn_goal(by["big_ofn"])] if "big_ofn" in by else []),
     ]  # fmt: skip
+
+
+def _big_ofn_goal(row: Raw) -> Raw:
+    """The large .ofn's whole-tree peak against a tiny file's sync plus 4x its size."""
+    size_mb = row["corpus"][1] / 2**20
+    tree, tiny = row["pipeline"]["rss_tree_mb"], row["tiny"]["rss_tree_mb"]
+    bound = tiny + 4 * size_mb
+    return _goal(
+        "Large .ofn: whole-tree peak <= a tiny file's sync + 4 x the file size",
+        tree <= bound,
+        f"{tree:.0f} MB (main {row['pipeline']['rss_mb']:.0f} MB) vs {tiny:.0f} MB + "
+        f"4 x {size_mb:.1f} MB = {bound:.0f} MB; {row['pipeline']['seconds']:.1f} s",
+    )
 
 
 def recommend(rows: list[Raw]) -> str:

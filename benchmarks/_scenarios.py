@@ -18,6 +18,7 @@ import attrs
 
 from ._measure import ONTOLOGY_ID, Job
 from ._proc import ServerProcess, run_job
+from .big_ofn import ensure_big_ofn
 from .generate import MAX_SIZE, MEAN_SIZE, ensure_corpus
 
 logger = logging.getLogger(__name__)
@@ -35,7 +36,8 @@ class Profile:
     ``gen_*``: the generated corpus of scenarios 2 and 3. ``s4_*``: the 1x corpus of
     scenario 4, from the same generator, whose file count is multiplied by ``scale``.
     ``sweep``: (workers, max_concurrency) settings, one request per file, on the
-    Logseq server (None: the fetcher's default cap)."""
+    Logseq server (None: the fetcher's default cap). ``big_ofn_mb``: the size of the
+    generated Functional Syntax file of the large-file memory case (``big_ofn``)."""
 
     name: str
     runs: int
@@ -51,6 +53,7 @@ class Profile:
     resyncs: int = 3
     latency: float = 0.05
     seed: int = 1
+    big_ofn_mb: float = 27.0
 
 
 PROFILES = {
@@ -70,6 +73,7 @@ PROFILES = {
         logseq_limit=20,
         sweep=((8, 8), (32, 32)),
         resyncs=1,
+        big_ofn_mb=5.0,
     ),
     # The test suite's: every scenario row, in seconds.
     "tiny": Profile(
@@ -83,6 +87,7 @@ PROFILES = {
         logseq_limit=3,
         sweep=((4, 4),),
         resyncs=1,
+        big_ofn_mb=0.3,
     ),
 }
 
@@ -180,6 +185,7 @@ class Runner:
         scenarios["s2_local"] = self.scenario_2_local(gen)
         scenarios.update(self.scenarios_on_server(gen))
         scenarios.update(self.scenario_4(small, scaled))
+        scenarios["big_ofn"] = self.scenario_big_ofn()
         return scenarios
 
     def _pair(
@@ -251,6 +257,19 @@ class Runner:
                 "rows_match": self.compare(pipeline, baseline),
             }
         return out
+
+    def scenario_big_ofn(self) -> dict[str, Any]:
+        """One large generated Functional Syntax file, cold, local folder; and a tiny one
+        with the same settings, whose footprint the large file's is compared with."""
+        p = self.profile
+        size = int(p.big_ofn_mb * 1_000_000)
+        self.progress(f"large Functional Syntax file: {size / 1e6:.1f} MB, cold, local folder")
+        big = ensure_big_ofn(self.cache / f"ofn-{size}-s{p.seed}" / "big.ofn", size, p.seed)
+        tiny = ensure_big_ofn(self.cache / f"ofn-tiny-s{p.seed}" / "tiny.ofn", 2000, p.seed)
+        result = self._pair("big .ofn/folder", str(big.parent), runs=1)
+        result["tiny"] = self.measure("tiny .ofn/folder", self.job("pipeline", str(tiny.parent)))
+        result["corpus"] = corpus_size(big.parent)
+        return result
 
 
 def _copy_db(source: str, target: str) -> None:

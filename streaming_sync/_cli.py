@@ -64,6 +64,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     sync.add_argument("--full", action="store_true", help="re-process unchanged files too")
     sync.add_argument(
+        "--strict",
+        action="store_true",
+        help="a syntax error in a Logseq page's axiom fence fails the page (default: warn)",
+    )
+    sync.add_argument(
         "--parser",
         choices=("auto", "rdflib", "oxigraph"),
         default="auto",
@@ -168,7 +173,11 @@ def _terminal_sink() -> Any:
 
 
 def _config(args: argparse.Namespace) -> SyncConfig:
-    options: dict[str, Any] = {"ontology_id": args.ontology_id, "full": args.full}
+    options: dict[str, Any] = {
+        "ontology_id": args.ontology_id,
+        "full": args.full,
+        "strict": args.strict,
+    }
     if args.workers is not None:
         options["workers"] = args.workers
     return SyncConfig(**options)

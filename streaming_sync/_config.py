@@ -175,6 +175,11 @@ class SyncConfig:
     * ``full``: re-process every file even if its content is unchanged.
     * ``max_file_size``: larger files are skipped with a reason, never read whole.
     * ``file_timeout``: seconds one file may take (fetch, parse and write) per attempt.
+    * ``strict``: a syntax error in an axiom fence of a Logseq page fails the page (by
+      default the bad axiom is skipped with a warning and the rest of the page lands;
+      machine formats such as ``.ofn`` and RDF always fail on a syntax error). Applies to
+      the parser ``StreamingSyncService.from_source`` builds; a parser passed in yourself
+      decides on its own (``LogseqParser(strict=True)``).
     """
 
     ontology_id: str = attrs.field(default=DEFAULT_ONTOLOGY_ID, validator=_check_ontology_id)
@@ -185,6 +190,7 @@ class SyncConfig:
     full: bool = attrs.field(default=False, validator=_flag)
     max_file_size: int = attrs.field(default=DEFAULT_MAX_FILE_SIZE, validator=_positive_int)
     file_timeout: float = attrs.field(default=DEFAULT_FILE_TIMEOUT, validator=_positive)
+    strict: bool = False
 
 
 def path_filter(include: Sequence[str] | None, exclude: Sequence[str] | None) -> PathFilter:

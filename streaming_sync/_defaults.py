@@ -113,7 +113,11 @@ async def build(
     from .parsers import DefaultParser
 
     config = config or SyncConfig()
-    parser_obj = DefaultParser(rdf=parser)
+    parser_obj: Any = DefaultParser(rdf=parser)
+    if config.strict:
+        from .parsers._strict import StrictPages
+
+        parser_obj = StrictPages(parser_obj)
     repository = await open_repository(db)
     try:
         coordinator = make_coordinator(db, repository, join=join, lease=lease)

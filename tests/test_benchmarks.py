@@ -26,7 +26,16 @@ from streaming_sync.sources.folder import FolderFetcher
 
 from .conftest import find_corpus
 
-EXPECTED_ROWS = {"s1", "s2_local", "s2_server", "s3_unchanged", "s3_changed", "s4_1x", "s4"}
+EXPECTED_ROWS = {
+    "s1",
+    "s2_local",
+    "s2_server",
+    "s3_unchanged",
+    "s3_changed",
+    "s4_1x",
+    "s4",
+    "big_ofn",
+}
 
 
 def test_generator_is_deterministic_skewed_and_links_files(tmp_path: Path) -> None:
@@ -88,13 +97,13 @@ def test_tiny_benchmark_reports_every_scenario(tiny: dict[str, Any]) -> None:
     for row in rows.values():
         assert row["pipeline"]["seconds"] > 0
         assert row["baseline"]["seconds"] > 0
-    for key in ("s1", "s2_local", "s2_server", "s4_1x", "s4"):
+    for key in ("s1", "s2_local", "s2_server", "s4_1x", "s4", "big_ofn"):
         assert rows[key]["rows_match"] is True, key
         assert rows[key]["pipeline"]["files"] == rows[key]["corpus"][0]
     assert rows["s3_unchanged"]["pipeline"]["files"] == 0
     assert rows["s3_changed"]["pipeline"]["files"] == rows["s3_changed"]["changed_files"]
     assert rows["s2_server"]["pipeline"]["requests"] > 0
-    assert len(tiny["goals"]) == 8
+    assert len(tiny["goals"]) == 9
     assert all(isinstance(goal["met"], bool) for goal in tiny["goals"])
     text = render(tiny)
     for row in rows.values():

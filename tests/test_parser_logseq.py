@@ -10,8 +10,11 @@ import re
 import time
 from pathlib import Path
 
+import attrs
 import pytest
 import rdflib
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib.namespace import OWL, RDF, RDFS
 
 from streaming_sync._errors import FileSkipped, ParseError
@@ -25,7 +28,7 @@ from streaming_sync._model import (
     PageLink,
 )
 from streaming_sync._snapshot import resolve_links
-from streaming_sync.parsers.logseq import LogseqParser, page_keys, split_lines
+from streaming_sync.parsers.logseq import LogseqParser, looks_functional, page_keys, split_lines
 
 MV = "http://narrativegoldmine.com/metaverse#"
 AI = "http://narrativegoldmine.com/ai#"
@@ -89,7 +92,8 @@ def test_sectioned_page_with_lisp_axioms_and_page_link(corpus: Path) -> None:
 
 def test_metaverse_page_crlf_tabs_and_multiline_restrictions(corpus: Path) -> None:
     """Oct-2025 format with CRLF and TABs: multi-line SubClassOf restrictions, bare
-    cardinality, `# comment` lines; the block ends at `- ## About Avatars`."""
+    cardinality, `# comment` lines; the block ends at `- ## About Avatars`. Rows come
+    sorted (the canonical order of every parser)."""
     raw = (corpus / "logseq-metaverse" / "Avatar.md").read_bytes()
     assert b"\r\n" in raw
     assert b"\t- owl:class" in raw
@@ -124,13 +128,13 @@ def test_metaverse_page_crlf_tabs_and_multiline_restrictions(corpus: Path) -> No
     )
     assert data == OntologyData(
         classes=(OntologyClass(cls, "Avatar", properties[5][1], properties),),
-        edges=(HierarchyEdge(cls, f"{MV}VirtualEntity"), HierarchyEdge(cls, f"{MV}Agent")),
+        edges=(HierarchyEdge(cls, f"{MV}Agent"), HierarchyEdge(cls, f"{MV}VirtualEntity")),
         axioms=(
-            sub(cls, f"{MV}VirtualEntity"),
-            sub(cls, f"{MV}Agent"),
             sub(cls, f"ObjectExactCardinality(1 <{MV}represents> <{MV}Agent>)"),
             sub(cls, f"ObjectSomeValuesFrom(<{MV}belongsToDomain> <{MV}InteractionDomain>)"),
             sub(cls, f"ObjectSomeValuesFrom(<{MV}implementedInLayer> <{MV}UserExperienceLayer>)"),
+            sub(cls, f"{MV}Agent"),
+            sub(cls, f"{MV}VirtualEntity"),
         ),
         page_keys=("avatar",),
         link_targets=(cls,),
@@ -220,41 +224,41 @@ def test_prefix_declarations_at_column_zero_in_indented_fence(corpus: Path) -> N
     dpa, opa = AxiomType.DATA_PROPERTY_ASSERTION, AxiomType.OBJECT_PROPERTY_ASSERTION
     assert data == OntologyData(
         classes=(
-            OntologyClass(own, "Address", definition, properties),
             OntologyClass(a, "Address", "Public key-derived identifier"),
+            OntologyClass(own, "Address", definition, properties),
         ),
         edges=(
-            HierarchyEdge(a, f"{mo}CryptographicPrimitive"),
             HierarchyEdge(a, f"{mo}BlockchainEntity"),
+            HierarchyEdge(a, f"{mo}CryptographicPrimitive"),
         ),
         axioms=(
-            sub(a, f"{mo}CryptographicPrimitive"),
-            sub(a, f"{mo}BlockchainEntity"),
-            sub(a, f"ObjectSomeValuesFrom(<{mo}partOf> <{mo}Blockchain>)"),
-            sub(a, f"ObjectSomeValuesFrom(<{mo}hasProperty> <{mo}Property>)"),
-            Axiom(dpa, a, '"BC-0038"', f"{mo}hasIdentifier"),
             Axiom(dpa, a, f'"1.0"^^<{XSD}decimal>', f"{mo}hasAuthorityScore"),
+            Axiom(dpa, a, '"BC-0038"', f"{mo}hasIdentifier"),
             Axiom(dpa, a, f'"true"^^<{XSD}boolean>', f"{mo}isFoundational"),
             Axiom(opa, a, f"{mo}BlockchainFeature", f"{mo}enablesFeature"),
             Axiom(opa, a, f"{mo}RelatedConcept", f"{mo}relatesTo"),
+            sub(a, f"ObjectSomeValuesFrom(<{mo}hasProperty> <{mo}Property>)"),
+            sub(a, f"ObjectSomeValuesFrom(<{mo}partOf> <{mo}Blockchain>)"),
+            sub(a, f"{mo}BlockchainEntity"),
+            sub(a, f"{mo}CryptographicPrimitive"),
         ),
         other_axioms=(
-            OtherAxiom("Import", "Import(<http://metaverse-ontology.org/blockchain/core>)"),
+            OtherAxiom(
+                "AnnotationAssertion",
+                f'AnnotationAssertion(<{mo}category> <{a}> "cryptographic-foundations"@en)',
+            ),
+            OtherAxiom(
+                "AnnotationAssertion",
+                f'AnnotationAssertion(<{mo}priority> <{a}> "1"^^<{XSD}integer>)',
+            ),
+            OtherAxiom("AnnotationAssertion", f'AnnotationAssertion(<{mo}termID> <{a}> "BC-0038")'),
             OtherAxiom(
                 "AnnotationAssertion",
                 f"AnnotationAssertion(<http://purl.org/dc/terms/description> <{a}> "
                 '"Foundational blockchain concept with formal ontological '
                 'definition"@en)',
             ),
-            OtherAxiom("AnnotationAssertion", f'AnnotationAssertion(<{mo}termID> <{a}> "BC-0038")'),
-            OtherAxiom(
-                "AnnotationAssertion",
-                f'AnnotationAssertion(<{mo}priority> <{a}> "1"^^<{XSD}integer>)',
-            ),
-            OtherAxiom(
-                "AnnotationAssertion",
-                f'AnnotationAssertion(<{mo}category> <{a}> "cryptographic-foundations"@en)',
-            ),
+            OtherAxiom("Import", "Import(<http://metaverse-ontology.org/blockchain/core>)"),
         ),
         links=(PageLink(own, "blockchain entity"), PageLink(own, "cryptographicprimitive")),
         page_keys=("address",),
@@ -296,8 +300,8 @@ def test_column_zero_page_property_after_block_stays_in_block(corpus: Path) -> N
     assert cls.iri == f"{MV}Ollama"
     assert cls.properties[-1] == ("public", "true")
     assert data.edges == (
-        HierarchyEdge(cls.iri, f"{MV}ConceptualEntity"),
         HierarchyEdge(cls.iri, f"{MV}Concept"),
+        HierarchyEdge(cls.iri, f"{MV}ConceptualEntity"),
     )
     assert [o.kind for o in data.other_axioms] == ["AnnotationAssertion"]  # dcterms:identifier
     assert data.warnings == ()
@@ -386,7 +390,8 @@ def test_several_blocks_and_a_block_without_owl_class() -> None:
 
 def test_turtle_fence_with_page_prefixes() -> None:
     """A ```turtle fence is read with the RDF mapping and the page's Prefix() and
-    configured prefixes pre-bound; its rows join the page's."""
+    configured prefixes pre-bound; its rows join the page's. A Turtle syntax error fails
+    the page only for a strict parser; otherwise the fence is skipped with a warning."""
     text = block(
         "ex:Robot",
         "\t- ```clojure",
@@ -401,17 +406,24 @@ def test_turtle_fence_with_page_prefixes() -> None:
     robot, ex = "http://ex.org/Robot", "http://ex.org/"
     assert data == OntologyData(
         classes=(
-            OntologyClass(robot, None, None, (("id", "x"), ("owl:class", "ex:Robot"))),
             OntologyClass(f"{ex}Arm", "Arm"),
+            OntologyClass(robot, None, None, (("id", "x"), ("owl:class", "ex:Robot"))),
         ),
         edges=(HierarchyEdge(robot, f"{ex}Machine"),),
         axioms=(sub(robot, f"{ex}Machine"),),
         page_keys=("robot",),
         link_targets=(robot,),  # not ex:Arm, which only the Turtle fence declares
     )
+    broken = text.replace("ex:Machine .", "ex:Machine ;;; ]")
     with pytest.raises(ParseError) as info:
-        parse("robot.md", text.replace("ex:Machine .", "ex:Machine ;;; ]"))
+        parse("robot.md", broken, LogseqParser(strict=True))
     assert info.value.line == 8
+    lenient = parse("robot.md", broken)
+    assert lenient.classes == (data.classes[1],)
+    assert lenient.edges == ()
+    assert len(lenient.warnings) == 1
+    assert lenient.warnings[0].startswith("line 8: ")
+    assert lenient.warnings[0].endswith("; turtle fence skipped")
 
 
 def test_fence_languages_nesting_and_inline_code() -> None:
@@ -447,16 +459,20 @@ def test_fence_languages_nesting_and_inline_code() -> None:
     )
     data = parse("k.md", text)
     assert [e.parent_iri for e in data.edges] == [
-        f"{MV}{n}" for n in ("Bare", "Owl", "Ofn", "Lisp")
+        f"{MV}{n}" for n in ("Bare", "Lisp", "Ofn", "Owl")
     ]
 
 
-def test_syntax_error_in_fence_fails_with_original_line() -> None:
-    """A syntax error in an axiom fence raises ParseError with the page's line number."""
+def test_syntax_error_in_fence_strict_fails_lenient_warns_with_original_line() -> None:
+    """A syntax error in an axiom fence: a strict parser raises ParseError with the page's
+    line number; the default parser lands the page and warns with that line."""
     text = block("mv:K", "\t- ```clojure", "\t  SubClassOf(mv:K", "\t    mv:J))", "\t  ```")
     with pytest.raises(ParseError) as info:
-        parse("k.md", text)
+        parse("k.md", text, LogseqParser(strict=True))
     assert (info.value.path, info.value.line) == ("k.md", 6)  # the stray ")" of `mv:J))`
+    data = parse("k.md", text)
+    assert data.edges == (HierarchyEdge(f"{MV}K", f"{MV}J"),)
+    assert data.warnings == ("line 6: unbalanced ')'; axiom skipped",)
 
 
 def test_names_prefix_anywhere_empty_prefix_and_unresolved() -> None:
@@ -472,8 +488,8 @@ def test_names_prefix_anywhere_empty_prefix_and_unresolved() -> None:
     )
     data = parse("n.md", text)
     assert data.edges == (
-        HierarchyEdge("http://zz.org/One", "http://zz.org/Parent"),
         HierarchyEdge("http://full.org/x/Two", "http://zz.org/Up"),
+        HierarchyEdge("http://zz.org/One", "http://zz.org/Parent"),
     )
     unknown = parse(
         "u.md", block("tele:Foo", "\t- ```", "\t  SubClassOf(:Foo tele:Bar)", "\t  ```")
@@ -694,3 +710,156 @@ def test_largest_page_parses_in_linear_time(corpus: Path) -> None:
 
     once, four = best(raw), best(raw * 4)
     assert four < 10 * once + 0.05
+
+
+# -- fence rules on real pages -----------------------------------------------------------
+
+TELE = "TELE-200-robotic-telepresence.md"
+
+
+def test_unresolved_names_are_kept_exactly_as_written(corpus: Path) -> None:
+    """On a real page whose class prefix `tele:` is unknown, names with it (and `:`,
+    which then cannot resolve either) are stored as written -- `tele:bridgesTo`,
+    `:measures` -- never wrapped in `<>` as if they were full IRIs."""
+    raw = (corpus / NGM / TELE).read_text(encoding="utf-8")
+    extra = "  SubClassOf(tele:RoboticTelepresence ObjectSomeValuesFrom(:measures :Latency))\n"
+    text = raw.replace("  Declaration(Class(tele:RoboticTelepresence))\n", extra, 1)
+    assert text != raw
+    data = parse(TELE, text)
+    cls, rb, ai = "tele:RoboticTelepresence", "http://narrativegoldmine.com/robotics#", AI
+    assert data.axioms == (
+        sub(cls, "ObjectSomeValuesFrom(:measures :Latency)"),
+        sub(cls, "ObjectSomeValuesFrom(tele:belongsToDomain tele:TelecollaborationDomain)"),
+        sub(cls, f"ObjectSomeValuesFrom(tele:bridgesTo <{ai}AIDomain>)"),
+        sub(cls, f"ObjectSomeValuesFrom(tele:bridgesTo <{rb}RoboticsDomain>)"),
+        sub(cls, f"{rb}RoboticSystem"),
+        sub(cls, "tele:PhysicalEntity"),
+        sub(cls, "tele:Telepresence"),
+    )
+    assert data.other_axioms == (
+        OtherAxiom(
+            "AnnotationAssertion",
+            f"AnnotationAssertion(<http://purl.org/dc/terms/created> {cls} "
+            f'"2025-11-16"^^<{XSD}date>)',
+        ),
+        OtherAxiom(
+            "AnnotationAssertion",
+            f'AnnotationAssertion(<http://purl.org/dc/terms/identifier> {cls} "TELE-200")',
+        ),
+    )
+    assert all("<tele:" not in row.object and "<:" not in row.object for row in data.axioms)
+    assert set(data.warnings) == {
+        "unresolved prefix 'tele:' (e.g. tele:RoboticTelepresence); names kept as written",
+        "unresolved prefix ':' (e.g. :measures); names kept as written",
+    }
+
+
+def avatar_with(corpus: Path, old: bytes, new: bytes) -> bytes:
+    raw = (corpus / "logseq-metaverse" / "Avatar.md").read_bytes()
+    assert raw.count(old) == 1
+    return raw.replace(old, new)
+
+
+def test_a_bad_fence_axiom_skips_only_itself_on_a_real_page(corpus: Path) -> None:
+    """`(DataOneOf("a" "b"))` written inside a functional axiom of a real page (CRLF,
+    TABs): the page's class, label and every other axiom land as on the clean page, and
+    the bad axiom is a warning naming its line and the reason. A strict parser (the old
+    rule, `SyncConfig(strict=True)`) fails the page on that line."""
+    clean = LogseqParser().parse(
+        "Avatar.md", (corpus / "logseq-metaverse" / "Avatar.md").read_bytes()
+    )
+    anchor = b"\t\t  SubClassOf(mv:Avatar mv:Agent)\r\n"
+    bad = b'\t\t  DataPropertyRange(mv:hasName (DataOneOf("a" "b")))\r\n'
+    raw = avatar_with(corpus, anchor, anchor + bad)
+    line = raw.split(b"\n").index(bad.removesuffix(b"\n")) + 1
+    data = LogseqParser().parse("Avatar.md", raw)
+    reason = "'(' must be followed by a name, as in (SubClassOf A B)"
+    assert data == attrs.evolve(clean, warnings=(f"line {line}: {reason}; axiom skipped",))
+    with pytest.raises(ParseError) as info:
+        LogseqParser(strict=True).parse("Avatar.md", raw)
+    assert (info.value.line, info.value.reason) == (line, reason)
+
+
+def test_an_unclosed_axiom_fails_alone_and_the_next_line_starts_afresh(corpus: Path) -> None:
+    """An axiom missing its `)` is reported at its own line; the axioms on the following
+    lines (an axiom keyword starting a line means the open one was never closed) land."""
+    clean = LogseqParser().parse(
+        "Avatar.md", (corpus / "logseq-metaverse" / "Avatar.md").read_bytes()
+    )
+    anchor = b"\t\t  SubClassOf(mv:Avatar mv:Agent)\r\n"
+    raw = avatar_with(corpus, anchor, anchor + b"\t\t  SubClassOf(mv:Avatar mv:Broken\r\n")
+    line = raw.split(b"\n").index(b"\t\t  SubClassOf(mv:Avatar mv:Broken\r") + 1
+    data = LogseqParser().parse("Avatar.md", raw)
+    reason = "'(' of SubClassOf is never closed"
+    assert data == attrs.evolve(clean, warnings=(f"line {line}: {reason}; axiom skipped",))
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_bare_fence_that_is_not_functional_syntax_is_ignored(corpus: Path, strict: bool) -> None:
+    """A fence with no info word holding an ssh config inside a real page's block is
+    ignored like any other language's fence (strict or not): the page's rows are the
+    clean page's, without a warning."""
+    clean = LogseqParser().parse(
+        "Avatar.md", (corpus / "logseq-metaverse" / "Avatar.md").read_bytes()
+    )
+    anchor = b"\t\t- enables:: [[User Embodiment]], [[Social Presence]]\r\n"
+    fence = (
+        b"\t\t- ```\r\n\t\t  Host example\r\n"
+        b"\t\t    HostName example.org\r\n\t\t    User git\r\n\t\t  ```\r\n"
+    )
+    data = LogseqParser(strict=strict).parse(
+        "Avatar.md", avatar_with(corpus, anchor, anchor + fence)
+    )
+    assert data == clean
+
+
+@pytest.mark.parametrize(
+    ("lines", "functional"),
+    [
+        (["", "# heading", "Prefix(:=<http://x/>)"], True),
+        (["Ontology(<http://x>"], True),
+        (["  Declaration(Class(:A))"], True),
+        (["; a comment", "(SubClassOf :A :B)"], True),
+        (["SubClassOf (:A :B)"], True),
+        (["HasKey(:A () (:d))"], True),
+        (["Host example", "  HostName example.org"], False),
+        (["ssh -i key git@example.org"], False),
+        (["print(SubClassOf)"], False),
+        (["# only a comment"], False),
+        ([], False),
+    ],
+)
+def test_which_bare_fences_hold_functional_syntax(lines: list[str], functional: bool) -> None:
+    """A fence without an info word is read as Functional Syntax only when its first line
+    that is not blank or a comment starts with `(`, or with `Prefix`, `Ontology`,
+    `Declaration` or another axiom keyword followed by `(`."""
+    assert looks_functional(lines) is functional
+
+
+_ATOMS = (
+    "(", ")", "SubClassOf", "HasKey", "Ontology(", "Prefix(", ":A", "mv:B", "<http://x/y>",
+    '"lit"', '"open', "@en", "^^", "xsd:int", "=", "1", "#c", "\n", "ObjectSomeValuesFrom",
+    "{", "Declaration", "Class", "_:x", ":=", "Annotation", "()",
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_ATOMS), min_size=1, max_size=40))
+def test_any_fence_content_lands_the_page_or_fails_strictly(atoms: list[str]) -> None:
+    """Whatever a fence holds, the default parser lands the page (its class at least)
+    with a warning per bad axiom naming a line inside the fence, and a strict parser
+    either agrees (no syntax error) or raises ParseError -- never anything else."""
+    body = " ".join(atoms).split("\n")
+    page = block("mv:A", "\t- ```clojure", *(f"\t  {line}" for line in body), "\t  ```")
+    data = parse("f.md", page)
+    assert f"{MV}A" in {c.iri for c in data.classes}
+    last = len(page.split("\n")) - 1
+    for warning in data.warnings:
+        found = re.match(r"line (\d+): .*; axiom skipped$", warning)
+        if found:
+            assert 5 <= int(found.group(1)) <= last
+    try:
+        strict = parse("f.md", page, LogseqParser(strict=True))
+    except ParseError:
+        return
+    assert strict == data

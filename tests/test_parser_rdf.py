@@ -25,6 +25,8 @@ from streaming_sync.parsers.rdf import RdflibParser, parse_turtle_fragment, snif
 
 E = "http://e.org/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS_NS = "http://www.w3.org/2000/01/rdf-schema#"
 HEAD = """@prefix : <http://e.org/> .
 @prefix owl: <http://www.w3.org/2002/07/owl#> .
 @prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
@@ -101,7 +103,8 @@ def test_parser_is_picklable() -> None:
 
 def test_label_preference_and_link_brackets() -> None:
     """en beats en-* beats no language beats others; [[ ]] leave labels; blank classes
-    are not classes; comments choose the smallest (language, value)."""
+    are not classes (their triples are kept as Triple other axioms, with the blank node
+    named canonically); comments choose the smallest (language, value)."""
     data = parse_ttl(
         """
 :A a owl:Class ; rdfs:label "Bonjour"@fr, "Colour [[Red]]"@en-GB, "plain",
@@ -118,7 +121,11 @@ def test_label_preference_and_link_brackets() -> None:
             OntologyClass(E + "B", "Colour Red"),
             OntologyClass(E + "C", "plain"),
             OntologyClass(E + "D", "Zeta"),
-        )
+        ),
+        other_axioms=(
+            OtherAxiom("Triple", f"Triple(_:a1 <{RDF}type> <http://www.w3.org/2002/07/owl#Class>)"),
+            OtherAxiom("Triple", f'Triple(_:a1 <{RDFS_NS}label> "anonymous")'),
+        ),
     )
 
 
@@ -198,8 +205,11 @@ def test_property_classification() -> None:
 
 
 def test_individual_assertions_and_other_axioms() -> None:
-    """Individuals' triples with declared object/data properties become assertions
-    (lexical form kept as written); schema triples and annotations do not."""
+    """Triples with declared object/data properties become assertions (lexical form kept
+    as written; also about a class used as an individual, as OWL 2 punning allows);
+    AllDisjointClasses gives pairwise DisjointWith rows; annotation triples, class
+    assertions, individual declarations and a triple that fits no axiom (an object
+    property with a literal) are kept as other axioms."""
     data = parse_ttl(
         """
 :knows a owl:ObjectProperty . :age a owl:DatatypeProperty . :note a owl:AnnotationProperty .
@@ -214,18 +224,26 @@ def test_individual_assertions_and_other_axioms() -> None:
 """
     )
     ann, bob, knows, age = E + "ann", E + "bob", E + "knows", E + "age"
+    person, dis = E + "Person", AxiomType.DISJOINT_WITH
     assert data.axioms == (
         Axiom(AxiomType.DATA_PROPERTY_ASSERTION, ann, f'"042"^^<{XSD}integer>', age),
+        Axiom(dis, E + "Alien", person),
+        Axiom(dis, E + "Alien", E + "Robot"),
+        Axiom(dis, person, E + "Robot"),
+        Axiom(AxiomType.OBJECT_PROPERTY_ASSERTION, person, bob, knows),
         Axiom(AxiomType.OBJECT_PROPERTY_ASSERTION, ann, bob, knows),
         Axiom(AxiomType.OBJECT_PROPERTY_ASSERTION, bob, ann, knows),
     )
     assert data.other_axioms == (
-        OtherAxiom("ClassAssertion", f"ClassAssertion(<{E}Person> <{ann}>)"),
-        OtherAxiom("ClassAssertion", f"ClassAssertion(<{E}Person> <{bob}>)"),
-        OtherAxiom("DisjointClasses", f"DisjointClasses(<{E}Person> <{E}Robot> <{E}Alien>)"),
-        OtherAxiom("DisjointUnion", f"DisjointUnion(<{E}Person> <{E}Adult> <{E}Child>)"),
+        OtherAxiom("AnnotationAssertion", f'AnnotationAssertion(<{E}note> <{ann}> "annotation")'),
+        OtherAxiom("AnnotationAssertion", f'AnnotationAssertion(<{RDFS_NS}label> <{ann}> "Ann")'),
+        OtherAxiom("ClassAssertion", f"ClassAssertion(<{person}> <{ann}>)"),
+        OtherAxiom("ClassAssertion", f"ClassAssertion(<{person}> <{bob}>)"),
+        OtherAxiom("Declaration", f"Declaration(NamedIndividual(<{ann}>))"),
+        OtherAxiom("DisjointUnion", f"DisjointUnion(<{person}> <{E}Adult> <{E}Child>)"),
         OtherAxiom("InverseObjectProperties", f"InverseObjectProperties(<{knows}> <{E}knownBy>)"),
         OtherAxiom("SubObjectPropertyOf", f"SubObjectPropertyOf(<{knows}> <{E}meets>)"),
+        OtherAxiom("Triple", f'Triple(<{ann}> <{knows}> "not an IRI")'),
     )
 
 

@@ -1,263 +1,401 @@
-"""The axioms of one RDF file: class axioms, assertions and the OWL axioms kept verbatim.
+"""The axioms of one RDF graph: the reverse of the W3C "OWL 2 Mapping to RDF Graphs".
 
-Used by :mod:`._rdfmap`; pure Python. :class:`AxiomCollector` visits each subject of the
-index once and files what its triples state into ``edges``, ``axioms`` (the public axiom
-table) and ``others`` (canonical Functional Syntax for every other OWL axiom kind).
+:class:`AxiomReader` reads every triple once (section 3 of the mapping, read backwards):
+the ontology header (imports, ontology annotations), declarations of every entity kind,
+class, property and individual axioms from their main triples, the axioms encoded as blank
+nodes (``owl:AllDisjointClasses``, ``owl:AllDifferent``, ``owl:AllDisjointProperties``,
+``owl:NegativePropertyAssertion``), property chains, keys, annotation assertions, and
+every axiom's annotations (``owl:Axiom`` reifications, see :mod:`._rdfannot`). Lenient
+readings for real files are listed in ``docs/formats.md`` (``rdfs:Class``, bare
+``rdf:Property``, OWL 1's ``owl:unionOf`` on a named class, undeclared predicates read as
+annotations). A triple that takes part in no axiom is kept as a ``Triple(s p o)``
+pseudo-axiom, so nothing is dropped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator
 
-from .._model import Axiom, AxiomType, HierarchyEdge, OtherAxiom, PropertyType
-from .._owl import IRI, Anonymous, Expr, Literal, Term, render, render_entity
-from ._rdfexpr import OWL, RDF, RDF_TYPE, RDFS, ExprBuilder, Index, Node, Subject, first
+from .._model import PropertyType
+from .._owl import IRI, Anonymous, Expr, Literal, OwlAxiom, Term
+from ._rdfannot import Annotations, is_annotation_property, is_reification
+from ._rdfdecl import BUILTIN_PROPERTIES, CHARACTERISTICS, Declarations
+from ._rdfexpr import OWL, RDF, RDF_TYPE, RDFS, XSD, ExprBuilder, Graph, Node, Subject, first
 
-Predicates = dict[str, dict[Node, None]]
-_W3C = (RDF, RDFS, OWL)
-_THING = OWL + "Thing"
-_NAMED_INDIVIDUAL = IRI(OWL + "NamedIndividual")
-_META_PARENTS = frozenset(
-    {RDFS + "Class", OWL + "Class", RDF + "Property", RDFS + "Datatype"}
-    | {OWL + n for n in ("ObjectProperty", "DatatypeProperty", "AnnotationProperty")}
-)
-_CHARACTERISTICS = {
-    OWL + "TransitiveProperty": "TransitiveObjectProperty",
-    OWL + "SymmetricProperty": "SymmetricObjectProperty",
-    OWL + "AsymmetricProperty": "AsymmetricObjectProperty",
-    OWL + "ReflexiveProperty": "ReflexiveObjectProperty",
-    OWL + "IrreflexiveProperty": "IrreflexiveObjectProperty",
-    OWL + "InverseFunctionalProperty": "InverseFunctionalObjectProperty",
+_RESERVED = (RDF, RDFS, OWL, XSD)
+_CLASS_TYPES = frozenset({OWL + "Thing", OWL + "Nothing"})
+_BLANK_AXIOMS = {
+    OWL + "AllDisjointClasses": "DisjointClasses",
+    OWL + "AllDifferent": "DifferentIndividuals",
+    OWL + "AllDisjointProperties": "DisjointProperties",
+    OWL + "NegativePropertyAssertion": "NegativePropertyAssertion",
 }
-_BLANK_AXIOM_TYPES = frozenset(
-    OWL + name
-    for name in (
-        "AllDisjointClasses",
-        "AllDifferent",
-        "AllDisjointProperties",
-        "NegativePropertyAssertion",
+_BLANK_AXIOM_PARTS = (
+    RDF_TYPE,
+    OWL + "members",
+    OWL + "distinctMembers",
+    OWL + "sourceIndividual",
+    OWL + "assertionProperty",
+    OWL + "targetIndividual",
+    OWL + "targetValue",
+)
+_HEADER_PARTS = (RDF_TYPE, OWL + "imports", OWL + "versionIRI")
+_ONTOLOGY = IRI(OWL + "Ontology")
+_BLANK_AXIOM_TYPES = frozenset(IRI(t) for t in _BLANK_AXIOMS)
+_NONE: dict[Node, None] = {}
+_STRUCTURE_PREDICATES = frozenset(
+    OWL + n
+    for n in [
+        "onProperty",
+        "onProperties",
+        "intersectionOf",
+        "unionOf",
+        "complementOf",
+        "datatypeComplementOf",
+        "oneOf",
+        "onDatatype",
+        "withRestrictions",
+        "inverseOf",
+        "someValuesFrom",
+        "allValuesFrom",
+        "hasValue",
+        "hasSelf",
+        "cardinality",
+        "minCardinality",
+        "maxCardinality",
+        "qualifiedCardinality",
+        "minQualifiedCardinality",
+        "maxQualifiedCardinality",
+        "onClass",
+        "onDataRange",
+        "annotatedSource",
+        "annotatedProperty",
+        "annotatedTarget",
+        "members",
+        "distinctMembers",
+        "sourceIndividual",
+        "assertionProperty",
+        "targetIndividual",
+        "targetValue",
+    ]
+) | {RDF + "first", RDF + "rest"}
+_STRUCTURE_TYPES = frozenset(
+    IRI(t)
+    for t in (
+        OWL + "Restriction",
+        OWL + "Class",
+        RDFS + "Datatype",
+        RDF + "List",
+        OWL + "Axiom",
+        OWL + "Annotation",
+        OWL + "Ontology",
+        *_BLANK_AXIOMS,
     )
 )
-_CLASS_AXIOMS = {
-    RDFS + "subClassOf": AxiomType.SUBCLASS_OF,
-    OWL + "equivalentClass": AxiomType.EQUIVALENT_CLASS,
-    OWL + "disjointWith": AxiomType.DISJOINT_WITH,
-}
-_PAIR_AXIOMS = {
-    # predicate -> (Object form, Data form); None: no such form
-    RDFS + "subPropertyOf": ("SubObjectPropertyOf", "SubDataPropertyOf"),
-    OWL + "equivalentProperty": ("EquivalentObjectProperties", "EquivalentDataProperties"),
-    OWL + "propertyDisjointWith": ("DisjointObjectProperties", "DisjointDataProperties"),
-    OWL + "sameAs": ("SameIndividual", "SameIndividual"),
-    OWL + "differentFrom": ("DifferentIndividuals", "DifferentIndividuals"),
-}
+#: Returned by a handler that read its triple without making an axiom of it (a type
+#: implied by another, e.g. ``rdf:Property`` beside ``owl:ObjectProperty``).
+_READ = OwlAxiom("", ())
+
+Handler = Callable[[Subject, str, Node], OwlAxiom | None]
 
 
-class AxiomCollector:
-    def __init__(self, index: Index, expr: ExprBuilder, kinds: Mapping[str, PropertyType]) -> None:
-        self._index = index
-        self._expr = expr
-        self._kinds = kinds
-        self._meta = {
-            s.value
-            for s, predicates in index.items()
-            if isinstance(s, IRI)
-            and any(
-                isinstance(o, IRI) and o.value in _META_PARENTS
-                for o in predicates.get(RDFS + "subClassOf", ())
+class AxiomReader:
+    """Reads the structural axioms of one graph (see the module docstring)."""
+
+    def __init__(self, graph: Graph, declarations: Declarations) -> None:
+        self._graph = graph
+        self._decl = declarations
+        data = {iri for iri, kind in declarations.kinds.items() if kind is PropertyType.DATA}
+        self._expr = ExprBuilder(graph, data, declarations.datatypes)
+        self._annotations = Annotations(graph, self._expr)
+        self._structures = {
+            s
+            for s, predicates in graph.index.items()
+            if isinstance(s, Anonymous)
+            and (
+                not _STRUCTURE_PREDICATES.isdisjoint(predicates)
+                or any(t in _STRUCTURE_TYPES for t in predicates.get(RDF_TYPE, ()))
             )
         }
-        self.edges: set[HierarchyEdge] = set()
-        self.axioms: set[Axiom] = set()
-        self.others: set[OtherAxiom] = set()
-        self._handlers: dict[str, Callable[[Subject, dict[Node, None]], None]] = {
+        self._types: set[str] = set()
+        self._handlers: dict[str, Handler] = {
+            RDF_TYPE: self._type,
+            RDFS + "subClassOf": self._class_pair("SubClassOf"),
+            OWL + "equivalentClass": self._equivalent_class,
+            OWL + "disjointWith": self._class_pair("DisjointClasses"),
             OWL + "disjointUnionOf": self._disjoint_union,
+            OWL + "hasKey": self._has_key,
+            RDFS + "subPropertyOf": self._sub_property,
+            OWL + "equivalentProperty": self._property_pair("Equivalent"),
+            OWL + "propertyDisjointWith": self._property_pair("Disjoint"),
             OWL + "inverseOf": self._inverse_of,
             OWL + "propertyChainAxiom": self._chain,
-            OWL + "hasKey": self._has_key,
             RDFS + "domain": self._domain_range("Domain"),
             RDFS + "range": self._domain_range("Range"),
+            OWL + "sameAs": self._individual_pair("SameIndividual"),
+            OWL + "differentFrom": self._individual_pair("DifferentIndividuals"),
+            **dict.fromkeys(
+                (OWL + n for n in ("intersectionOf", "unionOf", "complementOf", "oneOf")),
+                self._named_definition,
+            ),
         }
 
-    def visit(self, subject: Subject, predicates: Predicates) -> None:
-        """File everything ``subject``'s triples state."""
-        for predicate, objects in predicates.items():
-            axiom_type = _CLASS_AXIOMS.get(predicate)
-            if axiom_type is not None:
-                self._class_axioms(subject, axiom_type, objects)
-            elif predicate in _PAIR_AXIOMS:
-                self._pair(subject, predicate, objects)
+    @property
+    def expressions(self) -> ExprBuilder:
+        return self._expr
+
+    # -- the walk -----------------------------------------------------------------------
+    def axioms(self) -> Iterator[OwlAxiom]:
+        """Every axiom of the graph, then a ``Triple`` for each triple no axiom used."""
+        graph = self._graph
+        for subject, predicates in graph.index.items():
+            types = predicates.get(RDF_TYPE, _NONE)
+            if _ONTOLOGY in types:
+                yield from self._header(subject)
+            elif isinstance(subject, Anonymous) and is_reification(subject, predicates):
+                continue  # read with the axiom it annotates
+            elif isinstance(subject, Anonymous) and not _BLANK_AXIOM_TYPES.isdisjoint(types):
+                yield from self._blank_axiom(subject)
             else:
-                handler = self._handlers.get(predicate)
-                if handler is not None:
-                    handler(subject, objects)
-        types = predicates.get(RDF_TYPE)
-        if types:
-            self._typed(subject, types, predicates)
+                self._types = {t.value for t in types if isinstance(t, IRI)} if types else set()
+                yield from self._subject(subject, predicates)
+        for s, p, o in graph.triples():
+            if (s, p, o) not in graph.used:
+                yield OwlAxiom("Triple", (s, IRI(p), o))
 
-    def warnings(self) -> tuple[str, ...]:
-        texts = [a.subject + " " + a.object for a in self.axioms]
-        texts += [o.text for o in self.others]
-        count = sum("_:anon" in text for text in texts)
-        if not count:
-            return ()
-        return (f"{count} axioms mention blank nodes that encode no class expression (_:anon)",)
+    def _subject(
+        self, subject: Subject, predicates: dict[str, dict[Node, None]]
+    ) -> Iterator[OwlAxiom]:
+        use, annotated = self._graph.used.add, self._annotations.annotated
+        for predicate, objects in predicates.items():
+            handler = self._handlers.get(predicate)
+            if handler is None:
+                if predicate.startswith(_RESERVED) and predicate not in BUILTIN_PROPERTIES:
+                    continue
+                handler = self._assertion
+            reified = predicate in annotated
+            for obj in objects:
+                axiom = handler(subject, predicate, obj)
+                if axiom is None:
+                    continue
+                use((subject, predicate, obj))
+                if axiom is _READ:
+                    continue
+                sets = self._annotations.of_triple(subject, predicate, obj) if reified else []
+                if not sets:
+                    yield axiom
+                for found in sets:
+                    yield OwlAxiom(axiom.kind, axiom.args, found)
 
-    def _other(self, name: str, *args: Term) -> None:
-        self.others.add(OtherAxiom(name, render(Expr(name, args))))
-
-    def _build(self, node: Node) -> Term:
+    # -- terms --------------------------------------------------------------------------
+    def _class(self, node: Node) -> Term:
         return self._expr.build(node)
 
-    def _class_axioms(
-        self, subject: Subject, axiom_type: AxiomType, objects: dict[Node, None]
-    ) -> None:
-        if (
-            axiom_type is AxiomType.EQUIVALENT_CLASS
-            and isinstance(subject, IRI)
-            and self._expr.is_datatype(subject)
-        ):
-            for obj in objects:
-                self._other("DatatypeDefinition", subject, self._build(obj))
-            return
-        left = render_entity(self._build(subject))
-        for obj in objects:
-            if isinstance(obj, Literal):
-                continue
-            if (
-                axiom_type is AxiomType.SUBCLASS_OF
-                and isinstance(subject, IRI)
-                and isinstance(obj, IRI)
-            ):
-                self.edges.add(HierarchyEdge(subject.value, obj.value))
-            self.axioms.add(Axiom(axiom_type, left, render_entity(self._build(obj))))
+    def _ope(self, node: Node) -> Term:
+        return self._expr.property_expression(node)
 
-    def _kind_of(self, *nodes: Node) -> PropertyType | None:
-        for node in nodes:
-            if isinstance(node, IRI) and node.value in self._kinds:
-                return self._kinds[node.value]
+    def _individual(self, node: Node) -> Term | None:
+        if isinstance(node, IRI):
+            return node
+        if isinstance(node, Anonymous) and node not in self._structures:
+            return node
         return None
 
-    def _pair(self, subject: Subject, predicate: str, objects: dict[Node, None]) -> None:
-        object_form, data_form = _PAIR_AXIOMS[predicate]
-        for obj in objects:
+    def _kind(self, node: Node) -> PropertyType | None:
+        if isinstance(node, Anonymous) and self._ope(node) != node:
+            return PropertyType.OBJECT  # ObjectInverseOf(p)
+        return self._decl.kind(node)
+
+    # -- the ontology and the blank-node axioms ------------------------------------------
+    def _header(self, subject: Subject) -> Iterator[OwlAxiom]:
+        graph = self._graph
+        graph.use(subject, RDF_TYPE, IRI(OWL + "Ontology"))
+        graph.use_all(subject, OWL + "versionIRI")  # the ontology's IRIs make no rows
+        for imported in graph.objects(subject, OWL + "imports"):
+            if isinstance(imported, IRI):
+                graph.use(subject, OWL + "imports", imported)
+                yield OwlAxiom("Import", (imported,))
+        for annotation in self._annotations.of_node(subject, _HEADER_PARTS):
+            yield OwlAxiom.from_expr(annotation)
+
+    def _blank_axiom(self, subject: Anonymous) -> Iterator[OwlAxiom]:
+        graph = self._graph
+        kinds = [t for t in _BLANK_AXIOMS if IRI(t) in graph.objects(subject, RDF_TYPE)]
+        axiom = self._blank_axiom_core(subject, kinds[0])
+        if axiom is None:
+            return
+        graph.use(subject, RDF_TYPE, IRI(kinds[0]))
+        annotations = self._annotations.of_node(subject, _BLANK_AXIOM_PARTS)
+        yield OwlAxiom(axiom.kind, axiom.args, annotations)
+
+    def _blank_axiom_core(self, subject: Anonymous, type_iri: str) -> OwlAxiom | None:
+        graph, expr = self._graph, self._expr
+        if type_iri == OWL + "NegativePropertyAssertion":
+            return self._negative(subject)
+        head = graph.value(subject, OWL + "members")
+        if head is None and type_iri == OWL + "AllDifferent":
+            head = graph.value(subject, OWL + "distinctMembers")
+        members = expr.members(head)
+        if type_iri == OWL + "AllDisjointClasses":
+            return OwlAxiom("DisjointClasses", tuple(self._class(m) for m in members))
+        if type_iri == OWL + "AllDifferent":
+            individuals = [self._individual(m) for m in members]
+            if any(i is None for i in individuals):
+                return None
+            return OwlAxiom("DifferentIndividuals", tuple(i for i in individuals if i))
+        data = any(self._kind(m) is PropertyType.DATA for m in members)
+        name = "DisjointDataProperties" if data else "DisjointObjectProperties"
+        return OwlAxiom(name, tuple(self._ope(m) for m in members))
+
+    def _negative(self, subject: Anonymous) -> OwlAxiom | None:
+        graph = self._graph
+        source = self._individual(first(graph.objects(subject, OWL + "sourceIndividual")))  # type: ignore[arg-type]
+        prop = first(graph.objects(subject, OWL + "assertionProperty"))
+        target = first(graph.objects(subject, OWL + "targetIndividual"))
+        value = first(graph.objects(subject, OWL + "targetValue"))
+        if source is None or prop is None or (target is None and value is None):
+            return None
+        for part in _BLANK_AXIOM_PARTS[3:]:
+            graph.use_all(subject, part)
+        if value is not None:
+            return OwlAxiom("NegativeDataPropertyAssertion", (prop, source, value))
+        individual = self._individual(target)  # type: ignore[arg-type]
+        if individual is None:
+            return None
+        return OwlAxiom("NegativeObjectPropertyAssertion", (self._ope(prop), source, individual))
+
+    # -- handlers: one triple each, an axiom or None ------------------------------------
+    def _type(self, subject: Subject, _: str, obj: Node) -> OwlAxiom | None:
+        if not isinstance(obj, IRI | Anonymous):
+            return None
+        if isinstance(subject, Anonymous):
+            if subject in self._structures or obj in _STRUCTURE_TYPES:
+                return None  # part of an expression's encoding
+            return OwlAxiom("ClassAssertion", (self._class(obj), subject))
+        if isinstance(obj, IRI):
+            value = obj.value
+            declaration = self._decl.declaration(subject, value, self._types)
+            if declaration is not None:
+                return declaration
+            if value == RDF + "Property":
+                return _READ  # implied by the OWL property type beside it
+            if value == OWL + "FunctionalProperty":
+                data = self._decl.kind(subject) is PropertyType.DATA
+                return OwlAxiom(f"Functional{'Data' if data else 'Object'}Property", (subject,))
+            if value in CHARACTERISTICS:
+                return OwlAxiom(CHARACTERISTICS[value], (subject,))
+            if value.startswith(_RESERVED) and value not in _CLASS_TYPES:
+                return None
+        return OwlAxiom("ClassAssertion", (self._class(obj), subject))
+
+    def _class_pair(self, kind: str) -> Handler:
+        def handle(subject: Subject, _: str, obj: Node) -> OwlAxiom | None:
             if isinstance(obj, Literal):
-                continue
-            kind = self._kind_of(subject, obj)
-            name = data_form if kind is PropertyType.DATA else object_form
-            if kind is PropertyType.ANNOTATION and predicate == RDFS + "subPropertyOf":
-                name = "SubAnnotationPropertyOf"
-            self._other(name, self._build(subject), self._build(obj))
-
-    def _disjoint_union(self, subject: Subject, objects: dict[Node, None]) -> None:
-        for obj in objects:
-            members = [self._build(m) for m in self._expr.members(obj)]
-            self._other("DisjointUnion", self._build(subject), *members)
-
-    def _inverse_of(self, subject: Subject, objects: dict[Node, None]) -> None:
-        if isinstance(subject, IRI):  # a blank subject is an ObjectInverseOf expression
-            for obj in objects:
-                if isinstance(obj, IRI):
-                    self._other("InverseObjectProperties", subject, obj)
-
-    def _chain(self, subject: Subject, objects: dict[Node, None]) -> None:
-        for obj in objects:
-            chain = Expr("ObjectPropertyChain", tuple(map(self._build, self._expr.members(obj))))
-            self._other("SubObjectPropertyOf", chain, self._build(subject))
-
-    def _has_key(self, subject: Subject, objects: dict[Node, None]) -> None:
-        for obj in objects:
-            keys = self._expr.members(obj)
-            data = [k for k in keys if self._kind_of(k) is PropertyType.DATA]
-            objs = [self._build(k) for k in keys if k not in data]
-            self._other(
-                "HasKey", self._build(subject), Expr("", tuple(objs)), Expr("", tuple(data))
-            )
-
-    def _domain_range(self, which: str) -> Callable[[Subject, dict[Node, None]], None]:
-        def handle(subject: Subject, objects: dict[Node, None]) -> None:
-            for obj in objects:
-                if isinstance(obj, Anonymous):  # named ones are the property row's
-                    kind = self._kind_of(subject)
-                    data = kind is PropertyType.DATA or self._expr.is_datatype(obj)
-                    name = ("Data" if data else "Object") + "Property" + which
-                    if kind is PropertyType.ANNOTATION:
-                        name = "AnnotationProperty" + which
-                    self._other(name, self._build(subject), self._build(obj))
+                return None
+            return OwlAxiom(kind, (self._class(subject), self._class(obj)))
 
         return handle
 
-    def _typed(self, subject: Subject, types: dict[Node, None], predicates: Predicates) -> None:
-        names = {t.value for t in types if isinstance(t, IRI)}
-        if isinstance(subject, Anonymous):
-            self._typed_blank(subject, names, predicates)
-            return
-        for name in names & _CHARACTERISTICS.keys():
-            self._other(_CHARACTERISTICS[name], subject)
-        if OWL + "FunctionalProperty" in names:
-            kind = "Data" if self._kinds.get(subject.value) is PropertyType.DATA else "Object"
-            self._other(f"Functional{kind}Property", subject)
-        classes = [t for t in types if not isinstance(t, Literal) and not self._is_meta(t)]
-        if classes or _NAMED_INDIVIDUAL in types:
-            self._individual(subject, classes, predicates)
+    def _equivalent_class(self, subject: Subject, _: str, obj: Node) -> OwlAxiom | None:
+        if isinstance(obj, Literal):
+            return None
+        if isinstance(subject, IRI) and self._expr.is_datatype(subject):
+            return OwlAxiom("DatatypeDefinition", (subject, self._class(obj)))
+        return OwlAxiom("EquivalentClasses", (self._class(subject), self._class(obj)))
 
-    def _is_meta(self, node: IRI | Anonymous) -> bool:
-        if isinstance(node, Anonymous):
-            return False
-        value = node.value
-        return value in self._meta or (value != _THING and value.startswith(_W3C))
+    def _named_definition(self, subject: Subject, predicate: str, _: Node) -> OwlAxiom | None:
+        if not isinstance(subject, IRI):
+            return None  # a blank node: the expression itself
+        definition = self._expr.build_from(subject, predicate)
+        if self._expr.is_datatype(subject):
+            return OwlAxiom("DatatypeDefinition", (subject, definition))
+        return OwlAxiom("EquivalentClasses", (subject, definition))
 
-    def _individual(
-        self, subject: IRI, classes: list[IRI | Anonymous], predicates: Predicates
-    ) -> None:
-        for cls in classes:
-            self._other("ClassAssertion", self._build(cls), subject)
-        for predicate, objects in predicates.items():
-            kind = self._kinds.get(predicate)
-            if kind is None or kind is PropertyType.ANNOTATION or predicate.startswith(_W3C):
-                continue
-            for obj in objects:
-                if kind is PropertyType.OBJECT and isinstance(obj, IRI):
-                    axiom_type, text = AxiomType.OBJECT_PROPERTY_ASSERTION, obj.value
-                elif kind is PropertyType.DATA and isinstance(obj, Literal):
-                    axiom_type, text = AxiomType.DATA_PROPERTY_ASSERTION, render(obj)
-                else:
-                    continue
-                self.axioms.add(Axiom(axiom_type, subject.value, text, property_iri=predicate))
+    def _disjoint_union(self, subject: Subject, _: str, obj: Node) -> OwlAxiom | None:
+        members = self._expr.members(obj)
+        return OwlAxiom("DisjointUnion", (subject, *(self._class(m) for m in members)))
 
-    def _typed_blank(self, subject: Anonymous, names: set[str], predicates: Predicates) -> None:
-        if not names & _BLANK_AXIOM_TYPES:  # most typed blank nodes are restrictions
-            return
-        members = first(predicates.get(OWL + "members")) or first(
-            predicates.get(OWL + "distinctMembers")
-        )
-        items = [self._build(m) for m in self._expr.members(members)]
-        if OWL + "AllDisjointClasses" in names:
-            self._other("DisjointClasses", *items)
-        elif OWL + "AllDifferent" in names:
-            self._other("DifferentIndividuals", *items)
-        elif OWL + "AllDisjointProperties" in names:
-            data = any(self._kind_of(m) is PropertyType.DATA for m in self._expr.members(members))
-            self._other("DisjointDataProperties" if data else "DisjointObjectProperties", *items)
-        elif OWL + "NegativePropertyAssertion" in names:
-            self._negative(predicates)
+    def _has_key(self, subject: Subject, _: str, obj: Node) -> OwlAxiom | None:
+        keys = self._expr.members(obj)
+        data = [k for k in keys if self._kind(k) is PropertyType.DATA]
+        objects = [self._ope(k) for k in keys if k not in data]
+        lists = (Expr("", tuple(objects)), Expr("", tuple(data)))
+        return OwlAxiom("HasKey", (self._class(subject), *lists))
 
-    def _negative(self, predicates: Predicates) -> None:
-        source = first(predicates.get(OWL + "sourceIndividual"))
-        prop = first(predicates.get(OWL + "assertionProperty"))
-        target = first(predicates.get(OWL + "targetIndividual"))
-        value = first(predicates.get(OWL + "targetValue"))
-        if source is None or prop is None or (target is None and value is None):
-            return
-        if value is not None:
-            self._other("NegativeDataPropertyAssertion", prop, self._build(source), value)
-        elif target is not None:
-            self._other(
-                "NegativeObjectPropertyAssertion",
-                self._build(prop),
-                self._build(source),
-                self._build(target),
+    def _sub_property(self, subject: Subject, _: str, obj: Node) -> OwlAxiom | None:
+        kind = self._kind(subject) or self._kind(obj)
+        if kind is None or isinstance(obj, Literal):
+            return None
+        if kind is PropertyType.OBJECT:
+            return OwlAxiom("SubObjectPropertyOf", (self._ope(subject), self._ope(obj)))
+        name = "SubDataPropertyOf" if kind is PropertyType.DATA else "SubAnnotationPropertyOf"
+        return OwlAxiom(name, (subject, obj))
+
+    def _property_pair(self, word: str) -> Handler:
+        def handle(subject: Subject, _: str, obj: Node) -> OwlAxiom | None:
+            kind = self._kind(subject) or self._kind(obj)
+            if kind is PropertyType.OBJECT:
+                return OwlAxiom(f"{word}ObjectProperties", (self._ope(subject), self._ope(obj)))
+            if kind is PropertyType.DATA:
+                return OwlAxiom(f"{word}DataProperties", (subject, obj))
+            return None
+
+        return handle
+
+    def _inverse_of(self, subject: Subject, _: str, obj: Node) -> OwlAxiom | None:
+        if not isinstance(subject, IRI) or isinstance(obj, Literal):
+            return None  # a blank subject is an ObjectInverseOf expression
+        return OwlAxiom("InverseObjectProperties", (subject, self._ope(obj)))
+
+    def _chain(self, subject: Subject, _: str, obj: Node) -> OwlAxiom | None:
+        chain = Expr("ObjectPropertyChain", tuple(self._ope(m) for m in self._expr.members(obj)))
+        return OwlAxiom("SubObjectPropertyOf", (chain, self._ope(subject)))
+
+    def _domain_range(self, which: str) -> Handler:
+        def handle(subject: Subject, _: str, obj: Node) -> OwlAxiom | None:
+            kind = self._kind(subject)
+            if kind is None or isinstance(obj, Literal):
+                return None
+            if kind is PropertyType.OBJECT:
+                return OwlAxiom(f"ObjectProperty{which}", (self._ope(subject), self._class(obj)))
+            if kind is PropertyType.DATA:
+                return OwlAxiom(f"DataProperty{which}", (subject, self._class(obj)))
+            if not isinstance(obj, IRI):
+                return None
+            return OwlAxiom(f"AnnotationProperty{which}", (subject, obj))
+
+        return handle
+
+    def _individual_pair(self, kind: str) -> Handler:
+        def handle(subject: Subject, _: str, obj: Node) -> OwlAxiom | None:
+            first_, second = self._individual(subject), self._individual(obj)
+            if first_ is None or second is None:
+                return None
+            return OwlAxiom(kind, (first_, second))
+
+        return handle
+
+    def _assertion(self, subject: Subject, predicate: str, obj: Node) -> OwlAxiom | None:
+        source = self._individual(subject)
+        if source is None:
+            return None
+        prop = IRI(predicate)
+        kind = self._decl.kind(prop)
+        if kind is PropertyType.OBJECT:
+            target = self._individual(obj) if not isinstance(obj, Literal) else None
+            return (
+                None
+                if target is None
+                else OwlAxiom("ObjectPropertyAssertion", (prop, source, target))
             )
+        if kind is PropertyType.DATA:
+            if not isinstance(obj, Literal):
+                return None
+            return OwlAxiom("DataPropertyAssertion", (prop, source, obj))
+        if not is_annotation_property(predicate):
+            return None
+        value = self._annotations.value(obj)
+        return None if value is None else OwlAxiom("AnnotationAssertion", (prop, source, value))
 
 
-__all__ = ["AxiomCollector"]
+__all__ = ["AxiomReader"]

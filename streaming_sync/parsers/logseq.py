@@ -11,24 +11,26 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
 import attrs
 
-from .._errors import FileSkipped
+from .._errors import FileSkipped, ParseError
 from .._model import OntologyData, page_key
-from ._ofn_rows import RowBuilder
-from .ofn import (
+from .._owl import IRI
+from ._ofn_lex import (
     OWL_STANDARD_PREFIXES,
     NameResolver,
     Token,
-    decode_utf8,
-    prefix_map,
-    read_terms,
-    tokenize,
+    iter_tokens,
+    looks_functional,
+    scan_prefixes,
     unresolved_warnings,
 )
+from ._ofn_reader import FunctionalReader
+from ._rows import RowBuilder
+from .ofn import decode_utf8
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +48,8 @@ DEFAULT_PREFIXES: Mapping[str, str] = {
     "dt": "http://narrativegoldmine.com/disruptive-tech#",
 }
 
-#: Fence info strings holding OWL 2 Functional Syntax ("" is a fence without one).
+#: Fence info strings holding OWL 2 Functional Syntax ("" is a fence without one, read
+#: only when its content starts like Functional Syntax: see :func:`looks_functional`).
 AXIOM_FENCES = frozenset({"", "clojure", "owl", "ofn", "lisp"})
 #: Fence info strings holding Turtle.
 TURTLE_FENCES = frozenset({"turtle", "ttl"})
@@ -229,15 +232,19 @@ def namespace_of(iri: str) -> str | None:
 class LogseqParser:
     """The :class:`~streaming_sync.Parser` for Logseq pages (``.md``).
 
-    ``prefixes`` are added to (and override) :data:`DEFAULT_PREFIXES`. Stateless and
-    picklable: safe to run in a process pool.
+    ``prefixes`` are added to (and override) :data:`DEFAULT_PREFIXES`. ``strict``: a
+    syntax error in a fence fails the page (``ParseError``); by default the bad axiom (or
+    Turtle fence) is skipped with a warning naming its line and the reason, and the rest
+    of the page lands. Stateless and picklable: safe to run in a process pool.
     """
 
-    def __init__(self, prefixes: Mapping[str, str] | None = None) -> None:
+    def __init__(self, prefixes: Mapping[str, str] | None = None, *, strict: bool = False) -> None:
         self._prefixes: dict[str, str] = {**DEFAULT_PREFIXES, **(prefixes or {})}
+        self.strict = strict
 
     def __repr__(self) -> str:
-        return f"LogseqParser(prefixes={len(self._prefixes)} known)"
+        strict = ", strict=True" if self.strict else ""
+        return f"LogseqParser(prefixes={len(self._prefixes)} known{strict})"
 
     def accepts(self, path: str) -> bool:
         return path.lower().endswith(".md")
@@ -261,7 +268,7 @@ class LogseqParser:
                 rows.warnings.append(
                     f"line {block.start + 1}: ontology block without owl:class skipped"
                 )
-        reader = _PageReader(path, self._prefixes, rows)
+        reader = _PageReader(path, self._prefixes, rows, self.strict)
         reader.read(kept)
         # Links to this page resolve to the classes its blocks name with owl:class::,
         # never to classes only its fences declare (docs/formats.md, section 2.5).
@@ -281,36 +288,43 @@ class LogseqParser:
 class _PageReader:
     """Turns the kept blocks of one page into rows (one instance per parse)."""
 
-    def __init__(self, path: str, configured: Mapping[str, str], rows: RowBuilder) -> None:
+    def __init__(
+        self, path: str, configured: Mapping[str, str], rows: RowBuilder, strict: bool
+    ) -> None:
         self.path = path
         self.configured = configured
         self.rows = rows
+        self.strict = strict
         self.unresolved: dict[str, str] = {}
         self.block_classes: dict[str, None] = {}  # owl:class:: IRIs, in file order
 
     def read(self, blocks: list[Block]) -> None:
-        tokens = [
-            [self._tokens(fence) if fence.info in AXIOM_FENCES else [] for fence in b.fences]
-            for b in blocks
-        ]
-        declared, warnings = prefix_map([t for per_block in tokens for f in per_block for t in f])
-        self.rows.warnings.extend(warnings)
-        for block, fence_tokens in zip(blocks, tokens, strict=True):
-            self._read_block(block, declared, fence_tokens)
+        page = NameResolver(self.configured)
+        for block in blocks:
+            for fence in block.fences:
+                if self._is_functional(fence):
+                    for prefix, namespace, line in scan_prefixes(self._tokens(fence)):
+                        page.declare(prefix, namespace, line)
+        self.rows.warnings.extend(page.conflicts)
+        for block in blocks:
+            self._read_block(block, page.declared)
         self.rows.warnings.extend(unresolved_warnings(self.unresolved))
 
-    def _tokens(self, fence: Fence) -> list[Token]:
-        return tokenize(self.path, "\n".join(fence.lines), line_offset=fence.first)
+    def _is_functional(self, fence: Fence) -> bool:
+        if fence.info == "":
+            return looks_functional(fence.lines)
+        return fence.info in AXIOM_FENCES
 
-    def _read_block(
-        self, block: Block, declared: Mapping[str, str], fence_tokens: list[list[Token]]
-    ) -> None:
-        page_names = NameResolver(declared, self.configured, unresolved=self.unresolved)
+    def _tokens(self, fence: Fence) -> Iterator[Token]:
+        return iter_tokens("\n".join(fence.lines), line_offset=fence.first)
+
+    def _read_block(self, block: Block, declared: Mapping[str, str]) -> None:
+        page_names = NameResolver(self.configured, unresolved=self.unresolved, declared=declared)
         written = (block.first("owl:class") or "").strip().splitlines()[0].strip()
         class_iri = self._class_iri(written, page_names, block)
         self.block_classes.setdefault(class_iri)
         namespace = None if class_iri == written else namespace_of(class_iri)
-        names = NameResolver(declared, self.configured, namespace, self.unresolved)
+        names = NameResolver(self.configured, namespace, self.unresolved, declared=declared)
         label, comment = block.first("preferred-term"), block.first("definition")
         self.rows.declare_class(
             class_iri,
@@ -322,18 +336,26 @@ class _PageReader:
             if key == "is-subclass-of":
                 for target in link_targets(value):
                     self.rows.add_link(class_iri, page_key(target))
-        for fence, tokens in zip(block.fences, fence_tokens, strict=True):
-            if fence.info in AXIOM_FENCES:
-                for term, _line in read_terms(self.path, tokens, names):
-                    self.rows.add(term)
+        for fence in block.fences:
+            if self._is_functional(fence):
+                self._functional(fence, names)
             elif fence.info in TURTLE_FENCES:
                 self._turtle(fence, {**self.configured, **declared}, namespace)
+
+    def _functional(self, fence: Fence, names: NameResolver) -> None:
+        reader = FunctionalReader(self.path, self._tokens(fence), names, strict=self.strict)
+        for expr, _line in reader.axioms():
+            self.rows.add(expr)
+        self.rows.warnings.extend(reader.warnings)
+        for error in reader.errors:
+            self.rows.warnings.append(f"line {error.line}: {error.reason}; axiom skipped")
 
     def _class_iri(self, value: str, names: NameResolver, block: Block) -> str:
         if value.startswith("<") and value.endswith(">"):
             return value[1:-1]
         if _PNAME.fullmatch(value):
-            return names.resolve(value)
+            term = names.term(value)
+            return term.value if isinstance(term, IRI) else value
         self.rows.warnings.append(
             f"line {block.start + 1}: owl:class {value!r} is neither "
             "<iri> nor prefix:name; kept as written"
@@ -345,9 +367,16 @@ class _PageReader:
 
         if namespace is not None:
             prefixes.setdefault("", namespace)
-        data = parse_turtle_fragment(
-            self.path, "\n".join(fence.lines), prefixes, line_offset=fence.first
-        )
+        try:
+            data = parse_turtle_fragment(
+                self.path, "\n".join(fence.lines), prefixes, line_offset=fence.first
+            )
+        except ParseError as error:
+            if self.strict:
+                raise
+            line = error.line if error.line is not None else fence.first
+            self.rows.warnings.append(f"line {line}: {error.reason}; turtle fence skipped")
+            return
         self.rows.merge(data)
 
 
@@ -361,6 +390,7 @@ __all__ = [
     "fence_info",
     "find_blocks",
     "link_targets",
+    "looks_functional",
     "namespace_of",
     "page_keys",
     "scan_block",

@@ -1,0 +1,305 @@
+"""OWL 2 Functional Syntax: tokens, prefix declarations and names (no outside library).
+
+:func:`iter_tokens` produces tokens one at a time from a text (never a list of the whole
+document); :func:`scan_prefixes` finds the ``Prefix(p:=<iri>)`` declarations in a token
+stream; :class:`NameResolver` turns prefixed names into IRIs. The reader that builds
+axioms from the tokens is :mod:`._ofn_reader`; the rules are in ``docs/formats.md``.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from typing import NamedTuple
+
+from .._errors import ParseError
+from .._owl import IRI, Anonymous, PrefixedName, Term
+
+#: Prefixes every OWL 2 Functional Syntax document has without declaring them.
+OWL_STANDARD_PREFIXES: Mapping[str, str] = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xml": "http://www.w3.org/XML/1998/namespace",
+}
+
+#: The names that begin an axiom (or a document part) of OWL 2 Functional Syntax.
+AXIOM_KEYWORDS = frozenset(
+    [
+        "Prefix",
+        "Ontology",
+        "Import",
+        "Declaration",
+        "SubClassOf",
+        "EquivalentClasses",
+        "DisjointClasses",
+        "DisjointUnion",
+        "SubObjectPropertyOf",
+        "EquivalentObjectProperties",
+        "DisjointObjectProperties",
+        "InverseObjectProperties",
+        "ObjectPropertyDomain",
+        "ObjectPropertyRange",
+        "FunctionalObjectProperty",
+        "InverseFunctionalObjectProperty",
+        "ReflexiveObjectProperty",
+        "IrreflexiveObjectProperty",
+        "SymmetricObjectProperty",
+        "AsymmetricObjectProperty",
+        "TransitiveObjectProperty",
+        "SubDataPropertyOf",
+        "EquivalentDataProperties",
+        "DisjointDataProperties",
+        "DataPropertyDomain",
+        "DataPropertyRange",
+        "FunctionalDataProperty",
+        "DatatypeDefinition",
+        "HasKey",
+        "SameIndividual",
+        "DifferentIndividuals",
+        "ClassAssertion",
+        "ObjectPropertyAssertion",
+        "NegativeObjectPropertyAssertion",
+        "DataPropertyAssertion",
+        "NegativeDataPropertyAssertion",
+        "AnnotationAssertion",
+        "SubAnnotationPropertyOf",
+        "AnnotationPropertyDomain",
+        "AnnotationPropertyRange",
+        "DLSafeRule",
+    ]
+)
+
+# Token kinds.
+LPAREN, RPAREN, EQUALS, IRIREF, PNAME, NAME, STRING, LANG, DTYPE, NUMBER, ERROR = range(11)
+
+
+class Token(NamedTuple):
+    kind: int
+    text: str
+    line: int
+
+
+_TOKEN = re.compile(
+    r"""
+    (?P<lparen>\()
+  | (?P<rparen>\))
+  | (?P<iri><[^<>"{}|^`\\\s]*>)
+  | (?P<string>"(?:[^"\\]++|\\.)*+")
+  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+  | (?P<dtype>\^\^)
+  | (?P<equals>=)
+  | (?P<pname>(?:[^\W\d][\w.\-]*)?:[^\s()<>"=]*)
+  | (?P<number>\d+(?=[\s()]|$))
+  | (?P<name>[^\W\d][\w\-]*)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_KINDS = {
+    "lparen": LPAREN,
+    "rparen": RPAREN,
+    "iri": IRIREF,
+    "string": STRING,
+    "lang": LANG,
+    "dtype": DTYPE,
+    "equals": EQUALS,
+    "pname": PNAME,
+    "number": NUMBER,
+    "name": NAME,
+}
+
+
+_SKIP = re.compile(r"(?:[ \t\r\n\f\v\ufeff]+|[\#;][^\n]*)+")
+_new_token = tuple.__new__  # Token(...) through the NamedTuple constructor is slower
+
+
+def iter_tokens(text: str, *, line_offset: int = 0) -> Iterator[Token]:
+    """The tokens of Functional Syntax ``text``, one at a time (comments and white space
+    dropped). A character no token can start with gives an ``ERROR`` token (its text is
+    the reason) and tokenizing goes on at the next line."""
+    pos, line, end = 0, line_offset + 1, len(text)
+    match, skip, kinds = _TOKEN.match, _SKIP.match, _KINDS
+    while pos < end:
+        gap = skip(text, pos)
+        if gap is not None:
+            line += text.count("\n", pos, gap.end())
+            pos = gap.end()
+            if pos >= end:
+                return
+        found = match(text, pos)
+        if found is None:
+            yield _new_token(Token, (ERROR, _bad_char_reason(text, pos), line))
+            newline = text.find("\n", pos)
+            if newline < 0:
+                return
+            pos, line = newline + 1, line + 1
+            continue
+        group = found.lastgroup
+        value = found.group()
+        pos = found.end()
+        yield _new_token(Token, (kinds[group], value, line))  # type: ignore[index]
+        if group == "string":
+            line += value.count("\n")
+
+
+def tokenize(path: str, text: str, *, line_offset: int = 0) -> list[Token]:
+    """All tokens of ``text`` as a list (a syntax error raises ParseError); for tests and
+    small texts -- the readers use :func:`iter_tokens`."""
+    tokens = list(iter_tokens(text, line_offset=line_offset))
+    bad = next((t for t in tokens if t.kind == ERROR), None)
+    if bad is not None:
+        raise ParseError(path, bad.text, line=bad.line)
+    return tokens
+
+
+def _bad_char_reason(text: str, pos: int) -> str:
+    char = text[pos]
+    if char == '"':
+        return "unterminated string literal"
+    if char == "<":
+        return "unterminated or malformed IRI (expected <...> without spaces)"
+    return f"unexpected character {char!r}"
+
+
+def scan_prefixes(tokens: Iterable[Token]) -> Iterator[tuple[str, str, int]]:
+    """Yield ``(prefix, namespace, line)`` for each ``Prefix(p:=<iri>)`` (either notation)
+    among ``tokens``, keeping only the last six tokens in memory."""
+    window: deque[Token] = deque(maxlen=6)
+    for token in tokens:
+        window.append(token)
+        if token.kind != RPAREN or len(window) < 6:
+            continue
+        head1, head2, name, equals, iri = list(window)[:5]
+        if (name.kind, equals.kind, iri.kind) != (PNAME, EQUALS, IRIREF):
+            continue
+        prefix_head = (head1.kind, head1.text, head2.kind) == (NAME, "Prefix", LPAREN) or (
+            (head1.kind, head2.kind, head2.text) == (LPAREN, NAME, "Prefix")
+        )
+        if prefix_head and name.text.endswith(":"):
+            yield name.text[:-1], iri.text[1:-1], name.line
+
+
+class NameResolver:
+    """Turns prefixed names into full IRIs.
+
+    Order: the document's own ``Prefix`` declarations (:meth:`declare`; the first one of
+    a prefix wins, a conflicting one is reported), then ``configured``; the empty prefix
+    falls back to ``default_namespace``. A name whose prefix is unknown is kept exactly as
+    written (a :class:`PrefixedName`) and its prefix is remembered for one warning.
+    """
+
+    def __init__(
+        self,
+        configured: Mapping[str, str],
+        default_namespace: str | None = None,
+        unresolved: dict[str, str] | None = None,
+        *,
+        declared: Mapping[str, str] | None = None,
+    ) -> None:
+        self._map = dict(configured)
+        if default_namespace is not None:
+            self._map[""] = default_namespace
+        #: the document's declarations (those given here were read before, e.g. a page's)
+        self.declared: dict[str, str] = dict(declared or {})
+        self._map.update(self.declared)
+        #: unknown prefix -> first name seen with it (share one dict for a page-wide set)
+        self.unresolved: dict[str, str] = {} if unresolved is None else unresolved
+        self.misses = 0  # names kept as written so far
+        self.conflicts: list[str] = []
+
+    def declare(self, prefix: str, namespace: str, line: int) -> None:
+        known = self.declared.setdefault(prefix, namespace)
+        if known != namespace:
+            self.conflicts.append(
+                f"line {line}: Prefix({prefix}:=<{namespace}>) ignored: "
+                f"'{prefix}:' was declared before as <{known}>"
+            )
+            return
+        self._map[prefix] = namespace
+
+    def resolve(self, name: str) -> str | None:
+        """The full IRI of prefixed ``name`` (``p:local``), None when ``p`` is unknown."""
+        prefix, _, local = name.partition(":")
+        namespace = self._map.get(prefix)
+        return None if namespace is None else sys.intern(namespace + local)
+
+    def term(self, name: str) -> IRI | Anonymous:
+        if name.startswith("_:"):
+            return Anonymous(name[2:])
+        iri = self.resolve(name)
+        if iri is not None:
+            return IRI(iri)
+        self.misses += 1
+        self.unresolved.setdefault(name.partition(":")[0], name)
+        return PrefixedName(name)
+
+    def retry(self, term: Term) -> Term:
+        """A :class:`PrefixedName` resolved with the prefixes known now, else as it is."""
+        if isinstance(term, PrefixedName):
+            iri = self.resolve(term.value)
+            return term if iri is None else IRI(iri)
+        return term
+
+    def warnings(self) -> list[str]:
+        still = {p: n for p, n in self.unresolved.items() if p not in self._map}
+        return [*self.conflicts, *unresolved_warnings(still)]
+
+
+def unresolved_warnings(unresolved: Mapping[str, str]) -> list[str]:
+    """One warning per unknown prefix, naming it and a name written with it."""
+    return [
+        f"unresolved prefix '{prefix}:' (e.g. {example}); names kept as written"
+        for prefix, example in unresolved.items()
+    ]
+
+
+_FUNCTIONAL_START = re.compile(r"\s*(?:\(|([A-Za-z]+)\s*\()")
+
+
+def looks_functional(lines: list[str]) -> bool:
+    """Whether a fence without an info word holds Functional Syntax: its first line that
+    is neither blank nor a ``#``/``;`` comment starts with ``(``, or with ``Prefix``,
+    ``Ontology``, ``Declaration`` or another axiom keyword followed by ``(``."""
+    for line in lines:
+        stripped = line.strip()
+        if not stripped or stripped.startswith(("#", ";")):
+            continue
+        match = _FUNCTIONAL_START.match(stripped)
+        return match is not None and (match.group(1) is None or match.group(1) in AXIOM_KEYWORDS)
+    return False
+
+
+_ESCAPE = re.compile(r"\\([\\\"])")
+
+
+def unescape(body: str) -> str:
+    """OWL 2 FS escapes only ``\\\\`` and ``\\"``; other backslashes are kept as written."""
+    return _ESCAPE.sub(r"\1", body) if "\\" in body else body
+
+
+__all__ = [
+    "AXIOM_KEYWORDS",
+    "DTYPE",
+    "EQUALS",
+    "ERROR",
+    "IRIREF",
+    "LANG",
+    "LPAREN",
+    "NAME",
+    "NUMBER",
+    "OWL_STANDARD_PREFIXES",
+    "PNAME",
+    "RPAREN",
+    "STRING",
+    "NameResolver",
+    "Token",
+    "iter_tokens",
+    "looks_functional",
+    "scan_prefixes",
+    "tokenize",
+    "unescape",
+    "unresolved_warnings",
+]

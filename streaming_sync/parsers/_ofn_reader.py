@@ -1,0 +1,294 @@
+"""OWL 2 Functional Syntax: the streaming reader from tokens to axioms.
+
+:class:`FunctionalReader` consumes a token stream (``._ofn_lex.iter_tokens``) with one
+token of lookahead and an explicit stack of open forms, and yields each axiom as soon as
+its closing ``)`` is read -- at the top level or directly inside ``Ontology(...)`` -- so a
+document is never held as tokens or as one term. ``Prefix(...)`` forms declare prefixes
+as they are met.
+
+Errors: with ``strict=True`` the first syntax error raises ``ParseError`` (machine
+formats). With ``strict=False`` (Logseq fences) it is recorded in :attr:`errors` and the
+reader skips the rest of the broken axiom -- up to the ``)`` that closes it, or up to the
+next line that starts an axiom (an axiom keyword as the first token of a line while an
+axiom is still open means that axiom was never closed) -- and goes on.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+from .._errors import ParseError
+from .._owl import IRI, Expr, Integer, Literal, Term, render
+from ._canonical import transform
+from ._ofn_lex import (
+    AXIOM_KEYWORDS,
+    DTYPE,
+    EQUALS,
+    ERROR,
+    IRIREF,
+    LANG,
+    LPAREN,
+    NAME,
+    NUMBER,
+    PNAME,
+    RPAREN,
+    STRING,
+    NameResolver,
+    Token,
+)
+from ._ofn_lex import unescape as _unescape
+
+_HASKEY_LIST = "HasKey"
+_BARE_LIST = "'(' must be followed by a name, as in (SubClassOf A B)"
+
+
+class _Frame:
+    __slots__ = ("args", "line", "name", "tokens")
+
+    def __init__(self, name: str, line: int) -> None:
+        self.name = sys.intern(name)  # shared by the axioms and rows named after it
+        self.line = line
+        self.args: list[Term] = []
+        self.tokens: list[Token] = []  # the p: = <iri> of a Prefix(...)
+
+
+class _Broken(Exception):  # noqa: N818 -- internal signal: the current axiom is broken
+    def __init__(self, reason: str, line: int, opened: int = 0) -> None:
+        super().__init__(reason)
+        self.reason, self.line, self.opened = reason, line, opened
+
+
+class FunctionalReader:
+    """Reads the axioms of one Functional Syntax text (see the module docstring).
+
+    ``late_prefixes``: an axiom naming a prefix not declared (yet) is held back and
+    resolved at the end, so a ``Prefix`` declared after its first use still applies;
+    without it, names are resolved by the prefixes known when they are read (the Logseq
+    parser declares a page's prefixes before reading it)."""
+
+    def __init__(
+        self,
+        path: str,
+        tokens: Iterator[Token],
+        names: NameResolver,
+        *,
+        strict: bool = True,
+        late_prefixes: bool = False,
+    ) -> None:
+        self.path = path
+        self.strict = strict
+        self.errors: list[ParseError] = []
+        self.warnings: list[str] = []
+        self._tokens = tokens
+        self._names = names
+        self._late = late_prefixes
+        self._stack: list[_Frame] = []
+        self._ahead: list[Token] = []  # pushed-back tokens, the next one last
+        self._last_line = 0
+        self._misses = names.misses
+        self._held: list[tuple[Expr, int]] = []
+
+    # -- tokens -----------------------------------------------------------------------
+    def _next(self) -> Token | None:
+        if self._ahead:
+            return self._ahead.pop()
+        return next(self._tokens, None)
+
+    def _peek(self) -> Token | None:
+        if not self._ahead:
+            token = next(self._tokens, None)
+            if token is None:
+                return None
+            self._ahead.append(token)
+        return self._ahead[-1]
+
+    # -- the loop -----------------------------------------------------------------------
+    def axioms(self) -> Iterator[tuple[Expr, int]]:
+        """Each axiom (``Import``/``Annotation`` of an ontology included) with the line
+        its form starts on; ``Ontology(...)`` itself is unwrapped."""
+        while (token := self._next()) is not None:
+            starts_line = token.line != self._last_line
+            self._last_line = token.line
+            try:
+                done = self._step(token, starts_line)
+            except _Broken as broken:
+                self._fail(broken)
+                continue
+            if done is not None:
+                yield from self._emit(done)
+        self._finish()
+        for expr, line in self._held:
+            resolved = transform(expr, self._names.retry)
+            assert isinstance(resolved, Expr)
+            yield resolved, line
+
+    def _step(self, token: Token, starts_line: bool) -> tuple[Expr, int] | None:
+        kind = token.kind
+        if kind == ERROR:
+            raise _Broken(token.text, token.line)
+        if kind == LPAREN:
+            if self._opens_list():
+                self._stack.append(_Frame("", token.line))
+                return None
+            following = self._next()
+            if following is None or following.kind != NAME:
+                if following is not None:
+                    self._ahead.append(following)
+                raise _Broken(_BARE_LIST, token.line, opened=1)
+            self._open(following.text, token.line, starts_line)
+            return None
+        if kind == NAME:
+            following = self._peek()
+            if following is None or following.kind != LPAREN:
+                raise _Broken(f"expected '(' after {token.text}", token.line)
+            self._next()
+            self._open(token.text, token.line, starts_line)
+            return None
+        if kind == RPAREN:
+            if not self._stack:
+                raise _Broken("unbalanced ')'", token.line)
+            return self._close(self._stack.pop())
+        if not self._stack:
+            raise _Broken(f"unexpected {token.text!r} outside an axiom", token.line)
+        top = self._stack[-1]
+        if top.name == "Prefix":
+            top.tokens.append(token)
+        else:
+            top.args.append(self._leaf(token))
+        return None
+
+    def _opens_list(self) -> bool:
+        """Whether the ``(`` just read opens one of ``HasKey``'s two property lists: it
+        does unless a Lisp form ``(Name arg ...)`` starts there (``(Name(`` opens a list
+        whose first member is written ``Name(...)``)."""
+        if not self._stack or self._stack[-1].name != _HASKEY_LIST:
+            return False
+        following = self._peek()
+        if following is None or following.kind != NAME:
+            return True
+        self._ahead.pop()
+        after = self._peek()
+        self._ahead.append(following)
+        return after is not None and after.kind == LPAREN
+
+    def _base(self) -> int:
+        """How many open forms are not part of an axiom (an enclosing ``Ontology``)."""
+        return 1 if self._stack and self._stack[0].name == "Ontology" else 0
+
+    def _open(self, name: str, line: int, starts_line: bool) -> None:
+        base = self._base()
+        if starts_line and name in AXIOM_KEYWORDS and len(self._stack) > base:
+            unclosed = self._stack[base]
+            del self._stack[base:]
+            self._report(f"'(' of {unclosed.name} is never closed", unclosed.line)
+        self._stack.append(_Frame(name, line))
+
+    def _close(self, frame: _Frame) -> tuple[Expr, int] | None:
+        if frame.name == "Prefix":
+            self._declare(frame)
+            return None
+        if frame.name == "Ontology":
+            for arg in frame.args:
+                if not isinstance(arg, IRI):
+                    self.warnings.append(f"ignored {render(arg)} in Ontology(...)")
+            return None
+        expr = Expr(frame.name, tuple(frame.args))
+        if not self._stack or self._stack[-1].name == "Ontology":
+            return expr, frame.line
+        self._stack[-1].args.append(expr)
+        return None
+
+    def _declare(self, frame: _Frame) -> None:
+        parts = frame.tokens
+        kinds = tuple(t.kind for t in parts)
+        if kinds != (PNAME, EQUALS, IRIREF) or not parts[0].text.endswith(":"):
+            raise _Broken("malformed prefix declaration: expected Prefix(p:=<iri>)", frame.line)
+        self._names.declare(parts[0].text[:-1], parts[2].text[1:-1], parts[0].line)
+
+    def _leaf(self, token: Token) -> Term:
+        kind = token.kind
+        if kind == IRIREF:
+            return IRI(sys.intern(token.text[1:-1]))
+        if kind == PNAME:
+            return self._names.term(token.text)
+        if kind == NUMBER:
+            return Integer(int(token.text))
+        if kind == STRING:
+            return self._literal(token)
+        raise _Broken(f"unexpected {token.text!r}", token.line)
+
+    def _literal(self, token: Token) -> Literal:
+        lexical = _unescape(token.text[1:-1])
+        following = self._peek()
+        if following is not None and following.kind == LANG:
+            self._next()
+            return Literal(lexical, lang=following.text[1:])
+        if following is not None and following.kind == DTYPE:
+            self._next()
+            datatype = self._next()
+            if datatype is not None and datatype.kind == IRIREF:
+                return Literal(lexical, datatype=datatype.text[1:-1])
+            if datatype is not None and datatype.kind == PNAME:
+                iri = self._names.term(datatype.text)
+                if isinstance(iri, IRI):
+                    return Literal(lexical, datatype=iri.value)
+            if datatype is not None:
+                self._ahead.append(datatype)
+            raise _Broken("expected a datatype IRI after '^^'", following.line)
+        return Literal(lexical)
+
+    def _emit(self, done: tuple[Expr, int]) -> Iterator[tuple[Expr, int]]:
+        missed, self._misses = self._names.misses != self._misses, self._names.misses
+        if self._late and missed:
+            self._held.append(done)  # a later Prefix(...) may still resolve its names
+        else:
+            yield done
+
+    # -- errors -------------------------------------------------------------------------
+    def _report(self, reason: str, line: int) -> None:
+        error = ParseError(self.path, reason, line=line)
+        if self.strict:
+            raise error
+        self.errors.append(error)
+
+    def _fail(self, broken: _Broken) -> None:
+        """Report ``broken``; skip the rest of the axiom it happened in."""
+        self._report(broken.reason, broken.line)
+        base = self._base()
+        unclosed = len(self._stack) - base + broken.opened
+        del self._stack[base:]
+        self._skip(unclosed)
+        self._misses = self._names.misses
+
+    def _skip(self, unclosed: int) -> None:
+        while unclosed > 0 and (token := self._next()) is not None:
+            starts_line = token.line != self._last_line
+            self._last_line = token.line
+            if starts_line and self._starts_axiom(token):
+                self._ahead.append(token)
+                self._last_line = token.line - 1
+                return
+            if token.kind == LPAREN:
+                unclosed += 1
+            elif token.kind == RPAREN:
+                unclosed -= 1
+
+    def _starts_axiom(self, token: Token) -> bool:
+        if token.kind == NAME:
+            return token.text in AXIOM_KEYWORDS
+        if token.kind != LPAREN:
+            return False
+        following = self._peek()
+        return following is not None and following.kind == NAME and following.text in AXIOM_KEYWORDS
+
+    def _finish(self) -> None:
+        if not self._stack:
+            return
+        base = 0 if self.strict else min(self._base(), len(self._stack) - 1)
+        unclosed = self._stack[base]
+        self._stack.clear()
+        self._report(f"'(' of {unclosed.name} is never closed", unclosed.line)
+
+
+__all__ = ["FunctionalReader"]
