@@ -28,8 +28,17 @@ DEFAULT_INCLUDE: tuple[str, ...] = (
 DEFAULT_EXCLUDE: tuple[str, ...] = (".git/*", ".github/*", "*/.git/*", "node_modules/*")
 DEFAULT_ONTOLOGY_ID = "default"
 DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
-DEFAULT_FILE_TIMEOUT = 30.0
+#: Per stage and attempt. Parsing counts too, so the largest file allowed must fit:
+#: rdflib parses Turtle at about 0.7 MB/s on one core (75 s for max_file_size), with
+#: room for a busy machine.
+DEFAULT_FILE_TIMEOUT = 300.0
 DEFAULT_QUEUE_FACTOR = 2
+#: Peak memory per byte of a file in flight, measured: rdflib parses a 42 MB Turtle file
+#: at 1.8 GB peak in its process (pyoxigraph 0.7 GB), and the rows it sends back take
+#: about 5 bytes per byte in this process.
+MEMORY_PER_BYTE_IN_FLIGHT = 50
+#: The share of the machine's memory a sync's files in flight may use (estimated).
+MEMORY_SHARE_IN_FLIGHT = 0.25
 
 
 def default_workers() -> int:
@@ -42,6 +51,32 @@ def default_parse_processes() -> int:
     (rdflib holds the GIL); 0 parses in a thread of this process."""
     cores = os.cpu_count() or 1
     return cores if cores > 1 else 0
+
+
+def machine_memory() -> int | None:
+    """Bytes of memory this process may use: physical memory, or the cgroup (container)
+    limit when that is lower; None when neither can be read."""
+    try:
+        found: int | None = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        found = None
+    for limit in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            with open(limit, encoding="ascii") as text:
+                value = text.read().strip()
+        except OSError:
+            continue
+        if value.isdigit() and (found is None or int(value) < found):
+            found = int(value)
+    return found
+
+
+def default_max_bytes_in_flight() -> int:
+    """A quarter of the machine's memory (see ``machine_memory``; 4 GiB when unknown) at
+    ``MEMORY_PER_BYTE_IN_FLIGHT`` bytes per byte of file: ~123 MiB of files on 24 GiB,
+    ~41 MiB on 8 GiB, so big files are parsed one or two at a time. At least 1 MiB."""
+    memory = machine_memory() or 4 * 1024**3
+    return max(1024**2, int(memory * MEMORY_SHARE_IN_FLIGHT / MEMORY_PER_BYTE_IN_FLIGHT))
 
 
 _ONTOLOGY_ID = re.compile(r"^[A-Za-z0-9_.:\-/]{1,200}$")
@@ -113,7 +148,11 @@ class SyncConfig:
     * ``parse_processes``: size of the process pool for parsing; 0 parses in a thread.
     * ``full``: re-process every file even if its content is unchanged.
     * ``max_file_size``: larger files are skipped with a reason, never read whole.
-    * ``file_timeout``: seconds one file may take (fetch, parse and write) per attempt.
+    * ``file_timeout``: seconds each stage of one file (fetch, parse, write) may take
+      per attempt. A parse that overruns is stopped with its process (which is replaced);
+      with ``parse_processes=0`` the file fails but its thread runs on.
+    * ``max_bytes_in_flight``: the bytes of the files being fetched, parsed or written
+      at once; a file waits until it fits (one larger than the whole budget runs alone).
     """
 
     ontology_id: str = attrs.field(default=DEFAULT_ONTOLOGY_ID, validator=_check_ontology_id)
@@ -124,6 +163,7 @@ class SyncConfig:
     full: bool = False
     max_file_size: int = attrs.field(default=DEFAULT_MAX_FILE_SIZE, validator=_positive)
     file_timeout: float = attrs.field(default=DEFAULT_FILE_TIMEOUT, validator=_positive)
+    max_bytes_in_flight: int = attrs.field(factory=default_max_bytes_in_flight, validator=_positive)
 
 
 def path_filter(include: Sequence[str] | None, exclude: Sequence[str] | None) -> PathFilter:
@@ -140,6 +180,7 @@ __all__ = [
     "PathFilter",
     "RetryPolicy",
     "SyncConfig",
+    "default_max_bytes_in_flight",
     "default_parse_processes",
     "default_workers",
     "path_filter",

@@ -1,0 +1,386 @@
+"""Where parsing runs: a supervised pool of parse processes, or a thread of this process.
+
+``FileProcessor`` only calls ``Parsing.parse(path, data, time_limit=...)``; two strategies
+answer it. ``ParsePool`` (``parse_processes`` > 0) keeps that many processes, each
+parsing one file at a time over its own socket (see ``_parse_worker`` for the process's
+side), so it always knows which file a process was parsing:
+
+* a process that dies (the out-of-memory killer, a native crash) fails only the file it
+  was parsing, with ``ParseProcessDied`` naming the signal or exit code, and is replaced;
+  ``max_deaths_in_a_row`` deaths with no file parsed in between (``processes + 2``: a
+  sweep that takes every process at once is survived) stop the sync with the fatal
+  ``ParsePoolBroken``, as does a parser that a new process cannot load;
+* a parse that overruns its time limit is stopped by killing its process (the only way to
+  stop a parse), fails with ``ParseTimeout``, and the process is replaced;
+* processes start in the background (``start``) or when a parse needs one, and a new
+  process counts for no file's timeout until it has loaded the parser.
+
+``ThreadParsing`` (``parse_processes=0``, in ``_parse_thread``) is the other strategy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import multiprocessing.process
+import pickle
+import socket
+import sys
+from collections.abc import Coroutine
+from multiprocessing.context import ForkServerContext, SpawnContext
+from typing import Any, Protocol, cast
+
+import attrs
+
+from ._aio import AsyncClosing, run_to_completion
+from ._errors import ParsePoolBroken, ParseProcessDied, ParseTimeout, describe_exit
+from ._model import OntologyData
+from ._parse_thread import ThreadParsing
+from ._parse_worker import HEADER_SIZE, INIT_FAILED, RAISED, frame, frame_size, serve
+from ._protocols import Parser
+
+logger = logging.getLogger(__name__)
+
+START_TIMEOUT = 120.0  # a new process imports the parser's libraries; a busy machine is slow
+
+
+class Parsing(Protocol):
+    """Runs ``parse`` + ``validate`` for the pipeline. ``parse`` raises what the parser
+    raises (``ParseError``, ``FileSkipped``, ...), ``ParseTimeout`` once the parse itself
+    (not the wait for a free process) took ``time_limit`` seconds, ``ParseProcessDied`` /
+    ``ParsePoolBroken`` for a process pool's faults; it is safe to cancel. ``start`` may
+    begin expensive set-up in the background."""
+
+    def start(self) -> None: ...
+
+    async def parse(self, path: str, data: bytes, *, time_limit: float) -> OntologyData: ...
+
+    async def aclose(self) -> None: ...
+
+
+@attrs.define(eq=False)
+class _Worker:
+    """One parse process and the pool's end of its socket."""
+
+    process: multiprocessing.process.BaseProcess
+    sock: socket.socket
+    returncode: int | None = None  # once the process has ended and been reaped
+    _reaping: asyncio.Task[int | None] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.returncode is None and self.process.is_alive()
+
+    def stop(self) -> None:
+        """End the process now: closing the socket ends it (its watcher sees the hang-up),
+        SIGKILL makes sure even if it hangs in native code."""
+        self.sock.close()
+        if self.alive():
+            self.process.kill()
+
+    async def exitcode(self) -> int | None:
+        """The exit code once the process has ended, then reaped (None if it has not
+        ended within 10 s). Callers share one wait; cancelling one does not stop it."""
+        if self._reaping is None:
+            self._reaping = asyncio.get_running_loop().create_task(self._reap())
+        return await asyncio.shield(self._reaping)
+
+    async def _reap(self) -> int | None:
+        if self.returncode is None:
+            await _readable(self.process.sentinel, 10.0)
+            self.returncode = self.process.exitcode
+            if self.returncode is not None:
+                self.process.close()
+        return self.returncode
+
+
+@attrs.frozen
+class _StartFailure:
+    reason: str
+    fatal: bool = False
+
+
+class ParsePool(AsyncClosing):
+    """A supervised pool of ``processes`` parse processes (see the module docstring)."""
+
+    def __init__(self, parser: Parser, processes: int, *, start_timeout: float = START_TIMEOUT):
+        self.parser = parser
+        self.processes = processes
+        self.max_deaths_in_a_row = processes + 2
+        self.start_timeout = start_timeout
+        # forkserver: a process starts from a small clean server, not as a copy of this
+        # one with aiosqlite's threads and locks in it.
+        self._context: ForkServerContext | SpawnContext = (
+            multiprocessing.get_context("forkserver")
+            if sys.platform.startswith("linux")
+            else multiprocessing.get_context("spawn")
+        )
+        self._slots = asyncio.Semaphore(processes)
+        self._ready: asyncio.Queue[_Worker | _StartFailure] = asyncio.Queue()
+        self._workers: set[_Worker] = set()  # started and not yet stopped
+        self._live = 0  # processes running or starting; at most ``processes``
+        self._busy = 0
+        self._starting: set[asyncio.Task[None]] = set()
+        self._reaping: set[asyncio.Task[int | None]] = set()
+        self._blob: bytes | None = None
+        self._deaths_in_a_row = 0
+        self._last_death = ""
+        self.started = self.died = self.timed_out = self.parsed = 0
+
+    def __repr__(self) -> str:
+        return (
+            f"<ParsePool [{self._live} of {self.processes} processes, {self._busy} busy |"
+            f" started {self.started}, parsed {self.parsed}, died {self.died},"
+            f" timed out {self.timed_out}]>"
+        )
+
+    def start(self) -> None:
+        """Start the missing processes in the background (their start-up overlaps the
+        listing); a new sync also forgets the deaths of the last one."""
+        self._deaths_in_a_row = 0
+        while self._live < self.processes:
+            self._start_one()
+
+    async def parse(self, path: str, data: bytes, *, time_limit: float) -> OntologyData:
+        async with self._slots:
+            worker = await self._take()
+            self._busy += 1
+            try:
+                kind, value, records = await self._exchange(worker, path, data, time_limit)
+            except BaseException:
+                # Timed out, died, or cancelled mid-exchange: the process is of no more use.
+                self._discard(worker)
+                raise
+            finally:
+                self._busy -= 1
+            self._ready.put_nowait(worker)
+        _relog(records)
+        if kind == RAISED:
+            raise value
+        return cast(OntologyData, value)
+
+    async def aclose(self) -> None:
+        """Stop every process and reap it (idempotent); a parse still running fails."""
+        for task in self._starting:
+            task.cancel()
+        await asyncio.gather(*self._starting, return_exceptions=True)
+        workers, self._workers = list(self._workers), set()
+        for worker in workers:
+            worker.stop()
+        self._live = 0
+        self._ready = asyncio.Queue()
+        await asyncio.gather(*self._reaping, *(w.exitcode() for w in workers))
+
+    # -- taking a process, and what it sends back ----------------------------------------
+
+    async def _take(self) -> _Worker:
+        """A ready process; starts one when fewer than ``processes`` run or start."""
+        while True:
+            if self._deaths_in_a_row >= self.max_deaths_in_a_row:
+                raise ParsePoolBroken(
+                    f"{self._deaths_in_a_row} parse processes died in a row with no file"
+                    f" parsed in between (last: {self._last_death}); stopping the sync."
+                    " Check the machine's memory (dmesg shows the out-of-memory killer),"
+                    " lower max_bytes_in_flight or parse_processes, or use"
+                    " parse_processes=0 to see the parser's own error"
+                )
+            if self._ready.empty() and self._live < self.processes:
+                self._start_one()
+            item = await self._ready.get()
+            if isinstance(item, _StartFailure):
+                if item.fatal:
+                    self._ready.put_nowait(item)  # every later parse stops the same way
+                    raise ParsePoolBroken(item.reason)
+                self._death(item.reason)
+            elif item.alive():
+                return item
+            else:
+                code = item.process.exitcode
+                self._discard(item)
+                self._death(f"an idle parse process died ({describe_exit(code)})")
+
+    async def _exchange(
+        self, worker: _Worker, path: str, data: bytes, time_limit: float
+    ) -> tuple[str, Any, list[logging.LogRecord]]:
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(time_limit):
+                await loop.sock_sendall(worker.sock, frame((path, len(data))))
+                await loop.sock_sendall(worker.sock, data)
+                reply = await _receive(worker.sock)
+        except TimeoutError:
+            self.timed_out += 1
+            logger.warning(
+                "%s: parsing overran file_timeout=%gs; killing parse process %s",
+                path,
+                time_limit,
+                worker.pid,
+                extra={"path": path, "event": "parse.timeout"},
+            )
+            raise ParseTimeout(path, time_limit) from None
+        except OSError:  # the process died while we were sending
+            reply = None
+        if reply is None:
+            exitcode = await worker.exitcode()
+            self._death(f"parsing {path}: {describe_exit(exitcode)}")
+            raise ParseProcessDied(path, exitcode)
+        self._deaths_in_a_row = 0
+        self.parsed += 1
+        return cast(tuple[str, Any, list[logging.LogRecord]], reply)
+
+    def _death(self, what: str) -> None:
+        self.died += 1
+        self._deaths_in_a_row += 1
+        self._last_death = what
+        logger.warning("parse process died: %s", what, extra={"event": "parse.process_died"})
+
+    # -- starting and ending processes ---------------------------------------------------
+
+    def _start_one(self) -> None:
+        self._live += 1
+        _track(self._starting, self._start_worker())
+
+    def _discard(self, worker: _Worker) -> None:
+        self._live -= 1
+        self._workers.discard(worker)
+        worker.stop()
+        _track(self._reaping, worker.exitcode())
+
+    async def _start_worker(self) -> None:
+        try:
+            item = await self._launch()
+        except Exception as error:  # e.g. fork failed: no memory, too many processes
+            item = _StartFailure(f"a parse process could not start: {error}")
+        if isinstance(item, _StartFailure):
+            self._live -= 1
+        self._ready.put_nowait(item)
+
+    def _parser_blob(self) -> bytes | _StartFailure:
+        if self._blob is None:
+            try:
+                self._blob = pickle.dumps(self.parser, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception as error:
+                return _StartFailure(
+                    f"the parser {self.parser!r} cannot be sent to a parse process"
+                    f" ({type(error).__name__}: {error}); make it picklable, or parse in"
+                    " this process with parse_processes=0",
+                    fatal=True,
+                )
+        return self._blob
+
+    async def _launch(self) -> _Worker | _StartFailure:
+        """Start one process and wait until it has loaded the parser."""
+        blob = self._parser_blob()
+        if isinstance(blob, _StartFailure):
+            return blob
+        ours, theirs = socket.socketpair()
+        level = logging.getLogger().getEffectiveLevel()
+        process = self._context.Process(
+            target=serve, args=(theirs, blob, level), name="streaming-sync-parse", daemon=True
+        )
+        worker = _Worker(process, ours)
+        try:
+            # Blocking (it may first start the fork server): in a thread, and finished
+            # even if we are cancelled meanwhile, so the process is never left unowned.
+            await run_to_completion(asyncio.to_thread(process.start))
+        except BaseException:
+            worker.stop()
+            raise
+        finally:
+            theirs.close()  # the process has its own copy; ours must go, or EOF never comes
+        ours.setblocking(False)
+        self._workers.add(worker)
+        self.started += 1
+        try:
+            async with asyncio.timeout(self.start_timeout):
+                message = await _receive(ours)
+        except BaseException as error:
+            message = None
+            if not isinstance(error, TimeoutError):
+                self._workers.discard(worker)
+                worker.stop()
+                raise
+        if message is not None and message[0] != INIT_FAILED:
+            _relog(message[2])
+            return worker
+        self._workers.discard(worker)
+        worker.stop()
+        if message is None:
+            code = await worker.exitcode()
+            return _StartFailure(f"a parse process did not start ({describe_exit(code)})")
+        _relog(message[2])
+        return _StartFailure(
+            f"a parse process could not load the parser {self.parser!r}: {message[1]}",
+            fatal=True,
+        )
+
+
+def _track(tasks: set[asyncio.Task[Any]], work: Coroutine[Any, Any, Any]) -> None:
+    """Run ``work`` as a task kept in ``tasks`` until it is done (the pool owns it)."""
+    task = asyncio.get_running_loop().create_task(work)
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+
+
+async def _receive(sock: socket.socket) -> Any:
+    """One frame from ``sock``, unpickled; None when the process closed it (or died)."""
+    header = await _receive_exactly(sock, HEADER_SIZE)
+    if header is None:
+        return None
+    payload = await _receive_exactly(sock, frame_size(bytes(header)))
+    return None if payload is None else pickle.loads(payload)
+
+
+async def _receive_exactly(sock: socket.socket, size: int) -> bytearray | None:
+    loop = asyncio.get_running_loop()
+    buffer = bytearray(size)
+    view, got = memoryview(buffer), 0
+    while got < size:
+        try:
+            count = await loop.sock_recv_into(sock, view[got:])
+        except ConnectionError:
+            return None
+        if count == 0:
+            return None
+        got += count
+    return buffer
+
+
+async def _readable(fd: int, wait: float) -> None:
+    """Return once ``fd`` is readable (a process sentinel: the process ended), or after
+    ``wait`` seconds."""
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[None] = loop.create_future()
+
+    def wake() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    loop.add_reader(fd, wake)
+    try:
+        async with asyncio.timeout(wait):
+            await ready
+    except TimeoutError:
+        pass
+    finally:
+        loop.remove_reader(fd)
+
+
+def _relog(records: list[logging.LogRecord]) -> None:
+    """Log what a parse process logged, through this process's loggers."""
+    for record in records:
+        target = logging.getLogger(record.name)
+        if target.isEnabledFor(record.levelno):
+            target.handle(record)
+
+
+def parsing_for(parser: Parser, processes: int) -> Parsing:
+    """``ParsePool`` of ``processes`` processes, or ``ThreadParsing`` for 0."""
+    return ThreadParsing(parser) if processes == 0 else ParsePool(parser, processes)
+
+
+__all__ = ["ParsePool", "Parsing", "ThreadParsing", "parsing_for"]
