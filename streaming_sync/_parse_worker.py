@@ -23,6 +23,7 @@ pipes (a caller that captures the CLI's output waits for every holder of the pip
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import pickle
@@ -39,6 +40,7 @@ from ._validate import validate
 
 READY, INIT_FAILED, RESULT, RAISED = "ready", "init-failed", "result", "raised"
 MAX_LOG_RECORDS = 100  # per reply: a parser that logs per triple must not flood the pool
+COLLECT_AFTER = 1024 * 1024  # bytes: collect garbage after files this big (cheap next to them)
 
 _HEADER = struct.Struct("!Q")
 
@@ -183,14 +185,22 @@ def serve(sock: socket.socket, parser_blob: bytes, log_level: int) -> None:
         return
     sock.sendall(frame((READY, os.getpid(), logs.drain())))
     while (request := _receive_request(sock)) is not None:
-        path, data = request
-        reply: tuple[Any, ...]
-        try:
-            reply = (RESULT, parse_and_validate(parser, path, data))
-        except Exception as error:  # sent to the pool, which raises it there
-            reply = (RAISED, _picklable(error))
-        del request, data
-        sock.sendall(frame((*reply, logs.drain())))
+        sock.sendall(_reply(parser, *request, logs))
+        # Nothing of a file may outlive its reply: parsing leaves reference cycles, which
+        # an idle process would never collect -- 550 MB kept after a 42 MB Turtle file.
+        big = len(request[1]) >= COLLECT_AFTER
+        del request
+        if big:
+            gc.collect()
+
+
+def _reply(parser: Parser, path: str, data: bytes, logs: _LogBuffer) -> bytes:
+    reply: tuple[Any, ...]
+    try:
+        reply = (RESULT, parse_and_validate(parser, path, data))
+    except Exception as error:  # sent to the pool, which raises it there
+        reply = (RAISED, _picklable(error))
+    return frame((*reply, logs.drain()))
 
 
 __all__ = [
