@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import multiprocessing.connection
 import multiprocessing.process
 import pickle
 import socket
@@ -360,7 +361,11 @@ async def _readable(fd: int, wait: float) -> None:
         if not ready.done():
             ready.set_result(None)
 
-    loop.add_reader(fd, wake)
+    try:
+        loop.add_reader(fd, wake)
+    except NotImplementedError:  # an event loop without add_reader (Windows' proactor)
+        await asyncio.to_thread(multiprocessing.connection.wait, [fd], wait)
+        return
     try:
         async with asyncio.timeout(wait):
             await ready

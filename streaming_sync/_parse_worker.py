@@ -96,6 +96,8 @@ def _receive_request(sock: socket.socket) -> tuple[str, bytes] | None:
 def _end_with_the_pool(sock: socket.socket) -> None:
     """End this process as soon as the pool's end of ``sock`` closes. The thread only
     polls for the hang-up (never reads), so requests stay for the main thread."""
+    if not hasattr(select, "poll"):  # Windows: no poll(); the process ends with its socket
+        return
     hang_up = select.POLLHUP | select.POLLERR | select.POLLNVAL | getattr(select, "POLLRDHUP", 0)
 
     def watch() -> None:

@@ -5,7 +5,9 @@ The service owns nothing it was given: it composes a ``Fetcher``, a ``Parser``, 
 ``sync()`` runs at a time per service. A task group owns the feeder and the workers;
 the feeder closes the queue with one sentinel per worker, so end of input is signalled,
 never polled. Memory stays O(workers): the queue holds at most
-``queue_factor * workers`` files' bytes.
+``queue_factor * workers`` files' bytes, and the files being fetched, parsed or written
+at most ``max_bytes_in_flight`` bytes (``ByteBudget``; one bigger file alone). The
+service owns what it makes: the parse processes (``_parse_pool``), closed by ``aclose``.
 """
 
 from __future__ import annotations
