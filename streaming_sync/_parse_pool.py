@@ -120,6 +120,7 @@ class ParsePool(AsyncClosing):
             if sys.platform.startswith("linux")
             else multiprocessing.get_context("spawn")
         )
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._slots = asyncio.Semaphore(processes)
         self._ready: asyncio.Queue[_Worker | _StartFailure] = asyncio.Queue()
         self._workers: set[_Worker] = set()  # started and not yet stopped
@@ -142,11 +143,13 @@ class ParsePool(AsyncClosing):
     def start(self) -> None:
         """Start the missing processes in the background (their start-up overlaps the
         listing); a new sync also forgets the deaths of the last one."""
+        self._on_this_loop()
         self._deaths_in_a_row = 0
         while self._live < self.processes:
             self._start_one()
 
     async def parse(self, path: str, data: bytes, *, time_limit: float) -> OntologyData:
+        self._on_this_loop()
         async with self._slots:
             worker = await self._take()
             self._busy += 1
@@ -166,6 +169,7 @@ class ParsePool(AsyncClosing):
 
     async def aclose(self) -> None:
         """Stop every process and reap it (idempotent); a parse still running fails."""
+        self._on_this_loop()
         for task in self._starting:
             task.cancel()
         await asyncio.gather(*self._starting, return_exceptions=True)
@@ -175,6 +179,28 @@ class ParsePool(AsyncClosing):
         self._live = 0
         self._ready = asyncio.Queue()
         await asyncio.gather(*self._reaping, *(w.exitcode() for w in workers))
+
+    def _on_this_loop(self) -> None:
+        """Carry the idle processes over when the pool is used from another event loop
+        (a service reused across ``asyncio.run`` calls): the queue, the slots and the
+        tasks belong to the loop that made them, and that loop cancelled what it ran."""
+        loop = asyncio.get_running_loop()
+        if self._loop is loop:
+            return
+        idle = []
+        while not self._ready.empty():
+            item = self._ready.get_nowait()
+            if isinstance(item, _Worker) and item.alive():
+                idle.append(item)
+        for worker in self._workers.difference(idle):
+            worker.stop()  # it was starting or busy in a loop that is gone
+        self._loop = loop
+        self._slots = asyncio.Semaphore(self.processes)
+        self._ready = asyncio.Queue()
+        for worker in idle:
+            self._ready.put_nowait(worker)
+        self._workers, self._live, self._busy = set(idle), len(idle), 0
+        self._starting, self._reaping = set(), set()
 
     # -- taking a process, and what it sends back ----------------------------------------
 
@@ -256,6 +282,9 @@ class ParsePool(AsyncClosing):
             item = await self._launch()
         except Exception as error:  # e.g. fork failed: no memory, too many processes
             item = _StartFailure(f"a parse process could not start: {error}")
+        except BaseException:  # cancelled: this start no longer counts
+            self._live -= 1
+            raise
         if isinstance(item, _StartFailure):
             self._live -= 1
         self._ready.put_nowait(item)

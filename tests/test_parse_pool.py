@@ -297,3 +297,19 @@ async def test_a_fetch_that_overruns_file_timeout_is_retried_then_fails_alone() 
     assert slow.retryable and slow.attempts == 2 and fetcher.fetch_calls.count("slow.txt") == 2
     assert "slow.txt: fetching took longer than file_timeout=0.3s" in slow.message
     assert set(await repo.committed_files("default")) == set(GOOD)
+
+
+def test_a_service_parses_in_processes_across_event_loops() -> None:
+    """A service used from two ``asyncio.run`` calls in turn (as scripts do) syncs in
+    both: its parse processes are not tied to the first event loop."""
+    files = {**GOOD, "w.txt": b"whoami"}
+    service = StreamingSyncService(
+        fetcher=InMemoryFetcher(files),
+        repository=InMemoryRepository(),
+        parser=ScriptedParser(),
+        config=config(full=True),
+    )
+    for _ in range(2):
+        report = asyncio.run(service.sync())
+        assert report.outcome is Outcome.SUCCEEDED and report.files.succeeded == len(files)
+    asyncio.run(service.aclose())
