@@ -2,8 +2,8 @@
 
 ``FileProcessor`` only calls ``Parsing.parse(path, data, time_limit=...)``; two strategies
 answer it. ``ParsePool`` (``parse_processes`` > 0) keeps that many processes, each
-parsing one file at a time over its own socket (see ``_parse_worker`` for the process's
-side), so it always knows which file a process was parsing:
+parsing one file at a time over its own socket (``_parse_process``; the process's own
+side is ``_parse_worker``), so it always knows which file a process was parsing:
 
 * a process that dies (the out-of-memory killer, a native crash) fails only the file it
   was parsing, with ``ParseProcessDied`` naming the signal or exit code, and is replaced;
@@ -23,10 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-import multiprocessing.connection
-import multiprocessing.process
 import pickle
-import socket
 import sys
 from collections.abc import Coroutine
 from multiprocessing.context import ForkServerContext, SpawnContext
@@ -34,11 +31,12 @@ from typing import Any, Protocol, cast
 
 import attrs
 
-from ._aio import AsyncClosing, run_to_completion
+from ._aio import AsyncClosing
 from ._errors import ParsePoolBroken, ParseProcessDied, ParseTimeout, describe_exit
 from ._model import OntologyData
+from ._parse_process import ParseProcess, Reply, relog
 from ._parse_thread import ThreadParsing
-from ._parse_worker import HEADER_SIZE, INIT_FAILED, RAISED, frame, frame_size, serve
+from ._parse_worker import INIT_FAILED, RAISED
 from ._protocols import Parser
 
 logger = logging.getLogger(__name__)
@@ -58,45 +56,6 @@ class Parsing(Protocol):
     async def parse(self, path: str, data: bytes, *, time_limit: float) -> OntologyData: ...
 
     async def aclose(self) -> None: ...
-
-
-@attrs.define(eq=False)
-class _Worker:
-    """One parse process and the pool's end of its socket."""
-
-    process: multiprocessing.process.BaseProcess
-    sock: socket.socket
-    returncode: int | None = None  # once the process has ended and been reaped
-    _reaping: asyncio.Task[int | None] | None = None
-
-    @property
-    def pid(self) -> int | None:
-        return self.process.pid
-
-    def alive(self) -> bool:
-        return self.returncode is None and self.process.is_alive()
-
-    def stop(self) -> None:
-        """End the process now: closing the socket ends it (its watcher sees the hang-up),
-        SIGKILL makes sure even if it hangs in native code."""
-        self.sock.close()
-        if self.alive():
-            self.process.kill()
-
-    async def exitcode(self) -> int | None:
-        """The exit code once the process has ended, then reaped (None if it has not
-        ended within 10 s). Callers share one wait; cancelling one does not stop it."""
-        if self._reaping is None:
-            self._reaping = asyncio.get_running_loop().create_task(self._reap())
-        return await asyncio.shield(self._reaping)
-
-    async def _reap(self) -> int | None:
-        if self.returncode is None:
-            await _readable(self.process.sentinel, 10.0)
-            self.returncode = self.process.exitcode
-            if self.returncode is not None:
-                self.process.close()
-        return self.returncode
 
 
 @attrs.frozen
@@ -122,8 +81,8 @@ class ParsePool(AsyncClosing):
         )
         self._loop: asyncio.AbstractEventLoop | None = None
         self._slots = asyncio.Semaphore(processes)
-        self._ready: asyncio.Queue[_Worker | _StartFailure] = asyncio.Queue()
-        self._workers: set[_Worker] = set()  # started and not yet stopped
+        self._ready: asyncio.Queue[ParseProcess | _StartFailure] = asyncio.Queue()
+        self._workers: set[ParseProcess] = set()  # started and not yet stopped
         self._live = 0  # processes running or starting; at most ``processes``
         self._busy = 0
         self._starting: set[asyncio.Task[None]] = set()
@@ -162,7 +121,7 @@ class ParsePool(AsyncClosing):
             finally:
                 self._busy -= 1
             self._ready.put_nowait(worker)
-        _relog(records)
+        relog(records)
         if kind == RAISED:
             raise value
         return cast(OntologyData, value)
@@ -190,7 +149,7 @@ class ParsePool(AsyncClosing):
         idle = []
         while not self._ready.empty():
             item = self._ready.get_nowait()
-            if isinstance(item, _Worker) and item.alive():
+            if isinstance(item, ParseProcess) and item.alive():
                 idle.append(item)
         for worker in self._workers.difference(idle):
             worker.stop()  # it was starting or busy in a loop that is gone
@@ -204,7 +163,7 @@ class ParsePool(AsyncClosing):
 
     # -- taking a process, and what it sends back ----------------------------------------
 
-    async def _take(self) -> _Worker:
+    async def _take(self) -> ParseProcess:
         """A ready process; starts one when fewer than ``processes`` run or start."""
         while True:
             if self._deaths_in_a_row >= self.max_deaths_in_a_row:
@@ -231,14 +190,11 @@ class ParsePool(AsyncClosing):
                 self._death(f"an idle parse process died ({describe_exit(code)})")
 
     async def _exchange(
-        self, worker: _Worker, path: str, data: bytes, time_limit: float
-    ) -> tuple[str, Any, list[logging.LogRecord]]:
-        loop = asyncio.get_running_loop()
+        self, worker: ParseProcess, path: str, data: bytes, time_limit: float
+    ) -> Reply:
         try:
             async with asyncio.timeout(time_limit):
-                await loop.sock_sendall(worker.sock, frame((path, len(data))))
-                await loop.sock_sendall(worker.sock, data)
-                reply = await _receive(worker.sock)
+                reply = await worker.exchange(path, data)
         except TimeoutError:
             self.timed_out += 1
             logger.warning(
@@ -249,15 +205,13 @@ class ParsePool(AsyncClosing):
                 extra={"path": path, "event": "parse.timeout"},
             )
             raise ParseTimeout(path, time_limit) from None
-        except OSError:  # the process died while we were sending
-            reply = None
         if reply is None:
             exitcode = await worker.exitcode()
             self._death(f"parsing {path}: {describe_exit(exitcode)}")
             raise ParseProcessDied(path, exitcode)
         self._deaths_in_a_row = 0
         self.parsed += 1
-        return cast(tuple[str, Any, list[logging.LogRecord]], reply)
+        return reply
 
     def _death(self, what: str) -> None:
         self.died += 1
@@ -271,7 +225,7 @@ class ParsePool(AsyncClosing):
         self._live += 1
         _track(self._starting, self._start_worker())
 
-    def _discard(self, worker: _Worker) -> None:
+    def _discard(self, worker: ParseProcess) -> None:
         self._live -= 1
         self._workers.discard(worker)
         worker.stop()
@@ -302,47 +256,29 @@ class ParsePool(AsyncClosing):
                 )
         return self._blob
 
-    async def _launch(self) -> _Worker | _StartFailure:
+    async def _launch(self) -> ParseProcess | _StartFailure:
         """Start one process and wait until it has loaded the parser."""
         blob = self._parser_blob()
         if isinstance(blob, _StartFailure):
             return blob
-        ours, theirs = socket.socketpair()
-        level = logging.getLogger().getEffectiveLevel()
-        process = self._context.Process(
-            target=serve, args=(theirs, blob, level), name="streaming-sync-parse", daemon=True
-        )
-        worker = _Worker(process, ours)
-        try:
-            # Blocking (it may first start the fork server): in a thread, and finished
-            # even if we are cancelled meanwhile, so the process is never left unowned.
-            await run_to_completion(asyncio.to_thread(process.start))
-        except BaseException:
-            worker.stop()
-            raise
-        finally:
-            theirs.close()  # the process has its own copy; ours must go, or EOF never comes
-        ours.setblocking(False)
+        worker = await ParseProcess.start(self._context, blob)
         self._workers.add(worker)
         self.started += 1
         try:
-            async with asyncio.timeout(self.start_timeout):
-                message = await _receive(ours)
-        except BaseException as error:
-            message = None
-            if not isinstance(error, TimeoutError):
-                self._workers.discard(worker)
-                worker.stop()
-                raise
+            message = await worker.handshake(self.start_timeout)
+        except BaseException:
+            self._workers.discard(worker)
+            worker.stop()
+            raise
         if message is not None and message[0] != INIT_FAILED:
-            _relog(message[2])
+            relog(message[2])
             return worker
         self._workers.discard(worker)
         worker.stop()
         if message is None:
             code = await worker.exitcode()
             return _StartFailure(f"a parse process did not start ({describe_exit(code)})")
-        _relog(message[2])
+        relog(message[2])
         return _StartFailure(
             f"a parse process could not load the parser {self.parser!r}: {message[1]}",
             fatal=True,
@@ -354,62 +290,6 @@ def _track(tasks: set[asyncio.Task[Any]], work: Coroutine[Any, Any, Any]) -> Non
     task = asyncio.get_running_loop().create_task(work)
     tasks.add(task)
     task.add_done_callback(tasks.discard)
-
-
-async def _receive(sock: socket.socket) -> Any:
-    """One frame from ``sock``, unpickled; None when the process closed it (or died)."""
-    header = await _receive_exactly(sock, HEADER_SIZE)
-    if header is None:
-        return None
-    payload = await _receive_exactly(sock, frame_size(bytes(header)))
-    return None if payload is None else pickle.loads(payload)
-
-
-async def _receive_exactly(sock: socket.socket, size: int) -> bytearray | None:
-    loop = asyncio.get_running_loop()
-    buffer = bytearray(size)
-    view, got = memoryview(buffer), 0
-    while got < size:
-        try:
-            count = await loop.sock_recv_into(sock, view[got:])
-        except ConnectionError:
-            return None
-        if count == 0:
-            return None
-        got += count
-    return buffer
-
-
-async def _readable(fd: int, wait: float) -> None:
-    """Return once ``fd`` is readable (a process sentinel: the process ended), or after
-    ``wait`` seconds."""
-    loop = asyncio.get_running_loop()
-    ready: asyncio.Future[None] = loop.create_future()
-
-    def wake() -> None:
-        if not ready.done():
-            ready.set_result(None)
-
-    try:
-        loop.add_reader(fd, wake)
-    except NotImplementedError:  # an event loop without add_reader (Windows' proactor)
-        await asyncio.to_thread(multiprocessing.connection.wait, [fd], wait)
-        return
-    try:
-        async with asyncio.timeout(wait):
-            await ready
-    except TimeoutError:
-        pass
-    finally:
-        loop.remove_reader(fd)
-
-
-def _relog(records: list[logging.LogRecord]) -> None:
-    """Log what a parse process logged, through this process's loggers."""
-    for record in records:
-        target = logging.getLogger(record.name)
-        if target.isEnabledFor(record.levelno):
-            target.handle(record)
 
 
 def parsing_for(parser: Parser, processes: int) -> Parsing:
