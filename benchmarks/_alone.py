@@ -1,9 +1,9 @@
 """The two lower bounds of a local sync: the parser alone and the writes alone.
 
-``parse_alone`` parses every file of a folder with the same parser, the same executor
-(a ``forkserver`` process pool of the same size) and the same call the pipeline makes
-(``loop.run_in_executor(pool, _parse_in_worker, parser, path, data)``), with every file's
-bytes already in memory. ``write_alone`` saves the parsed files into a fresh
+``parse_alone`` parses every file of a folder with the same parser, the same parsing
+strategy (``parsing_for``: the supervised process pool of the same size, or a thread)
+and the same call the pipeline makes (``parsing.parse(path, data, time_limit=...)``),
+with every file's bytes already in memory. ``write_alone`` saves the parsed files into a fresh
 ``SqliteRepository`` one transaction per file, one after the other, as the pipeline's
 writes are serialised. A pipeline that overlapped them perfectly would take
 ``max(parse, write)``; one that did them one after the other ``parse + write``.
@@ -12,9 +12,6 @@ writes are serialised. A pipeline that overlapped them perfectly would take
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import multiprocessing
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -22,7 +19,7 @@ from typing import Any
 from streaming_sync._config import SyncConfig
 from streaming_sync._errors import FileSkipped, StreamingSyncError
 from streaming_sync._model import EMPTY, FileEntry, OntologyData
-from streaming_sync._pipeline import _parse_in_worker
+from streaming_sync._parse_pool import Parsing, parsing_for
 from streaming_sync.parsers import DefaultParser
 from streaming_sync.sources.folder import FolderFetcher
 from streaming_sync.storage.sqlite import SqliteRepository
@@ -30,25 +27,14 @@ from streaming_sync.storage.sqlite import SqliteRepository
 _TINY = b"@prefix owl: <http://www.w3.org/2002/07/owl#> .\n<urn:x:A> a owl:Class .\n"
 
 
-def _pool(processes: int) -> concurrent.futures.Executor | None:
-    if processes == 0:
-        return None  # the default thread pool, as the service does
-    method = "forkserver" if sys.platform.startswith("linux") else "spawn"
-    return concurrent.futures.ProcessPoolExecutor(
-        processes, mp_context=multiprocessing.get_context(method)
-    )
-
-
 async def _parse_all(
-    pool: concurrent.futures.Executor | None,
-    parser: DefaultParser,
-    files: list[tuple[FileEntry, bytes]],
+    parsing: Parsing, files: list[tuple[FileEntry, bytes]]
 ) -> list[OntologyData | None]:
-    loop = asyncio.get_running_loop()
+    limit = SyncConfig().file_timeout
 
     async def one(entry: FileEntry, data: bytes) -> OntologyData | None:
         try:
-            return await loop.run_in_executor(pool, _parse_in_worker, parser, entry.path, data)
+            return await parsing.parse(entry.path, data, time_limit=limit)
         except FileSkipped:
             return EMPTY  # the pipeline saves a skipped file as empty
         except StreamingSyncError:
@@ -62,13 +48,13 @@ async def pool_start_seconds(processes: int) -> float:
     if processes == 0:
         return 0.0
     start = time.monotonic()
-    pool = _pool(processes)
+    parsing = parsing_for(DefaultParser(), processes)
+    parsing.start()
     try:
         tiny = [(FileEntry(f"t{i}.ttl", len(_TINY), ""), _TINY) for i in range(processes * 2)]
-        await _parse_all(pool, DefaultParser(), tiny)
+        await _parse_all(parsing, tiny)
     finally:
-        if pool is not None:
-            pool.shutdown(wait=True)
+        await parsing.aclose()
     return time.monotonic() - start
 
 
@@ -80,12 +66,12 @@ async def parse_alone(root: Path, processes: int) -> dict[str, Any]:
     files = [(e, await fetcher.fetch(e)) for e in listing.entries]
     parser = DefaultParser()
     start = time.monotonic()
-    pool = _pool(processes)
+    parsing = parsing_for(parser, processes)
+    parsing.start()
     try:
-        parsed = await _parse_all(pool, parser, files)
+        parsed = await _parse_all(parsing, files)
     finally:
-        if pool is not None:
-            pool.shutdown(wait=True)
+        await parsing.aclose()
     seconds = time.monotonic() - start
     results = [(e, d) for (e, _), d in zip(files, parsed, strict=True) if d is not None]
     return {

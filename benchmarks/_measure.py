@@ -3,7 +3,9 @@
 Each job (see ``Job``) runs one thing -- a pipeline sync, a baseline sync, the parser and
 the writes alone, or a series of re-syncs -- and prints one JSON line with what it
 measured. The parent (``_proc``) reads the process's peak RSS when it exits, so jobs
-never pollute each other's memory figures.
+never pollute each other's memory figures. With ``sample_memory`` a thread also sums the
+resident memory of the whole process tree (this process and its parse processes) every
+20 ms, so the peak the tree reached at one moment is known too.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 import os
 import resource
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -26,7 +29,7 @@ from streaming_sync._model import SyncReport
 from streaming_sync._service import StreamingSyncService
 from streaming_sync.parsers import DefaultParser
 
-from ._sysinfo import descendants_cpu, self_hwm_mb
+from ._sysinfo import descendants_cpu, self_hwm_mb, tree_rss_mb
 from .baseline import baseline_sync
 
 NO_TOKEN_ENV = "STREAMING_SYNC_BENCH_NO_TOKEN"  # an unset variable: never send a token
@@ -50,6 +53,8 @@ class Job:
     resyncs: int = 3
     change_fraction: float = 0.01
     cold: bool = True  # resync: start with a cold sync (False: ``db`` is already synced)
+    max_bytes_in_flight: int | None = None  # None: the default budget
+    sample_memory: bool = False  # sample the process tree's memory during the sync
 
 
 def _config(job: Job) -> SyncConfig:
@@ -58,7 +63,32 @@ def _config(job: Job) -> SyncConfig:
         options["workers"] = job.workers
     if job.parse_processes is not None:
         options["parse_processes"] = job.parse_processes
+    if job.max_bytes_in_flight is not None:
+        options["max_bytes_in_flight"] = job.max_bytes_in_flight
     return SyncConfig(**options)
+
+
+class TreeSampler:
+    """Sums the resident memory of this process and its descendants every ``every``
+    seconds in a thread, keeping the largest sum (``peak_mb``)."""
+
+    def __init__(self, every: float = 0.02) -> None:
+        self.every = every
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="tree-sampler", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self.peak_mb = max(self.peak_mb, tree_rss_mb(os.getpid()))
+
+    def __enter__(self) -> TreeSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def _github_options(job: Job) -> dict[str, Any]:
@@ -100,9 +130,14 @@ async def _one_sync(job: Job) -> dict[str, Any]:
     )
     before = await _server_requests(job)
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
+    sampler = TreeSampler() if job.sample_memory else None
     start = time.monotonic()
     try:
-        report = await service.sync()
+        if sampler is not None:
+            with sampler:
+                report = await service.sync()
+        else:
+            report = await service.sync()
         seconds = time.monotonic() - start
         cpu_after = resource.getrusage(resource.RUSAGE_SELF)
         workers = descendants_cpu(os.getpid())  # the parse pool is still alive here
@@ -121,6 +156,8 @@ async def _one_sync(job: Job) -> dict[str, Any]:
         "parser": parser,
         "workers": config.workers,
         "parse_processes": config.parse_processes,
+        "max_bytes_in_flight": config.max_bytes_in_flight,
+        "tree_peak_sampled_mb": sampler.peak_mb if sampler is not None else None,
     }
 
 

@@ -163,6 +163,51 @@ def _big_ofn_goal(row: Raw) -> Raw:
     )
 
 
+def big_files_rows(big: Sequence[Raw]) -> list[Raw]:
+    """One row per memory budget of the big-files case."""
+    rows = []
+    for setting in big:
+        run = setting["run"]
+        rows.append(
+            {
+                "key": setting["key"],
+                "budget": setting["title"],
+                "max_bytes_in_flight": run["max_bytes_in_flight"],
+                "corpus": setting["corpus"],
+                "seconds": run["seconds"],
+                "outcome": run["report"]["outcome"],
+                "files": int(run["report"]["files"]["succeeded"]),
+                "rss_main_mb": run["peak_rss_mb"],
+                "rss_tree_sum_mb": run["peak_rss_mb"] + sum(run["rss_workers_mb"]),
+                "rss_tree_sampled_mb": run["tree_peak_sampled_mb"],
+            }
+        )
+    return rows
+
+
+def markdown_big_files(rows: list[Raw]) -> str:
+    """The big-files table: time and peak memory per budget."""
+    if not rows:
+        return ""
+    files, size = rows[0]["corpus"]
+    lines = [
+        f"Big files ({files} Turtle files, {size / 1e6:.0f} MB, local folder): peak memory",
+        "",
+        "| max_bytes_in_flight | MiB | files | s | main MB | tree MB (at one moment) "
+        "| tree MB (sum of each process's peak) |",
+        "|" + "---|" * 7,
+    ]
+    for r in rows:
+        budget = r["max_bytes_in_flight"]
+        mib = "-" if budget >= 10**15 else f"{budget / 2**20:.0f}"
+        lines.append(
+            f"| {r['budget']} | {mib} | {r['files']}/{files} | {r['seconds']:.1f} "
+            f"| {r['rss_main_mb']:.0f} | {r['rss_tree_sampled_mb']:.0f} "
+            f"| {r['rss_tree_sum_mb']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
 def recommend(rows: list[Raw]) -> str:
     """Which fetch setting was fastest, next to the default (tarball) path."""
     sweep = [r for r in rows if r["key"].startswith("sweep_")]
@@ -214,8 +259,10 @@ def markdown_goals(goals: list[Raw]) -> str:
 
 __all__ = [
     "baseline_summary",
+    "big_files_rows",
     "build_goals",
     "build_rows",
+    "markdown_big_files",
     "markdown_goals",
     "markdown_table",
     "pipeline_summary",

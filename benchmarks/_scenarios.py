@@ -24,6 +24,14 @@ from .generate import MAX_SIZE, MEAN_SIZE, ensure_corpus
 logger = logging.getLogger(__name__)
 
 PUBLIC_TABLES = ("owl_classes", "owl_class_hierarchy", "owl_properties", "owl_axioms")
+#: The big-files case's settings of ``max_bytes_in_flight``: no budget (every file in
+#: flight at once, as before the budget), the default (sized from this machine's memory),
+#: and one big file (``Profile.big_size``) at a time. None: the default.
+BIG_BUDGETS: tuple[tuple[str, str], ...] = (
+    ("unbounded", "no budget (all files in flight)"),
+    ("default", "default (from this machine's memory)"),
+    ("one", "one big file at a time"),
+)
 
 
 @attrs.frozen
@@ -37,7 +45,10 @@ class Profile:
     scenario 4, from the same generator, whose file count is multiplied by ``scale``.
     ``sweep``: (workers, max_concurrency) settings, one request per file, on the
     Logseq server (None: the fetcher's default cap). ``big_ofn_mb``: the size of the
-    generated Functional Syntax file of the large-file memory case (``big_ofn``)."""
+    generated Functional Syntax file of the large-file memory case (``big_ofn``).
+    ``big_files``, ``big_size``: the big-files case, ``big_files`` Turtle files of about
+    ``big_size`` bytes each (under max_file_size), synced once per memory budget in
+    ``BIG_BUDGETS``."""
 
     name: str
     runs: int
@@ -54,6 +65,8 @@ class Profile:
     latency: float = 0.05
     seed: int = 1
     big_ofn_mb: float = 27.0
+    big_files: int = 4
+    big_size: int = 48 * 1024 * 1024
 
 
 PROFILES = {
@@ -74,6 +87,7 @@ PROFILES = {
         sweep=((8, 8), (32, 32)),
         resyncs=1,
         big_ofn_mb=5.0,
+        big_size=8 * 1024 * 1024,
     ),
     # The test suite's: every scenario row, in seconds.
     "tiny": Profile(
@@ -88,6 +102,8 @@ PROFILES = {
         sweep=((4, 4),),
         resyncs=1,
         big_ofn_mb=0.3,
+        big_files=3,
+        big_size=256 * 1024,
     ),
 }
 
@@ -186,6 +202,7 @@ class Runner:
         scenarios.update(self.scenarios_on_server(gen))
         scenarios.update(self.scenario_4(small, scaled))
         scenarios["big_ofn"] = self.scenario_big_ofn()
+        scenarios["big"] = self.scenario_big_files()
         return scenarios
 
     def _pair(
@@ -271,6 +288,19 @@ class Runner:
         result["corpus"] = corpus_size(big.parent)
         return result
 
+    def scenario_big_files(self) -> list[dict[str, Any]]:
+        """The big files, once per budget: peak memory of the process tree."""
+        p = self.profile
+        root = self.corpus_dir(p.big_files, p.big_size, p.big_size + p.big_size // 32)
+        self.progress(f"big files: {p.big_files} x ~{p.big_size >> 20} MiB, local folder")
+        limits = {"unbounded": 10**15, "default": None, "one": p.big_size}
+        out = []
+        for key, title in BIG_BUDGETS:
+            job = self.job("pipeline", str(root), max_bytes_in_flight=limits[key])
+            (run,) = self.measure(f"big files, {title}", attrs.evolve(job, sample_memory=True))
+            out.append({"key": key, "title": title, "run": run, "corpus": corpus_size(root)})
+        return out
+
 
 def _copy_db(source: str, target: str) -> None:
     for suffix in ("", "-wal"):
@@ -283,4 +313,12 @@ def _remove_db(db: str) -> None:
         Path(db + suffix).unlink(missing_ok=True)
 
 
-__all__ = ["PROFILES", "Profile", "Runner", "copy_logseq", "corpus_size", "table_counts"]
+__all__ = [
+    "BIG_BUDGETS",
+    "PROFILES",
+    "Profile",
+    "Runner",
+    "copy_logseq",
+    "corpus_size",
+    "table_counts",
+]

@@ -73,6 +73,14 @@ def descendants_cpu(pid: int) -> list[dict[str, Any]]:
     ]
 
 
+def tree_rss_mb(pid: int) -> float:
+    """The resident memory (VmRSS, MiB) of ``pid`` and all its live descendants now:
+    what the process tree holds at one moment (pages shared between processes are
+    counted in each)."""
+    pids = [pid, *(child for child, _ in descendants(pid))]
+    return sum(_kb_to_mb(_status(p).get("VmRSS")) for p in pids)
+
+
 def machine() -> dict[str, Any]:
     """nproc, Python version, CPU model, memory: the facts a result depends on."""
     model = "unknown"
@@ -110,4 +118,4 @@ def machine() -> dict[str, Any]:
     }
 
 
-__all__ = ["descendants", "descendants_cpu", "machine", "self_hwm_mb"]
+__all__ = ["descendants", "descendants_cpu", "machine", "self_hwm_mb", "tree_rss_mb"]

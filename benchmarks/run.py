@@ -26,7 +26,15 @@ from typing import Any
 
 import attrs
 
-from ._report import build_goals, build_rows, markdown_goals, markdown_table, recommend
+from ._report import (
+    big_files_rows,
+    build_goals,
+    build_rows,
+    markdown_big_files,
+    markdown_goals,
+    markdown_table,
+    recommend,
+)
 from ._scenarios import PROFILES, Profile, Runner
 from ._sysinfo import machine
 
@@ -71,6 +79,7 @@ def run_benchmark(
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "duration_s": round(time.monotonic() - started, 1),
         "rows": rows,
+        "big_files": big_files_rows(raw["big"]),
         "goals": build_goals(raw, rows),
         "recommendation": recommend(rows),
         "raw": raw,
@@ -91,6 +100,8 @@ def render(result: dict[str, Any]) -> str:
             markdown_table(result["rows"]),
             "",
             markdown_goals(result["goals"]),
+            "",
+            markdown_big_files(result["big_files"]),
             "",
             "Fetch concurrency: " + result["recommendation"],
         ]

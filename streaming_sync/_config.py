@@ -30,8 +30,17 @@ DEFAULT_INCLUDE: tuple[str, ...] = (
 DEFAULT_EXCLUDE: tuple[str, ...] = (".git/*", ".github/*", "*/.git/*", "node_modules/*")
 DEFAULT_ONTOLOGY_ID = "default"
 DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
-DEFAULT_FILE_TIMEOUT = 30.0
+#: Per stage and attempt. Parsing counts too, so the largest file allowed must fit:
+#: rdflib parses Turtle at about 0.7 MB/s on one core (75 s for max_file_size), with
+#: room for a busy machine.
+DEFAULT_FILE_TIMEOUT = 300.0
 DEFAULT_QUEUE_FACTOR = 2
+#: Peak memory per byte of a file in flight, measured: rdflib parses a 42 MB Turtle file
+#: at 1.8 GB peak in its process (pyoxigraph 0.7 GB), and the rows it sends back take
+#: about 5 bytes per byte in this process.
+MEMORY_PER_BYTE_IN_FLIGHT = 50
+#: The share of the machine's memory a sync's files in flight may use (estimated).
+MEMORY_SHARE_IN_FLIGHT = 0.25
 
 
 def default_workers() -> int:
@@ -55,6 +64,32 @@ def check_ontology_id(value: str, name: str = "ontology_id") -> str:
     if not isinstance(value, str) or not _ONTOLOGY_ID.fullmatch(value):
         raise ConfigError(f"{name}={value!r}: use 1-200 letters, digits or _ . : - /")
     return value
+
+
+def machine_memory() -> int | None:
+    """Bytes of memory this process may use: physical memory, or the cgroup (container)
+    limit when that is lower; None when neither can be read."""
+    try:
+        found: int | None = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        found = None
+    for limit in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            with open(limit, encoding="ascii") as text:
+                value = text.read().strip()
+        except OSError:
+            continue
+        if value.isdigit() and (found is None or int(value) < found):
+            found = int(value)
+    return found
+
+
+def default_max_bytes_in_flight() -> int:
+    """A quarter of the machine's memory (see ``machine_memory``; 4 GiB when unknown) at
+    ``MEMORY_PER_BYTE_IN_FLIGHT`` bytes per byte of file: ~123 MiB of files on 24 GiB,
+    ~41 MiB on 8 GiB, so big files are parsed one or two at a time. At least 1 MiB."""
+    memory = machine_memory() or 4 * 1024**3
+    return max(1024**2, int(memory * MEMORY_SHARE_IN_FLIGHT / MEMORY_PER_BYTE_IN_FLIGHT))
 
 
 def _check_ontology_id(_: object, attribute: attrs.Attribute[str], value: str) -> None:
@@ -174,12 +209,16 @@ class SyncConfig:
     * ``parse_processes``: size of the process pool for parsing; 0 parses in a thread.
     * ``full``: re-process every file even if its content is unchanged.
     * ``max_file_size``: larger files are skipped with a reason, never read whole.
-    * ``file_timeout``: seconds one file may take (fetch, parse and write) per attempt.
     * ``strict``: a syntax error in an axiom fence of a Logseq page fails the page (by
       default the bad axiom is skipped with a warning and the rest of the page lands;
       machine formats such as ``.ofn`` and RDF always fail on a syntax error). Applies to
       the parser ``StreamingSyncService.from_source`` builds; a parser passed in yourself
       decides on its own (``LogseqParser(strict=True)``).
+    * ``file_timeout``: seconds each stage of one file (fetch, parse, write) may take
+      per attempt. A parse that overruns is stopped with its process (which is replaced);
+      with ``parse_processes=0`` the file fails but its thread runs on.
+    * ``max_bytes_in_flight``: the bytes of the files being fetched, parsed or written
+      at once; a file waits until it fits (one larger than the whole budget runs alone).
     """
 
     ontology_id: str = attrs.field(default=DEFAULT_ONTOLOGY_ID, validator=_check_ontology_id)
@@ -190,7 +229,10 @@ class SyncConfig:
     full: bool = attrs.field(default=False, validator=_flag)
     max_file_size: int = attrs.field(default=DEFAULT_MAX_FILE_SIZE, validator=_positive_int)
     file_timeout: float = attrs.field(default=DEFAULT_FILE_TIMEOUT, validator=_positive)
-    strict: bool = False
+    strict: bool = attrs.field(default=False, validator=_flag)
+    max_bytes_in_flight: int = attrs.field(
+        factory=default_max_bytes_in_flight, validator=_positive_int
+    )
 
 
 def path_filter(include: Sequence[str] | None, exclude: Sequence[str] | None) -> PathFilter:
@@ -208,6 +250,7 @@ __all__ = [
     "RetryPolicy",
     "SyncConfig",
     "check_ontology_id",
+    "default_max_bytes_in_flight",
     "default_parse_processes",
     "default_workers",
     "path_filter",

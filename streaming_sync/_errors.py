@@ -17,9 +17,13 @@ that library, so the rest of the code -- and the retry logic -- looks only at th
     │   ├── SourceNotFoundError             fatal: repository, ref or path does not exist
     │   └── WaitBudgetExceeded              fatal: rate limits would need longer than allowed
     ├── ParseError                          not retryable: path, line, reason
+    ├── ParseProcessDied                    retryable*: the process parsing the file died
+    ├── ParseTimeout                        retryable*: the parse overran file_timeout
+    ├── ParsePoolBroken                     fatal: parse processes keep dying or cannot start
     ├── ValidationError                     not retryable: parsed, but not acceptable
     ├── StorageError                        the database refused
     │   ├── DatabaseLockedError             retryable: another writer holds the lock
+    │   ├── WriteTimeout                    retryable: the write overran file_timeout
     │   ├── SchemaError                     fatal: the database has a schema we do not know
     │   └── FatalStorageError               fatal: corrupt database, disk full, out of memory
     ├── CheckpointError                     the checkpoint store refused
@@ -29,10 +33,16 @@ that library, so the rest of the code -- and the retry logic -- looks only at th
 A *retryable* error is retried in place with backoff (see ``RetryPolicy``); a
 non-retryable one fails that file alone and the sync goes on; a *fatal* one stops the
 whole sync cleanly, keeping every file committed so far.
+
+(*) A parse is not retried in place: the same bytes through the same parser would most
+likely die or overrun again, each time costing a process. These errors are *retryable*
+in that the file's stored rows are kept (nothing says its content is wrong) and the next
+sync tries it again.
 """
 
 from __future__ import annotations
 
+import signal
 import time
 from typing import ClassVar
 
@@ -171,12 +181,88 @@ def _rebuild_parse_error(
     return kind(path, reason, line=line)
 
 
+class ParseProcessDied(StreamingSyncError):  # noqa: N818 -- reads as the condition it reports
+    """The process parsing ``path`` died (the out-of-memory killer, a native crash): the
+    file fails, its stored rows are kept, the process is replaced and the next sync tries
+    the file again. ``exitcode`` is the process's (negative: killed by signal ``-exitcode``)."""
+
+    retryable = True
+
+    def __init__(self, path: str, exitcode: int | None) -> None:
+        super().__init__(
+            f"{path}: the parse process died while parsing this file ({describe_exit(exitcode)});"
+            " it was replaced and the next sync tries this file again. If this repeats, the"
+            " file may need more memory than the machine has (see max_bytes_in_flight)"
+        )
+        self.path = path
+        self.exitcode = exitcode
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.path, self.exitcode))
+
+
+class ParseTimeout(StreamingSyncError):  # noqa: N818 -- reads as the condition it reports
+    """Parsing ``path`` took longer than ``file_timeout`` seconds; ``stopped`` says whether
+    the parse was stopped (its process killed and replaced) or runs on in its thread."""
+
+    retryable = True
+
+    def __init__(self, path: str, timeout: float, *, stopped: bool = True) -> None:
+        what = (
+            "its process was killed and replaced"
+            if stopped
+            else "it runs on in its thread until it ends (parse_processes=0 cannot stop it)"
+        )
+        super().__init__(
+            f"{path}: parsing took longer than file_timeout={timeout:g}s; {what}. Raise"
+            " file_timeout if the file is just big"
+        )
+        self.path = path
+        self.timeout = timeout
+        self.stopped = stopped
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_parse_timeout, (self.path, self.timeout, self.stopped))
+
+
+def _rebuild_parse_timeout(path: str, timeout: float, stopped: bool) -> ParseTimeout:
+    return ParseTimeout(path, timeout, stopped=stopped)
+
+
+class ParsePoolBroken(StreamingSyncError):  # noqa: N818 -- reads as the condition it reports
+    """The parse processes keep dying (so many in a row, none parsing a file in between)
+    or cannot start at all: the sync stops; what was committed stays."""
+
+    fatal = True
+
+
+def describe_exit(exitcode: int | None) -> str:
+    """``killed by signal 9 (SIGKILL)`` / ``exited with code 1`` / ``exit status unknown``."""
+    if exitcode is None:
+        return "exit status unknown"
+    if exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = "unknown signal"
+        hint = ", as the out-of-memory killer sends" if name == "SIGKILL" else ""
+        return f"killed by signal {-exitcode} ({name}{hint})"
+    return f"exited with code {exitcode}"
+
+
 class StorageError(StreamingSyncError):
     """The database refused an operation."""
 
 
 class DatabaseLockedError(StorageError):
     """Another writer holds the database lock past the busy timeout (retryable)."""
+
+    retryable = True
+
+
+class WriteTimeout(StorageError):  # noqa: N818 -- reads as the condition it reports
+    """Writing a file took longer than ``file_timeout`` (waiting for the database
+    included); the write was cancelled, so it committed whole or not at all (retryable)."""
 
     retryable = True
 
@@ -268,6 +354,9 @@ __all__ = [
     "FileSkipped",
     "IntegrityError",
     "ParseError",
+    "ParsePoolBroken",
+    "ParseProcessDied",
+    "ParseTimeout",
     "PermanentFetchError",
     "RateLimitError",
     "SchemaError",
@@ -280,4 +369,6 @@ __all__ = [
     "TransientFetchError",
     "ValidationError",
     "WaitBudgetExceeded",
+    "WriteTimeout",
+    "describe_exit",
 ]

@@ -2,14 +2,19 @@
 
 ``FileProcessor.process`` never raises for a problem of the file itself: it returns a
 ``FileResult`` (succeeded, skipped or failed with a reason). Only fatal errors (bad
-credentials, a corrupt database, a full disk, an exhausted rate-limit budget) and
-cancellation propagate, so that the service can stop the whole sync cleanly.
+credentials, a corrupt database, a full disk, an exhausted rate-limit budget, parse
+processes that keep dying) and cancellation propagate, so that the service can stop the
+whole sync cleanly.
+
+A file holds its share of the memory budget (``ByteBudget``) from its fetch to the end
+of its write. Each stage attempt has ``file_timeout`` seconds: fetch and write are
+cancelled when they overrun (and retried), a parse is stopped by its ``Parsing``
+strategy (see ``_parse_pool``) and not retried in place.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -18,12 +23,13 @@ from typing import Any, TypeVar
 import attrs
 import backoff
 
+from ._budget import ByteBudget
 from ._config import RetryPolicy, SyncConfig
-from ._errors import FileSkipped, StreamingSyncError, TransientFetchError
+from ._errors import FileSkipped, StreamingSyncError, TransientFetchError, WriteTimeout
 from ._events import FileRetrying, ProgressEvent
 from ._model import EMPTY, FileEntry, FileFailure, OntologyData
+from ._parse_pool import Parsing
 from ._protocols import Fetcher, Parser, Repository
-from ._validate import validate
 
 logger = logging.getLogger(__name__)
 
@@ -54,11 +60,6 @@ class FileResult:
     stages: StageClock = attrs.field(factory=StageClock)
 
 
-def _parse_in_worker(parser: Parser, path: str, data: bytes) -> OntologyData:
-    """Runs in the executor: parse and validate (both CPU-bound)."""
-    return validate(path, parser.parse(path, data))
-
-
 @attrs.define
 class FileProcessor:
     """Processes single files with the collaborators of one sync."""
@@ -68,7 +69,8 @@ class FileProcessor:
     repository: Repository
     config: SyncConfig
     emit: Callable[[ProgressEvent], Awaitable[None]]
-    executor: concurrent.futures.Executor | None = None
+    parsing: Parsing
+    budget: ByteBudget
     clock: StageClock = attrs.field(factory=StageClock)
 
     async def process(self, entry: FileEntry, data: bytes | None = None) -> FileResult:
@@ -98,13 +100,14 @@ class FileProcessor:
             )
         if not self.parser.accepts(entry.path):
             raise FileSkipped(entry.path, "no parser for this kind of file")
-        if data is None:
-            data = await self._retrying(self._fetch, entry, stages, attempts=attempts)
-        if not data:
-            raise FileSkipped(entry.path, "empty file")
-        parsed = await self._parse(entry, data, stages)
-        attempts[0] = 0  # a failure reports the attempts of the stage that failed
-        await self._retrying(self._save, entry, parsed, stages, attempts=attempts)
+        async with self.budget.admitted(entry.size if data is None else len(data)):
+            if data is None:
+                data = await self._retrying(self._fetch, entry, stages, attempts=attempts)
+            if not data:
+                raise FileSkipped(entry.path, "empty file")
+            parsed = await self._parse(entry, data, stages)
+            attempts[0] = 0  # a failure reports the attempts of the stage that failed
+            await self._retrying(self._save, entry, parsed, stages, attempts=attempts)
         return FileResult(entry, data=parsed)
 
     async def _failed(
@@ -140,20 +143,36 @@ class FileProcessor:
 
     async def _parse(self, entry: FileEntry, data: bytes, stages: StageClock) -> OntologyData:
         start = time.monotonic()
-        loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(
-                self.executor, _parse_in_worker, self.parser, entry.path, data
-            )
+            return await self.parsing.parse(entry.path, data, time_limit=self.config.file_timeout)
         finally:
             stages.parsing += time.monotonic() - start
 
     async def _save(self, entry: FileEntry, data: OntologyData, stages: StageClock) -> None:
         start = time.monotonic()
         try:
-            await self.repository.save_file(self.config.ontology_id, entry, data)
+            async with asyncio.timeout(self.config.file_timeout):
+                await self.repository.save_file(self.config.ontology_id, entry, data)
+        except TimeoutError:
+            if not await self._landed_anyway(entry):
+                raise WriteTimeout(
+                    f"{entry.path}: writing took longer than file_timeout="
+                    f"{self.config.file_timeout:g}s (waiting for the database included);"
+                    " it was cancelled, nothing of it was kept"
+                ) from None
         finally:
             stages.writing += time.monotonic() - start
+
+    async def _landed_anyway(self, entry: FileEntry) -> bool:
+        """After a write timed out: did it commit all the same? A backend may not stop a
+        write it has begun (SQLite finishes it on its thread), and a cancelled
+        ``save_file`` commits whole or not at all. Its SHA was not committed before this
+        sync (else the file would not be in the to-do list) -- unless ``full`` re-does
+        committed files, and then we cannot tell, so it counts as not landed."""
+        if self.config.full:
+            return False
+        committed = await self.repository.committed_files(self.config.ontology_id)
+        return committed.get(entry.path) == entry.sha
 
     async def _remove(self, entry: FileEntry) -> None:
         await self.repository.remove_file(self.config.ontology_id, entry.path)

@@ -5,21 +5,21 @@ The service owns nothing it was given: it composes a ``Fetcher``, a ``Parser``, 
 ``sync()`` runs at a time per service. A task group owns the feeder and the workers;
 the feeder closes the queue with one sentinel per worker, so end of input is signalled,
 never polled. Memory stays O(workers): the queue holds at most
-``queue_factor * workers`` files' bytes.
+``queue_factor * workers`` files' bytes, and the files being fetched, parsed or written
+at most ``max_bytes_in_flight`` bytes (``ByteBudget``; one bigger file alone). The
+service owns what it makes: the parse processes (``_parse_pool``), closed by ``aclose``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import logging
-import multiprocessing
-import sys
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any, Self
 
 from ._aio import AsyncClosing, run_to_completion
+from ._budget import ByteBudget
 from ._config import SyncConfig
 from ._coordination import (
     WorkCoordinator,
@@ -43,6 +43,7 @@ from ._model import (
     Outcome,
     SyncReport,
 )
+from ._parse_pool import Parsing, parsing_for
 from ._pipeline import FileProcessor, retrying
 from ._progress import ProgressReport, ProgressTracker
 from ._protocols import BulkFetcher, CheckpointStore, Fetcher, Parser, ProgressSink, Repository
@@ -96,7 +97,7 @@ class StreamingSyncService(AsyncClosing):
         self.tracker = ProgressTracker()
         self.sinks: list[ProgressSink] = [self.tracker, *sinks]
         self._owned = list(owned)
-        self._executor: concurrent.futures.Executor | None = None
+        self._parsing: Parsing | None = None
         self._lock = asyncio.Lock()
         self._closed = False
         self._state = RunState()
@@ -148,9 +149,9 @@ class StreamingSyncService(AsyncClosing):
         if self._closed:
             return
         self._closed = True
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+        if self._parsing is not None:
+            await self._parsing.aclose()
+            self._parsing = None
         for resource in reversed(self._owned):
             close = getattr(resource, "aclose", None)
             if close is not None:
@@ -183,10 +184,13 @@ class StreamingSyncService(AsyncClosing):
             self.repository,
             self.config,
             self._emit,
-            self._parse_executor(),
+            self._parse_strategy(),
+            ByteBudget(self.config.max_bytes_in_flight),
         )
         previous_failures: list[FileFailure] = []
         try:
+            # Parse processes start now, so their start-up overlaps the listing.
+            processor.parsing.start()
             previous_failures, _ = await self.checkpoint.load(oid)
             todo = await self._plan(state)
             await self.checkpoint.record_run(
@@ -375,27 +379,12 @@ class StreamingSyncService(AsyncClosing):
             except Exception:
                 logger.exception("progress sink %r failed; ignoring it", sink)
 
-    def _parse_executor(self) -> concurrent.futures.Executor | None:
-        """A process pool (parsers hold the GIL), made once per service; None parses in
-        the default thread pool. A new pool starts its processes at once (each loads
-        the parser), so their start-up overlaps the listing instead of the first parse."""
-        if self.config.parse_processes == 0:
-            return None
-        if self._executor is None:
-            # forkserver: children start from a clean process, not a copy of ours with
-            # aiosqlite's threads and locks in it.
-            method = "forkserver" if sys.platform.startswith("linux") else "spawn"
-            self._executor = concurrent.futures.ProcessPoolExecutor(
-                self.config.parse_processes, mp_context=multiprocessing.get_context(method)
-            )
-            for _ in range(self.config.parse_processes):
-                self._executor.submit(_warm_up, self.parser)
-        return self._executor
-
-
-def _warm_up(parser: Parser) -> None:
-    """Runs in a new parse process: unpickling ``parser`` imported its modules."""
-    del parser
+    def _parse_strategy(self) -> Parsing:
+        """Where files are parsed (parsers hold the GIL): a supervised process pool, or a
+        thread of this process for ``parse_processes=0``; made once per service."""
+        if self._parsing is None:
+            self._parsing = parsing_for(self.parser, self.config.parse_processes)
+        return self._parsing
 
 
 def _unwrap(error: BaseException) -> BaseException:

@@ -90,7 +90,8 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def test_tiny_benchmark_reports_every_scenario(tiny: dict[str, Any]) -> None:
     """The whole plan (subprocesses, the GitHub-like server, every scenario, the goals)
     on a tiny profile: every row is there and measured, cold syncs process every file,
-    re-syncs only the changed ones, and the printed summary names every row."""
+    re-syncs only the changed ones, the big files land under each memory budget with
+    the process tree's peak measured, and the printed summary names every row."""
     rows = {row["key"]: row for row in tiny["rows"]}
     sweep = {f"sweep_w{w}_c{c or 8}" for w, c in PROFILES["tiny"].sweep}
     assert set(rows) == EXPECTED_ROWS | sweep
@@ -108,6 +109,12 @@ def test_tiny_benchmark_reports_every_scenario(tiny: dict[str, Any]) -> None:
     text = render(tiny)
     for row in rows.values():
         assert row["scenario"] in text
+    big = tiny["big_files"]
+    assert [row["key"] for row in big] == ["unbounded", "default", "one"]
+    for row in big:
+        assert row["outcome"] == "succeeded" and row["files"] == row["corpus"][0]
+        assert row["rss_tree_sampled_mb"] > row["rss_main_mb"] / 2 > 0
+        assert row["budget"] in text
 
 
 @pytest.mark.slow
