@@ -19,6 +19,7 @@ time changes them (the rdflib parser already parses under its own lock).
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import warnings
 from collections import Counter
@@ -29,6 +30,7 @@ from typing import TextIO
 import attrs
 
 _MAX_MESSAGE = 300
+_ADDRESS = re.compile(r" at 0x[0-9A-Fa-f]+")
 
 
 @attrs.define
@@ -40,7 +42,9 @@ class Captured:
     details: dict[str, str] = attrs.field(factory=dict)
 
     def add(self, message: str, detail: str = "") -> None:
-        first_line = message.strip().split("\n", 1)[0][:_MAX_MESSAGE]
+        # "<function f at 0x7f...>" differs in every process: the same warning would not
+        # read the same twice
+        first_line = _ADDRESS.sub("", message.strip().split("\n", 1)[0])[:_MAX_MESSAGE]
         self.counts[first_line] += 1
         if detail:
             self.details.setdefault(first_line, detail[:_MAX_MESSAGE])

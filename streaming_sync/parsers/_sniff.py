@@ -83,7 +83,10 @@ def sniff_format(path: str, data: bytes) -> str:
     known = _BY_EXTENSION.get(extension)
     if known is not None:
         return known
-    head = _head_text(data).lstrip("\ufeff \t\r\n")
+    head = _head_text(data)
+    if head is None:
+        return "xml"  # XML's first bytes in an encoding family we cannot read
+    head = head.lstrip("\ufeff \t\r\n")
     if head.startswith("<"):
         return sniff_xml(head)
     if head.startswith(("{", "[")):
@@ -93,13 +96,14 @@ def sniff_format(path: str, data: bytes) -> str:
     return "turtle"
 
 
-def _head_text(data: bytes) -> str:
-    """The first bytes as text, in the encoding XML's rules find (UTF-8 otherwise)."""
+def _head_text(data: bytes) -> str | None:
+    """The first bytes as text, in the encoding XML's rules find (UTF-8 when they name
+    none); None when they are in an encoding family XML's rules refuse."""
     try:
         codec, skip = detect_encoding(data)
-        return data[skip:_SNIFF_BYTES].decode(codec, errors="replace")
-    except (ValueError, LookupError):
-        return data[:_SNIFF_BYTES].decode("utf-8", errors="replace")
+    except ValueError:
+        return None
+    return data[skip:_SNIFF_BYTES].decode(codec, errors="replace")
 
 
 def _skip_hash_comments(text: str) -> str:

@@ -119,8 +119,7 @@ def _tokens(text: str) -> Iterator[_Token]:
     while position < len(text):
         match = match_at(text, position)
         if match is None:
-            snippet = text[position : position + 20].split("\n", 1)[0]
-            raise SyntaxProblem(f"unexpected {snippet!r}", position)
+            raise SyntaxProblem(_unreadable(text, position), position)
         kind = match.lastgroup or ""
         if kind == "ws":
             newline = newline or "\n" in match.group() or "\r" in match.group()
@@ -128,6 +127,20 @@ def _tokens(text: str) -> Iterator[_Token]:
             yield kind, match.group(), position, newline
             newline = False
         position = match.end()
+
+
+_UNREADABLE = {
+    '"': "a string that is not closed on its line or holds an unknown escape",
+    "'": "a string that is not closed on its line or holds an unknown escape",
+    "<": "an IRI holding a character (space, quote, brace...) or escape IRIs cannot hold",
+    "@": "a language tag that is not letters and '-'-separated letters and digits",
+}
+
+
+def _unreadable(text: str, position: int) -> str:
+    snippet = text[position : position + 30].split("\n", 1)[0]
+    known = _UNREADABLE.get(text[position])
+    return f"{known}: {snippet!r}" if known else f"unexpected {snippet!r}"
 
 
 class _Walker:

@@ -87,7 +87,7 @@ def detect_encoding(data: bytes) -> tuple[str, int]:
         zeros = tuple(byte == 0 for byte in head)
         if zeros in _ZERO_PATTERNS:
             return _ZERO_PATTERNS[zeros], 0
-        if any(zeros):
+        if any(zeros) and 0x3C in head:  # a "<" among zeros: XML in UCS-4 2143/3412
             raise ValueError("an encoding that is neither UTF-8, UTF-16 nor UTF-32")
         if head == b"\x4c\x6f\xa7\x94":
             raise ValueError("EBCDIC, which is not supported")
@@ -293,9 +293,9 @@ def _require_rdf(path: str, text: str) -> None:
     # RDF/XML needs no rdf:RDF root nor even the RDF namespace (W3C test
     # rdf-element-not-mandatory): a .rdf file is read as what its name says; other XML
     # (.xml, .owl) without either is some other XML language and skipped.
-    if local != "RDF" and _RDF not in text[: root.end() + _SNIFF_CHARS]:
-        if not path.lower().endswith(".rdf"):
-            raise FileSkipped(path, "XML file is not RDF/XML")
+    rdf_named = local == "RDF" or _RDF in text[: root.end() + _SNIFF_CHARS]
+    if not rdf_named and not path.lower().endswith(".rdf"):
+        raise FileSkipped(path, "XML file is not RDF/XML")
 
 
 def skip_owlxml(path: str) -> FileSkipped:
@@ -309,4 +309,9 @@ def _line(text: str, position: int) -> int:
 __all__ = [
     "XML_LITERAL",
     "canonical_xml_literal",
-    "decode_xml", "detect_encoding", "prepare_xml", "skip_owlxml", "sniff_xml"]
+    "decode_xml",
+    "detect_encoding",
+    "prepare_xml",
+    "skip_owlxml",
+    "sniff_xml",
+]

@@ -10,12 +10,14 @@ N3 formulas are blank nodes (pyoxigraph names each formula's graph with one); th
 statements inside them are not asserted. pyoxigraph gives the line and column of a
 Turtle-family error; for RDF/XML and JSON-LD it gives none, so after such an error the
 file is read once more, a line at a time, and the line the reader stood on when the
-error came back is the error's line.
+error came back is the error's line (for a JSON-LD error that quotes a value, the line
+where that value is written).
 """
 
 from __future__ import annotations
 
 import io
+import json
 import logging
 import re
 from collections.abc import Iterator
@@ -51,6 +53,7 @@ _FORMATS = {
 }
 _POSITION_PREFIX = re.compile(r"^Parser error (?:at line \d+ )?(?:between |at )?[^:]*: ")
 _LINE_SUFFIX = re.compile(r" \(line \d+\)$")
+_QUOTED = re.compile(r"'([^']+)'")
 
 
 @attrs.frozen
@@ -152,6 +155,18 @@ def _error_line(fmt: str, payload: str | bytes, base: str) -> int | None:
     return None  # pragma: no cover - the same input failed a moment ago
 
 
+def _quoted_value_line(payload: str | bytes, message: str) -> int | None:
+    """JSON-LD errors name the offending value (``Invalid @vocab '@null'``) but pyoxigraph
+    checks some values (scoped contexts) only at the end of their object: the line of
+    that value, written as a JSON string, is the better answer."""
+    quoted = _QUOTED.search(message)
+    if quoted is None:
+        return None
+    text = payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else payload
+    found = text.find(json.dumps(quoted.group(1)))
+    return None if found < 0 else text.count("\n", 0, found) + 1
+
+
 def _parse_error(
     path: str, fmt: str, payload: str | bytes, base: str, error: Exception
 ) -> ParseError:
@@ -160,8 +175,10 @@ def _parse_error(
     line = getattr(error, "lineno", None)
     column = getattr(error, "offset", None)
     if not isinstance(line, int):
-        line = _error_line(fmt, payload, base) if fmt in ("xml", "json-ld") else None
         column = None
+        line = _quoted_value_line(payload, message) if fmt == "json-ld" else None
+        if line is None and fmt in ("xml", "json-ld"):
+            line = _error_line(fmt, payload, base)
     logger.debug("pyoxigraph failed on %s: %r", path, error)
     return ParseError(
         path,
