@@ -144,16 +144,22 @@ def rows_of(data: object) -> tuple[frozenset[object], ...]:
     return (*rows[:-1], warnings)
 
 
+def refuses(parser: RdflibParser | OxigraphParser, case: Case) -> bool:
+    try:
+        parser.parse(case.action, case.data())
+    except ParseError:
+        return True
+    return False
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.suite}/{c.name}")
 def test_w3c_case_with_both_parsers(case: Case) -> None:
     """Negative tests fail for both parsers; positive ones are read by both, into the
     expected graph for evaluation tests, and into identical rows."""
     data = case.data()
     if case.group.startswith("negative"):
-        for name, parser in PARSERS.items():
-            with pytest.raises(ParseError):
-                parser.parse(case.action, data)
-                pytest.fail(f"{name} accepted {case.suite}/{case.action}")
+        accepted = [name for name, parser in PARSERS.items() if not refuses(parser, case)]
+        assert accepted == [], f"accepted by {accepted}"
         return
     rows = {name: rows_of(parser.parse(case.action, data)) for name, parser in PARSERS.items()}
     assert rows["rdflib"] == rows["pyoxigraph"]
