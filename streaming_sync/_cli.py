@@ -29,7 +29,7 @@ from ._cli_admin import ADMIN_COMMANDS, add_admin_commands, run_admin
 from ._config import SyncConfig, default_workers
 from ._errors import ConfigError, StreamingSyncError, SyncAborted
 from ._metrics import SyncMetrics
-from ._model import Outcome, SyncReport
+from ._model import FileFailure, Outcome, SyncReport
 from ._progress_sinks import JsonLinesSink, LogSink, TerminalProgressSink
 
 logger = logging.getLogger("streaming_sync.cli")
@@ -188,11 +188,19 @@ def _summary(report: SyncReport, out: TextIO) -> None:
     )
     for failure in report.failures:
         out.write(
-            f"FAILED {failure.path}: {failure.message}"
+            f"FAILED {_failure_text(failure)}"
             f" [{failure.error_type}, {failure.attempts} attempt(s)]\n"
         )
     if report.error:
         out.write(f"error: {report.error}\n")
+
+
+def _failure_text(failure: FileFailure) -> str:
+    """``path: message``, naming the path once: a failure's message is the error's own
+    text, which usually starts with the path already (``x.ttl:3:7: ...``)."""
+    if failure.message.startswith(failure.path + ":"):
+        return failure.message
+    return f"{failure.path}: {failure.message}"
 
 
 def _events_to_stdout(args: argparse.Namespace) -> bool:
@@ -331,7 +339,7 @@ async def _run_status(args: argparse.Namespace) -> int:
         _summary(report, sys.stdout)
     sys.stdout.write(f"{len(failures)} file(s) failing now\n")
     for failure in failures:
-        sys.stdout.write(f"  {failure.path}: {failure.message}\n")
+        sys.stdout.write(f"  {_failure_text(failure)}\n")
     return EXIT_OK
 
 

@@ -49,6 +49,10 @@ class Captured:
         if detail:
             self.details.setdefault(first_line, detail[:_MAX_MESSAGE])
 
+    def messages(self) -> list[str]:
+        """The distinct messages, in order of first appearance."""
+        return list(self.counts)
+
     def summary(self) -> tuple[str, ...]:
         """One warning per distinct message: ``library: message (N times; first: why)``."""
         lines = []

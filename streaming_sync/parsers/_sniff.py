@@ -151,40 +151,44 @@ def _wide_encoding(data: bytes) -> str | None:
 def check_jsonld(path: str, text: str) -> None:
     """Refuse JSON-LD that is not JSON, nests deeper than MAX_NESTING levels, or would
     make a library fetch a remote context."""
+    _check_nesting(path, text)
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise ParseError(
             path, f"invalid JSON: {error.msg}", line=error.lineno, column=error.colno
         ) from None
-    except RecursionError:
-        raise ParseError(path, f"JSON nested deeper than {MAX_NESTING} levels") from None
-    for reference in _context_references(path, document):
+    for reference in _context_references(document):
         raise ParseError(path, f"remote JSON-LD context {reference!r} is not fetched")
 
 
-def _context_references(path: str, document: object) -> Iterator[str]:
-    """String values of ``@context`` (and ``@import`` inside contexts), iteratively;
-    ParseError when the document nests deeper than MAX_NESTING."""
-    stack: list[tuple[object, bool, int]] = [(document, False, 0)]
+def _context_references(document: object) -> Iterator[str]:
+    """String values of ``@context`` (and ``@import`` inside contexts), iteratively."""
+    stack: list[tuple[object, bool]] = [(document, False)]
     while stack:
-        node, in_context, depth = stack.pop()
+        node, in_context = stack.pop()
         if isinstance(node, str):
             if in_context:
                 yield node
-            continue
-        if not isinstance(node, list | dict):
-            continue
-        if depth >= MAX_NESTING:
-            raise ParseError(path, f"JSON nested deeper than {MAX_NESTING} levels")
-        if isinstance(node, list):
-            stack.extend((item, in_context, depth + 1) for item in node)
-            continue
-        for key, value in node.items():
-            if key == "@context" or (in_context and key == "@import"):
-                stack.append((value, True, depth + 1))
-            elif isinstance(value, dict | list):
-                stack.append((value, False, depth + 1))
+        elif isinstance(node, list):
+            stack.extend((item, in_context) for item in node)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key == "@context" or (in_context and key == "@import"):
+                    stack.append((value, True))
+                elif isinstance(value, dict | list):
+                    stack.append((value, False))
+
+
+def _check_nesting(path: str, text: str) -> None:
+    """ParseError at the first bracket nested deeper than MAX_NESTING levels (JSON's
+    strings are skipped like Turtle's, so one scan serves both)."""
+    deep = nesting_too_deep(text)
+    if deep is not None:
+        line = text.count("\n", 0, deep) + 1
+        column = deep - text.rfind("\n", 0, deep)
+        reason = f"nesting deeper than {MAX_NESTING} levels"
+        raise ParseError(path, reason, line=line, column=column)
 
 
 def prepare_payload(path: str, fmt: str, data: bytes) -> str | bytes:
@@ -193,12 +197,7 @@ def prepare_payload(path: str, fmt: str, data: bytes) -> str | bytes:
         return prepare_xml(path, data)
     text = decode_text(path, data)
     if fmt in _NESTED:
-        deep = nesting_too_deep(text)
-        if deep is not None:
-            line = text.count("\n", 0, deep) + 1
-            column = deep - text.rfind("\n", 0, deep)
-            reason = f"nesting deeper than {MAX_NESTING} levels"
-            raise ParseError(path, reason, line=line, column=column)
+        _check_nesting(path, text)
     elif fmt == "json-ld":
         check_jsonld(path, text)
     return text

@@ -73,6 +73,7 @@ _SAX_POSITION = re.compile(r"^[^\s:]*:(\d+):(\d+): ")
 #: Python frames rdflib uses per level of nesting (measured: 8 for ``[ ]``), with room.
 _FRAMES_PER_LEVEL = 10
 _SYNTAX_CHECKED = ("turtle", "trig", "nt")
+_NOT_A_URI = " does not look like a valid URI"
 _RDFLIB_FORMAT = {"nt": "turtle"}
 
 
@@ -108,17 +109,18 @@ def parse_turtle_fragment(
         if _PREFIX_NAME.fullmatch(name) and _NAMESPACE.fullmatch(namespace)
     }
     header = " ".join(f"@prefix {name}: <{namespace}> ." for name, namespace in bound.items())
+    # the header shares the text's first line, so line numbers stay the text's own
+    source = f"{header} {text}" if header else text
+    skip = len(header) + 1 if header else 0
     try:
-        check_syntax(text, "turtle", frozenset(bound))
-        # the header shares the text's first line, so line numbers stay the text's own
-        source = f"{header} {text}" if header else text
-        triples, warnings = _library_read(path, "turtle", source, base_iri(path))
-    except SyntaxProblem as problem:
-        raise _syntax_error(path, text, problem, line_offset) from None
+        triples, warnings = _library_read(
+            path, "turtle", source, base_iri(path), frozenset(bound), skip
+        )
     except ParseError as error:
         if error.line is None:
             raise
-        raise ParseError(path, error.reason, line=line_offset + error.line) from None
+        column = error.column if error.line > 1 or error.column is None else error.column - skip
+        raise ParseError(path, error.reason, line=line_offset + error.line, column=column) from None
     return _with_warnings(map_triples(path, triples), warnings)
 
 
@@ -126,28 +128,25 @@ def _read(
     path: str, fmt: str, payload: str | bytes, base: str
 ) -> tuple[list[Triple], tuple[str, ...]]:
     """The strict syntax check (Turtle family), then rdflib."""
-    if fmt in _SYNTAX_CHECKED and isinstance(payload, str):
-        try:
-            check_syntax(payload, fmt)
-        except SyntaxProblem as problem:
-            raise _syntax_error(path, payload, problem) from None
-    return _library_read(path, fmt, payload, base)
-
-
-def _syntax_error(path: str, text: str, problem: SyntaxProblem, line_offset: int = 0) -> ParseError:
-    line = text.count("\n", 0, problem.position) + 1
-    column = problem.position - text.rfind("\n", 0, problem.position)
-    return ParseError(
-        path, f"syntax error: {problem.message}", line=line + line_offset, column=column
-    )
+    prefixes: frozenset[str] | None = frozenset() if fmt in _SYNTAX_CHECKED else None
+    return _library_read(path, fmt, payload, base, prefixes)
 
 
 def _library_read(
-    path: str, fmt: str, payload: str | bytes, base: str
+    path: str,
+    fmt: str,
+    payload: str | bytes,
+    base: str,
+    prefixes: frozenset[str] | None = None,
+    skip: int = 0,
 ) -> tuple[list[Triple], tuple[str, ...]]:
-    """rdflib's reading of ``payload``, converted and checked; its noise captured."""
+    """rdflib's reading of ``payload``, converted and checked; its noise captured. With
+    ``prefixes`` (names bound before the text), the text from ``skip`` on is first
+    walked by the strict syntax check."""
     graph: rdflib.Graph = rdflib.Dataset() if fmt == "trig" else rdflib.Graph()
     with _rdflib_settings() as captured:
+        if prefixes is not None and isinstance(payload, str):
+            _check_syntax(path, payload, fmt, prefixes, skip)
         try:
             if fmt == "xml":
                 _read_rdfxml(graph, payload, base)
@@ -166,7 +165,19 @@ def _library_read(
             terms = graph
         converter = _Converter(path, fmt, payload)
         triples = list(converter.convert(terms))
+    converter.check_reported(captured.messages())
     return triples, captured.summary() + converter.warnings()
+
+
+def _check_syntax(path: str, text: str, fmt: str, prefixes: frozenset[str], skip: int) -> None:
+    try:
+        check_syntax(text[skip:], fmt, prefixes)
+    except SyntaxProblem as problem:
+        position = skip + problem.position
+        line = text.count("\n", 0, position) + 1
+        column = position - text.rfind("\n", 0, position)
+        reason = f"syntax error: {problem.message}"
+        raise ParseError(path, reason, line=line, column=column) from None
 
 
 def _read_rdfxml(graph: rdflib.Graph, payload: str | bytes, base: str) -> None:
@@ -274,6 +285,17 @@ class _Converter:
             line=line,
             column=column,
         )
+
+    def check_reported(self, messages: list[str]) -> None:
+        """rdflib logs "X does not look like a valid URI" for every URIRef it makes from
+        an invalid IRI, also for one that ends up in no triple (an empty
+        ``rdf:Description``, which pyoxigraph refuses all the same): check those too."""
+        if self.fmt == "json-ld":
+            return
+        for message in messages:
+            value, marker, _ = message.partition(_NOT_A_URI)
+            if marker and value:
+                self.iri(value)
 
     def warnings(self) -> tuple[str, ...]:
         if not self.dropped:
