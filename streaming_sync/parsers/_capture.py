@@ -105,13 +105,30 @@ def _attach(prefix: str) -> None:
 
 
 @contextmanager
-def capture_library_output(library: str, logger_prefix: str) -> Iterator[Captured]:
-    """Collect the log records of ``logger_prefix.*`` and the Python warnings that the
-    calling thread causes while the block runs. Not re-entrant per thread."""
+def capture_library_output(
+    library: str, logger_prefix: str, *, python_warnings: bool = True
+) -> Iterator[Captured]:
+    """Collect the log records of ``logger_prefix.*`` and (unless ``python_warnings`` is
+    false) the Python warnings that the calling thread causes while the block runs. Not
+    re-entrant per thread. Capturing warnings changes process-wide state (see the module
+    docstring): a caller that does so holds a lock; one that needs no lock (pyoxigraph,
+    which parses in parallel threads and warns nothing) passes ``python_warnings=False``."""
     captured = Captured(library)
     me = threading.get_ident()
     _attach(logger_prefix)
     _FILTER.active[me] = captured
+    try:
+        if python_warnings:
+            with _warnings_to(captured, me):
+                yield captured
+        else:
+            yield captured
+    finally:
+        del _FILTER.active[me]
+
+
+@contextmanager
+def _warnings_to(captured: Captured, me: int) -> Iterator[None]:
     original = warnings.showwarning
 
     def show(
@@ -127,16 +144,13 @@ def capture_library_output(library: str, logger_prefix: str) -> Iterator[Capture
         else:
             original(message, category, filename, lineno, file, line)
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("always")
-            # about the library's code, not about the file being read
-            warnings.simplefilter("ignore", DeprecationWarning)
-            warnings.simplefilter("ignore", PendingDeprecationWarning)
-            warnings.showwarning = show
-            yield captured
-    finally:
-        del _FILTER.active[me]
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        # about the library's code, not about the file being read
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        warnings.showwarning = show
+        yield
 
 
 __all__ = ["Captured", "capture_library_output"]

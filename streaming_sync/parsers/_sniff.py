@@ -12,7 +12,7 @@ the same base, and differ only in the one step that calls their library:
   "binary" only when it is not UTF-8 at all: a NUL inside a literal is valid N-Triples
   and Turtle. UTF-16/UTF-32 text is named as such.
 * Turtle, TriG and N3 nested deeper than ``MAX_NESTING`` are refused
-  (:func:`._turtlesyntax.nesting_too_deep`), JSON-LD too (:func:`check_jsonld`, which
+  (:func:`nesting_too_deep`), JSON-LD too (:func:`check_jsonld`, which
   also refuses remote ``@context``/``@import`` references).
 """
 
@@ -30,7 +30,7 @@ import attrs
 
 from .._errors import FileSkipped, ParseError
 from .._model import OntologyData
-from ._turtlesyntax import MAX_NESTING, nesting_too_deep
+from ._turtlesyntax import MAX_NESTING
 from ._xmlguard import detect_encoding, prepare_xml, skip_owlxml, sniff_xml
 
 if TYPE_CHECKING:
@@ -54,6 +54,15 @@ _WIDE_BOMS = (
     (codecs.BOM_UTF32_LE, "UTF-32"),
     (codecs.BOM_UTF16_BE, "UTF-16"),
     (codecs.BOM_UTF16_LE, "UTF-16"),
+)
+# Everything up to the next bracket in one match (strings, IRIs, comments and escapes
+# skipped whole, possessively: a failed match never backtracks into them), then the
+# bracket or the end of the text, so the loop in Python runs once per bracket.
+_NEXT_BRACKET = re.compile(
+    r'''(?>"""(?:[^"\\]|\\.|"(?!""))*+"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*+\'\'\''''
+    r"""|"(?:[^"\\\r\n]|\\.)*+"|'(?:[^'\\\r\n]|\\.)*+'|<[^<>\s]*+>|\#[^\r\n]*+|\\."""
+    r"""|[^\[\](){}"'<\#\\]++|["'<\\])*+([\[\](){}]|\Z)""",
+    re.S,
 )
 _OfnReader = Callable[[str, str, Mapping[str, str] | None], OntologyData]
 #: The library step of a parser: (path, format, checked payload, base IRI) -> the
@@ -203,6 +212,24 @@ def prepare_payload(path: str, fmt: str, data: bytes) -> str | bytes:
     return text
 
 
+def nesting_too_deep(text: str) -> int | None:
+    """Where ``text`` first opens a ``[``, ``(`` or ``{`` deeper than MAX_NESTING levels
+    (outside strings, IRIs and comments), or None. Cheap: most files open fewer
+    brackets in all than the limit and are not scanned at all."""
+    if text.count("[") + text.count("(") + text.count("{") <= MAX_NESTING:
+        return None
+    depth = 0
+    for match in _NEXT_BRACKET.finditer(text):
+        bracket = match.group(1)
+        if bracket in ("[", "(", "{"):
+            depth += 1
+            if depth > MAX_NESTING:
+                return match.start(1)
+        elif bracket:
+            depth = max(depth - 1, 0)
+    return None
+
+
 def delegate_ofn(path: str, data: bytes) -> OntologyData:
     """Hand OWL Functional Syntax to its own reader, when that reader is installed."""
     text = decode_text(path, data)
@@ -261,6 +288,7 @@ __all__ = [
     "check_jsonld",
     "decode_text",
     "delegate_ofn",
+    "nesting_too_deep",
     "parse_rdf_file",
     "prepare_payload",
     "prepare_xml",

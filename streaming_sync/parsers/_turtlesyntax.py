@@ -10,9 +10,10 @@ it. Every written IRI reference (after ``\\u`` escapes) must be an RFC 3987 IRI
 reference, an absolute IRI in N-Triples.
 
 Nesting (``[``, ``(``, ``{``) deeper than :data:`MAX_NESTING` levels is refused by both
-parsers (:func:`nesting_too_deep` is the check the pyoxigraph parser runs): rdflib
-recurses once per level and would otherwise fail with a ``RecursionError`` at a depth
-that depends on the caller's stack, while pyoxigraph reads any depth.
+parsers (the shared front end, ``_sniff.nesting_too_deep``, checks it before either
+library runs; the walk checks it again): rdflib recurses once per level and would
+otherwise fail with a ``RecursionError`` at a depth that depends on the caller's stack,
+while pyoxigraph reads any depth.
 
 The walk is recursive descent over a one-token lookahead; nesting is bounded by
 :data:`MAX_NESTING`, so is its recursion.
@@ -60,15 +61,6 @@ _TOKEN = re.compile(
     )
 )
 _UCHAR_ESCAPE = re.compile(_UCHAR)
-# Everything up to the next bracket in one match (strings, IRIs, comments and escapes
-# skipped whole, possessively: a failed match never backtracks into them), then the
-# bracket or the end of the text, so the loop in Python runs once per bracket.
-_NEXT_BRACKET = re.compile(
-    r'''(?>"""(?:[^"\\]|\\.|"(?!""))*+"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*+\'\'\''''
-    r"""|"(?:[^"\\\r\n]|\\.)*+"|'(?:[^'\\\r\n]|\\.)*+'|<[^<>\s]*+>|\#[^\r\n]*+|\\."""
-    r"""|[^\[\](){}"'<\#\\]++|["'<\\])*+([\[\](){}]|\Z)""",
-    re.S,
-)
 _EOF = ("eof", "", -1, True)
 _Token = tuple[str, str, int, bool]  # kind, text, start, a line break before it
 
@@ -92,24 +84,6 @@ def check_syntax(text: str, fmt: str, prefixes: frozenset[str] = frozenset()) ->
         walker.trig()
     else:
         walker.turtle()
-
-
-def nesting_too_deep(text: str) -> int | None:
-    """Where ``text`` first opens a ``[``, ``(`` or ``{`` deeper than MAX_NESTING levels
-    (outside strings, IRIs and comments), or None. Cheap: most files open fewer
-    brackets in all than the limit and are not scanned at all."""
-    if text.count("[") + text.count("(") + text.count("{") <= MAX_NESTING:
-        return None
-    depth = 0
-    for match in _NEXT_BRACKET.finditer(text):
-        bracket = match.group(1)
-        if bracket in ("[", "(", "{"):
-            depth += 1
-            if depth > MAX_NESTING:
-                return match.start(1)
-        elif bracket:
-            depth = max(depth - 1, 0)
-    return None
 
 
 def _tokens(text: str) -> Iterator[_Token]:
@@ -414,4 +388,4 @@ def _code_point(match: re.Match[str]) -> str:
     return chr(value) if value <= 0x10FFFF else " "
 
 
-__all__ = ["MAX_NESTING", "SyntaxProblem", "check_syntax", "nesting_too_deep"]
+__all__ = ["MAX_NESTING", "SyntaxProblem", "check_syntax"]

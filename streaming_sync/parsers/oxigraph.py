@@ -76,7 +76,9 @@ def _read(
     path: str, fmt: str, payload: str | bytes, base: str
 ) -> tuple[list[Triple], tuple[str, ...]]:
     """All triples of ``payload``, pyoxigraph's syntax errors as our ``ParseError``."""
-    with capture_library_output("pyoxigraph", "pyoxigraph") as captured:
+    # pyoxigraph warns nothing in Python; its parses run in parallel threads, so no
+    # process-wide warning filters are touched (see _capture)
+    with capture_library_output("pyoxigraph", "pyoxigraph", python_warnings=False) as captured:
         try:
             triples = list(_triples(fmt, payload, base))
         except MemoryError:
