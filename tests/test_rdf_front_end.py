@@ -196,6 +196,8 @@ POSITIONED = [
     ),
     ("a.n3", PREFIXES + ":a :b :c .\n:a :b ] .\n", 4),
     ("a.jsonld", '{\n  "@id": "http://e.org/a",\n}', 3),
+    ("r.jsonld", '{\n  "@id": "http://e.org/a",\n  "@context": "http://127.0.0.1:9/c"\n}', 3),
+    ("w.ttl", (PREFIXES + ":a :b :c .").encode("utf-16"), 1),
     (
         "a.rdf",
         RDFXML
@@ -215,13 +217,15 @@ POSITIONED = [
 
 @pytest.mark.parametrize(("path", "text", "line"), POSITIONED, ids=[p[0] for p in POSITIONED])
 def test_every_parse_error_names_its_line_with_both_parsers(
-    path: str, text: str, line: int
+    path: str, text: str | bytes, line: int
 ) -> None:
     """Turtle, TriG, N-Triples, N3, JSON-LD, RDF/XML (ill-formed XML, bad RDF/XML, a bad
     IRI): both parsers' ParseError carries the line, in ``.line`` and in the message
     (``path:line:`` or ``path:line:column:``) -- rdflib RDF/XML errors read ``None:24:1:``
-    and rdflib N-Triples and pyoxigraph RDF/XML errors had no line before."""
-    for name, error in both_refuse(path, text.encode()).items():
+    and rdflib N-Triples and pyoxigraph RDF/XML errors had no line before; so do the
+    front end's own refusals (a remote context, UTF-16 text)."""
+    data = text if isinstance(text, bytes) else text.encode()
+    for name, error in both_refuse(path, data).items():
         assert error.line == line, (name, str(error))
         assert str(error).startswith(f"{path}:{line}:"), (name, str(error))
         assert "None:" not in str(error)

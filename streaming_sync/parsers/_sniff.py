@@ -133,6 +133,7 @@ def decode_text(path: str, data: bytes) -> str:
             path,
             f"{wide} text: this format must be UTF-8; convert the file"
             f" (e.g. iconv -f {wide} -t UTF-8)",
+            line=1,
         )
     try:
         return data.decode("utf-8-sig")
@@ -168,7 +169,10 @@ def check_jsonld(path: str, text: str) -> None:
             path, f"invalid JSON: {error.msg}", line=error.lineno, column=error.colno
         ) from None
     for reference in _context_references(document):
-        raise ParseError(path, f"remote JSON-LD context {reference!r} is not fetched")
+        found = text.find(json.dumps(reference)[1:-1])
+        line = text.count("\n", 0, found) + 1 if found >= 0 else None
+        reason = f"remote JSON-LD context {reference!r} is not fetched"
+        raise ParseError(path, reason, line=line)
 
 
 def _context_references(document: object) -> Iterator[str]:

@@ -107,7 +107,7 @@ def decode_xml(path: str, data: bytes) -> str:
         codec, skip = detect_encoding(data)
         family = _family(codec)
     except ValueError as error:
-        raise ParseError(path, f"XML document in {error}") from None
+        raise ParseError(path, f"XML document in {error}", line=1) from None
     try:
         text = data[skip:].decode(codec)
     except UnicodeDecodeError as error:
@@ -167,7 +167,8 @@ def prepare_xml(path: str, data: bytes) -> bytes:
     position = _skip_prolog(text, 0)
     if text.startswith("<!DOCTYPE", position):
         entities, end = _parse_doctype(path, text, position)
-        text = text[:position] + _expand(path, text[end:], entities, len(data))
+        lines_before = text.count("\n", 0, end)
+        text = text[:position] + _expand(path, text[end:], entities, len(data), lines_before)
     for marker in ("<!ENTITY", "<!DOCTYPE"):
         found = text.find(marker)
         if found >= 0:
@@ -258,7 +259,7 @@ def _skip_space(text: str, position: int) -> int:
     return position
 
 
-def _expand(path: str, body: str, entities: dict[str, str], size: int) -> str:
+def _expand(path: str, body: str, entities: dict[str, str], size: int, lines_before: int) -> str:
     """Substitute ``&name;`` outside comments and CDATA sections, within a size bound."""
     if not entities:
         return body
@@ -274,7 +275,8 @@ def _expand(path: str, body: str, entities: dict[str, str], size: int) -> str:
         value = entities[match.group(1)]
         total += len(value)
         if total > budget:
-            raise ParseError(path, "XML entity expansion too large")
+            line = lines_before + _line(body, match.start())
+            raise ParseError(path, "XML entity expansion too large", line=line)
         pieces.append(body[last : match.start()])
         pieces.append(value)
         last = match.end()
