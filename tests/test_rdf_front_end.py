@@ -180,6 +180,25 @@ def test_n3_formulas_are_blank_nodes_for_both_parsers() -> None:
     )
 
 
+def test_jsonld_triples_with_invalid_iris_are_dropped_by_both() -> None:
+    """JSON-LD's to-RDF rules drop a triple whose IRI is not well-formed, instead of
+    failing the file: both parsers keep the rest alike; rdflib's reading says how many
+    it dropped (pyoxigraph drops them silently)."""
+    document = {
+        "@context": {"owl": "http://www.w3.org/2002/07/owl#"},
+        "@id": "http://e.org/A",
+        "@type": "owl:Class",
+        "http://e.org/p": {"@id": "http://e.org/%zz"},
+        "http://e.org/p{x}": "v",
+    }
+    data = json.dumps(document).encode()
+    rows = {name: parser.parse("a.jsonld", data) for name, parser in BOTH.items()}
+    assert library_free(rows["rdflib"]) == library_free(rows["pyoxigraph"])
+    assert [c.iri for c in rows["rdflib"].classes] == ["http://e.org/A"]
+    assert any("2 triple(s) dropped" in w for w in rows["rdflib"].warnings)
+    assert not any("dropped" in w for w in rows["pyoxigraph"].warnings)
+
+
 # --- positions (issue 14, point 6) ----------------------------------------------------
 
 RDFXML = (

@@ -303,7 +303,7 @@ class _Converter:
         names = ", ".join(repr(v[:80]) for v in list(self.dropped)[:3])
         more = f" and {len(self.dropped) - 3} more" if len(self.dropped) > 3 else ""
         total = sum(self.dropped.values())
-        return (f"JSON-LD: {total} triple(s) dropped: not absolute IRIs: {names}{more}",)
+        return (f"rdflib: JSON-LD: {total} triple(s) dropped: not absolute IRIs: {names}{more}",)
 
 
 def _locate(payload: str | bytes, value: str) -> tuple[int | None, int | None]:
