@@ -185,6 +185,8 @@ def _read_rdfxml(graph: rdflib.Graph, payload: str | bytes, base: str) -> None:
     ``create_parser`` with the reader swapped), so no DTD is ever processed."""
     source = create_input_source(data=payload, publicID=base)
     reader = DefusedExpatParser(forbid_dtd=True)
+    # as rdflib does: expatreader guesses prefixes and needs "xml" declared up front
+    reader.start_namespace_decl("xml", "http://www.w3.org/XML/1998/namespace")
     reader.setFeature(handler.feature_namespaces, 1)
     content = RDFXMLHandler(graph)
     # an InputSource stands in for the Locator, as in rdflib's own create_parser
