@@ -30,7 +30,7 @@ from ._cli_signals import EXIT_SIGINT, handlers_restored, run_stoppable
 from ._config import SyncConfig, default_workers
 from ._errors import ConfigError, StreamingSyncError, SyncAborted
 from ._metrics import SyncMetrics
-from ._model import Outcome, SyncReport
+from ._model import FileFailure, Outcome, SyncReport
 from ._progress_sinks import JsonLinesSink, LogSink, TerminalProgressSink
 from ._runstate import LISTING
 
@@ -199,7 +199,7 @@ def _summary(report: SyncReport, out: TextIO) -> None:
     )
     for failure in report.failures:
         out.write(
-            f"FAILED {failure.path}: {failure.message}"
+            f"FAILED {_failure_text(failure)}"
             f" [{failure.error_type}, {failure.attempts} attempt(s)]\n"
         )
     for warning in _listing_gaps(report):
@@ -211,6 +211,14 @@ def _summary(report: SyncReport, out: TextIO) -> None:
 def _listing_gaps(report: SyncReport) -> list[str]:
     """The report's warnings about an incomplete listing (not about one file)."""
     return [warning for path, warning in report.warnings if path == LISTING]
+
+
+def _failure_text(failure: FileFailure) -> str:
+    """``path: message``, naming the path once: a failure's message is the error's own
+    text, which usually starts with the path already (``x.ttl:3:7: ...``)."""
+    if failure.message.startswith(failure.path + ":"):
+        return failure.message
+    return f"{failure.path}: {failure.message}"
 
 
 def _events_to_stdout(args: argparse.Namespace) -> bool:
@@ -349,7 +357,7 @@ async def _run_status(args: argparse.Namespace) -> int:
         _summary(report, sys.stdout)
     sys.stdout.write(f"{len(failures)} file(s) failing now\n")
     for failure in failures:
-        sys.stdout.write(f"  {failure.path}: {failure.message}\n")
+        sys.stdout.write(f"  {_failure_text(failure)}\n")
     if report is not None and _listing_gaps(report):
         sys.stdout.write(
             "the last sync's listing was incomplete: files upstream may be missing "

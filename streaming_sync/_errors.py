@@ -16,7 +16,7 @@ that library, so the rest of the code -- and the retry logic -- looks only at th
     │   ├── AuthenticationError             fatal: bad or missing credentials (401)
     │   ├── SourceNotFoundError             fatal: repository, ref or path does not exist
     │   └── WaitBudgetExceeded              fatal: rate limits would need longer than allowed
-    ├── ParseError                          not retryable: path, line, reason
+    ├── ParseError                          not retryable: path, line, column, reason
     ├── ParseProcessDied                    retryable*: the process parsing the file died
     ├── ParseTimeout                        retryable*: the parse overran file_timeout
     ├── ParsePoolBroken                     fatal: parse processes keep dying or cannot start
@@ -150,17 +150,24 @@ class WaitBudgetExceeded(FetchError):  # noqa: N818 -- reads as the condition it
 
 
 class ParseError(StreamingSyncError):
-    """A file could not be parsed: names the file, the line (when known) and the reason."""
+    """A file could not be parsed: names the file, the line and column (when known) and
+    the reason. The message reads ``path:line:column: reason`` (``path:line: reason``
+    when only the line is known), as compilers write it, so editors can jump there."""
 
-    def __init__(self, path: str, reason: str, *, line: int | None = None) -> None:
-        where = f"{path}:{line}" if line is not None else path
+    def __init__(
+        self, path: str, reason: str, *, line: int | None = None, column: int | None = None
+    ) -> None:
+        where = path
+        if line is not None:
+            where += f":{line}" if column is None else f":{line}:{column}"
         super().__init__(f"{where}: {reason}")
         self.path = path
         self.line = line
+        self.column = column if line is not None else None
         self.reason = reason
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (_rebuild_parse_error, (type(self), self.path, self.reason, self.line))
+        return (_rebuild_parse_error, (type(self), self.path, self.reason, self.line, self.column))
 
 
 class ValidationError(StreamingSyncError):
@@ -176,9 +183,9 @@ class ValidationError(StreamingSyncError):
 
 
 def _rebuild_parse_error(
-    kind: type[ParseError], path: str, reason: str, line: int | None
+    kind: type[ParseError], path: str, reason: str, line: int | None, column: int | None = None
 ) -> ParseError:
-    return kind(path, reason, line=line)
+    return kind(path, reason, line=line, column=column)
 
 
 class ParseProcessDied(StreamingSyncError):  # noqa: N818 -- reads as the condition it reports

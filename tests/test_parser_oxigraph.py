@@ -11,7 +11,7 @@ import pytest
 
 from streaming_sync._errors import ConfigError, FileSkipped, ParseError
 from streaming_sync._model import OntologyData
-from streaming_sync.parsers._select import rdf_parser
+from streaming_sync.parsers._select import FallbackParser, rdf_parser
 from streaming_sync.parsers.oxigraph import OxigraphParser
 from streaming_sync.parsers.rdf import RdflibParser
 
@@ -179,8 +179,11 @@ def test_missing_pyoxigraph_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_rdf_parser_selection() -> None:
-    """'auto' prefers pyoxigraph when installed; a wrong kind names the accepted ones."""
-    assert isinstance(rdf_parser(), OxigraphParser)
+    """'auto' prefers pyoxigraph when installed, with rdflib behind it for the files
+    pyoxigraph cannot read; a wrong kind names the accepted ones."""
+    auto = rdf_parser()
+    assert isinstance(auto, FallbackParser)
+    assert isinstance(auto.primary, OxigraphParser) and isinstance(auto.fallback, RdflibParser)
     assert isinstance(rdf_parser("oxigraph"), OxigraphParser)
     assert isinstance(rdf_parser("rdflib"), RdflibParser)
     with pytest.raises(ConfigError, match="auto, rdflib, oxigraph"):

@@ -267,10 +267,16 @@ _:l rdf:first :X ; rdf:rest _:l .
 
 
 def test_deep_nesting_is_a_parse_error() -> None:
-    """A pathologically nested expression is a ParseError, never a RecursionError."""
-    nested = "[ owl:complementOf " * 300 + ":X" + " ]" * 300
-    with pytest.raises(ParseError, match="nesting too deep"):
+    """A pathologically nested expression is a ParseError, never a RecursionError: past
+    the expression limit of the mapping, and past the syntax limit (128 levels of
+    brackets) before rdflib sees it, with the line and column of the bracket."""
+    nested = "[ owl:complementOf " * 100 + ":X" + " ]" * 100
+    with pytest.raises(ParseError, match="nesting"):
         parse_ttl(f":A rdfs:subClassOf {nested} .")
+    nested = "[ owl:complementOf " * 300 + ":X" + " ]" * 300
+    with pytest.raises(ParseError, match="nesting deeper than 128 levels") as caught:
+        parse_ttl(f":A rdfs:subClassOf {nested} .")
+    assert (caught.value.line, caught.value.column) == (6, 20 + 19 * 128)
 
 
 def test_literals_keep_their_lexical_form() -> None:
@@ -316,9 +322,9 @@ def test_syntax_error_names_the_line() -> None:
 @pytest.mark.parametrize(
     ("path", "data", "reason"),
     [
-        ("bin.ttl", b"\x00\x01\x02binary", "binary"),
+        ("bin.ttl", b"\x00\x01\x02\xff\xfe binary", "binary content"),
         ("latin.ttl", "<a> <b> 'caf\xe9' .".encode("latin-1"), "not UTF-8"),
-        ("bad.nt", b"<http://a> <http://b> .\n", "Invalid line"),
+        ("bad.nt", b"<http://a> <http://b> .\n", r"bad\.nt:1:23: .*expected an N-Triples object"),
         ("bad.jsonld", b'{"@id": "http://a",}', "invalid JSON"),
         ("bad.owl", b"<?xml version='1.0'?>\n<rdf:RDF xmlns:rdf='x'>\n<a></b>", "XML"),
     ],

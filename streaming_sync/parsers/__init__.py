@@ -19,8 +19,9 @@ PARSER_KINDS = ("auto", "rdflib", "oxigraph")
 class DefaultParser:
     """The parser the service uses unless given another.
 
-    ``rdf``: ``"auto"`` (pyoxigraph when installed, else rdflib), ``"rdflib"`` or
-    ``"oxigraph"``. ``prefixes`` adds to or overrides the Logseq parser's prefix map.
+    ``rdf``: ``"auto"`` (pyoxigraph when installed, with rdflib for the files pyoxigraph
+    cannot read; else rdflib), ``"rdflib"`` or ``"oxigraph"``. ``prefixes`` adds to or
+    overrides the Logseq parser's prefix map.
     """
 
     def __init__(self, rdf: str = "auto", prefixes: Mapping[str, str] | None = None) -> None:

@@ -1,18 +1,19 @@
-"""Format detection and the input checks every RDF parser shares (no outside library).
+"""The front end every RDF parser shares: format, decoding, input checks (no library).
 
-Both RDF parsers (rdflib and pyoxigraph) call these before handing bytes to their
-library, so they pick the same format, refuse the same hostile input, and resolve
-relative IRIs against the same base:
+Both RDF parsers (rdflib and pyoxigraph) run a file through :func:`parse_rdf_file`, so
+they pick the same format, refuse the same hostile input, resolve relative IRIs against
+the same base, and differ only in the one step that calls their library:
 
 * :func:`sniff_format` chooses the syntax by extension and, for ``.owl``/``.xml``/
-  ``.rdf`` and unknown names, by the first bytes.
-* :func:`prepare_xml` removes the document type declaration before any XML parser sees
-  the document. Plain internal entities (``<!ENTITY owl "http://...#">``, as Protégé
-  writes them) are expanded here by string substitution with a size bound; every other
-  declaration -- external (``SYSTEM``/``PUBLIC``) entities, parameter entities, entities
-  that refer to other entities (billion laughs) -- is refused. The library then gets a
-  document with no DTD at all, so it can neither expand nor fetch anything.
-* :func:`check_jsonld` refuses remote ``@context``/``@import`` references.
+  ``.rdf`` and unknown names, by the first bytes -- decoded as XML's encoding rules say,
+  so a UTF-16 or UTF-32 document is recognised as the XML it is.
+* RDF/XML goes through :func:`._xmlguard.prepare_xml`: decided encoding, no DTD.
+* Every other format must be UTF-8 (:func:`decode_text`). NUL bytes make a file
+  "binary" only when it is not UTF-8 at all: a NUL inside a literal is valid N-Triples
+  and Turtle. UTF-16/UTF-32 text is named as such.
+* Turtle, TriG and N3 nested deeper than ``MAX_NESTING`` are refused
+  (:func:`nesting_too_deep`), JSON-LD too (:func:`check_jsonld`, which
+  also refuses remote ``@context``/``@import`` references).
 """
 
 from __future__ import annotations
@@ -25,8 +26,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+import attrs
+
 from .._errors import FileSkipped, ParseError
 from .._model import OntologyData
+from ._turtlesyntax import MAX_NESTING
+from ._xmlguard import detect_encoding, prepare_xml, skip_owlxml, sniff_xml
 
 if TYPE_CHECKING:
     from ._rdfmap import Triple
@@ -42,28 +47,36 @@ _BY_EXTENSION = {
     ".ofn": "ofn",
 }
 _SNIFF_BYTES = 4096
-#: An expanded document may grow to this many times its size (plus 1 MiB) at most.
-_EXPANSION_FACTOR = 4
-_OWL = "http://www.w3.org/2002/07/owl#"
-_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_NESTED = ("turtle", "trig", "n3")
 _OFN_START = re.compile(r"(?:Prefix|Ontology|Import)\s*\(")
-_XML_NAME = r"[A-Za-z_:][\w.:\-]*"
-_PROLOG_SKIP = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->", re.S)
-_ROOT_TAG = re.compile(rf"<({_XML_NAME})([^>]*)>", re.S)
-_DOCTYPE_HEAD = re.compile(
-    rf"<!DOCTYPE\s+{_XML_NAME}"
-    r"(?:\s+(?:SYSTEM\s+(?:\"[^\"]*\"|'[^']*')|PUBLIC\s+(?:\"[^\"]*\"|'[^']*')\s+"
-    r"(?:\"[^\"]*\"|'[^']*')))?\s*"
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
 )
-_SUBSET_TOKEN = re.compile(
-    rf"\s+|<!--.*?-->|<\?.*?\?>|<!ENTITY\s+({_XML_NAME})\s+(\"[^\"]*\"|'[^']*')\s*>"
-    rf"|<!ELEMENT\s[^>]*>",
+# Everything up to the next bracket in one match (strings, IRIs, comments and escapes
+# skipped whole, possessively: a failed match never backtracks into them), then the
+# bracket or the end of the text, so the loop in Python runs once per bracket.
+_NEXT_BRACKET = re.compile(
+    r'''(?>"""(?:[^"\\]|\\.|"(?!""))*+"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*+\'\'\''''
+    r"""|"(?:[^"\\\r\n]|\\.)*+"|'(?:[^'\\\r\n]|\\.)*+'|<[^<>\s]*+>|\#[^\r\n]*+|\\."""
+    r"""|[^\[\](){}"'<\#\\]++|["'<\\])*+([\[\](){}]|\Z)""",
     re.S,
 )
-_CHAR_REF = re.compile(r"&#(?:[0-9]+|x[0-9A-Fa-f]+);")
-_ENCODING_DECL = re.compile(rb"""^(\s*<\?xml[^>]*?encoding\s*=\s*)["']([A-Za-z0-9._\-]+)["']""")
-_NO_ENTITIES = "XML entity declarations are not allowed"
 _OfnReader = Callable[[str, str, Mapping[str, str] | None], OntologyData]
+#: The library step of a parser: (path, format, checked payload, base IRI) -> the
+#: triples and what the library said while reading (warnings for the file's report).
+TripleReader = Callable[[str, str, "str | bytes", str], "tuple[list[Triple], tuple[str, ...]]"]
+
+
+@attrs.frozen
+class Reading:
+    """What a parser read from a file: its format, triples, and library warnings."""
+
+    fmt: str
+    triples: tuple[Triple, ...]
+    warnings: tuple[str, ...] = ()
 
 
 def base_iri(path: str) -> str:
@@ -79,14 +92,27 @@ def sniff_format(path: str, data: bytes) -> str:
     known = _BY_EXTENSION.get(extension)
     if known is not None:
         return known
-    head = data[:_SNIFF_BYTES].decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    head = _head_text(data)
+    if head is None:
+        return "xml"  # XML's first bytes in an encoding family we cannot read
+    head = head.lstrip("\ufeff \t\r\n")
     if head.startswith("<"):
-        return _sniff_xml(head)
+        return sniff_xml(head)
     if head.startswith(("{", "[")):
         return "json-ld"
     if _OFN_START.match(_skip_hash_comments(head)):
         return "ofn"
     return "turtle"
+
+
+def _head_text(data: bytes) -> str | None:
+    """The first bytes as text, in the encoding XML's rules find (UTF-8 when they name
+    none); None when they are in an encoding family XML's rules refuse."""
+    try:
+        codec, skip = detect_encoding(data)
+    except ValueError:
+        return None
+    return data[skip:_SNIFF_BYTES].decode(codec, errors="replace")
 
 
 def _skip_hash_comments(text: str) -> str:
@@ -98,170 +124,55 @@ def _skip_hash_comments(text: str) -> str:
     return ""
 
 
-def _sniff_xml(head: str) -> str:
-    """``owlxml`` when the root element is OWL/XML's ``Ontology``, else ``xml``."""
-    position = _skip_prolog(head, 0)
-    if head.startswith("<!DOCTYPE", position):
-        end = head.find("]>", position)
-        position = _skip_prolog(head, end + 2 if end >= 0 else head.find(">", position) + 1)
-    root = _ROOT_TAG.match(head, position)
-    if root is None:
-        return "xml"
-    local = root.group(1).rsplit(":", 1)[-1]
-    attributes = root.group(2)
-    if local == "Ontology" and _RDF not in attributes and "rdf:about" not in attributes:
-        return "owlxml"
-    return "xml"
-
-
-def _skip_prolog(text: str, position: int) -> int:
-    while True:
-        match = _PROLOG_SKIP.match(text, position)
-        if match is None or match.end() == position:
-            return position
-        position = match.end()
-
-
 def decode_text(path: str, data: bytes) -> str:
-    """UTF-8 text (a BOM is dropped); binary or undecodable input is a ParseError."""
-    if b"\0" in data[:_SNIFF_BYTES]:
-        raise ParseError(path, "binary content (NUL bytes), not an RDF text file")
+    """UTF-8 text (a BOM is dropped). UTF-16/32 text and undecodable bytes are a
+    ParseError; NUL bytes alone are not (they are valid inside literals)."""
+    wide = _wide_encoding(data)
+    if wide is not None:
+        raise ParseError(
+            path,
+            f"{wide} text: this format must be UTF-8; convert the file"
+            f" (e.g. iconv -f {wide} -t UTF-8)",
+            line=1,
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise ParseError(path, f"not UTF-8 text (byte {error.start})", line=line) from None
+        what = "binary content (NUL bytes), not" if b"\0" in data else "not"
+        raise ParseError(path, f"{what} UTF-8 text (byte {error.start})", line=line) from None
 
 
-def prepare_xml(path: str, data: bytes) -> bytes:
-    """RDF/XML ready for a library: UTF-8, no DTD, plain internal entities expanded.
-
-    Raises ParseError for anything an XML parser could use to expand without bound or to
-    read outside the document, FileSkipped for XML that is not RDF/XML.
-    """
-    text = _decode_xml(path, data)
-    position = _skip_prolog(text, 0)
-    if text.startswith("<!DOCTYPE", position):
-        entities, end = _parse_doctype(path, text, position)
-        text = text[:position] + _expand(path, text[end:], entities, len(data))
-    elif "<!ENTITY" in text:
-        raise ParseError(path, _NO_ENTITIES)
-    _require_rdf(path, text)
-    return _ENCODING_DECL.sub(rb"\1'utf-8'", text.encode("utf-8"), count=1)
-
-
-def _decode_xml(path: str, data: bytes) -> str:
-    """Decode by BOM, then by the XML declaration's encoding, else UTF-8."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
-    else:
-        declared = _ENCODING_DECL.match(data)
-        encoding = declared.group(2).decode("ascii") if declared else "utf-8"
+def _wide_encoding(data: bytes) -> str | None:
+    """``UTF-16``/``UTF-32`` when the bytes start with that byte order mark, or with
+    ASCII text in that encoding (zero bytes in its pattern); else None."""
+    for bom, name in _WIDE_BOMS:
+        if data.startswith(bom):
+            return name
     try:
-        codecs.lookup(encoding)
-        return data.decode(encoding).lstrip("\ufeff")
-    except LookupError:
-        raise ParseError(path, f"unknown XML encoding {encoding!r}") from None
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise ParseError(
-            path, f"not valid {encoding} text (byte {error.start})", line=line
-        ) from None
-
-
-def _parse_doctype(path: str, text: str, start: int) -> tuple[dict[str, str], int]:
-    """The plain internal entities of the DOCTYPE at ``start`` and where it ends."""
-    head = _DOCTYPE_HEAD.match(text, start)
-    if head is None:
-        raise ParseError(path, "malformed XML document type declaration", line=_line(text, start))
-    position = head.end()
-    entities: dict[str, str] = {}
-    if text.startswith("[", position):
-        position += 1
-        while not text.startswith("]", position):
-            token = _SUBSET_TOKEN.match(text, position)
-            if token is None:
-                raise ParseError(
-                    path,
-                    _NO_ENTITIES + " (only plain internal entities are accepted)",
-                    line=_line(text, position),
-                )
-            if token.group(1):
-                entities.setdefault(token.group(1), _entity_value(path, text, token))
-            position = token.end()
-        position = _skip_space(text, position + 1)
-    if not text.startswith(">", position):
-        raise ParseError(path, "malformed XML document type declaration", line=_line(text, start))
-    return entities, position + 1
-
-
-def _entity_value(path: str, text: str, token: re.Match[str]) -> str:
-    value = token.group(2)[1:-1]
-    if "<" in value or "%" in value or "&" in _CHAR_REF.sub("", value):
-        raise ParseError(
-            path,
-            _NO_ENTITIES + f" (entity {token.group(1)!r} refers to markup or other entities)",
-            line=_line(text, token.start()),
-        )
-    return value.replace('"', "&quot;").replace("'", "&apos;")
-
-
-def _skip_space(text: str, position: int) -> int:
-    while position < len(text) and text[position].isspace():
-        position += 1
-    return position
-
-
-def _expand(path: str, body: str, entities: dict[str, str], size: int) -> str:
-    """Substitute ``&name;`` outside comments and CDATA sections, within a size bound."""
-    if not entities:
-        return body
-    names = "|".join(re.escape(name) for name in entities)
-    pattern = re.compile(rf"<!--.*?-->|<!\[CDATA\[.*?\]\]>|&({names});", re.S)
-    budget = _EXPANSION_FACTOR * size + (1 << 20)
-    pieces: list[str] = []
-    last = 0
-    total = 0
-    for match in pattern.finditer(body):
-        if match.group(1) is None:
-            continue
-        value = entities[match.group(1)]
-        total += len(value)
-        if total > budget:
-            raise ParseError(path, "XML entity expansion too large")
-        pieces.append(body[last : match.start()])
-        pieces.append(value)
-        last = match.end()
-    pieces.append(body[last:])
-    return "".join(pieces)
-
-
-def _require_rdf(path: str, text: str) -> None:
-    position = _skip_prolog(text, 0)
-    root = _ROOT_TAG.match(text, position)
-    if root is None:
-        return  # let the XML parser report what is wrong
-    local = root.group(1).rsplit(":", 1)[-1]
-    if local == "Ontology" and _OWL in root.group(2) and _RDF not in root.group(2):
-        raise skip_owlxml(path)
-    if local != "RDF" and _RDF not in text[: root.end() + _SNIFF_BYTES]:
-        raise FileSkipped(path, "XML file is not RDF/XML")
-
-
-def _line(text: str, position: int) -> int:
-    return text.count("\n", 0, position) + 1
+        codec, _ = detect_encoding(data)
+    except ValueError:
+        return None
+    if codec.startswith("utf-16"):
+        return "UTF-16"
+    return "UTF-32" if codec.startswith("utf-32") else None
 
 
 def check_jsonld(path: str, text: str) -> None:
-    """Refuse JSON-LD that would make a library fetch a remote context."""
+    """Refuse JSON-LD that is not JSON, nests deeper than MAX_NESTING levels, or would
+    make a library fetch a remote context."""
+    _check_nesting(path, text)
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ParseError(path, f"invalid JSON: {error.msg}", line=error.lineno) from None
-    except RecursionError:
-        raise ParseError(path, "JSON nesting too deep") from None
+        raise ParseError(
+            path, f"invalid JSON: {error.msg}", line=error.lineno, column=error.colno
+        ) from None
     for reference in _context_references(document):
-        raise ParseError(path, f"remote JSON-LD context {reference!r} is not fetched")
+        found = text.find(json.dumps(reference)[1:-1])
+        line = text.count("\n", 0, found) + 1 if found >= 0 else None
+        reason = f"remote JSON-LD context {reference!r} is not fetched"
+        raise ParseError(path, reason, line=line)
 
 
 def _context_references(document: object) -> Iterator[str]:
@@ -282,14 +193,45 @@ def _context_references(document: object) -> Iterator[str]:
                     stack.append((value, False))
 
 
+def _check_nesting(path: str, text: str) -> None:
+    """ParseError at the first bracket nested deeper than MAX_NESTING levels (JSON's
+    strings are skipped like Turtle's, so one scan serves both)."""
+    deep = nesting_too_deep(text)
+    if deep is not None:
+        line = text.count("\n", 0, deep) + 1
+        column = deep - text.rfind("\n", 0, deep)
+        reason = f"nesting deeper than {MAX_NESTING} levels"
+        raise ParseError(path, reason, line=line, column=column)
+
+
 def prepare_payload(path: str, fmt: str, data: bytes) -> str | bytes:
-    """What to hand a library for ``fmt``: checked RDF/XML bytes, else decoded text."""
+    """What to hand a library for ``fmt``: checked RDF/XML bytes, else checked text."""
     if fmt == "xml":
         return prepare_xml(path, data)
     text = decode_text(path, data)
-    if fmt == "json-ld":
+    if fmt in _NESTED:
+        _check_nesting(path, text)
+    elif fmt == "json-ld":
         check_jsonld(path, text)
     return text
+
+
+def nesting_too_deep(text: str) -> int | None:
+    """Where ``text`` first opens a ``[``, ``(`` or ``{`` deeper than MAX_NESTING levels
+    (outside strings, IRIs and comments), or None. Cheap: most files open fewer
+    brackets in all than the limit and are not scanned at all."""
+    if text.count("[") + text.count("(") + text.count("{") <= MAX_NESTING:
+        return None
+    depth = 0
+    for match in _NEXT_BRACKET.finditer(text):
+        bracket = match.group(1)
+        if bracket in ("[", "(", "{"):
+            depth += 1
+            if depth > MAX_NESTING:
+                return match.start(1)
+        elif bracket:
+            depth = max(depth - 1, 0)
+    return None
 
 
 def delegate_ofn(path: str, data: bytes) -> OntologyData:
@@ -306,36 +248,56 @@ def delegate_ofn(path: str, data: bytes) -> OntologyData:
     return parse_ofn(path, text, None)
 
 
-def parse_rdf_file(
-    path: str, data: bytes, read: Callable[[str, str, str | bytes, str], Iterable[Triple]]
-) -> OntologyData:  # Triple: see parsers/_rdfmap.py
-    """The one way an RDF parser handles a file: sniff the format, skip OWL/XML, hand
-    Functional Syntax to its reader, check the payload, then map the triples that
-    ``read(path, fmt, payload, base_iri)`` yields (the only library-specific step)."""
-    from ._rdfmap import map_triples
-
-    fmt = sniff_format(path, data)
+def read_rdf(
+    path: str, data: bytes, read: TripleReader, fmt: str | None = None, base: str | None = None
+) -> Reading:
+    """The triples of an RDF file: sniff the format (unless given), check the payload,
+    then ``read`` it with the library. OWL/XML and Functional Syntax are FileSkipped
+    here (they have no triples); :func:`parse_rdf_file` routes them first."""
+    fmt = fmt or sniff_format(path, data)
     if fmt == "owlxml":
         raise skip_owlxml(path)
     if fmt == "ofn":
-        return delegate_ofn(path, data)
+        raise FileSkipped(path, "OWL Functional Syntax has no RDF triples")
     payload = prepare_payload(path, fmt, data)
-    return map_triples(path, read(path, fmt, payload, base_iri(path)))
+    triples, warnings = read(path, fmt, payload, base or base_iri(path))
+    return Reading(fmt, tuple(triples), warnings)
 
 
-def skip_owlxml(path: str) -> FileSkipped:
-    return FileSkipped(path, "OWL/XML is not supported; convert to RDF/XML or Turtle")
+def parse_rdf_file(path: str, data: bytes, read: TripleReader) -> OntologyData:
+    """The one way an RDF parser handles a file: sniff the format, skip OWL/XML, hand
+    Functional Syntax to its reader, else map what :func:`read_rdf` read (the library's
+    warnings join the file's)."""
+    from ._rdfmap import map_triples
+
+    fmt = sniff_format(path, data)
+    if fmt == "ofn":
+        return delegate_ofn(path, data)
+    reading = read_rdf(path, data, read, fmt)
+    return with_warnings(map_triples(path, reading.triples), reading.warnings)
+
+
+def with_warnings(data: OntologyData, warnings: Iterable[str]) -> OntologyData:
+    """``data`` with ``warnings`` added after its own (each once)."""
+    extra = tuple(w for w in warnings if w not in data.warnings)
+    return attrs.evolve(data, warnings=data.warnings + extra) if extra else data
 
 
 __all__ = [
     "FORMATS",
     "RDF_EXTENSIONS",
+    "Reading",
+    "TripleReader",
     "base_iri",
     "check_jsonld",
     "decode_text",
     "delegate_ofn",
+    "nesting_too_deep",
+    "parse_rdf_file",
     "prepare_payload",
     "prepare_xml",
+    "read_rdf",
     "skip_owlxml",
     "sniff_format",
+    "with_warnings",
 ]

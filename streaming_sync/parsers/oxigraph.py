@@ -3,13 +3,25 @@
 The only module of streaming_sync that imports pyoxigraph. Same formats, same checks
 (:mod:`._sniff`) and the same mapping (:func:`._rdfmap.map_triples`) as the rdflib
 parser, so both give equal rows for the same file; pyoxigraph is only faster.
-pyoxigraph keeps literals as written and has no loader for remote JSON-LD contexts.
+pyoxigraph keeps literals as written, checks every IRI against RFC 3987 and has no
+loader for remote JSON-LD contexts.
+
+N3 formulas are blank nodes (pyoxigraph names each formula's graph with one); the
+statements inside them are not asserted. pyoxigraph gives the line and column of a
+Turtle-family error; for RDF/XML and JSON-LD it gives none, so after such an error the
+file is read once more, a line at a time, and the line the reader stood on when the
+error came back is the error's line (for a JSON-LD error that quotes a value, the line
+where that value is written).
 """
 
 from __future__ import annotations
 
+import io
+import json
 import logging
+import re
 from collections.abc import Iterator
+from typing import IO, cast
 
 import attrs
 
@@ -23,9 +35,11 @@ except ImportError as error:  # pragma: no cover - exercised by a test that hide
 from .._errors import ParseError
 from .._model import OntologyData
 from .._owl import IRI, Anonymous, Literal
+from ._capture import capture_library_output
 from ._rdfexpr import Node
 from ._rdfmap import Triple, make_literal
-from ._sniff import RDF_EXTENSIONS, parse_rdf_file
+from ._sniff import RDF_EXTENSIONS, Reading, parse_rdf_file, read_rdf
+from ._xmlguard import XML_LITERAL, canonical_xml_literal
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +51,9 @@ _FORMATS = {
     "json-ld": ox.RdfFormat.JSON_LD,
     "trig": ox.RdfFormat.TRIG,
 }
+_POSITION_PREFIX = re.compile(r"^Parser error (?:at line \d+ )?(?:between |at )?[^:]*: ")
+_LINE_SUFFIX = re.compile(r" \(line \d+\)$")
+_QUOTED = re.compile(r"'([^']+)'")
 
 
 @attrs.frozen
@@ -49,27 +66,39 @@ class OxigraphParser:
     def parse(self, path: str, data: bytes) -> OntologyData:
         return parse_rdf_file(path, data, _read)
 
+    def read_triples(self, path: str, data: bytes, base: str | None = None) -> Reading:
+        """The checked triples of an RDF file, before any mapping (``base`` overrides
+        the base IRI, e.g. a test suite's own)."""
+        return read_rdf(path, data, _read, base=base)
 
-def _read(path: str, fmt: str, payload: str | bytes, base: str) -> list[Triple]:
+
+def _read(
+    path: str, fmt: str, payload: str | bytes, base: str
+) -> tuple[list[Triple], tuple[str, ...]]:
     """All triples of ``payload``, pyoxigraph's syntax errors as our ``ParseError``."""
-    try:
-        return list(_triples(fmt, payload, base))
-    except MemoryError:
-        raise
-    except (SyntaxError, ValueError, OSError) as error:
-        raise _parse_error(path, error) from None
+    # pyoxigraph warns nothing in Python; its parses run in parallel threads, so no
+    # process-wide warning filters are touched (see _capture)
+    with capture_library_output("pyoxigraph", "pyoxigraph", python_warnings=False) as captured:
+        try:
+            triples = list(_triples(fmt, payload, base))
+        except MemoryError:
+            raise
+        except (SyntaxError, ValueError, OSError) as error:
+            raise _parse_error(path, fmt, payload, base, error) from None
+    return triples, captured.summary()
 
 
-def _triples(fmt: str, payload: str | bytes, base: str) -> Iterator[Triple]:
+def _triples(fmt: str, payload: str | bytes | IO[bytes], base: str) -> Iterator[Triple]:
     """pyoxigraph quads -> _owl triples: every graph of TriG, the default graph of N3
     (formula contents are not asserted), RDF-star and variables dropped."""
     iris: dict[str, IRI] = {}
     only_default = fmt == "n3"
+    xml = fmt == "xml"
     for quad in ox.parse(input=payload, format=_FORMATS[fmt], base_iri=base):
         if only_default and not isinstance(quad.graph_name, ox.DefaultGraph):
             continue
-        subject = _node(quad.subject, iris)
-        obj = _node(quad.object, iris)
+        subject = _node(quad.subject, iris, xml)
+        obj = _node(quad.object, iris, xml)
         predicate = quad.predicate
         if subject is None or obj is None or isinstance(subject, Literal):
             continue
@@ -78,7 +107,7 @@ def _triples(fmt: str, payload: str | bytes, base: str) -> Iterator[Triple]:
         yield subject, predicate.value, obj
 
 
-def _node(term: object, iris: dict[str, IRI]) -> Node | None:
+def _node(term: object, iris: dict[str, IRI], xml: bool = False) -> Node | None:
     if isinstance(term, ox.NamedNode):
         value = term.value
         iri = iris.get(value)
@@ -88,16 +117,76 @@ def _node(term: object, iris: dict[str, IRI]) -> Node | None:
     if isinstance(term, ox.BlankNode):
         return Anonymous(term.value)
     if isinstance(term, ox.Literal):
-        return make_literal(term.value, term.language, term.datatype.value)
+        datatype = term.datatype.value
+        if xml and datatype == XML_LITERAL:  # RDF/XML's parseType="Literal"
+            return make_literal(canonical_xml_literal(term.value), None, datatype)
+        return make_literal(term.value, term.language, datatype)
     return None
 
 
-def _parse_error(path: str, error: Exception) -> ParseError:
+class _LineReader(io.RawIOBase):
+    """Hands pyoxigraph one line per read; ``line`` is the line of the last one."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__()
+        self._data = io.BytesIO(data)
+        self._newlines = 0
+        self.line = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        chunk = self._data.readline(len(buffer))
+        if chunk:
+            buffer[: len(chunk)] = chunk
+            self.line = self._newlines + 1
+            self._newlines += chunk.count(b"\n")
+        return len(chunk)
+
+
+def _error_line(fmt: str, payload: str | bytes, base: str) -> int | None:
+    """The line pyoxigraph stands on when it fails again, read a line at a time."""
+    data = payload.encode("utf-8") if isinstance(payload, str) else payload
+    reader = _LineReader(data)
+    try:
+        for _ in _triples(fmt, cast(IO[bytes], reader), base):
+            pass
+    except (SyntaxError, ValueError, OSError):
+        return reader.line or None
+    return None  # pragma: no cover - the same input failed a moment ago
+
+
+def _quoted_value_line(payload: str | bytes, message: str) -> int | None:
+    """JSON-LD errors name the offending value (``Invalid @vocab '@null'``) but pyoxigraph
+    checks some values (scoped contexts) only at the end of their object: the line of
+    that value, written as a JSON string, is the better answer."""
+    quoted = _QUOTED.search(message)
+    if quoted is None:
+        return None
+    text = payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else payload
+    found = text.find(json.dumps(quoted.group(1)))
+    return None if found < 0 else text.count("\n", 0, found) + 1
+
+
+def _parse_error(
+    path: str, fmt: str, payload: str | bytes, base: str, error: Exception
+) -> ParseError:
     message = str(error.args[0]) if error.args else type(error).__name__
-    lineno = getattr(error, "lineno", None)
+    message = _LINE_SUFFIX.sub("", _POSITION_PREFIX.sub("", message))
+    line = getattr(error, "lineno", None)
+    column = getattr(error, "offset", None)
+    if not isinstance(line, int):
+        column = None
+        line = _quoted_value_line(payload, message) if fmt == "json-ld" else None
+        if line is None and fmt in ("xml", "json-ld"):
+            line = _error_line(fmt, payload, base)
     logger.debug("pyoxigraph failed on %s: %r", path, error)
     return ParseError(
-        path, f"syntax error: {message[:300]}", line=lineno if isinstance(lineno, int) else None
+        path,
+        f"syntax error: {message[:300]}",
+        line=line,
+        column=column if isinstance(column, int) else None,
     )
 
 
