@@ -30,6 +30,7 @@ import attrs
 
 from .._errors import FileSkipped, ParseError
 from .._model import OntologyData
+from ._jsonnumber import NotJsonError, refuse_constant, where_not_json
 from ._turtlesyntax import MAX_NESTING
 from ._xmlguard import detect_encoding, prepare_xml, skip_owlxml, sniff_xml
 
@@ -159,15 +160,20 @@ def _wide_encoding(data: bytes) -> str | None:
 
 
 def check_jsonld(path: str, text: str) -> None:
-    """Refuse JSON-LD that is not JSON, nests deeper than MAX_NESTING levels, or would
-    make a library fetch a remote context."""
+    """Refuse JSON-LD that is not JSON (``NaN`` and ``Infinity`` included, which Python
+    alone reads), nests deeper than MAX_NESTING levels, or would make a library fetch a
+    remote context."""
     _check_nesting(path, text)
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_constant=refuse_constant)
     except json.JSONDecodeError as error:
         raise ParseError(
             path, f"invalid JSON: {error.msg}", line=error.lineno, column=error.colno
         ) from None
+    except NotJsonError as error:
+        at = where_not_json(text, error.token)
+        line, column = (None, None) if at is None else _line_column(text, at)
+        raise ParseError(path, f"invalid JSON: {error}", line=line, column=column) from None
     for reference in _context_references(document):
         found = text.find(json.dumps(reference)[1:-1])
         line = text.count("\n", 0, found) + 1 if found >= 0 else None
@@ -198,10 +204,13 @@ def _check_nesting(path: str, text: str) -> None:
     strings are skipped like Turtle's, so one scan serves both)."""
     deep = nesting_too_deep(text)
     if deep is not None:
-        line = text.count("\n", 0, deep) + 1
-        column = deep - text.rfind("\n", 0, deep)
+        line, column = _line_column(text, deep)
         reason = f"nesting deeper than {MAX_NESTING} levels"
         raise ParseError(path, reason, line=line, column=column)
+
+
+def _line_column(text: str, offset: int) -> tuple[int, int]:
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
 
 
 def prepare_payload(path: str, fmt: str, data: bytes) -> str | bytes:

@@ -1,6 +1,7 @@
 """RDF files through rdflib: Turtle, RDF/XML, N-Triples, N3, JSON-LD, TriG.
 
-The only module of streaming_sync that imports rdflib (and defusedxml, its XML reader).
+The only module of streaming_sync that imports rdflib (and defusedxml, its XML reader),
+with its helper :mod:`._rdflib_numbers`.
 The shared front end (:mod:`._sniff`) picks the format and checks the input; this
 module reads it with rdflib, holding rdflib to what the W3C specifications and the
 pyoxigraph parser accept, converts rdflib's terms to ``streaming_sync._owl`` terms and
@@ -20,11 +21,23 @@ leaves every decision about rows to :func:`._rdfmap.map_triples`:
 * **Noise.** Log records and warnings rdflib emits while reading a file become that
   file's warnings (:mod:`._capture`), never stderr.
 
-Literals keep their lexical form as written: rdflib would otherwise rewrite
-``"01"^^xsd:integer`` as ``"1"``. That switch (``rdflib.NORMALIZE_LITERALS``) is global,
-so it is turned off only while this module parses, under a lock. rdflib recurses once
-per nesting level; the front end bounds nesting at ``MAX_NESTING`` and the recursion
-limit is raised, for the parse only, to leave room for that depth.
+Literals keep their lexical form as written, as the specifications (and pyoxigraph) say:
+
+* rdflib would rewrite ``"01"^^xsd:integer`` as ``"1"``. That switch
+  (``rdflib.NORMALIZE_LITERALS``) is global, so it is turned off only while this module
+  parses, under a lock.
+* rdflib's Turtle/TriG/N3 reader turns a bare number (``01``, ``+1``, ``.1``) into a
+  Python ``int``/``Decimal`` and writes the literal from that (``1``, ``0.1``, ``1E-7``
+  for ``0.0000001``). While the lock is held, its module's number constructors
+  (``notation3.long_type`` and ``notation3.Decimal``) are swapped for subclasses whose
+  ``str()`` is the token as written (:mod:`._rdflib_numbers`); a test parses such
+  numbers, so a change in rdflib that bypasses the swap fails it.
+* rdflib's JSON-LD reader writes a JSON number as Python renders its float; it is given
+  the document read by :func:`._jsonnumber.load_json` instead, and each number's literal
+  is written as the JSON-LD specification says (:func:`._jsonnumber.number_lexical`).
+
+rdflib recurses once per nesting level; the front end bounds nesting at ``MAX_NESTING``
+and the recursion limit is raised, for the parse only, to leave room for that depth.
 """
 
 from __future__ import annotations
@@ -35,7 +48,7 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from types import FrameType
 from xml.sax import SAXParseException, handler
 from xml.sax.handler import ErrorHandler
@@ -45,7 +58,7 @@ import rdflib
 from defusedxml import DefusedXmlException
 from defusedxml.expatreader import DefusedExpatParser
 from rdflib.exceptions import ParserError
-from rdflib.parser import create_input_source
+from rdflib.parser import PythonInputSource, create_input_source
 from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.plugins.parsers.rdfxml import RDFXMLHandler
 from rdflib.term import BNode, URIRef
@@ -56,7 +69,9 @@ from .._model import OntologyData
 from .._owl import IRI, Anonymous, Literal
 from ._capture import Captured, capture_library_output
 from ._iri import is_absolute_iri
+from ._jsonnumber import load_json
 from ._rdfexpr import Node
+from ._rdflib_numbers import is_json_number, json_number_literal, numbers_as_written
 from ._rdfmap import Triple, make_literal, map_triples
 from ._sniff import RDF_EXTENSIONS, Reading, base_iri, parse_rdf_file, read_rdf, sniff_format
 from ._sniff import with_warnings as _with_warnings
@@ -150,6 +165,10 @@ def _library_read(
         try:
             if fmt == "xml":
                 _read_rdfxml(graph, payload, base)
+            elif fmt == "json-ld" and isinstance(payload, str):
+                # the document with each number as written (see the module docstring)
+                source = PythonInputSource(load_json(payload))
+                graph.parse(source=source, format="json-ld", publicID=base)
             else:
                 graph.parse(data=payload, format=_RDFLIB_FORMAT.get(fmt, fmt), publicID=base)
         except MemoryError:
@@ -200,7 +219,10 @@ def _read_rdfxml(graph: rdflib.Graph, payload: str | bytes, base: str) -> None:
 def _rdflib_settings() -> Iterator[Captured]:
     """Under the lock: literals as written, recursion room for MAX_NESTING levels, and
     rdflib's log records and warnings captured for this thread."""
-    with _LOCK, capture_library_output("rdflib", "rdflib") as captured:
+    with ExitStack() as stack:
+        stack.enter_context(_LOCK)
+        captured = stack.enter_context(capture_library_output("rdflib", "rdflib"))
+        stack.enter_context(numbers_as_written())
         previous = rdflib.NORMALIZE_LITERALS
         limit = sys.getrecursionlimit()
         needed = _stack_depth() + MAX_NESTING * _FRAMES_PER_LEVEL + 200
@@ -258,6 +280,8 @@ class _Converter:
             datatype = None if term.datatype is None else self.iri(str(term.datatype))
             if term.datatype is not None and datatype is None:
                 return None
+            if self.fmt == "json-ld" and is_json_number(term.value):
+                return json_number_literal(term.value, datatype.value if datatype else None)
             lexical = str(term)
             if datatype is not None and datatype.value == XML_LITERAL and self.fmt == "xml":
                 lexical = canonical_xml_literal(lexical)
