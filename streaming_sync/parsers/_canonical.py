@@ -11,9 +11,9 @@ rows are made, every axiom is brought to one form (documented in ``docs/schema.m
   first, then by rendering) and deduplicated;
 * ``ObjectPropertyAssertion(ObjectInverseOf(p) a b)`` is ``ObjectPropertyAssertion(p b a)``
   (the RDF mapping writes it so), likewise the negative assertion;
-* anonymous individuals are renamed ``_:a1``, ``_:a2``, ... in the order they first occur
-  in the file's axioms sorted with every anonymous individual masked
-  (:func:`rename_anonymous`), since blank-node labels are the parser's choice.
+* anonymous individuals are renamed ``_:a1``, ``_:a2``, ... by a labelling that depends
+  only on the structure of the axioms they occur in (:mod:`._anonymous`), since
+  blank-node labels and the order of triples are the parser's choice.
 
 Every walk over a term is iterative, so any nesting depth is safe.
 """
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from .._owl import ANNOTATION, Anonymous, Expr, OwlAxiom, Term, render, term_key
+from .._owl import ANNOTATION, Anonymous, Expr, OwlAxiom, Term, term_key
 
 #: Axioms whose operands form a set.
 SET_KINDS = frozenset(
@@ -39,8 +39,6 @@ SET_KINDS = frozenset(
 )
 _INVERTIBLE = frozenset({"ObjectPropertyAssertion", "NegativeObjectPropertyAssertion"})
 _REORDERED = SET_KINDS | _INVERTIBLE | {"DisjointUnion", "HasKey"}
-_MASK = Anonymous("")
-_SELF = Anonymous("*")
 #: Marks a blank node that encodes no expression (``_:anon``); never renamed.
 UNRESOLVED = Anonymous("anon")
 
@@ -142,68 +140,10 @@ def transform(term: Term, leaf: Callable[[Term], Term]) -> Term:
             built.append(leaf(arg))
 
 
-def _map_axiom(axiom: OwlAxiom, leaf: Callable[[Term], Term]) -> OwlAxiom:
+def map_axiom(axiom: OwlAxiom, leaf: Callable[[Term], Term]) -> OwlAxiom:
     args = tuple(transform(a, leaf) for a in axiom.args)
     annotations = tuple(transform(a, leaf) for a in axiom.annotations)
     return OwlAxiom(axiom.kind, args, annotations)  # type: ignore[arg-type]
-
-
-def _is_individual(term: Term) -> bool:
-    return isinstance(term, Anonymous) and term is not UNRESOLVED
-
-
-def rename_anonymous(axioms: list[OwlAxiom], rounds: int = 16) -> list[OwlAxiom]:
-    """The axioms with anonymous individuals renamed canonically, each axiom then brought
-    to canonical form again (its operand order may change).
-
-    An individual's *colour* starts as the sorted renderings of the axioms it occurs in,
-    with itself written ``_:*`` and every other anonymous individual ``_:`` (its labels
-    play no part); each further round writes the others by their colour of the round
-    before, until the colours stop splitting (colour refinement). Individuals are then
-    numbered ``_:a1``, ``_:a2``, ... in colour order. Only individuals no fact tells apart
-    can tie, and then exchanging their names gives the same rows in practice.
-    """
-    ordered = [canonical(a) for a in axioms]
-    occurs: dict[str, list[int]] = {}
-    for index, axiom in enumerate(ordered):
-        for leaf in axiom_leaves(axiom):
-            if _is_individual(leaf):
-                places = occurs.setdefault(leaf.name, [])  # type: ignore[union-attr]
-                if not places or places[-1] != index:
-                    places.append(index)
-    colours = dict.fromkeys(occurs, "")
-    for _ in range(rounds):
-        refined = {name: _colour(name, places, ordered, colours) for name, places in occurs.items()}
-        ranks = {c: str(r) for r, c in enumerate(sorted(set(refined.values())))}
-        split = len(ranks) > len(set(colours.values()))
-        colours = {name: ranks[c] for name, c in refined.items()}
-        if not split:
-            break
-    order = sorted(occurs, key=lambda name: int(colours[name]) if colours[name] else 0)
-    names = {name: Anonymous(f"a{n}") for n, name in enumerate(order, 1)}
-
-    def rename(term: Term) -> Term:
-        return names[term.name] if _is_individual(term) else term  # type: ignore[union-attr]
-
-    return [canonical(_map_axiom(a, rename)) for a in ordered]
-
-
-def _colour(name: str, places: list[int], axioms: list[OwlAxiom], colours: dict[str, str]) -> str:
-    def label(term: Term) -> Term:
-        if not _is_individual(term):
-            return term
-        return _MASK if term.name != name else _SELF  # type: ignore[union-attr]
-
-    def label_refined(term: Term) -> Term:
-        if not _is_individual(term):
-            return term
-        if term.name == name:  # type: ignore[union-attr]
-            return _SELF
-        return Anonymous(colours[term.name])  # type: ignore[union-attr]
-
-    labelled = label if not any(colours.values()) else label_refined
-    texts = sorted(render(canonical(_map_axiom(axioms[i], labelled)).to_expr()) for i in places)
-    return "\n".join(texts)
 
 
 __all__ = [
@@ -213,8 +153,8 @@ __all__ = [
     "canonical",
     "canonical_annotations",
     "leaves",
+    "map_axiom",
     "mentions_anonymous",
-    "rename_anonymous",
     "sorted_terms",
     "transform",
 ]

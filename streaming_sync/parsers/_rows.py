@@ -27,7 +27,8 @@ from .._model import (
     PropertyType,
 )
 from .._owl import IRI, Expr, Literal, OwlAxiom, Term, render, render_axiom, render_entity
-from ._canonical import canonical, mentions_anonymous, rename_anonymous
+from ._anonymous import rename_anonymous
+from ._canonical import canonical, mentions_anonymous
 from ._rowparts import (
     ALL_PROPERTIES,
     CHARACTERISTICS,
