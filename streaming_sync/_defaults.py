@@ -113,11 +113,7 @@ async def build(
     from .parsers import DefaultParser
 
     config = config or SyncConfig()
-    parser_obj: Any = DefaultParser(rdf=parser)
-    if config.strict:
-        from .parsers._strict import StrictPages
-
-        parser_obj = StrictPages(parser_obj)
+    parser_obj = DefaultParser(rdf=parser, strict=config.strict)
     repository = await open_repository(db)
     try:
         coordinator = make_coordinator(db, repository, join=join, lease=lease)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,6 @@ from streaming_sync import StreamingSyncService, SyncConfig
 from streaming_sync._cli import main
 from streaming_sync._errors import ParseError
 from streaming_sync.parsers import DefaultParser
-from streaming_sync.parsers._strict import StrictPages
 
 GOOD = b"\t\t  SubClassOf(mv:Avatar mv:Agent)\r\n"
 BAD = b'\t\t  DataPropertyRange(mv:hasName (DataOneOf("a" "b")))\r\n'
@@ -50,26 +50,31 @@ def test_cli_default_warns_and_strict_fails_the_page(
 
 
 async def test_sync_config_strict_reaches_the_default_parser(corpus: Path, tmp_path: Path) -> None:
-    """SyncConfig(strict=True) given to from_source makes the default parser strict for
-    Logseq pages (and only for them)."""
+    """SyncConfig(strict=True) given to from_source builds ``DefaultParser(strict=True)``
+    (no wrapper): the page with a bad axiom fails."""
     folder = tmp_path / "pages"
     write_page(corpus, folder)
     config = SyncConfig(strict=True, parse_processes=0)
     async with await StreamingSyncService.from_source(
         str(folder), db=tmp_path / "s.db", config=config
     ) as service:
-        assert isinstance(service.parser, StrictPages)
+        assert isinstance(service.parser, DefaultParser) and service.parser.strict
         report = await service.sync()
     assert [f.error_type for f in report.failures] == ["ParseError"]
 
 
-def test_strict_pages_route_other_files_and_pickle(corpus: Path) -> None:
-    """StrictPages parses pages strictly and gives every other file to the parser it
-    wraps; it survives pickling (process pools)."""
-    parser = pickle.loads(pickle.dumps(StrictPages(DefaultParser(rdf="rdflib"))))
+def test_default_parser_strict_is_for_pages_only_and_pickles(corpus: Path) -> None:
+    """``DefaultParser(strict=True)`` reads Logseq pages strictly (the bad axiom fails
+    the page; without ``strict`` it is a warning and the page lands), reads every other
+    file as the default one does, and survives pickling (process pools)."""
+    parser = pickle.loads(pickle.dumps(DefaultParser(rdf="rdflib", strict=True)))
+    lenient = DefaultParser(rdf="rdflib")
+    assert parser.strict and not lenient.strict and "strict" in repr(parser)
     raw = (corpus / "logseq-metaverse" / "Avatar.md").read_bytes().replace(GOOD, GOOD + BAD)
-    with pytest.raises(ParseError):
+    with pytest.raises(ParseError, match=re.escape(REASON)):
         parser.parse("Avatar.md", raw)
+    page = lenient.parse("Avatar.md", raw)
+    assert page.classes and any(REASON in warning for warning in page.warnings)
     ttl = (corpus / "rdf" / "bosquet-ontologies" / "foaf.ttl").read_bytes()
-    assert parser.parse("foaf.ttl", ttl) == DefaultParser(rdf="rdflib").parse("foaf.ttl", ttl)
+    assert parser.parse("foaf.ttl", ttl) == lenient.parse("foaf.ttl", ttl)
     assert parser.accepts("x.ofn") and not parser.accepts("x.txt")

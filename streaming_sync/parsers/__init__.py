@@ -21,19 +21,25 @@ class DefaultParser:
 
     ``rdf``: ``"auto"`` (pyoxigraph when installed, with rdflib for the files pyoxigraph
     cannot read; else rdflib), ``"rdflib"`` or ``"oxigraph"``. ``prefixes`` adds to or
-    overrides the Logseq parser's prefix map.
+    overrides the Logseq parser's prefix map. ``strict``: a syntax error in a Logseq
+    page's axiom fence fails the page (``LogseqParser(strict=True)``; by default the bad
+    axiom is skipped with a warning); ``.ofn`` and RDF files always fail on one.
     """
 
-    def __init__(self, rdf: str = "auto", prefixes: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, rdf: str = "auto", prefixes: Mapping[str, str] | None = None, *, strict: bool = False
+    ) -> None:
         from ._select import rdf_parser
         from .logseq import LogseqParser
 
         self.rdf_kind = rdf
+        self.strict = strict
         self._rdf = rdf_parser(rdf)
-        self._logseq = LogseqParser(prefixes=prefixes) if prefixes else LogseqParser()
+        self._logseq = LogseqParser(prefixes, strict=strict)
 
     def __repr__(self) -> str:
-        return f"<DefaultParser rdf={type(self._rdf).__name__}>"
+        strict = " strict" if self.strict else ""
+        return f"<DefaultParser rdf={type(self._rdf).__name__}{strict}>"
 
     def accepts(self, path: str) -> bool:
         lower = path.lower()
@@ -44,15 +50,9 @@ class DefaultParser:
         if lower.endswith(".md"):
             return self._logseq.parse(path, data)
         if lower.endswith(".ofn"):
-            from .ofn import parse_ofn
+            from ._sniff import delegate_ofn
 
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError as error:
-                from .._errors import ParseError
-
-                raise ParseError(path, f"not UTF-8 text (byte {error.start})") from None
-            return parse_ofn(path, text)
+            return delegate_ofn(path, data)
         if lower.endswith(RDF_EXTENSIONS):
             return self._rdf.parse(path, data)
         raise FileSkipped(path, "no parser for this kind of file")

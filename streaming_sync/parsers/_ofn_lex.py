@@ -1,17 +1,19 @@
 """OWL 2 Functional Syntax: tokens, prefix declarations and names (no outside library).
 
 :func:`iter_tokens` produces tokens one at a time from a text (never a list of the whole
-document); :func:`scan_prefixes` finds the ``Prefix(p:=<iri>)`` declarations in a token
-stream; :class:`NameResolver` turns prefixed names into IRIs. The reader that builds
+document), :func:`iter_utf8_tokens` from UTF-8 bytes, decoding a window at a time;
+:func:`scan_prefixes` finds the ``Prefix(p:=<iri>)`` declarations in a token stream;
+:class:`NameResolver` turns prefixed names into IRIs. The reader that builds
 axioms from the tokens is :mod:`._ofn_reader`; the rules are in ``docs/formats.md``.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from typing import NamedTuple
 
 from .._errors import ParseError
@@ -112,6 +114,8 @@ _KINDS = {
 }
 
 
+#: About how many bytes :func:`iter_utf8_tokens` decodes at a time.
+UTF8_WINDOW = 1 << 18
 _SKIP = re.compile(r"(?:[ \t\r\n\f\v\ufeff]+|[\#;][^\n]*)+")
 _new_token = tuple.__new__  # Token(...) through the NamedTuple constructor is slower
 
@@ -120,7 +124,46 @@ def iter_tokens(text: str, *, line_offset: int = 0) -> Iterator[Token]:
     """The tokens of Functional Syntax ``text``, one at a time (comments and white space
     dropped). A character no token can start with gives an ``ERROR`` token (its text is
     the reason) and tokenizing goes on at the next line."""
-    pos, line, end = 0, line_offset + 1, len(text)
+    yield from _scan(text, line_offset + 1, final=True)
+
+
+def iter_utf8_tokens(
+    path: str, data: bytes, *, line_offset: int = 0, window: int = UTF8_WINDOW
+) -> Iterator[Token]:
+    """The tokens :func:`iter_tokens` gives for ``data`` decoded as UTF-8 (a BOM
+    skipped), decoding whole lines about ``window`` bytes at a time: memory holds one
+    window of text, never a decoded copy of the document. Bytes that are not UTF-8
+    raise ParseError (the byte, its offset and line) when tokenizing reaches them."""
+    view = memoryview(data)
+    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    line, carried, size = line_offset + 1, "", window
+    while start < len(data):
+        newline = data.find(b"\n", start + size - 1)
+        end = len(data) if newline < 0 else newline + 1
+        try:
+            text = carried + str(view[start:end], "utf-8")
+        except UnicodeDecodeError as error:
+            raise not_utf8(path, data, start + error.start, line_offset) from None
+        stop, line = yield from _scan(text, line, final=end == len(data))
+        # a string literal the window cut reads on in the next window, which is at
+        # least twice its length so far (a long literal costs linear time)
+        carried, text = text[stop:], ""  # one window in memory while the next decodes
+        size = max(window, 2 * len(carried))
+        start = end
+
+
+def not_utf8(path: str, data: bytes, offset: int, line_offset: int = 0) -> ParseError:
+    """The error for a byte that is not UTF-8, with its offset and line."""
+    line = line_offset + data.count(b"\n", 0, offset) + 1
+    reason = f"not UTF-8: byte 0x{data[offset]:02x} at offset {offset}"
+    return ParseError(path, reason, line=line)
+
+
+def _scan(text: str, line: int, final: bool) -> Generator[Token, None, tuple[int, int]]:
+    """Tokens of ``text`` from its start on ``line``; returns where it stopped and that
+    line. Unless ``final``, it stops at a string literal ``text`` does not close (the
+    rest of it is in the text that follows: only a string can span lines)."""
+    pos, end = 0, len(text)
     match, skip, kinds = _TOKEN.match, _SKIP.match, _KINDS
     while pos < end:
         gap = skip(text, pos)
@@ -128,13 +171,15 @@ def iter_tokens(text: str, *, line_offset: int = 0) -> Iterator[Token]:
             line += text.count("\n", pos, gap.end())
             pos = gap.end()
             if pos >= end:
-                return
+                break
         found = match(text, pos)
         if found is None:
+            if not final and text[pos] == '"':
+                return pos, line
             yield _new_token(Token, (ERROR, _bad_char_reason(text, pos), line))
             newline = text.find("\n", pos)
             if newline < 0:
-                return
+                break
             pos, line = newline + 1, line + 1
             continue
         group = found.lastgroup
@@ -143,6 +188,7 @@ def iter_tokens(text: str, *, line_offset: int = 0) -> Iterator[Token]:
         yield _new_token(Token, (kinds[group], value, line))  # type: ignore[index]
         if group == "string":
             line += value.count("\n")
+    return end, line
 
 
 def tokenize(path: str, text: str, *, line_offset: int = 0) -> list[Token]:
@@ -294,10 +340,13 @@ __all__ = [
     "PNAME",
     "RPAREN",
     "STRING",
+    "UTF8_WINDOW",
     "NameResolver",
     "Token",
     "iter_tokens",
+    "iter_utf8_tokens",
     "looks_functional",
+    "not_utf8",
     "scan_prefixes",
     "tokenize",
     "unescape",

@@ -65,7 +65,7 @@ _NEXT_BRACKET = re.compile(
     r"""|[^\[\](){}"'<\#\\]++|["'<\\])*+([\[\](){}]|\Z)""",
     re.S,
 )
-_OfnReader = Callable[[str, str, Mapping[str, str] | None], OntologyData]
+_OfnReader = Callable[[str, "str | bytes", Mapping[str, str] | None], OntologyData]
 #: The library step of a parser: (path, format, checked payload, base IRI) -> the
 #: triples and what the library said while reading (warnings for the file's report).
 TripleReader = Callable[[str, str, "str | bytes", str], "tuple[list[Triple], tuple[str, ...]]"]
@@ -128,6 +128,17 @@ def _skip_hash_comments(text: str) -> str:
 def decode_text(path: str, data: bytes) -> str:
     """UTF-8 text (a BOM is dropped). UTF-16/32 text and undecodable bytes are a
     ParseError; NUL bytes alone are not (they are valid inside literals)."""
+    refuse_wide_text(path, data)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        what = "binary content (NUL bytes), not" if b"\0" in data else "not"
+        raise ParseError(path, f"{what} UTF-8 text (byte {error.start})", line=line) from None
+
+
+def refuse_wide_text(path: str, data: bytes) -> None:
+    """ParseError naming the encoding when ``data`` is UTF-16 or UTF-32 text."""
     wide = _wide_encoding(data)
     if wide is not None:
         raise ParseError(
@@ -136,12 +147,6 @@ def decode_text(path: str, data: bytes) -> str:
             f" (e.g. iconv -f {wide} -t UTF-8)",
             line=1,
         )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        what = "binary content (NUL bytes), not" if b"\0" in data else "not"
-        raise ParseError(path, f"{what} UTF-8 text (byte {error.start})", line=line) from None
 
 
 def _wide_encoding(data: bytes) -> str | None:
@@ -244,8 +249,9 @@ def nesting_too_deep(text: str) -> int | None:
 
 
 def delegate_ofn(path: str, data: bytes) -> OntologyData:
-    """Hand OWL Functional Syntax to its own reader, when that reader is installed."""
-    text = decode_text(path, data)
+    """Hand OWL Functional Syntax to its own reader, when that reader is installed. The
+    reader gets the bytes and decodes them as it reads (no second copy of the file)."""
+    refuse_wide_text(path, data)
     module_name = f"{__package__}.ofn"
     try:
         # imported by name: the reader is another module, maybe not installed yet
@@ -254,7 +260,7 @@ def delegate_ofn(path: str, data: bytes) -> OntologyData:
         if isinstance(error, ImportError) and error.name != module_name:
             raise
         raise FileSkipped(path, "OWL Functional Syntax parser not available") from None
-    return parse_ofn(path, text, None)
+    return parse_ofn(path, data, None)
 
 
 def read_rdf(
@@ -306,6 +312,7 @@ __all__ = [
     "prepare_payload",
     "prepare_xml",
     "read_rdf",
+    "refuse_wide_text",
     "skip_owlxml",
     "sniff_format",
     "with_warnings",

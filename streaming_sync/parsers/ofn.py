@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from .._errors import ParseError
 from .._model import OntologyData
 from .._owl import OwlAxiom, Term, render, render_entity
 from ._ofn_lex import (
@@ -22,6 +21,8 @@ from ._ofn_lex import (
     NameResolver,
     Token,
     iter_tokens,
+    iter_utf8_tokens,
+    not_utf8,
     scan_prefixes,
     tokenize,
     unresolved_warnings,
@@ -38,16 +39,13 @@ def decode_utf8(path: str, data: bytes) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise ParseError(
-            path, f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}", line=line
-        ) from None
+        raise not_utf8(path, data, exc.start) from None
     return text.removeprefix("\ufeff")
 
 
 def parse_ofn(
     path: str,
-    text: str,
+    text: str | bytes,
     prefixes: Mapping[str, str] | None = None,
     *,
     line_offset: int = 0,
@@ -55,12 +53,19 @@ def parse_ofn(
 ) -> OntologyData:
     """Parse a whole Functional Syntax document into the rows it contributes.
 
+    ``text`` is the document, or its UTF-8 bytes: those are decoded a window at a time
+    as the tokens are read (:func:`._ofn_lex.iter_utf8_tokens`), so a large file is
+    never held twice; a byte that is not UTF-8 fails it with its offset and line.
+
     ``prefixes`` are used for names the document does not declare a ``Prefix`` for (the
     OWL standard ``rdf``/``rdfs``/``xsd``/``owl``/``xml`` are always known);
     ``default_namespace`` is the empty prefix when the document does not declare one.
     """
     names = NameResolver({**OWL_STANDARD_PREFIXES, **(prefixes or {})}, default_namespace)
-    tokens = iter_tokens(text.removeprefix("\ufeff"), line_offset=line_offset)
+    if isinstance(text, bytes):
+        tokens = iter_utf8_tokens(path, text, line_offset=line_offset)
+    else:
+        tokens = iter_tokens(text.removeprefix("\ufeff"), line_offset=line_offset)
     reader = FunctionalReader(path, tokens, names, strict=True, late_prefixes=True)
     rows = RowBuilder()
     count = 0
