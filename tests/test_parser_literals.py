@@ -204,3 +204,23 @@ def test_typed_literals_keep_their_lexical_form(parser: str, name: str) -> None:
         data = TYPED[name].format(written).encode()
     expected = {Literal(v, datatype=XSD + dt) for v, dt in TYPED_VALUES}
     assert objects(parser, name, data) == expected
+
+
+@pytest.mark.parametrize("parser", sorted(PARSERS))
+@pytest.mark.parametrize(
+    ("text", "what", "line", "column"),
+    [
+        ('{"@id": "http://e.org/s",\n "http://e.org/p": 1,\n}', "object", 2, 21),
+        ('{"@id": "http://e.org/s", "http://e.org/p": [1,\n  2 ,\n]}', "array", 2, 5),
+    ],
+)
+def test_a_trailing_comma_is_named_alike_on_every_python(
+    parser: str, text: str, what: str, line: int, column: int
+) -> None:
+    """A trailing comma in JSON-LD fails the file with the same reason and position on
+    every Python (3.13's json names it at the comma; 3.11 said "Expecting ..." at the
+    bracket after it, a line later)."""
+    with pytest.raises(ParseError) as caught:
+        PARSERS[parser].parse("a.jsonld", text.encode())
+    assert f"invalid JSON: Illegal trailing comma before end of {what}" in str(caught.value)
+    assert (caught.value.line, caught.value.column) == (line, column)

@@ -214,7 +214,7 @@ POSITIONED = [
         2,
     ),
     ("a.n3", PREFIXES + ":a :b :c .\n:a :b ] .\n", 4),
-    ("a.jsonld", '{\n  "@id": "http://e.org/a",\n}', 3),
+    ("a.jsonld", '{\n  "@id": "http://e.org/a",\n}', 2),
     ("r.jsonld", '{\n  "@id": "http://e.org/a",\n  "@context": "http://127.0.0.1:9/c"\n}', 3),
     ("w.ttl", (PREFIXES + ":a :b :c .").encode("utf-16"), 1),
     (

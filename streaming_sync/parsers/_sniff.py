@@ -48,6 +48,7 @@ _BY_EXTENSION = {
     ".ofn": "ofn",
 }
 _SNIFF_BYTES = 4096
+_JSON_SPACE = " \t\n\r"
 _NESTED = ("turtle", "trig", "n3")
 _OFN_START = re.compile(r"(?:Prefix|Ontology|Import)\s*\(")
 _WIDE_BOMS = (
@@ -172,18 +173,34 @@ def check_jsonld(path: str, text: str) -> None:
     try:
         document = json.loads(text, parse_constant=refuse_constant)
     except json.JSONDecodeError as error:
-        raise ParseError(
-            path, f"invalid JSON: {error.msg}", line=error.lineno, column=error.colno
-        ) from None
+        reason, line, column = _json_error(text, error)
+        raise ParseError(path, f"invalid JSON: {reason}", line=line, column=column) from None
     except NotJsonError as error:
         at = where_not_json(text, error.token)
-        line, column = (None, None) if at is None else _line_column(text, at)
-        raise ParseError(path, f"invalid JSON: {error}", line=line, column=column) from None
+        token_at = _line_column(text, at) if at is not None else (None, None)
+        reason = f"invalid JSON: {error}"
+        raise ParseError(path, reason, line=token_at[0], column=token_at[1]) from None
     for reference in _context_references(document):
         found = text.find(json.dumps(reference)[1:-1])
-        line = text.count("\n", 0, found) + 1 if found >= 0 else None
+        where = text.count("\n", 0, found) + 1 if found >= 0 else None
         reason = f"remote JSON-LD context {reference!r} is not fetched"
-        raise ParseError(path, reason, line=line)
+        raise ParseError(path, reason, line=where)
+
+
+def _json_error(text: str, error: json.JSONDecodeError) -> tuple[str, int, int]:
+    """The reason and position of a JSON error, the same on every Python: from 3.13 the
+    reader names a trailing comma at the comma, before it "Expecting ..." at the bracket
+    after it; both are given the 3.13 way."""
+    closer = text[error.pos : error.pos + 1]
+    if closer in ("}", "]") and error.msg.startswith("Expecting"):
+        comma = error.pos - 1
+        while comma >= 0 and text[comma] in _JSON_SPACE:
+            comma -= 1
+        if comma >= 0 and text[comma] == ",":
+            what = "object" if closer == "}" else "array"
+            line, column = _line_column(text, comma)
+            return f"Illegal trailing comma before end of {what}", line, column
+    return error.msg, error.lineno, error.colno
 
 
 def _context_references(document: object) -> Iterator[str]:
