@@ -26,8 +26,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 import attrs
 
@@ -37,88 +37,17 @@ from ._model import (
     FileEntry,
     FileFailure,
     FileSkip,
+    FinishedRun,
     Outcome,
+    Participation,
     RowCounts,
     StageTimes,
     SyncReport,
 )
 from ._pipeline import FileResult
-from ._protocols import CheckpointStore
+from ._protocols import CheckpointStore, WorkCoordinator
 
 logger = logging.getLogger(__name__)
-
-
-@attrs.frozen
-class SharedRun:
-    """A run this participant takes part in. ``created``: this participant made it (and
-    so does the deletions). ``started_at``: when the run was created (epoch seconds)."""
-
-    run_id: int
-    created: bool
-    started_at: float
-
-
-@attrs.frozen
-class FinishedRun:
-    """A closed run, as ``finalize`` returns it: when it started and was closed (epoch
-    seconds), the creator's summary (``listed``, ``unchanged``, ``deleted``,
-    ``listing_s``), every file's outcome record (see :func:`outcome_record`), and
-    whether this caller is the one that closed it."""
-
-    started_at: float
-    finished_at: float
-    summary: Mapping[str, Any]
-    outcomes: Sequence[Mapping[str, Any]]
-    closed_here: bool
-
-
-@runtime_checkable
-class WorkCoordinator(Protocol):
-    """Hands out the files of one sync to cooperating participants. One instance per
-    participant: it knows its ``owner`` name and its lease length.
-
-    * ``begin`` joins the open run of ``(ontology_id, commit)``, or creates it with one
-      work row per entry of ``todo`` (unless this participant is a joiner: then it waits
-      a while for one to exist and returns None if none does). Idempotent: every
-      participant of the same ontology and commit gets the same ``run_id``.
-    * ``claim`` takes up to ``n`` unfinished rows nobody holds or whose lease expired
-      (``SELECT ... FOR UPDATE SKIP LOCKED``: two participants never get the same row),
-      holding them for ``lease_seconds``; ``renew`` extends every lease it holds;
-      ``release`` gives back what it holds but did not complete (on the way out).
-    * ``complete`` stores a file's outcome; it returns False (and stores nothing) when
-      the lease was lost to another participant, so each file is completed once.
-    * ``finished`` says whether every row is done; ``finalize`` returns None while rows
-      remain, else the closed run -- closing it on the first call, exactly once
-      (``closed_here`` tells that caller apart).
-
-    Errors are the library's ``StorageError`` family (fatal ones stop the sync).
-    """
-
-    @property
-    def owner(self) -> str: ...
-
-    @property
-    def lease_seconds(self) -> float: ...
-
-    async def begin(
-        self,
-        ontology_id: str,
-        commit: str,
-        todo: Sequence[FileEntry],
-        summary: Mapping[str, Any],
-    ) -> SharedRun | None: ...
-
-    async def claim(self, run_id: int, n: int) -> list[FileEntry]: ...
-
-    async def renew(self, run_id: int) -> None: ...
-
-    async def release(self, run_id: int) -> None: ...
-
-    async def complete(self, run_id: int, path: str, outcome: Mapping[str, Any]) -> bool: ...
-
-    async def finished(self, run_id: int) -> bool: ...
-
-    async def finalize(self, run_id: int) -> FinishedRun | None: ...
 
 
 def outcome_record(result: FileResult) -> dict[str, Any]:
@@ -231,7 +160,7 @@ async def leases_renewed(coordinator: WorkCoordinator, run_id: int) -> AsyncIter
 async def finish_shared(
     checkpoint: CheckpointStore,
     coordinator: WorkCoordinator,
-    run: SharedRun,
+    run: Participation,
     report: SyncReport,
     previous: Sequence[FileFailure],
     listed: set[str] | None,
@@ -263,9 +192,6 @@ async def finish_shared(
 
 
 __all__ = [
-    "FinishedRun",
-    "SharedRun",
-    "WorkCoordinator",
     "claimed",
     "combined_report",
     "finish_shared",

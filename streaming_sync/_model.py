@@ -9,7 +9,8 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import attrs
 
@@ -248,6 +249,32 @@ class StageTimes:
     rate_limited: float = 0.0
 
 
+@attrs.frozen
+class Participation:
+    """A shared run this participant takes part in (``WorkCoordinator.begin``).
+    ``created``: this participant made it (and so does the deletions). ``started_at``:
+    when the run was created (epoch seconds)."""
+
+    run_id: int
+    created: bool
+    started_at: float
+
+
+@attrs.frozen
+class FinishedRun:
+    """A closed shared run, as ``WorkCoordinator.finalize`` returns it: when it started
+    and was closed (epoch seconds), the creator's ``summary`` and every file's
+    ``outcomes``, as they were given to ``begin`` and ``complete`` (events as JSON
+    objects, see ``streaming_sync.observe.events.event_to_dict``), and whether this
+    caller is the one that closed it."""
+
+    started_at: float
+    finished_at: float
+    summary: Mapping[str, Any]
+    outcomes: Sequence[Mapping[str, Any]]
+    closed_here: bool
+
+
 class Outcome(enum.StrEnum):
     SUCCEEDED = "succeeded"  # every file landed
     PARTIAL = "partial"  # some files failed, the rest landed
@@ -337,6 +364,7 @@ __all__ = [
     "FileFailure",
     "FileSkip",
     "FileStatus",
+    "FinishedRun",
     "HierarchyEdge",
     "Listing",
     "OntologyClass",
@@ -345,6 +373,7 @@ __all__ = [
     "OtherAxiom",
     "Outcome",
     "PageLink",
+    "Participation",
     "PropertyType",
     "RowCounts",
     "StageTimes",

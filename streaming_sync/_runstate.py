@@ -6,13 +6,13 @@ import time
 
 import attrs
 
-from ._coordination import SharedRun
 from ._events import FileFailed, FileSkippedEvent, FileSucceeded, ProgressEvent
 from ._model import (
     FileCounts,
     FileSkip,
     Listing,
     Outcome,
+    Participation,
     RowCounts,
     StageTimes,
     SyncReport,
@@ -44,7 +44,7 @@ class RunState:
     results: list[FileResult] = attrs.field(factory=list)
     listing_s: float = 0.0
     rate_limited_s: float = 0.0
-    shared: SharedRun | None = None  # shared sync: the run this participant is part of
+    shared: Participation | None = None  # shared sync: the run this participant is part of
     # Tallies of the files that landed; their rows are dropped once counted, so memory
     # stays O(workers), not O(rows).
     succeeded: int = 0

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any, Self
@@ -22,12 +23,12 @@ from ._aio import AsyncClosing, run_to_completion
 from ._budget import ByteBudget
 from ._config import SyncConfig
 from ._coordination import (
-    WorkCoordinator,
     claimed,
     finish_shared,
     leases_renewed,
     outcome_record,
 )
+from ._defaults import open_parts
 from ._errors import ServiceClosedError, StreamingSyncError, SyncAborted
 from ._events import (
     FileDeleted,
@@ -46,7 +47,19 @@ from ._model import (
 from ._parse_pool import Parsing, parsing_for
 from ._pipeline import FileProcessor, retrying
 from ._progress import ProgressReport, ProgressTracker
-from ._protocols import BulkFetcher, CheckpointStore, Fetcher, Parser, ProgressSink, Repository
+from ._protocols import (
+    AsyncResource,
+    BulkFetcher,
+    CheckpointStore,
+    EventSource,
+    Fetcher,
+    Parser,
+    ProgressSink,
+    RateLimitStatus,
+    Repository,
+    RunLockStore,
+    WorkCoordinator,
+)
 from ._runlock import run_lock
 from ._runstate import RunState, ServiceStats, build_report, listing_warnings, result_event
 
@@ -72,7 +85,7 @@ class StreamingSyncService(AsyncClosing):
         checkpoint: CheckpointStore | None = None,
         sinks: Iterable[ProgressSink] = (),
         config: SyncConfig | None = None,
-        owned: Sequence[object] = (),
+        owned: Sequence[AsyncResource] = (),
         coordinator: WorkCoordinator | None = None,
     ) -> None:
         if parser is None:
@@ -101,9 +114,11 @@ class StreamingSyncService(AsyncClosing):
         self._lock = asyncio.Lock()
         self._closed = False
         self._state = RunState()
-        if getattr(fetcher, "on_event", False) is None:
-            # A fetcher that pauses for rate limits (GitHubFetcher) reports through us.
-            setattr(fetcher, "on_event", self._on_fetcher_event)  # noqa: B010 -- not every Fetcher has it
+        # The optional capabilities of the parts, checked once (see _protocols).
+        self._rate_status = fetcher if isinstance(fetcher, RateLimitStatus) else None
+        self._run_locks = checkpoint if isinstance(checkpoint, RunLockStore) else None
+        if isinstance(fetcher, EventSource):
+            fetcher.bind_events(self._on_fetcher_event)
 
     async def _on_fetcher_event(self, event: ProgressEvent) -> None:
         if isinstance(event, RateLimited):
@@ -111,13 +126,52 @@ class StreamingSyncService(AsyncClosing):
         await self._emit(event)
 
     @classmethod
-    async def from_source(cls, source: str, *, db: str, **options: Any) -> Self:
-        """Build a service with the default parts for ``source`` (a folder path or
-        ``github:OWNER/REPO[@REF][/PATH]``) and the SQLite database at ``db``.
-        See ``streaming_sync._defaults.build`` for the options."""
-        from ._defaults import build
-
-        return await build(cls, source, db=db, **options)
+    async def from_source(
+        cls,
+        source: str,
+        *,
+        db: str | os.PathLike[str],
+        config: SyncConfig | None = None,
+        sinks: Iterable[ProgressSink] = (),
+        include: Sequence[str] | None = None,
+        exclude: Sequence[str] | None = None,
+        parser: str = "auto",
+        api_url: str | None = None,
+        token_env: str = "GITHUB_TOKEN",
+        github_options: dict[str, Any] | None = None,
+        join: bool = False,
+        lease: float | None = None,
+    ) -> Self:
+        """Build a service with the default parts, which it owns and closes: the source
+        ``source`` (a folder path or ``github:OWNER/REPO[@REF][/PATH]``; ``include`` /
+        ``exclude`` globs, ``api_url`` and the token in ``$token_env`` for GitHub,
+        ``github_options`` for ``GitHubFetcher``), the default parser (``parser``: auto,
+        rdflib or oxigraph) and the database ``db`` (a SQLite file, or a
+        ``postgresql://`` URL; ``join``/``lease``: take part in a shared sync there)."""
+        config = config or SyncConfig()
+        parts = await open_parts(
+            source,
+            db=db,
+            config=config,
+            include=include,
+            exclude=exclude,
+            parser=parser,
+            api_url=api_url,
+            token_env=token_env,
+            github_options=github_options,
+            join=join,
+            lease=lease,
+        )
+        return cls(
+            fetcher=parts.fetcher,
+            repository=parts.repository,
+            parser=parts.parser,
+            checkpoint=parts.repository,
+            sinks=sinks,
+            config=config,
+            owned=parts.owned,
+            coordinator=parts.coordinator,
+        )
 
     def __repr__(self) -> str:
         st = self.stats()
@@ -131,14 +185,8 @@ class StreamingSyncService(AsyncClosing):
         """Queued / active / done / failed files of the current (or last) sync."""
         s = self._state
         failed = sum(1 for r in s.results if r.failure is not None)
-        remaining = getattr(self.fetcher, "rate_limit_remaining", None)
-        return ServiceStats(
-            s.queued,
-            s.active,
-            len(s.results) - failed,
-            failed,
-            remaining if isinstance(remaining, int) else None,
-        )
+        remaining = self._rate_status.rate_limit_remaining if self._rate_status else None
+        return ServiceStats(s.queued, s.active, len(s.results) - failed, failed, remaining)
 
     def progress(self) -> ProgressReport:
         """Where the current (or last) sync is, at any moment."""
@@ -153,9 +201,7 @@ class StreamingSyncService(AsyncClosing):
             await self._parsing.aclose()
             self._parsing = None
         for resource in reversed(self._owned):
-            close = getattr(resource, "aclose", None)
-            if close is not None:
-                await close()
+            await resource.aclose()
 
     async def sync(self) -> SyncReport:
         """Run one sync and return its report.
@@ -170,7 +216,7 @@ class StreamingSyncService(AsyncClosing):
         async with self._lock:
             # The run lock (SyncInProgress when another sync of this database and
             # ontology runs); a shared sync coordinates through its work table instead.
-            store = self.checkpoint if self.coordinator is None else None
+            store = self._run_locks if self.coordinator is None else None
             async with run_lock(store, self.config.ontology_id):
                 return await self._sync()
 

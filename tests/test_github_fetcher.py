@@ -36,8 +36,9 @@ EVERYTHING = PathFilter(include=("*",), exclude=())
 SMALL = {f"pages/p{i:02d}.md": f"- page {i}\n".encode() for i in range(20)}
 
 
-def make(server: GitHubLikeServer, **options: Any) -> GitHubFetcher:
-    """A fetcher for ``server`` with test-sized waits and every path admitted."""
+def make(server: GitHubLikeServer, *, emit: Any = None, **options: Any) -> GitHubFetcher:
+    """A fetcher for ``server`` with test-sized waits and every path admitted; ``emit``
+    receives its events (``bind_events``, as the service does)."""
     defaults: dict[str, Any] = {
         "owner": server.owner,
         "repo": server.repo,
@@ -48,7 +49,10 @@ def make(server: GitHubLikeServer, **options: Any) -> GitHubFetcher:
         "reset_margin": 0.0,
         "request_timeout": 5.0,
     }
-    return GitHubFetcher(**{**defaults, **options})
+    fetcher = GitHubFetcher(**{**defaults, **options})
+    if emit is not None:
+        fetcher.bind_events(emit)
+    return fetcher
 
 
 def walk(root: Path) -> dict[str, tuple[int, str]]:
@@ -303,7 +307,7 @@ async def test_unchanged_repository_costs_two_304s(small: GitHubLikeServer) -> N
 
 async def test_primary_budget_is_never_exceeded() -> None:
     """With a budget of N requests per window and more files fetched concurrently, every
-    fetch succeeds, everything pauses (on_event) and no request goes past the budget."""
+    fetch succeeds, everything pauses (a RateLimited event) and no request goes past the budget."""
     events: list[RateLimited] = []
 
     async def record(event: RateLimited) -> None:
@@ -311,7 +315,7 @@ async def test_primary_budget_is_never_exceeded() -> None:
 
     async with (
         GitHubLikeServer(SMALL, rate_limit=8, rate_window=1.0) as server,
-        make(server, on_event=record) as fetcher,
+        make(server, emit=record) as fetcher,
     ):
         listing = await fetcher.list_files()
         data = await asyncio.gather(*(fetcher.fetch(e) for e in listing.entries))
@@ -339,7 +343,7 @@ async def test_primary_refusal_pauses_and_repeats() -> None:
         async def record(event: RateLimited) -> None:
             events.append(event)
 
-        async with make(server, on_event=record) as fetcher:
+        async with make(server, emit=record) as fetcher:
             listing = await fetcher.list_files()
             assert await fetcher.fetch(listing.entries[0]) == SMALL[listing.entries[0].path]
     assert len(events) == 1
@@ -357,7 +361,7 @@ async def test_secondary_limit_pauses_every_request(retry_after: float | None) -
 
     async with (
         GitHubLikeServer(SMALL) as server,
-        make(server, on_event=record, max_concurrency=4) as fetcher,
+        make(server, emit=record, max_concurrency=4) as fetcher,
     ):
         listing = await fetcher.list_files()
         server.secondary_window(after=3, seconds=0.15, retry_after=retry_after)

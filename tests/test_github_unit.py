@@ -17,15 +17,17 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from streaming_sync._errors import (
+from streaming_sync import (
     AuthenticationError,
     ConfigError,
+    FileEntry,
     PermanentFetchError,
     SourceNotFoundError,
     TransientFetchError,
+    ValidatorCache,
     WaitBudgetExceeded,
+    git_blob_sha1,
 )
-from streaming_sync._model import FileEntry, git_blob_sha1
 from streaming_sync.sources._github_ratelimit import (
     RateGate,
     RateHeaders,
@@ -36,7 +38,6 @@ from streaming_sync.sources._github_tar import member_path
 from streaming_sync.sources.github import (
     GitHubFetcher,
     GitHubSpec,
-    HttpCache,
     MemoryHttpCache,
     parse_github_spec,
     token_from_env,
@@ -97,10 +98,10 @@ def test_token_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     assert token_from_env("GH_NONE") is None
 
 
-async def test_memory_cache_is_an_http_cache() -> None:
-    """MemoryHttpCache satisfies the HttpCache port and round-trips entries."""
+async def test_memory_cache_is_a_validator_cache() -> None:
+    """MemoryHttpCache has the ValidatorCache capability and round-trips entries."""
     cache = MemoryHttpCache()
-    assert isinstance(cache, HttpCache)
+    assert isinstance(cache, ValidatorCache)
     assert await cache.cache_get("k") is None
     await cache.cache_put("k", 'W/"1"', b"body")
     assert await cache.cache_get("k") == ('W/"1"', b"body")
@@ -208,7 +209,7 @@ async def test_secondary_waits_grow() -> None:
     async def record(event: Any) -> None:
         events.append(event.resume_at - time.time())
 
-    gate = RateGate(wait_budget=10, secondary_min_wait=0.05, on_event=record)
+    gate = RateGate(wait_budget=10, secondary_min_wait=0.05, emit=record)
     for _ in range(3):
         await gate.limited(await gate.acquire(), "secondary", {})
     assert [round(e, 2) for e in events] == [0.05, 0.1, 0.2]

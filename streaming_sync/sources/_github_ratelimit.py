@@ -24,16 +24,15 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 
 import attrs
 
 from .._errors import WaitBudgetExceeded
 from .._events import RateLimited
+from .._protocols import Emit
 
 logger = logging.getLogger(__name__)
-
-OnEvent = Callable[[RateLimited], Awaitable[None]]
 
 
 @attrs.frozen
@@ -110,12 +109,12 @@ class RateGate:
         wait_budget: float,
         secondary_min_wait: float = 60.0,
         reset_margin: float = 1.0,
-        on_event: OnEvent | None = None,
+        emit: Emit | None = None,
     ) -> None:
         self.wait_budget = wait_budget
         self.secondary_min_wait = secondary_min_wait
         self.reset_margin = reset_margin
-        self.on_event = on_event
+        self.emit = emit
         self.waited = 0.0
         self.pauses = 0
         self._paused_until = 0.0
@@ -240,9 +239,9 @@ class RateGate:
         self._paused_until = until
         logger.warning("GitHub %s: every request waits until %s", reason, _clock_text(until))
         self._notify()
-        if self.on_event is not None:
+        if self.emit is not None:
             try:
-                await self.on_event(RateLimited(resume_at=until, reason=reason))
+                await self.emit(RateLimited(resume_at=until, reason=reason))
             except Exception:
                 logger.exception("the rate-limit event handler failed; ignored")
 

@@ -7,9 +7,10 @@ raw media type and checks each against its git blob SHA-1, and downloads the tar
 the commit for large batches (``fetch_many``), following GitHub's redirect to the
 download host WITHOUT the token.
 
-Conditional requests: the ref lookups keep their ETag and (condensed) body in an
-``HttpCache``; tree bodies are immutable per SHA and are reused without asking, so an
-unchanged repository costs at most two requests per sync, both answered 304.
+Conditional requests: the ref lookups keep their ETag and (condensed) body in a
+``ValidatorCache`` (the repository's, or one in memory); tree bodies are immutable per
+SHA and are reused without asking, so an unchanged repository costs at most two requests
+per sync, both answered 304.
 
 Rate limits are handled here, shared by every concurrent request (see
 ``_github_ratelimit.RateGate``); other faults are translated to the package's errors and
@@ -49,10 +50,10 @@ from .._errors import (
     TransientFetchError,
 )
 from .._model import FileEntry, Listing, git_blob_sha1
-from ._github_ratelimit import OnEvent, RateGate, RateHeaders, error_message, limit_kind
+from .._protocols import Emit, ValidatorCache
+from ._github_ratelimit import RateGate, RateHeaders, error_message, limit_kind
 from ._github_spec import (
     GitHubSpec,
-    HttpCache,
     MemoryHttpCache,
     check_ref,
     is_safe_path,
@@ -106,7 +107,9 @@ def _condense_repo(data: Any) -> Any:
 
 class GitHubFetcher(AsyncClosing):
     """Lists and reads ``owner/repo`` at ``ref`` (None: the default branch), below the
-    folder ``path``. Implements ``Fetcher`` and ``BulkFetcher``; see the module docstring.
+    folder ``path``. Implements ``Fetcher`` and the capabilities ``BulkFetcher``,
+    ``EventSource`` (its rate-limit pauses) and ``RateLimitStatus``; see the module
+    docstring.
 
     Paths in the listing are relative to ``path``. ``token`` is the token's value
     (see ``token_from_env``); ``token_env`` only names where it came from, for error
@@ -126,7 +129,7 @@ class GitHubFetcher(AsyncClosing):
         token: str | None = None,
         token_env: str = "GITHUB_TOKEN",
         path_filter: PathFilter | None = None,
-        cache: HttpCache | None = None,
+        cache: ValidatorCache | None = None,
         max_concurrency: int = 8,
         request_timeout: float = 30.0,
         wait_budget: float = 3600.0,
@@ -134,7 +137,6 @@ class GitHubFetcher(AsyncClosing):
         max_file_size: int | None = None,
         secondary_min_wait: float = 60.0,
         reset_margin: float = 1.0,
-        on_event: OnEvent | None = None,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
         spec = parse_github_spec(f"github:{owner}/{repo}")
@@ -159,7 +161,7 @@ class GitHubFetcher(AsyncClosing):
         self._token = token or None
         self._token_env = token_env
         self._filter = path_filter or PathFilter()
-        self._cache: HttpCache = cache if cache is not None else MemoryHttpCache()
+        self._cache: ValidatorCache = cache if cache is not None else MemoryHttpCache()
         self._semaphore = asyncio.Semaphore(max_concurrency)
         self._request_timeout = request_timeout
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
@@ -169,7 +171,6 @@ class GitHubFetcher(AsyncClosing):
             wait_budget=wait_budget,
             secondary_min_wait=secondary_min_wait,
             reset_margin=reset_margin,
-            on_event=on_event,
         )
         self._session = session
         self._owns_session = session is None
@@ -203,15 +204,10 @@ class GitHubFetcher(AsyncClosing):
         """GitHub's remaining request budget as last seen (a gauge for metrics)."""
         return self._gate.remaining
 
-    @property
-    def on_event(self) -> OnEvent | None:
-        """Called with ``RateLimited`` when every request pauses; the service binds itself
-        here when it is None."""
-        return self._gate.on_event
-
-    @on_event.setter
-    def on_event(self, callback: OnEvent | None) -> None:
-        self._gate.on_event = callback
+    def bind_events(self, emit: Emit) -> None:
+        """Report a ``RateLimited`` event through ``emit`` whenever every request pauses
+        (``EventSource``: the service binds itself once, when it is built)."""
+        self._gate.emit = emit
 
     @property
     def gate(self) -> RateGate:
@@ -651,7 +647,6 @@ __all__ = [
     "DEFAULT_API_URL",
     "GitHubFetcher",
     "GitHubSpec",
-    "HttpCache",
     "MemoryHttpCache",
     "parse_github_spec",
     "token_from_env",
