@@ -145,8 +145,10 @@ def _instance_of(kind: type) -> Any:
 
 @attrs.frozen
 class RetryPolicy:
-    """Exponential backoff for retryable faults: waits ``base * factor**n`` seconds,
-    capped at ``cap``, for at most ``max_attempts`` tries in all (1 = no retry)."""
+    """Exponential backoff for retryable faults: at most ``max_attempts`` tries in all
+    (1 = no retry); before retry ``n`` (1-based) the sync waits exactly
+    ``wait(n) = min(cap, base * factor**(n-1))`` seconds -- 0.5, 1, 2 ... with the
+    defaults. No jitter: the retrying requests of one sync are few and spread already."""
 
     max_attempts: int = attrs.field(default=3, validator=_positive_int)
     base: float = attrs.field(default=0.5, validator=_positive)
@@ -154,7 +156,8 @@ class RetryPolicy:
     cap: float = attrs.field(default=30.0, validator=_positive)
 
     def wait(self, retry: int) -> float:
-        """Seconds to wait before retry number ``retry`` (1-based)."""
+        """Seconds to wait before retry number ``retry`` (1-based): the wait the sync
+        uses (``streaming_sync._retry``)."""
         return float(min(self.cap, self.base * self.factor ** (retry - 1)))
 
 

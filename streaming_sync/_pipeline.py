@@ -18,18 +18,18 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import attrs
-import backoff
 
 from ._budget import ByteBudget
-from ._config import RetryPolicy, SyncConfig
+from ._config import SyncConfig
 from ._errors import FileSkipped, StreamingSyncError, TransientFetchError, WriteTimeout
-from ._events import FileRetrying, ProgressEvent
+from ._events import ProgressEvent
 from ._model import EMPTY, FileEntry, FileFailure, OntologyData
 from ._parse_pool import Parsing
 from ._protocols import Fetcher, Parser, Repository
+from ._retry import retrying
 
 logger = logging.getLogger(__name__)
 
@@ -191,35 +191,4 @@ class FileProcessor:
         return await retrying(self.config.retry, attempt, path, self.emit)
 
 
-async def retrying(
-    policy: RetryPolicy,
-    attempt: Callable[[], Awaitable[T]],
-    what: str,
-    emit: Callable[[ProgressEvent], Awaitable[None]],
-) -> T:
-    """Call ``attempt`` under ``policy`` with the ``backoff`` library (exponential with
-    full jitter); only errors whose ``retryable`` flag is set are tried again, and each
-    retry is announced as a ``FileRetrying`` event naming ``what``."""
-
-    async def on_backoff(details: Any) -> None:
-        error = details.get("exception")
-        await emit(
-            FileRetrying(what, details["tries"], float(details.get("wait") or 0), str(error))
-        )
-
-    runner = backoff.on_exception(
-        backoff.expo,
-        StreamingSyncError,
-        max_tries=policy.max_attempts,
-        giveup=lambda error: not getattr(error, "retryable", False),
-        on_backoff=on_backoff,
-        raise_on_giveup=True,
-        logger=None,
-        base=policy.factor,
-        factor=policy.base,
-        max_value=policy.cap,
-    )(attempt)
-    return await runner()
-
-
-__all__ = ["FileProcessor", "FileResult", "StageClock", "retrying"]
+__all__ = ["FileProcessor", "FileResult", "StageClock"]

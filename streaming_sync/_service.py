@@ -45,7 +45,7 @@ from ._model import (
     SyncReport,
 )
 from ._parse_pool import Parsing, parsing_for
-from ._pipeline import FileProcessor, retrying
+from ._pipeline import FileProcessor
 from ._progress import ProgressReport, ProgressTracker
 from ._protocols import (
     AsyncResource,
@@ -60,6 +60,7 @@ from ._protocols import (
     RunLockStore,
     WorkCoordinator,
 )
+from ._retry import retrying
 from ._runlock import run_lock
 from ._runstate import RunState, ServiceStats, build_report, listing_warnings, result_event
 
