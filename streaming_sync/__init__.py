@@ -2,7 +2,8 @@
 
 The public face: everything a user needs is importable from here; the modules behind it
 are private (``streaming_sync._service`` and friends) and may change. Optional parts
-live in their own modules: ``streaming_sync.prometheus`` (extra ``prometheus``),
+live in their own modules: ``streaming_sync.observe.prometheus`` (extra ``prometheus``),
+``streaming_sync.observe.rich`` (extra ``progress``),
 ``streaming_sync.parsers.oxigraph`` (extra ``fast``), ``streaming_sync.testing``.
 """
 
@@ -38,20 +39,6 @@ from ._errors import (
     WaitBudgetExceeded,
     WriteTimeout,
 )
-from ._events import (
-    FileDeleted,
-    FileFailed,
-    FileRetrying,
-    FileSkippedEvent,
-    FileStarted,
-    FileSucceeded,
-    ProgressEvent,
-    RateLimited,
-    SyncFinished,
-    SyncStarted,
-)
-from ._health import HealthMonitor, HealthState, HealthStatus
-from ._metrics import MetricsSnapshot, SyncMetrics
 from ._model import (
     Axiom,
     AxiomType,
@@ -71,13 +58,12 @@ from ._model import (
     Participation,
     PropertyType,
     RowCounts,
+    Stage,
     StageTimes,
     SyncReport,
     git_blob_sha1,
     page_key,
 )
-from ._progress import ProgressReport, ProgressTracker
-from ._progress_sinks import CallbackSink, JsonLinesSink, LogSink, TerminalProgressSink
 from ._protocols import (
     BulkFetcher,
     CheckpointStore,
@@ -100,7 +86,6 @@ from ._reader import (
     RelatedClass,
     SourceFile,
 )
-from ._runstate import ServiceStats
 from ._service import StreamingSyncService
 from ._snapshot import (
     AxiomRow,
@@ -111,6 +96,22 @@ from ._snapshot import (
     PropertyRow,
     materialize,
 )
+from .observe.events import (
+    FileDeleted,
+    FileFailed,
+    FileRetrying,
+    FileSkippedEvent,
+    FileStarted,
+    FileSucceeded,
+    ProgressEvent,
+    RateLimited,
+    SyncFinished,
+    SyncStarted,
+)
+from .observe.health import HealthMonitor, HealthState, HealthStatus
+from .observe.metrics import MetricsSnapshot, SyncMetrics
+from .observe.sinks import CallbackSink, JsonLinesSink, LogSink, TerminalProgressSink
+from .observe.tally import ProgressReport, ProgressTracker, ServiceStats
 from .parsers import DefaultParser
 from .sources.folder import FolderFetcher
 from .sources.github import GitHubFetcher, parse_github_spec
@@ -205,6 +206,7 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "SourceFile",
     "SourceNotFoundError",
     "SqliteRepository",
+    "Stage",
     "StageTimes",
     "StorageError",
     "StreamingSyncError",

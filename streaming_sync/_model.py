@@ -33,6 +33,27 @@ class FileEntry:
     sha: str
 
 
+def path_problem(path: str) -> str | None:
+    """Why a listed ``path`` cannot be stored, or None: it must be valid UTF-8 text (a
+    Python string may hold lone surrogates) without NUL characters."""
+    if "\x00" in path:
+        return "the path holds a NUL character, which no database stores; rename the file"
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return (
+            "the path is not valid UTF-8 text (undecodable parts shown as \\uXXXX); "
+            "rename the file to a UTF-8 name to sync it"
+        )
+    return None
+
+
+def shown(path: str) -> str:
+    """``path`` as valid UTF-8 text without NUL: lone surrogates as ``\\udcXX``, NUL as
+    ``\\x00`` (for messages and reports)."""
+    return path.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
 @attrs.frozen
 class Listing:
     """A source's files at one revision. ``complete`` is False when the source could not
@@ -238,15 +259,45 @@ class RowCounts:
     axioms: int = 0
 
 
+class Stage(enum.StrEnum):
+    """The stages of a sync: listing the source, then per file fetching, parsing (with
+    validating) and writing."""
+
+    LISTING = "listing"
+    FETCH = "fetch"
+    PARSE = "parse"
+    WRITE = "write"
+
+
+_STAGE_FIELDS = {
+    Stage.LISTING: "listing",
+    Stage.FETCH: "fetching",
+    Stage.PARSE: "parsing",
+    Stage.WRITE: "writing",
+}
+
+
 @attrs.frozen
 class StageTimes:
-    """Seconds spent per stage, summed over workers (so they may exceed the wall time)."""
+    """Seconds spent per stage: of one file (on its end event), or of a run summed over
+    workers (in its report; so they may exceed the wall time). The one type of stage
+    timing."""
 
     listing: float = 0.0
     fetching: float = 0.0
     parsing: float = 0.0
     writing: float = 0.0
     rate_limited: float = 0.0
+
+    def add(self, stage: Stage, seconds: float) -> StageTimes:
+        """These times with ``seconds`` more spent in ``stage``."""
+        field = _STAGE_FIELDS[stage]
+        return attrs.evolve(self, **{field: getattr(self, field) + seconds})
+
+    def __add__(self, other: StageTimes) -> StageTimes:
+        return StageTimes(
+            *(a + b for a, b in zip(attrs.astuple(self), attrs.astuple(other), strict=True))
+        )
 
 
 @attrs.frozen
@@ -376,10 +427,13 @@ __all__ = [
     "Participation",
     "PropertyType",
     "RowCounts",
+    "Stage",
     "StageTimes",
     "SyncReport",
     "git_blob_sha1",
     "iri_list_json",
     "page_key",
+    "path_problem",
     "properties_json",
+    "shown",
 ]

@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
-from ._events import ProgressEvent
 from ._model import (
     FileEntry,
     FileFailure,
@@ -30,6 +29,7 @@ from ._model import (
     SyncReport,
 )
 from ._snapshot import OntologySnapshot
+from .observe.events import ProgressEvent
 
 #: How a part reports an event to the service (see ``EventSource``).
 Emit: TypeAlias = Callable[[ProgressEvent], Awaitable[None]]

@@ -22,8 +22,8 @@ import tenacity
 
 from ._config import RetryPolicy
 from ._errors import StreamingSyncError
-from ._events import FileRetrying
 from ._protocols import Emit
+from .observe.events import FileRetrying
 
 T = TypeVar("T")
 

@@ -22,13 +22,21 @@ from pathlib import Path
 
 import pytest
 
-from streaming_sync._config import PathFilter, RetryPolicy, SyncConfig
-from streaming_sync._errors import SyncAborted, SyncInProgress
-from streaming_sync._events import FileRetrying, FileStarted
-from streaming_sync._model import Outcome, git_blob_sha1
+from streaming_sync import (
+    FileRetrying,
+    FileStarted,
+    OntologySnapshot,
+    Outcome,
+    PathFilter,
+    RetryPolicy,
+    StreamingSyncService,
+    SyncAborted,
+    SyncConfig,
+    SyncInProgress,
+    git_blob_sha1,
+    materialize,
+)
 from streaming_sync._runlock import run_lock
-from streaming_sync._service import StreamingSyncService
-from streaming_sync._snapshot import OntologySnapshot, materialize
 from streaming_sync.sources.folder import FolderFetcher
 from streaming_sync.storage.sqlite import SqliteRepository
 from streaming_sync.testing import RecordingSink

@@ -7,9 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from streaming_sync import (
+    FileEntry,
+    FileSkipped,
+    IntegrityError,
+    SourceNotFoundError,
+    git_blob_sha1,
+)
 from streaming_sync._config import PathFilter, path_filter
-from streaming_sync._errors import FileSkipped, IntegrityError, SourceNotFoundError
-from streaming_sync._model import FileEntry, git_blob_sha1
 from streaming_sync.sources.folder import FolderFetcher
 
 
@@ -89,7 +94,7 @@ async def test_fetch_refuses_paths_that_escape(tmp_path: Path) -> None:
     """A hostile entry path with '..' is refused, never read."""
     (tmp_path / "root").mkdir()
     write(tmp_path, "outside.md", b"x")
-    from streaming_sync._errors import PermanentFetchError
+    from streaming_sync import PermanentFetchError
 
     with pytest.raises(PermanentFetchError, match="escapes"):
         await FolderFetcher(tmp_path / "root").fetch(FileEntry("../outside.md", 1, "0"))

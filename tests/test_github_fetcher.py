@@ -14,19 +14,21 @@ from typing import Any
 
 import pytest
 
-from streaming_sync._config import PathFilter
-from streaming_sync._errors import (
+from streaming_sync import (
     AuthenticationError,
+    BulkFetcher,
+    Fetcher,
+    FileEntry,
     FileSkipped,
     IntegrityError,
+    PathFilter,
     PermanentFetchError,
+    RateLimited,
     SourceNotFoundError,
     TransientFetchError,
     WaitBudgetExceeded,
+    git_blob_sha1,
 )
-from streaming_sync._events import RateLimited
-from streaming_sync._model import FileEntry, git_blob_sha1
-from streaming_sync._protocols import BulkFetcher, Fetcher
 from streaming_sync.sources.github import GitHubFetcher, MemoryHttpCache
 from streaming_sync.testing._git_objects import make_tarball
 from streaming_sync.testing.github_server import Fault, GitHubLikeServer, RequestRecord

@@ -11,10 +11,8 @@ import threading
 
 import pytest
 
+from streaming_sync import ConfigError, FileEntry, OntologyData, Outcome, StreamingSyncService
 from streaming_sync._config import RetryPolicy, SyncConfig, default_max_bytes_in_flight
-from streaming_sync._errors import ConfigError
-from streaming_sync._model import FileEntry, OntologyData, Outcome
-from streaming_sync._service import StreamingSyncService
 from streaming_sync.testing import InMemoryFetcher, InMemoryRepository
 
 from .lineformat import LineParser

@@ -13,12 +13,20 @@ from pathlib import Path
 
 import pytest
 
+from streaming_sync import (
+    FileEntry,
+    FileFailure,
+    OntologyData,
+    Outcome,
+    ParseTimeout,
+    RetryPolicy,
+    StreamingSyncService,
+    SyncAborted,
+    SyncConfig,
+    SyncReport,
+)
 from streaming_sync._aio import run_to_completion
-from streaming_sync._config import RetryPolicy, SyncConfig
-from streaming_sync._errors import ParseTimeout, SyncAborted
-from streaming_sync._model import FileEntry, FileFailure, OntologyData, Outcome, SyncReport
 from streaming_sync._parse_pool import ParsePool
-from streaming_sync._service import StreamingSyncService
 from streaming_sync.parsers import DefaultParser
 from streaming_sync.sources.folder import FolderFetcher
 from streaming_sync.storage.sqlite import SqliteRepository

@@ -59,6 +59,7 @@ PUBLIC = {
     "FileCounts",
     "RowCounts",
     "StageTimes",
+    "Stage",
     "FileFailure",
     "FileSkip",
     "Outcome",

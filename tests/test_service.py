@@ -6,18 +6,23 @@ import asyncio
 
 import pytest
 
-from streaming_sync._config import RetryPolicy, SyncConfig
-from streaming_sync._errors import (
+from streaming_sync import (
     AuthenticationError,
     FatalStorageError,
+    FileEntry,
+    FileRetrying,
+    FileStarted,
+    Outcome,
+    RetryPolicy,
     ServiceClosedError,
+    StreamingSyncService,
     SyncAborted,
+    SyncConfig,
+    SyncFinished,
+    SyncStarted,
     TransientFetchError,
+    materialize,
 )
-from streaming_sync._events import FileRetrying, FileStarted, SyncFinished, SyncStarted
-from streaming_sync._model import FileEntry, Outcome
-from streaming_sync._service import StreamingSyncService
-from streaming_sync._snapshot import materialize
 from streaming_sync.testing import InMemoryFetcher, InMemoryRepository, RecordingSink
 
 from .lineformat import LineParser
@@ -241,7 +246,7 @@ async def test_queue_is_bounded_by_workers() -> None:
     class Probe:
         async def emit(self, event: object) -> None:
             if isinstance(event, FileStarted):
-                seen.append(svc._state.queued)
+                seen.append(svc.stats().queued)
 
     svc.sinks.append(Probe())
     await svc.sync()

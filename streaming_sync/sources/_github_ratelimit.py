@@ -29,8 +29,8 @@ from collections.abc import Mapping
 import attrs
 
 from .._errors import WaitBudgetExceeded
-from .._events import RateLimited
 from .._protocols import Emit
+from ..observe.events import RateLimited
 
 logger = logging.getLogger(__name__)
 
