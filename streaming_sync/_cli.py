@@ -30,6 +30,7 @@ from ._cli_signals import EXIT_SIGINT, handlers_restored, run_stoppable
 from ._config import SyncConfig, default_workers
 from ._defaults import is_postgres, open_repository
 from ._errors import ConfigError, StreamingSyncError, SyncAborted
+from ._formats import RDF_PARSER_KINDS
 from ._model import FileFailure, Outcome, SyncReport
 from ._protocols import ProgressSink
 from ._service import StreamingSyncService
@@ -78,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     sync.add_argument(
         "--parser",
-        choices=("auto", "rdflib", "oxigraph"),
+        choices=RDF_PARSER_KINDS,
         default="auto",
         help="RDF parser (auto: pyoxigraph when installed)",
     )

@@ -25,7 +25,7 @@ from typing import TypeVar
 import attrs
 
 from ._budget import ByteBudget
-from ._config import SyncConfig
+from ._config import SyncConfig, check_file_size
 from ._errors import FileSkipped, StreamingSyncError, TransientFetchError, WriteTimeout
 from ._model import EMPTY, FileEntry, FileFailure, OntologyData, Stage, StageTimes
 from ._parse_pool import Parsing
@@ -105,11 +105,7 @@ class FileProcessor:
         refused = self.refused.get(entry.path)
         if refused is not None:
             raise FileSkipped(entry.path, refused)
-        if entry.size > self.config.max_file_size:
-            raise FileSkipped(
-                entry.path,
-                f"{entry.size} bytes is over max_file_size={self.config.max_file_size}",
-            )
+        check_file_size(entry.path, entry.size, self.config.max_file_size)
         if not self.parser.accepts(entry.path):
             raise FileSkipped(entry.path, "no parser for this kind of file")
         async with self.budget.admitted(entry.size if data is None else len(data)):

@@ -70,12 +70,13 @@ async def test_never_follows_links_out_of_the_root(tmp_path: Path) -> None:
 
 async def test_fetch_verifies_content_and_size_limit(tmp_path: Path) -> None:
     """fetch returns the bytes; a file changed since listing is an integrity error; a file
-    over the size limit is skipped without being read."""
+    holding more than max_file_size bytes is skipped after reading at most one byte
+    more (the shared size rule, on the bytes actually read)."""
     write(tmp_path, "a.md", b"hello")
     fetcher = FolderFetcher(tmp_path, max_file_size=3)
     (entry,) = (await FolderFetcher(tmp_path).list_files()).entries
     assert entry.sha == git_blob_sha1(b"hello")
-    with pytest.raises(FileSkipped, match="over the size limit"):
+    with pytest.raises(FileSkipped, match="more than max_file_size=3 bytes"):
         await fetcher.fetch(entry)
     assert await FolderFetcher(tmp_path).fetch(entry) == b"hello"
     write(tmp_path, "a.md", b"changed")

@@ -263,15 +263,17 @@ async def test_transient_faults_are_retryable(small: GitHubLikeServer, fault: Fa
 
 
 async def test_oversized_files_are_listed_but_skipped(small: GitHubLikeServer) -> None:
-    """Files over max_file_size stay in the listing; fetch skips them without a request."""
+    """Files over max_file_size stay in the listing (the sync skips them by their listed
+    size before fetching); a blob that holds more than the limit when read is skipped
+    by the shared size rule, even when the listing claimed less."""
     small.commit({"big.md": b"x" * 100})
     async with make(small, max_file_size=50) as fetcher:
         listing = await fetcher.list_files()
-        before = len(small.requests)
         big = next(e for e in listing.entries if e.path == "big.md")
-        with pytest.raises(FileSkipped, match="size limit"):
-            await fetcher.fetch(big)
-    assert len(small.requests) == before
+        assert big.size == 100
+        understated = FileEntry(big.path, 10, big.sha)
+        with pytest.raises(FileSkipped, match="more than max_file_size=50 bytes"):
+            await fetcher.fetch(understated)
 
 
 # -- conditional requests --------------------------------------------------------------

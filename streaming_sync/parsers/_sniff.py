@@ -29,6 +29,7 @@ from urllib.parse import quote
 import attrs
 
 from .._errors import FileSkipped, ParseError
+from .._formats import RDF_EXTENSIONS
 from .._model import OntologyData
 from ._turtlesyntax import MAX_NESTING
 from ._xmlguard import detect_encoding, prepare_xml, skip_owlxml, sniff_xml
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
     from ._rdfmap import Triple
 
 FORMATS = ("turtle", "xml", "nt", "n3", "json-ld", "trig", "owlxml", "ofn")
-RDF_EXTENSIONS = (".ttl", ".owl", ".rdf", ".nt", ".n3", ".jsonld", ".trig", ".xml")
 _BY_EXTENSION = {
     ".ttl": "turtle",
     ".nt": "nt",

@@ -38,12 +38,11 @@ import aiohttp
 from yarl import URL
 
 from .._aio import AsyncClosing
-from .._config import PathFilter
+from .._config import PathFilter, check_file_size
 from .._errors import (
     AuthenticationError,
     ConfigError,
     FetchError,
-    FileSkipped,
     IntegrityError,
     PermanentFetchError,
     SourceNotFoundError,
@@ -97,6 +96,19 @@ async def _all(calls: Iterable[Awaitable[_T]]) -> list[_T]:
         raise
 
 
+async def _read_body(response: aiohttp.ClientResponse, limit: int | None) -> bytes:
+    """The body, or its first ``limit + 1`` bytes (the caller sees it is too big)."""
+    if limit is None:
+        return await response.read()
+    chunks, size = [], 0
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            break
+    return b"".join(chunks)[: limit + 1]
+
+
 def _condense_commit(data: Any) -> Any:
     return {"sha": data["sha"], "commit": {"tree": {"sha": data["commit"]["tree"]["sha"]}}}
 
@@ -113,7 +125,8 @@ class GitHubFetcher(AsyncClosing):
 
     Paths in the listing are relative to ``path``. ``token`` is the token's value
     (see ``token_from_env``); ``token_env`` only names where it came from, for error
-    messages. Files over ``max_file_size`` are listed but ``fetch`` skips them.
+    messages. ``max_file_size``: ``fetch`` reads at most that many bytes (plus one) of a
+    blob, and the tarball yields no file over it (the sync checks listed sizes first).
     ``secondary_min_wait`` is the first wait after a secondary rate limit without
     ``retry-after`` (GitHub asks for one minute); ``reset_margin`` is added to reset times.
     """
@@ -393,11 +406,11 @@ class GitHubFetcher(AsyncClosing):
 
     async def fetch(self, entry: FileEntry) -> bytes:
         """The blob ``entry.sha`` (raw media type), checked against its SHA."""
-        if self._max is not None and entry.size > self._max:
-            raise FileSkipped(
-                entry.path, f"{entry.size} bytes is over the size limit of {self._max} bytes"
-            )
-        response = await self._api_get(self._repo_path(f"/git/blobs/{entry.sha}"), accept=RAW_MEDIA)
+        response = await self._api_get(
+            self._repo_path(f"/git/blobs/{entry.sha}"), accept=RAW_MEDIA, limit=self._max
+        )
+        if response.status == 200:
+            check_file_size(entry.path, len(response.body), self._max, read=True)
         if response.status != 200:
             raise self._error(response, f"file {entry.path!r}", not_found=PermanentFetchError)
         data = self._blob_bytes(response, entry)
@@ -533,9 +546,11 @@ class GitHubFetcher(AsyncClosing):
         accept: str = JSON_MEDIA,
         etag: str | None = None,
         stream: bool = False,
+        limit: int | None = None,
     ) -> _Response:
         """One API request under the concurrency cap and the rate-limit gate; rate-limit
-        answers are waited out and the request repeated. Other statuses are returned."""
+        answers are waited out and the request repeated. Other statuses are returned.
+        ``limit``: read at most that many bytes of a body, plus one."""
         url = self._api + path
         headers = {"Accept": accept, "X-GitHub-Api-Version": API_VERSION, "User-Agent": USER_AGENT}
         if self._token:
@@ -547,7 +562,7 @@ class GitHubFetcher(AsyncClosing):
                 ticket = await self._gate.acquire()
                 response: _Response | None = None
                 try:
-                    response = await self._send(url, headers, stream=stream)
+                    response = await self._send(url, headers, stream=stream, limit=limit)
                 finally:
                     if response is None:
                         self._gate.release(ticket, None)
@@ -560,7 +575,9 @@ class GitHubFetcher(AsyncClosing):
                     return response
                 await self._gate.limited(ticket, kind, response.headers)
 
-    async def _send(self, url: str, headers: Mapping[str, str], *, stream: bool) -> _Response:
+    async def _send(
+        self, url: str, headers: Mapping[str, str], *, stream: bool, limit: int | None = None
+    ) -> _Response:
         """Send one GET; translate aiohttp's faults into ``TransientFetchError``."""
         self.requests += 1
         try:
@@ -568,7 +585,7 @@ class GitHubFetcher(AsyncClosing):
                 url, headers=headers, allow_redirects=False, timeout=self._timeout
             ) as resp:
                 skip = stream and resp.status < 400  # the tarball's body is streamed later
-                body = b"" if skip else await resp.read()
+                body = b"" if skip else await _read_body(resp, limit)
                 return _Response(resp.status, resp.headers, body, url)
         except TimeoutError:
             raise TransientFetchError(
