@@ -14,7 +14,6 @@ import logging
 from ._config import DEFAULT_EXCLUDE, DEFAULT_INCLUDE, PathFilter, RetryPolicy, SyncConfig
 from ._errors import (
     AuthenticationError,
-    CheckpointError,
     ConfigError,
     DatabaseLockedError,
     FatalStorageError,
@@ -26,7 +25,6 @@ from ._errors import (
     ParseProcessDied,
     ParseTimeout,
     PermanentFetchError,
-    RateLimitError,
     SchemaError,
     ServiceClosedError,
     SourceNotFoundError,
@@ -114,7 +112,7 @@ from .observe.sinks import CallbackSink, JsonLinesSink, LogSink, TerminalProgres
 from .observe.tally import ProgressReport, ProgressTracker, ServiceStats
 from .parsers import DefaultParser
 from .sources.folder import FolderFetcher
-from .sources.github import GitHubFetcher, parse_github_spec
+from .sources.github import GitHubFetcher
 from .storage.sqlite import SqliteRepository
 
 # A library is quiet unless its user configures logging.
@@ -129,7 +127,6 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "AxiomType",
     "BulkFetcher",
     "CallbackSink",
-    "CheckpointError",
     "CheckpointStore",
     "ClassInfo",
     "ClassRow",
@@ -190,7 +187,6 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "ProgressTracker",
     "PropertyRow",
     "PropertyType",
-    "RateLimitError",
     "RateLimitStatus",
     "RateLimited",
     "ReadEngine",
@@ -228,5 +224,4 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "git_blob_sha1",
     "materialize",
     "page_key",
-    "parse_github_spec",
 ]

@@ -217,12 +217,6 @@ def iri_list_json(iris: Iterable[str]) -> str:
     return json.dumps(sorted(set(iris)), ensure_ascii=False, separators=(",", ":"))
 
 
-class FileStatus(enum.StrEnum):
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-
-
 @attrs.frozen
 class FileFailure:
     """A file that failed: what went wrong, whether trying again may help, how often we tried."""
@@ -414,7 +408,6 @@ __all__ = [
     "FileEntry",
     "FileFailure",
     "FileSkip",
-    "FileStatus",
     "FinishedRun",
     "HierarchyEdge",
     "Listing",

@@ -40,7 +40,6 @@ PUBLIC = {
     "FinishedRun",
     "FolderFetcher",
     "GitHubFetcher",
-    "parse_github_spec",
     "DefaultParser",
     "SqliteRepository",
     # values
@@ -110,7 +109,6 @@ PUBLIC = {
     "FetchError",
     "TransientFetchError",
     "IntegrityError",
-    "RateLimitError",
     "PermanentFetchError",
     "AuthenticationError",
     "SourceNotFoundError",
@@ -125,7 +123,6 @@ PUBLIC = {
     "WriteTimeout",
     "SchemaError",
     "FatalStorageError",
-    "CheckpointError",
     "SyncAborted",
     "SyncInProgress",
 }
