@@ -19,7 +19,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from ._aio import run_to_completion
@@ -39,10 +39,15 @@ def make_holder() -> str:
 
 @contextlib.asynccontextmanager
 async def run_lock(
-    store: RunLockStore | None, ontology_id: str, *, stale_after: float = DEFAULT_STALE_AFTER
+    store: RunLockStore | None,
+    ontology_id: str,
+    *,
+    stale_after: float = DEFAULT_STALE_AFTER,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> AsyncIterator[str | None]:
     """Hold the run lock of ``ontology_id`` in ``store`` while the body runs; yields the
-    holder string (None, and no lock, when ``store`` is None)."""
+    holder string (None, and no lock, when ``store`` is None). ``sleep`` waits between
+    heartbeats (injectable for tests)."""
     if store is None:
         yield None
         return
@@ -52,7 +57,7 @@ async def run_lock(
     assert host is not None
     lost: list[SyncInProgress] = []
     renewer = asyncio.create_task(
-        _keep_alive(store, ontology_id, holder, stale_after / 3, lost, host)
+        _keep_alive(store, ontology_id, holder, stale_after / 3, lost, host, sleep)
     )
     try:
         yield holder
@@ -73,10 +78,11 @@ async def _keep_alive(
     interval: float,
     lost: list[SyncInProgress],
     host: asyncio.Task[Any],
+    sleep: Callable[[float], Awaitable[None]],
 ) -> None:
     """Refresh the heartbeat every ``interval`` s; on losing the lock, stop the sync."""
     while True:
-        await asyncio.sleep(interval)
+        await sleep(interval)
         try:
             await store.renew_run_lock(ontology_id, holder)
         except SyncInProgress as taken:

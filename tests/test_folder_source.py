@@ -11,10 +11,10 @@ from streaming_sync import (
     FileEntry,
     FileSkipped,
     IntegrityError,
+    PathFilter,
     SourceNotFoundError,
     git_blob_sha1,
 )
-from streaming_sync._config import PathFilter, path_filter
 from streaming_sync.sources.folder import FolderFetcher
 
 
@@ -45,7 +45,10 @@ async def test_include_and_exclude_globs(tmp_path: Path) -> None:
         write(tmp_path, name, b"x")
     default = await FolderFetcher(tmp_path).list_files()
     assert [e.path for e in default.entries] == ["a.md", "b.ttl", "deep/x/e.owl", "drafts/d.md"]
-    filtered = FolderFetcher(tmp_path, path_filter=path_filter(["*.md"], ["drafts/*"]))
+    filtered = FolderFetcher(
+        tmp_path,
+        path_filter=PathFilter(include=["*.md"], exclude=[*PathFilter().exclude, "drafts/*"]),
+    )
     assert [e.path for e in (await filtered.list_files()).entries] == ["a.md"]
 
 

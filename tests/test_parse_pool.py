@@ -1,7 +1,8 @@
 """Parsing in real parse processes that die, overrun or log (issue 12, points 4 and 5):
 the file whose process died or overran fails alone with a reason that names it, the
 process is replaced and the other files land; processes that keep dying stop the sync.
-The stages' timeouts (fetch, parse -- also in a thread -- and write) are here too."""
+The stages' timeouts (fetch, parse -- also in a thread -- and write) are here too.
+The tests that build a ``ParsePool`` directly are about that private unit."""
 
 from __future__ import annotations
 
