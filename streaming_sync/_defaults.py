@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, Unpack
 
 import attrs
 
@@ -134,36 +134,47 @@ class Parts:
     owned: tuple[AsyncResource, ...]
 
 
+class SourceOptions(TypedDict, total=False):
+    """The options of the default parts (``StreamingSyncService.from_source``):
+    ``include``/``exclude`` globs of the source; ``parser``, the RDF parser (auto,
+    rdflib or oxigraph); for GitHub ``api_url``, ``token_env`` (the variable holding the
+    token) and ``github_options`` (keyword arguments of ``GitHubFetcher``, ``Any``:
+    checked there); ``join``/``lease``, a shared sync of a PostgreSQL database."""
+
+    include: Sequence[str] | None
+    exclude: Sequence[str] | None
+    parser: str
+    api_url: str | None
+    token_env: str
+    github_options: dict[str, Any] | None
+    join: bool
+    lease: float | None
+
+
 async def open_parts(
     source: str,
     *,
     db: str | os.PathLike[str],
     config: SyncConfig,
-    include: Sequence[str] | None = None,
-    exclude: Sequence[str] | None = None,
-    parser: str = "auto",
-    api_url: str | None = None,
-    token_env: str = "GITHUB_TOKEN",
-    github_options: dict[str, Any] | None = None,
-    join: bool = False,
-    lease: float | None = None,
+    **options: Unpack[SourceOptions],
 ) -> Parts:
     """Open the default parts for ``source`` and ``db``; the caller owns what
-    ``Parts.owned`` lists. ``join``/``lease``: the shared sync of a PostgreSQL ``db``
-    (see ``make_coordinator``)."""
-    parser_obj = make_parser(config, parser)
+    ``Parts.owned`` lists (see ``SourceOptions`` for the options)."""
+    parser_obj = make_parser(config, options.get("parser", "auto"))
     repository = await open_repository(db)
     try:
-        coordinator = make_coordinator(db, repository, join=join, lease=lease)
+        coordinator = make_coordinator(
+            db, repository, join=options.get("join", False), lease=options.get("lease")
+        )
         fetcher = make_fetcher(
             source,
             config=config,
-            include=include,
-            exclude=exclude,
-            api_url=api_url,
-            token_env=token_env,
+            include=options.get("include"),
+            exclude=options.get("exclude"),
+            api_url=options.get("api_url"),
+            token_env=options.get("token_env", "GITHUB_TOKEN"),
             cache=repository,
-            github_options=github_options,
+            github_options=options.get("github_options"),
         )
     except BaseException:
         await repository.aclose()
@@ -173,6 +184,7 @@ async def open_parts(
 
 __all__ = [
     "Parts",
+    "SourceOptions",
     "is_postgres",
     "make_coordinator",
     "make_fetcher",

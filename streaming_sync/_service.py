@@ -23,12 +23,12 @@ import logging
 import os
 import time
 from collections.abc import Iterable, Sequence
-from typing import Any, Self
+from typing import Self, Unpack
 
 from ._aio import AsyncClosing, run_to_completion
 from ._budget import ByteBudget
 from ._config import SyncConfig
-from ._defaults import open_parts
+from ._defaults import SourceOptions, open_parts
 from ._errors import ServiceClosedError, StreamingSyncError, SyncAborted
 from ._model import FileEntry, FileFailure, Listing, Outcome, SyncReport, path_problem, shown
 from ._parse_pool import Parsing, parsing_for
@@ -120,36 +120,15 @@ class StreamingSyncService(AsyncClosing):
         db: str | os.PathLike[str],
         config: SyncConfig | None = None,
         sinks: Iterable[ProgressSink] = (),
-        include: Sequence[str] | None = None,
-        exclude: Sequence[str] | None = None,
-        parser: str = "auto",
-        api_url: str | None = None,
-        token_env: str = "GITHUB_TOKEN",
-        github_options: dict[str, Any] | None = None,
-        join: bool = False,
-        lease: float | None = None,
+        **options: Unpack[SourceOptions],
     ) -> Self:
         """Build a service with the default parts, which it owns and closes: the source
-        ``source`` (a folder path or ``github:OWNER/REPO[@REF][/PATH]``; ``include`` /
-        ``exclude`` globs, ``api_url`` and the token in ``$token_env`` for GitHub,
-        ``github_options`` for ``GitHubFetcher`` -- ``Any``: its keyword arguments), the
-        default parser (``parser``: auto, rdflib or oxigraph) and the database ``db`` (a
-        SQLite file, or a ``postgresql://`` URL; ``join``/``lease``: take part in a
-        shared sync there)."""
+        ``source`` (a folder path or ``github:OWNER/REPO[@REF][/PATH]``), the default
+        parser and the database ``db`` (a SQLite file, or a ``postgresql://`` URL).
+        ``options``: ``include``, ``exclude``, ``parser``, ``api_url``, ``token_env``,
+        ``github_options``, ``join``, ``lease`` (see ``_defaults.SourceOptions``)."""
         config = config or SyncConfig()
-        parts = await open_parts(
-            source,
-            db=db,
-            config=config,
-            include=include,
-            exclude=exclude,
-            parser=parser,
-            api_url=api_url,
-            token_env=token_env,
-            github_options=github_options,
-            join=join,
-            lease=lease,
-        )
+        parts = await open_parts(source, db=db, config=config, **options)
         return cls(
             fetcher=parts.fetcher,
             repository=parts.repository,

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import time
 
+# The same guard as observe/prometheus.py's, kept in each: every extra's module names
+# its own install command.
 try:
     from rich.console import Console
     from rich.progress import (

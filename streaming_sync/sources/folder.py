@@ -196,7 +196,10 @@ class FolderFetcher:
         limit = self.max_file_size
         try:
             with path.open("rb") as handle:
-                data = handle.read(-1 if limit is None else limit + 1)
+                # One byte past what is there (or the limit) tells a file that grew; a
+                # bare read(limit + 1) would allocate the whole limit for every file.
+                size = os.fstat(handle.fileno()).st_size
+                data = handle.read((size if limit is None else min(size, limit)) + 1)
         except FileNotFoundError:
             raise PermanentFetchError(
                 f"{relative}: the file was removed after it was listed; sync again"
