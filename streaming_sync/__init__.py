@@ -2,7 +2,8 @@
 
 The public face: everything a user needs is importable from here; the modules behind it
 are private (``streaming_sync._service`` and friends) and may change. Optional parts
-live in their own modules: ``streaming_sync.prometheus`` (extra ``prometheus``),
+live in their own modules: ``streaming_sync.observe.prometheus`` (extra ``prometheus``),
+``streaming_sync.observe.rich`` (extra ``progress``),
 ``streaming_sync.parsers.oxigraph`` (extra ``fast``), ``streaming_sync.testing``.
 """
 
@@ -13,7 +14,6 @@ import logging
 from ._config import DEFAULT_EXCLUDE, DEFAULT_INCLUDE, PathFilter, RetryPolicy, SyncConfig
 from ._errors import (
     AuthenticationError,
-    CheckpointError,
     ConfigError,
     DatabaseLockedError,
     FatalStorageError,
@@ -25,7 +25,6 @@ from ._errors import (
     ParseProcessDied,
     ParseTimeout,
     PermanentFetchError,
-    RateLimitError,
     SchemaError,
     ServiceClosedError,
     SourceNotFoundError,
@@ -38,7 +37,64 @@ from ._errors import (
     WaitBudgetExceeded,
     WriteTimeout,
 )
-from ._events import (
+from ._model import (
+    Axiom,
+    AxiomType,
+    FileCounts,
+    FileEntry,
+    FileFailure,
+    FileSkip,
+    FinishedRun,
+    HierarchyEdge,
+    Listing,
+    OntologyClass,
+    OntologyData,
+    OntologyProperty,
+    OtherAxiom,
+    Outcome,
+    PageLink,
+    Participation,
+    PropertyType,
+    RowCounts,
+    Stage,
+    StageTimes,
+    SyncReport,
+    git_blob_sha1,
+    page_key,
+)
+from ._protocols import (
+    BulkFetcher,
+    CheckpointStore,
+    EventSource,
+    Fetcher,
+    Parser,
+    ProgressSink,
+    RateLimitStatus,
+    Repository,
+    RunHistory,
+    RunLockStore,
+    ValidatorCache,
+    WorkCoordinator,
+)
+from ._reader import (
+    ClassInfo,
+    OntologyCounts,
+    OntologyReader,
+    ReadEngine,
+    RelatedClass,
+    SourceFile,
+)
+from ._service import StreamingSyncService
+from ._snapshot import (
+    AxiomRow,
+    ClassRow,
+    EdgeRow,
+    OntologySnapshot,
+    OtherAxiomRow,
+    PropertyRow,
+    materialize,
+)
+from .observe.events import (
     FileDeleted,
     FileFailed,
     FileRetrying,
@@ -50,55 +106,13 @@ from ._events import (
     SyncFinished,
     SyncStarted,
 )
-from ._health import HealthMonitor, HealthState, HealthStatus
-from ._metrics import MetricsSnapshot, SyncMetrics
-from ._model import (
-    Axiom,
-    AxiomType,
-    FileCounts,
-    FileEntry,
-    FileFailure,
-    FileSkip,
-    HierarchyEdge,
-    Listing,
-    OntologyClass,
-    OntologyData,
-    OntologyProperty,
-    OtherAxiom,
-    Outcome,
-    PageLink,
-    PropertyType,
-    RowCounts,
-    StageTimes,
-    SyncReport,
-    git_blob_sha1,
-    page_key,
-)
-from ._progress import ProgressReport, ProgressTracker
-from ._progress_sinks import CallbackSink, JsonLinesSink, LogSink, TerminalProgressSink
-from ._protocols import BulkFetcher, CheckpointStore, Fetcher, Parser, ProgressSink, Repository
-from ._reader import (
-    ClassInfo,
-    OntologyCounts,
-    OntologyReader,
-    ReadEngine,
-    RelatedClass,
-    SourceFile,
-)
-from ._runstate import ServiceStats
-from ._service import StreamingSyncService
-from ._snapshot import (
-    AxiomRow,
-    ClassRow,
-    EdgeRow,
-    OntologySnapshot,
-    OtherAxiomRow,
-    PropertyRow,
-    materialize,
-)
+from .observe.health import HealthMonitor, HealthState, HealthStatus
+from .observe.metrics import MetricsSnapshot, SyncMetrics
+from .observe.sinks import CallbackSink, JsonLinesSink, LogSink, TerminalProgressSink
+from .observe.tally import ProgressReport, ProgressTracker, ServiceStats
 from .parsers import DefaultParser
 from .sources.folder import FolderFetcher
-from .sources.github import GitHubFetcher, parse_github_spec
+from .sources.github import GitHubFetcher
 from .storage.sqlite import SqliteRepository
 
 # A library is quiet unless its user configures logging.
@@ -113,7 +127,6 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "AxiomType",
     "BulkFetcher",
     "CallbackSink",
-    "CheckpointError",
     "CheckpointStore",
     "ClassInfo",
     "ClassRow",
@@ -123,6 +136,7 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "DatabaseLockedError",
     "DefaultParser",
     "EdgeRow",
+    "EventSource",
     "FatalStorageError",
     "FetchError",
     "Fetcher",
@@ -137,6 +151,7 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "FileSkippedEvent",
     "FileStarted",
     "FileSucceeded",
+    "FinishedRun",
     "FolderFetcher",
     "GitHubFetcher",
     "HealthMonitor",
@@ -163,6 +178,7 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "ParseProcessDied",
     "ParseTimeout",
     "Parser",
+    "Participation",
     "PathFilter",
     "PermanentFetchError",
     "ProgressEvent",
@@ -171,19 +187,22 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "ProgressTracker",
     "PropertyRow",
     "PropertyType",
-    "RateLimitError",
+    "RateLimitStatus",
     "RateLimited",
     "ReadEngine",
     "RelatedClass",
     "Repository",
     "RetryPolicy",
     "RowCounts",
+    "RunHistory",
+    "RunLockStore",
     "SchemaError",
     "ServiceClosedError",
     "ServiceStats",
     "SourceFile",
     "SourceNotFoundError",
     "SqliteRepository",
+    "Stage",
     "StageTimes",
     "StorageError",
     "StreamingSyncError",
@@ -198,10 +217,11 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "TerminalProgressSink",
     "TransientFetchError",
     "ValidationError",
+    "ValidatorCache",
     "WaitBudgetExceeded",
+    "WorkCoordinator",
     "WriteTimeout",
     "git_blob_sha1",
     "materialize",
     "page_key",
-    "parse_github_spec",
 ]

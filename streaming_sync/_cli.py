@@ -21,18 +21,27 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import attrs
 
 from ._cli_admin import ADMIN_COMMANDS, add_admin_commands, ontology_id_argument, run_admin
 from ._cli_signals import EXIT_SIGINT, handlers_restored, run_stoppable
 from ._config import SyncConfig, default_workers
+from ._defaults import is_postgres, open_repository
 from ._errors import ConfigError, StreamingSyncError, SyncAborted
-from ._metrics import SyncMetrics
+from ._formats import RDF_PARSER_KINDS
 from ._model import FileFailure, Outcome, SyncReport
-from ._progress_sinks import JsonLinesSink, LogSink, TerminalProgressSink
-from ._runstate import LISTING
+from ._protocols import ProgressSink
+from ._service import StreamingSyncService
+from .observe.metrics import SyncMetrics
+from .observe.sinks import JsonLinesSink, LogSink, TerminalProgressSink
+from .observe.tally import LISTING
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from .observe.prometheus import MetricsServer
 
 logger = logging.getLogger("streaming_sync.cli")
 
@@ -70,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     sync.add_argument(
         "--parser",
-        choices=("auto", "rdflib", "oxigraph"),
+        choices=RDF_PARSER_KINDS,
         default="auto",
         help="RDF parser (auto: pyoxigraph when installed)",
     )
@@ -163,10 +172,10 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON on stdout")
 
 
-def _terminal_sink() -> Any:
+def _terminal_sink() -> ProgressSink:
     """The rich progress bar when rich is installed (extra ``progress``), else ours."""
     try:
-        from .progress_rich import RichProgressSink
+        from .observe.rich import RichProgressSink
     except ImportError:
         return TerminalProgressSink(sys.stderr)
     return RichProgressSink()
@@ -237,10 +246,12 @@ def _events_stream(target: str | None) -> Iterator[TextIO | None]:
             yield stream
 
 
-def _metrics_server_module() -> Any:
-    """``streaming_sync.prometheus``, or ConfigError naming the install command."""
+def _metrics_server_module() -> ModuleType:
+    """``streaming_sync.observe.prometheus``, or ConfigError naming the install command."""
     try:
-        prometheus = importlib.import_module("streaming_sync.prometheus")
+        # By name, not ``from .observe import``: that would find the attribute of a
+        # submodule imported before even when the module is blocked in sys.modules.
+        prometheus = importlib.import_module("streaming_sync.observe.prometheus")
     except ImportError as missing:
         raise ConfigError(
             f"--metrics-port needs prometheus_client ({missing}); "
@@ -252,7 +263,7 @@ def _metrics_server_module() -> Any:
 async def _run_sync(args: argparse.Namespace) -> int:
     exporter = _metrics_server_module() if args.metrics_port is not None else None
     with _events_stream(args.events) as events:
-        sinks: list[Any] = []
+        sinks: list[ProgressSink] = []
         if not args.quiet:
             sinks.append(_terminal_sink() if sys.stderr.isatty() else LogSink())
         if events is not None:
@@ -264,10 +275,11 @@ async def _run_sync(args: argparse.Namespace) -> int:
 
 
 async def _sync_with(
-    args: argparse.Namespace, sinks: list[Any], metrics: SyncMetrics, exporter: Any
+    args: argparse.Namespace,
+    sinks: list[ProgressSink],
+    metrics: SyncMetrics,
+    exporter: ModuleType | None,
 ) -> int:
-    from ._service import StreamingSyncService
-
     service = await StreamingSyncService.from_source(
         args.source,
         db=args.db,
@@ -301,10 +313,13 @@ async def _sync_with(
 
 
 def _serve_metrics(
-    exporter: Any, args: argparse.Namespace, metrics: SyncMetrics, service: Any
-) -> Any:
+    exporter: ModuleType,
+    args: argparse.Namespace,
+    metrics: SyncMetrics,
+    service: StreamingSyncService,
+) -> MetricsServer:
     try:
-        server = exporter.serve(
+        server: MetricsServer = exporter.serve(
             metrics, args.metrics_port, addr=args.metrics_host, stats=service.stats
         )
     except OSError as error:
@@ -335,8 +350,6 @@ def _print_report(args: argparse.Namespace, report: SyncReport) -> None:
 
 
 async def _run_status(args: argparse.Namespace) -> int:
-    from ._defaults import open_repository
-
     async with await open_repository(args.db, read_only=True) as repository:
         failures, report = await repository.load(args.ontology_id)
     if args.json:
@@ -367,8 +380,6 @@ async def _run_status(args: argparse.Namespace) -> int:
 
 
 async def _run_history(args: argparse.Namespace) -> int:
-    from ._defaults import open_repository
-
     async with await open_repository(args.db, read_only=True) as repository:
         reports = await repository.history(args.ontology_id, args.limit)
     if args.json:
@@ -407,8 +418,11 @@ async def _main_async(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``streaming-sync``; returns the exit code."""
     args = _parser().parse_args(argv)
-    postgres = str(getattr(args, "db", "")).startswith(("postgresql://", "postgres://"))
-    if args.command in ("status", "history") and not postgres and not Path(args.db).is_file():
+    if (
+        args.command in ("status", "history")
+        and not is_postgres(args.db)
+        and not Path(args.db).is_file()
+    ):
         sys.stderr.write(
             f"streaming-sync: --db {args.db}: no such database file; run a sync first\n"
         )

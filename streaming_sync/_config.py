@@ -12,21 +12,12 @@ from typing import Any
 
 import attrs
 
-from ._errors import ConfigError
+from ._errors import ConfigError, FileSkipped
+from ._formats import include_patterns
 
-#: Files a sync looks at unless told otherwise: Logseq pages and the RDF/OWL formats.
-DEFAULT_INCLUDE: tuple[str, ...] = (
-    "*.md",
-    "*.ttl",
-    "*.owl",
-    "*.rdf",
-    "*.nt",
-    "*.n3",
-    "*.jsonld",
-    "*.trig",
-    "*.ofn",
-    "*.xml",
-)
+#: Files a sync looks at unless told otherwise: every kind the default parser reads
+#: (Logseq pages, the RDF formats, OWL Functional Syntax; see ``_formats``).
+DEFAULT_INCLUDE: tuple[str, ...] = include_patterns()
 DEFAULT_EXCLUDE: tuple[str, ...] = (".git/*", ".github/*", "*/.git/*", "node_modules/*")
 DEFAULT_ONTOLOGY_ID = "default"
 DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
@@ -145,8 +136,10 @@ def _instance_of(kind: type) -> Any:
 
 @attrs.frozen
 class RetryPolicy:
-    """Exponential backoff for retryable faults: waits ``base * factor**n`` seconds,
-    capped at ``cap``, for at most ``max_attempts`` tries in all (1 = no retry)."""
+    """Exponential backoff for retryable faults: at most ``max_attempts`` tries in all
+    (1 = no retry); before retry ``n`` (1-based) the sync waits exactly
+    ``wait(n) = min(cap, base * factor**(n-1))`` seconds -- 0.5, 1, 2 ... with the
+    defaults. No jitter: the retrying requests of one sync are few and spread already."""
 
     max_attempts: int = attrs.field(default=3, validator=_positive_int)
     base: float = attrs.field(default=0.5, validator=_positive)
@@ -154,7 +147,8 @@ class RetryPolicy:
     cap: float = attrs.field(default=30.0, validator=_positive)
 
     def wait(self, retry: int) -> float:
-        """Seconds to wait before retry number ``retry`` (1-based)."""
+        """Seconds to wait before retry number ``retry`` (1-based): the wait the sync
+        uses (``streaming_sync._retry``)."""
         return float(min(self.cap, self.base * self.factor ** (retry - 1)))
 
 
@@ -235,6 +229,23 @@ class SyncConfig:
     )
 
 
+def check_file_size(path: str, size: int, limit: int | None, *, read: bool = False) -> None:
+    """The one ``max_file_size`` rule: ``FileSkipped`` when ``size`` bytes are over
+    ``limit`` (None: no limit). The pipeline checks each file's listed size before
+    fetching it; a source checks the bytes it actually read (``read=True``, after
+    reading at most ``limit + 1``), so a file that grew after the listing, or a server
+    that sends more than it listed, never makes it hold more than the limit."""
+    if limit is None or size <= limit:
+        return
+    if read:
+        raise FileSkipped(
+            path,
+            f"more than max_file_size={limit} bytes arrived (the file grew after it was"
+            " listed, or the source sent more than it listed)",
+        )
+    raise FileSkipped(path, f"{size} bytes is over max_file_size={limit}")
+
+
 def path_filter(include: Sequence[str] | None, exclude: Sequence[str] | None) -> PathFilter:
     """A filter from optional CLI-style lists (None keeps the defaults)."""
     return PathFilter(
@@ -249,6 +260,7 @@ __all__ = [
     "PathFilter",
     "RetryPolicy",
     "SyncConfig",
+    "check_file_size",
     "check_ontology_id",
     "default_max_bytes_in_flight",
     "default_parse_processes",

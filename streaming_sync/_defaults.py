@@ -1,22 +1,30 @@
 """The one place where the default parts are wired: folder or GitHub source (aiohttp),
-the default parser (rdflib or pyoxigraph, Logseq), the SQLite repository (aiosqlite) --
-or, for a ``postgresql://`` database, the PostgreSQL repository and shared-sync
-coordinator (asyncpg)."""
+the default parser (rdflib or pyoxigraph, Logseq), the SQLite repository -- or, for a
+``postgresql://`` database, the PostgreSQL repository and shared-sync coordinator
+(asyncpg).
+
+It returns the parts as a typed ``Parts`` bundle; ``StreamingSyncService.from_source``
+builds the service from it (this module never imports the service)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, Unpack
+
+import attrs
 
 from ._config import SyncConfig, path_filter
 from ._errors import ConfigError
-from ._protocols import Fetcher, ProgressSink
+from ._protocols import AsyncResource, Fetcher, Parser, ValidatorCache, WorkCoordinator
 
 if TYPE_CHECKING:
-    from ._service import StreamingSyncService
+    from .storage.postgres import PostgresRepository
+    from .storage.sqlite import SqliteRepository
 
-S = TypeVar("S", bound="StreamingSyncService")
+    #: A repository the defaults open: also a checkpoint store, an HTTP validator cache
+    #: and a run history (and, for SQLite, a run-lock store).
+    DefaultRepository: TypeAlias = SqliteRepository | PostgresRepository
 
 GITHUB_PREFIX = "github:"
 POSTGRES_PREFIXES = ("postgresql://", "postgres://")
@@ -27,10 +35,12 @@ def is_postgres(db: str | os.PathLike[str]) -> bool:
     return isinstance(db, str) and db.startswith(POSTGRES_PREFIXES)
 
 
-async def open_repository(db: str | os.PathLike[str], *, read_only: bool = False) -> Any:
-    """The repository (also the checkpoint store and HTTP cache) ``db`` names: a
-    ``postgresql://`` URL (``?schema=NAME`` picks the schema) or a SQLite file path
-    (``read_only``: opened so that it is never written, for commands that only read)."""
+async def open_repository(
+    db: str | os.PathLike[str], *, read_only: bool = False
+) -> DefaultRepository:
+    """The repository ``db`` names: a ``postgresql://`` URL (``?schema=NAME`` picks the
+    schema) or a SQLite file path (``read_only``: opened so that it is never written, for
+    commands that only read)."""
     if is_postgres(db):
         try:
             from .storage.postgres import PostgresRepository
@@ -43,11 +53,17 @@ async def open_repository(db: str | os.PathLike[str], *, read_only: bool = False
 
 
 def make_coordinator(
-    db: str | os.PathLike[str], repository: Any, *, join: bool, lease: float | None
-) -> Any:
+    db: str | os.PathLike[str],
+    repository: DefaultRepository,
+    *,
+    join: bool,
+    lease: float | None,
+) -> WorkCoordinator | None:
     """The shared-sync coordinator for a PostgreSQL ``db`` (None for SQLite; ``join``
     there is a ConfigError)."""
-    if not is_postgres(db):
+    from .storage.postgres import PostgresRepository
+
+    if not isinstance(repository, PostgresRepository):
         if join:
             raise ConfigError("--join: a shared sync needs a postgresql:// database (--db)")
         return None
@@ -64,15 +80,17 @@ def make_fetcher(
     exclude: Sequence[str] | None = None,
     api_url: str | None = None,
     token_env: str = "GITHUB_TOKEN",
-    cache: Any = None,
+    cache: ValidatorCache | None = None,
     github_options: dict[str, Any] | None = None,
 ) -> Fetcher:
-    """A fetcher for ``source``: ``github:OWNER/REPO[@REF][/PATH]`` or a folder path."""
+    """A fetcher for ``source``: ``github:OWNER/REPO[@REF][/PATH]`` or a folder path.
+    ``github_options`` are passed to ``GitHubFetcher`` as they are (``Any``: they are its
+    keyword arguments, checked there)."""
     filt = path_filter(include, exclude)
     if source.startswith(GITHUB_PREFIX):
         from .sources.github import GitHubFetcher, token_from_env
 
-        fetcher: Fetcher = GitHubFetcher.from_spec(
+        return GitHubFetcher.from_spec(
             source,
             api_url=api_url or "https://api.github.com",
             token=token_from_env(token_env),
@@ -82,7 +100,6 @@ def make_fetcher(
             max_file_size=config.max_file_size,
             **(github_options or {}),
         )
-        return fetcher
     from .sources.folder import FolderFetcher
 
     if not os.path.isdir(source):
@@ -92,54 +109,81 @@ def make_fetcher(
     return FolderFetcher(source, path_filter=filt, max_file_size=config.max_file_size)
 
 
-async def build(
-    cls: type[S],
+def make_parser(config: SyncConfig, rdf: str = "auto") -> Parser:
+    """The default parser (``rdf`` picks the RDF parser: auto, rdflib or oxigraph);
+    ``config.strict`` makes a Logseq page with a bad axiom fence fail."""
+    from .parsers import DefaultParser
+
+    return DefaultParser(rdf=rdf, strict=config.strict)
+
+
+@attrs.frozen
+class Parts:
+    """The default parts of one service. ``repository`` is also its checkpoint store;
+    ``owned`` are what the service closes (the repository and the fetcher)."""
+
+    fetcher: Fetcher
+    repository: DefaultRepository
+    parser: Parser
+    coordinator: WorkCoordinator | None
+    owned: tuple[AsyncResource, ...]
+
+
+class SourceOptions(TypedDict, total=False):
+    """The options of the default parts (``StreamingSyncService.from_source``):
+    ``include``/``exclude`` globs of the source; ``parser``, the RDF parser (auto,
+    rdflib or oxigraph); for GitHub ``api_url``, ``token_env`` (the variable holding the
+    token) and ``github_options`` (keyword arguments of ``GitHubFetcher``, ``Any``:
+    checked there); ``join``/``lease``, a shared sync of a PostgreSQL database."""
+
+    include: Sequence[str] | None
+    exclude: Sequence[str] | None
+    parser: str
+    api_url: str | None
+    token_env: str
+    github_options: dict[str, Any] | None
+    join: bool
+    lease: float | None
+
+
+async def open_parts(
     source: str,
     *,
     db: str | os.PathLike[str],
-    config: SyncConfig | None = None,
-    sinks: Iterable[ProgressSink] = (),
-    include: Sequence[str] | None = None,
-    exclude: Sequence[str] | None = None,
-    parser: str = "auto",
-    api_url: str | None = None,
-    token_env: str = "GITHUB_TOKEN",
-    github_options: dict[str, Any] | None = None,
-    join: bool = False,
-    lease: float | None = None,
-) -> S:
-    """Build ``cls`` with the default parts; the service owns (and closes) them.
-    ``join``/``lease``: the shared sync of a PostgreSQL ``db`` (see ``make_coordinator``)."""
-    from .parsers import DefaultParser
-
-    config = config or SyncConfig()
-    parser_obj = DefaultParser(rdf=parser, strict=config.strict)
+    config: SyncConfig,
+    **options: Unpack[SourceOptions],
+) -> Parts:
+    """Open the default parts for ``source`` and ``db``; the caller owns what
+    ``Parts.owned`` lists (see ``SourceOptions`` for the options)."""
+    parser_obj = make_parser(config, options.get("parser", "auto"))
     repository = await open_repository(db)
     try:
-        coordinator = make_coordinator(db, repository, join=join, lease=lease)
+        coordinator = make_coordinator(
+            db, repository, join=options.get("join", False), lease=options.get("lease")
+        )
         fetcher = make_fetcher(
             source,
             config=config,
-            include=include,
-            exclude=exclude,
-            api_url=api_url,
-            token_env=token_env,
+            include=options.get("include"),
+            exclude=options.get("exclude"),
+            api_url=options.get("api_url"),
+            token_env=options.get("token_env", "GITHUB_TOKEN"),
             cache=repository,
-            github_options=github_options,
+            github_options=options.get("github_options"),
         )
     except BaseException:
         await repository.aclose()
         raise
-    return cls(
-        fetcher=fetcher,
-        repository=repository,
-        parser=parser_obj,
-        checkpoint=repository,
-        sinks=sinks,
-        config=config,
-        owned=[repository, fetcher],
-        coordinator=coordinator,
-    )
+    return Parts(fetcher, repository, parser_obj, coordinator, (repository, fetcher))
 
 
-__all__ = ["build", "is_postgres", "make_coordinator", "make_fetcher", "open_repository"]
+__all__ = [
+    "Parts",
+    "SourceOptions",
+    "is_postgres",
+    "make_coordinator",
+    "make_fetcher",
+    "make_parser",
+    "open_parts",
+    "open_repository",
+]

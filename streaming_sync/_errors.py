@@ -10,8 +10,7 @@ that library, so the rest of the code -- and the retry logic -- looks only at th
     ├── FileSkipped                         not an error: a file with nothing to sync (reason)
     ├── FetchError                          a source could not deliver (url, status)
     │   ├── TransientFetchError             retryable: 5xx, timeout, reset, truncated body
-    │   │   ├── IntegrityError              retryable: bytes do not match the listed SHA
-    │   │   └── RateLimitError              retryable after .reset_at / .retry_after
+    │   │   └── IntegrityError              retryable: bytes do not match the listed SHA
     │   ├── PermanentFetchError             not retryable for this file (e.g. 404 of a blob)
     │   ├── AuthenticationError             fatal: bad or missing credentials (401)
     │   ├── SourceNotFoundError             fatal: repository, ref or path does not exist
@@ -26,7 +25,6 @@ that library, so the rest of the code -- and the retry logic -- looks only at th
     │   ├── WriteTimeout                    retryable: the write overran file_timeout
     │   ├── SchemaError                     fatal: the database has a schema we do not know
     │   └── FatalStorageError               fatal: corrupt database, disk full, out of memory
-    ├── CheckpointError                     the checkpoint store refused
     ├── SyncInProgress                      fatal: another sync holds this ontology's run lock
     └── SyncAborted                         fatal: the sync stopped; what was committed stays
 
@@ -104,23 +102,6 @@ class TransientFetchError(FetchError):
 
 class IntegrityError(TransientFetchError):
     """The fetched bytes do not hash to the SHA the listing gave (retryable)."""
-
-
-class RateLimitError(TransientFetchError):
-    """The source asked us to wait: ``retry_after`` seconds, or until ``reset_at`` (epoch)."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        url: str | None = None,
-        status: int | None = None,
-        retry_after: float | None = None,
-        reset_at: float | None = None,
-    ) -> None:
-        super().__init__(message, url=url, status=status)
-        self.retry_after = retry_after
-        self.reset_at = reset_at
 
 
 class PermanentFetchError(FetchError):
@@ -286,10 +267,6 @@ class FatalStorageError(StorageError):
     fatal = True
 
 
-class CheckpointError(StreamingSyncError):
-    """The checkpoint store could not record or load state."""
-
-
 class SyncInProgress(StreamingSyncError):  # noqa: N818 -- reads as the condition it reports
     """Another sync into the same database and ontology holds the run lock; nothing was
     done. ``holder`` is ``host:pid:started``; ``host``, ``pid`` and ``since`` (epoch
@@ -353,7 +330,6 @@ class SyncAborted(StreamingSyncError):  # noqa: N818 -- reads as the condition i
 
 __all__ = [
     "AuthenticationError",
-    "CheckpointError",
     "ConfigError",
     "DatabaseLockedError",
     "FatalStorageError",
@@ -365,7 +341,6 @@ __all__ = [
     "ParseProcessDied",
     "ParseTimeout",
     "PermanentFetchError",
-    "RateLimitError",
     "SchemaError",
     "ServiceClosedError",
     "SourceNotFoundError",

@@ -9,7 +9,8 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import attrs
 
@@ -30,6 +31,27 @@ class FileEntry:
     path: str
     size: int
     sha: str
+
+
+def path_problem(path: str) -> str | None:
+    """Why a listed ``path`` cannot be stored, or None: it must be valid UTF-8 text (a
+    Python string may hold lone surrogates) without NUL characters."""
+    if "\x00" in path:
+        return "the path holds a NUL character, which no database stores; rename the file"
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return (
+            "the path is not valid UTF-8 text (undecodable parts shown as \\uXXXX); "
+            "rename the file to a UTF-8 name to sync it"
+        )
+    return None
+
+
+def shown(path: str) -> str:
+    """``path`` as valid UTF-8 text without NUL: lone surrogates as ``\\udcXX``, NUL as
+    ``\\x00`` (for messages and reports)."""
+    return path.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
 
 
 @attrs.frozen
@@ -195,12 +217,6 @@ def iri_list_json(iris: Iterable[str]) -> str:
     return json.dumps(sorted(set(iris)), ensure_ascii=False, separators=(",", ":"))
 
 
-class FileStatus(enum.StrEnum):
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-
-
 @attrs.frozen
 class FileFailure:
     """A file that failed: what went wrong, whether trying again may help, how often we tried."""
@@ -237,15 +253,71 @@ class RowCounts:
     axioms: int = 0
 
 
+class Stage(enum.StrEnum):
+    """The stages of a sync: listing the source, then per file fetching, parsing (with
+    validating) and writing."""
+
+    LISTING = "listing"
+    FETCH = "fetch"
+    PARSE = "parse"
+    WRITE = "write"
+
+
+_STAGE_FIELDS = {
+    Stage.LISTING: "listing",
+    Stage.FETCH: "fetching",
+    Stage.PARSE: "parsing",
+    Stage.WRITE: "writing",
+}
+
+
 @attrs.frozen
 class StageTimes:
-    """Seconds spent per stage, summed over workers (so they may exceed the wall time)."""
+    """Seconds spent per stage: of one file (on its end event), or of a run summed over
+    workers (in its report; so they may exceed the wall time). The one type of stage
+    timing."""
 
     listing: float = 0.0
     fetching: float = 0.0
     parsing: float = 0.0
     writing: float = 0.0
     rate_limited: float = 0.0
+
+    def add(self, stage: Stage, seconds: float) -> StageTimes:
+        """These times with ``seconds`` more spent in ``stage``."""
+        field = _STAGE_FIELDS[stage]
+        return attrs.evolve(self, **{field: getattr(self, field) + seconds})
+
+    def __add__(self, other: StageTimes) -> StageTimes:
+        return StageTimes(
+            *(a + b for a, b in zip(attrs.astuple(self), attrs.astuple(other), strict=True))
+        )
+
+
+@attrs.frozen
+class Participation:
+    """A shared run this participant takes part in (``WorkCoordinator.begin``).
+    ``created``: this participant made it (and so does the deletions). ``started_at``:
+    when the run was created (epoch seconds)."""
+
+    run_id: int
+    created: bool
+    started_at: float
+
+
+@attrs.frozen
+class FinishedRun:
+    """A closed shared run, as ``WorkCoordinator.finalize`` returns it: when it started
+    and was closed (epoch seconds), the creator's ``summary`` and every file's
+    ``outcomes``, as they were given to ``begin`` and ``complete`` (events as JSON
+    objects, see ``streaming_sync.observe.events.event_to_dict``), and whether this
+    caller is the one that closed it."""
+
+    started_at: float
+    finished_at: float
+    summary: Mapping[str, Any]
+    outcomes: Sequence[Mapping[str, Any]]
+    closed_here: bool
 
 
 class Outcome(enum.StrEnum):
@@ -336,7 +408,7 @@ __all__ = [
     "FileEntry",
     "FileFailure",
     "FileSkip",
-    "FileStatus",
+    "FinishedRun",
     "HierarchyEdge",
     "Listing",
     "OntologyClass",
@@ -345,12 +417,16 @@ __all__ = [
     "OtherAxiom",
     "Outcome",
     "PageLink",
+    "Participation",
     "PropertyType",
     "RowCounts",
+    "Stage",
     "StageTimes",
     "SyncReport",
     "git_blob_sha1",
     "iri_list_json",
     "page_key",
+    "path_problem",
     "properties_json",
+    "shown",
 ]

@@ -1,10 +1,11 @@
 """One file's way through a sync: fetch -> parse -> validate -> write, with retries.
 
-``FileProcessor.process`` never raises for a problem of the file itself: it returns a
-``FileResult`` (succeeded, skipped or failed with a reason). Only fatal errors (bad
-credentials, a corrupt database, a full disk, an exhausted rate-limit budget, parse
-processes that keep dying) and cancellation propagate, so that the service can stop the
-whole sync cleanly.
+``FileProcessor.process`` never raises for a problem of the file itself: it returns the
+file's end event -- ``FileSucceeded``, ``FileSkippedEvent``, or ``FileFailed`` naming
+the stage that failed (the pipeline is what knows it) -- with the seconds it spent per
+stage. Only fatal errors (bad credentials, a corrupt database, a full disk, an exhausted
+rate-limit budget, parse processes that keep dying) and cancellation propagate, so that
+the service can stop the whole sync cleanly.
 
 A file holds its share of the memory budget (``ByteBudget``) from its fetch to the end
 of its write. Each stage attempt has ``file_timeout`` seconds: fetch and write are
@@ -15,21 +16,22 @@ strategy (see ``_parse_pool``) and not retried in place.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from typing import TypeVar
 
 import attrs
-import backoff
 
 from ._budget import ByteBudget
-from ._config import RetryPolicy, SyncConfig
+from ._config import SyncConfig, check_file_size
 from ._errors import FileSkipped, StreamingSyncError, TransientFetchError, WriteTimeout
-from ._events import FileRetrying, ProgressEvent
-from ._model import EMPTY, FileEntry, FileFailure, OntologyData
+from ._model import EMPTY, FileEntry, FileFailure, OntologyData, Stage, StageTimes
 from ._parse_pool import Parsing
-from ._protocols import Fetcher, Parser, Repository
+from ._protocols import Emit, Fetcher, Parser, Repository
+from ._retry import retrying
+from .observe.events import FileEnded, FileFailed, FileSkippedEvent, FileSucceeded
 
 logger = logging.getLogger(__name__)
 
@@ -37,27 +39,24 @@ T = TypeVar("T")
 
 
 @attrs.define
-class StageClock:
-    """Seconds spent per stage (for one file, or summed over a run's workers)."""
+class _Track:
+    """Where one file is: the stage it is in, the attempts made there, and the seconds
+    it spent per stage so far."""
 
-    fetching: float = 0.0
-    parsing: float = 0.0
-    writing: float = 0.0
+    stage: Stage = Stage.FETCH
+    attempts: int = 0
+    stages: StageTimes = attrs.field(factory=StageTimes)
 
-    def add(self, other: StageClock) -> None:
-        self.fetching += other.fetching
-        self.parsing += other.parsing
-        self.writing += other.writing
-
-
-@attrs.frozen
-class FileResult:
-    entry: FileEntry
-    data: OntologyData | None = None
-    skip_reason: str | None = None
-    failure: FileFailure | None = None
-    seconds: float = 0.0
-    stages: StageClock = attrs.field(factory=StageClock)
+    @contextlib.contextmanager
+    def timing(self, stage: Stage) -> Iterator[None]:
+        """Enter ``stage`` (its attempts start at 0) and add the time spent in it."""
+        if stage is not self.stage:
+            self.stage, self.attempts = stage, 0
+        start = time.monotonic()
+        try:
+            yield
+        finally:
+            self.stages = self.stages.add(stage, time.monotonic() - start)
 
 
 @attrs.define
@@ -68,69 +67,81 @@ class FileProcessor:
     parser: Parser
     repository: Repository
     config: SyncConfig
-    emit: Callable[[ProgressEvent], Awaitable[None]]
+    emit: Emit
     parsing: Parsing
     budget: ByteBudget
-    clock: StageClock = attrs.field(factory=StageClock)
+    #: Listed paths to skip without fetching them, with the reason (see ``_service``).
+    refused: Mapping[str, str] = attrs.field(factory=dict)
 
-    async def process(self, entry: FileEntry, data: bytes | None = None) -> FileResult:
+    async def process(self, entry: FileEntry, data: bytes | None = None) -> FileEnded:
+        """Fetch (unless ``data`` came with a bulk fetch), parse and write ``entry``;
+        return its end event."""
         start = time.monotonic()
-        attempts = [0]
-        stages = StageClock()
+        track = _Track()
         try:
-            result = await self._process(entry, data, attempts, stages)
-        except FileSkipped as skip:
-            await self._retrying(self._save, entry, EMPTY, stages, attempts=[0])
-            result = FileResult(entry, skip_reason=skip.reason)
+            try:
+                parsed = await self._process(entry, data, track)
+            except FileSkipped as skip:
+                # A skipped file declares nothing: drop what it stored before.
+                with track.timing(Stage.WRITE):
+                    await self._retrying(self._save, entry, EMPTY, track=track)
+                return FileSkippedEvent(entry.path, skip.reason, track.stages)
         except StreamingSyncError as error:
             if error.fatal:
                 raise
-            result = await self._failed(entry, error, attempts[0])
-        finally:
-            self.clock.add(stages)
-        return attrs.evolve(result, seconds=time.monotonic() - start, stages=stages)
+            return await self._failed(entry, error, track)
+        return FileSucceeded(
+            entry.path,
+            entry.size,
+            len(parsed.classes),
+            len(parsed.properties),
+            len(parsed.axioms),
+            time.monotonic() - start,
+            parsed.warnings,
+            track.stages,
+        )
 
-    async def _process(
-        self, entry: FileEntry, data: bytes | None, attempts: list[int], stages: StageClock
-    ) -> FileResult:
-        if entry.size > self.config.max_file_size:
-            raise FileSkipped(
-                entry.path,
-                f"{entry.size} bytes is over max_file_size={self.config.max_file_size}",
-            )
+    async def _process(self, entry: FileEntry, data: bytes | None, track: _Track) -> OntologyData:
+        refused = self.refused.get(entry.path)
+        if refused is not None:
+            raise FileSkipped(entry.path, refused)
+        check_file_size(entry.path, entry.size, self.config.max_file_size)
         if not self.parser.accepts(entry.path):
             raise FileSkipped(entry.path, "no parser for this kind of file")
         async with self.budget.admitted(entry.size if data is None else len(data)):
             if data is None:
-                data = await self._retrying(self._fetch, entry, stages, attempts=attempts)
+                with track.timing(Stage.FETCH):
+                    data = await self._retrying(self._fetch, entry, track=track)
             if not data:
                 raise FileSkipped(entry.path, "empty file")
-            parsed = await self._parse(entry, data, stages)
-            attempts[0] = 0  # a failure reports the attempts of the stage that failed
-            await self._retrying(self._save, entry, parsed, stages, attempts=attempts)
-        return FileResult(entry, data=parsed)
+            with track.timing(Stage.PARSE):
+                parsed = await self.parsing.parse(
+                    entry.path, data, time_limit=self.config.file_timeout
+                )
+            with track.timing(Stage.WRITE):
+                await self._retrying(self._save, entry, parsed, track=track)
+        return parsed
 
     async def _failed(
-        self, entry: FileEntry, error: StreamingSyncError, attempts: int
-    ) -> FileResult:
+        self, entry: FileEntry, error: StreamingSyncError, track: _Track
+    ) -> FileEnded:
         if not error.retryable:
             # A file that cannot be read as it stands declares nothing: drop what it
             # stored before, so the rows equal those of a clean sync of the upstream.
-            await self._retrying(self._remove, entry, attempts=[0])
+            await self._retrying(self._remove, entry, track=_Track(Stage.WRITE))
         failure = FileFailure(
             path=entry.path,
             error_type=type(error).__name__,
             message=str(error),
             retryable=error.retryable,
-            attempts=max(attempts, 1),
+            attempts=max(track.attempts, 1),
             sha=entry.sha,
         )
         # Reported through the events and the report; logged here only for debugging.
         logger.debug("%s failed: %s", entry.path, error, extra={"path": entry.path})
-        return FileResult(entry, failure=failure)
+        return FileFailed(failure, track.stage, track.stages)
 
-    async def _fetch(self, entry: FileEntry, stages: StageClock) -> bytes:
-        start = time.monotonic()
+    async def _fetch(self, entry: FileEntry) -> bytes:
         try:
             async with asyncio.timeout(self.config.file_timeout):
                 return await self.fetcher.fetch(entry)
@@ -138,18 +149,8 @@ class FileProcessor:
             raise TransientFetchError(
                 f"{entry.path}: fetching took longer than file_timeout={self.config.file_timeout}s"
             ) from None
-        finally:
-            stages.fetching += time.monotonic() - start
 
-    async def _parse(self, entry: FileEntry, data: bytes, stages: StageClock) -> OntologyData:
-        start = time.monotonic()
-        try:
-            return await self.parsing.parse(entry.path, data, time_limit=self.config.file_timeout)
-        finally:
-            stages.parsing += time.monotonic() - start
-
-    async def _save(self, entry: FileEntry, data: OntologyData, stages: StageClock) -> None:
-        start = time.monotonic()
+    async def _save(self, entry: FileEntry, data: OntologyData) -> None:
         try:
             async with asyncio.timeout(self.config.file_timeout):
                 await self.repository.save_file(self.config.ontology_id, entry, data)
@@ -160,8 +161,6 @@ class FileProcessor:
                     f"{self.config.file_timeout:g}s (waiting for the database included);"
                     " it was cancelled, nothing of it was kept"
                 ) from None
-        finally:
-            stages.writing += time.monotonic() - start
 
     async def _landed_anyway(self, entry: FileEntry) -> bool:
         """After a write timed out: did it commit all the same? A backend may not stop a
@@ -178,48 +177,16 @@ class FileProcessor:
         await self.repository.remove_file(self.config.ontology_id, entry.path)
 
     async def _retrying(
-        self, operation: Callable[..., Awaitable[T]], *args: object, attempts: list[int]
+        self, operation: Callable[..., Awaitable[T]], entry: FileEntry, *args: object, track: _Track
     ) -> T:
-        """Run ``operation`` with the retry policy: retryable errors are tried again in
-        place, so a file never goes behind the backlog."""
-        path = args[0].path if isinstance(args[0], FileEntry) else "?"
+        """Run ``operation(entry, *args)`` with the retry policy: retryable errors are
+        tried again in place, so a file never goes behind the backlog."""
 
         async def attempt() -> T:
-            attempts[0] += 1
-            return await operation(*args)
+            track.attempts += 1
+            return await operation(entry, *args)
 
-        return await retrying(self.config.retry, attempt, path, self.emit)
-
-
-async def retrying(
-    policy: RetryPolicy,
-    attempt: Callable[[], Awaitable[T]],
-    what: str,
-    emit: Callable[[ProgressEvent], Awaitable[None]],
-) -> T:
-    """Call ``attempt`` under ``policy`` with the ``backoff`` library (exponential with
-    full jitter); only errors whose ``retryable`` flag is set are tried again, and each
-    retry is announced as a ``FileRetrying`` event naming ``what``."""
-
-    async def on_backoff(details: Any) -> None:
-        error = details.get("exception")
-        await emit(
-            FileRetrying(what, details["tries"], float(details.get("wait") or 0), str(error))
-        )
-
-    runner = backoff.on_exception(
-        backoff.expo,
-        StreamingSyncError,
-        max_tries=policy.max_attempts,
-        giveup=lambda error: not getattr(error, "retryable", False),
-        on_backoff=on_backoff,
-        raise_on_giveup=True,
-        logger=None,
-        base=policy.factor,
-        factor=policy.base,
-        max_value=policy.cap,
-    )(attempt)
-    return await runner()
+        return await retrying(self.config.retry, attempt, entry.path, self.emit)
 
 
-__all__ = ["FileProcessor", "FileResult", "StageClock", "retrying"]
+__all__ = ["FileProcessor"]

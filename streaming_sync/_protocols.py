@@ -1,20 +1,38 @@
-"""The ports of streaming_sync: what the service needs from each collaborator.
+"""The ports of streaming_sync: what the service needs from each collaborator, and the
+optional capabilities some parts have beyond their port.
 
 Each protocol is small; its docstring is the contract. ``StreamingSyncService`` composes
-one of each (any number of progress sinks), so a user can swap one part -- their own
-storage backend, a source that is neither GitHub nor a folder, a parser for another
+one of each port (any number of progress sinks), so a user can swap one part -- their
+own storage backend, a source that is neither GitHub nor a folder, a parser for another
 format -- without touching the others. ``streaming_sync.testing`` ships in-memory
 implementations of each.
+
+The optional capabilities (``BulkFetcher``, ``EventSource``, ``RateLimitStatus``,
+``RunLockStore``, ``ValidatorCache``, ``RunHistory``) are checked once, when the service
+is built (``isinstance``: they are ``runtime_checkable``), and kept as typed attributes;
+a part without one simply goes without what it gives. ``WorkCoordinator`` is the port of
+a shared sync (see ``streaming_sync._run``).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Any, Protocol, TypeAlias, runtime_checkable
 
-from ._events import ProgressEvent
-from ._model import FileEntry, FileFailure, Listing, OntologyData, SyncReport
+from ._model import (
+    FileEntry,
+    FileFailure,
+    FinishedRun,
+    Listing,
+    OntologyData,
+    Participation,
+    SyncReport,
+)
 from ._snapshot import OntologySnapshot
+from .observe.events import ProgressEvent
+
+#: How a part reports an event to the service (see ``EventSource``).
+Emit: TypeAlias = Callable[[ProgressEvent], Awaitable[None]]
 
 
 @runtime_checkable
@@ -40,6 +58,14 @@ class Fetcher(Protocol):
     async def list_files(self) -> Listing: ...
 
     async def fetch(self, entry: FileEntry) -> bytes: ...
+
+    async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class AsyncResource(Protocol):
+    """Anything that holds a resource and gives it back with ``aclose()`` (idempotent):
+    what a service may be given to own (``owned=``)."""
 
     async def aclose(self) -> None: ...
 
@@ -138,4 +164,133 @@ class ProgressSink(Protocol):
     async def emit(self, event: ProgressEvent) -> None: ...
 
 
-__all__ = ["BulkFetcher", "CheckpointStore", "Fetcher", "Parser", "ProgressSink", "Repository"]
+@runtime_checkable
+class EventSource(Protocol):
+    """Optional: a part that has events of its own to report (the GitHub fetcher's
+    ``RateLimited`` pauses). The service calls ``bind_events`` once, when it is built,
+    with the function that sends an event to its sinks; a part bound to a second service
+    reports to that one from then on."""
+
+    def bind_events(self, emit: Emit) -> None: ...
+
+
+@runtime_checkable
+class RateLimitStatus(Protocol):
+    """Optional: a source with a request budget says how much of it is left (None while
+    unknown); ``StreamingSyncService.stats()`` passes it on, for gauges."""
+
+    @property
+    def rate_limit_remaining(self) -> int | None: ...
+
+
+@runtime_checkable
+class RunLockStore(Protocol):
+    """Optional: a checkpoint store that can hold the run lock of an ontology, so two
+    syncs into the same database and ontology never run together (see ``_runlock``).
+
+    ``acquire_run_lock`` takes the lock for ``holder`` (``host:pid:started``) or raises
+    ``SyncInProgress`` naming the live holder; a lock whose heartbeat is older than
+    ``stale_after`` seconds may be taken over. ``renew_run_lock`` refreshes the heartbeat
+    (``SyncInProgress`` when the lock was taken over); ``release_run_lock`` gives it back
+    and must complete even if the caller is cancelled."""
+
+    async def acquire_run_lock(
+        self, ontology_id: str, holder: str, *, stale_after: float
+    ) -> None: ...
+
+    async def renew_run_lock(self, ontology_id: str, holder: str) -> None: ...
+
+    async def release_run_lock(self, ontology_id: str, holder: str) -> None: ...
+
+
+@runtime_checkable
+class ValidatorCache(Protocol):
+    """Optional: keeps the HTTP validator (ETag) and body of a response under a key (an
+    URL without secrets), for conditional requests that survive the process.
+    ``cache_get`` returns ``(etag, body)`` or None; ``cache_put`` replaces the entry.
+    Both must be safe to call concurrently. Both repositories have it; the GitHub
+    fetcher takes one (``cache=``)."""
+
+    async def cache_get(self, key: str) -> tuple[str, bytes] | None: ...
+
+    async def cache_put(self, key: str, etag: str, body: bytes) -> None: ...
+
+
+@runtime_checkable
+class RunHistory(Protocol):
+    """Optional: a checkpoint store that keeps the report of every run; ``history``
+    returns the ``limit`` latest of ``ontology_id``, newest first."""
+
+    async def history(self, ontology_id: str, limit: int = 20) -> list[SyncReport]: ...
+
+
+@runtime_checkable
+class WorkCoordinator(Protocol):
+    """Hands out the files of one shared sync to cooperating participants (the port of
+    ``SharedRun``, see ``streaming_sync._run``). One instance per participant: it knows
+    its ``owner`` name and its lease length.
+
+    * ``begin`` joins the open run of ``(ontology_id, commit)``, or creates it with one
+      work row per entry of ``todo`` and keeps ``summary`` (the creator's ``SyncStarted``
+      event as ``event_to_dict`` gives it) -- unless this participant is a joiner: then
+      it waits a while for one to exist and returns None if none does. Idempotent:
+      every participant of the same ontology and commit gets the same ``run_id``.
+    * ``claim`` takes up to ``n`` unfinished rows nobody holds or whose lease expired
+      (``SELECT ... FOR UPDATE SKIP LOCKED``: two participants never get the same row),
+      holding them for ``lease_seconds``; ``renew`` extends every lease it holds;
+      ``release`` gives back what it holds but did not complete (on the way out).
+    * ``complete`` stores a file's outcome (its end event as ``event_to_dict`` gives
+      it); it returns False (and stores nothing) when the lease was lost to another
+      participant, so each file is completed once.
+    * ``finished`` says whether every row is done; ``finalize`` returns None while rows
+      remain, else the closed run -- closing it on the first call, exactly once
+      (``closed_here`` tells that caller apart).
+
+    Errors are the library's ``StorageError`` family (fatal ones stop the sync). The
+    outcomes and the summary are JSON objects (``Mapping[str, Any]``: their shape is the
+    events', which this port stores without reading).
+    """
+
+    @property
+    def owner(self) -> str: ...
+
+    @property
+    def lease_seconds(self) -> float: ...
+
+    async def begin(
+        self,
+        ontology_id: str,
+        commit: str,
+        todo: Sequence[FileEntry],
+        summary: Mapping[str, Any],
+    ) -> Participation | None: ...
+
+    async def claim(self, run_id: int, n: int) -> list[FileEntry]: ...
+
+    async def renew(self, run_id: int) -> None: ...
+
+    async def release(self, run_id: int) -> None: ...
+
+    async def complete(self, run_id: int, path: str, outcome: Mapping[str, Any]) -> bool: ...
+
+    async def finished(self, run_id: int) -> bool: ...
+
+    async def finalize(self, run_id: int) -> FinishedRun | None: ...
+
+
+__all__ = [
+    "AsyncResource",
+    "BulkFetcher",
+    "CheckpointStore",
+    "Emit",
+    "EventSource",
+    "Fetcher",
+    "Parser",
+    "ProgressSink",
+    "RateLimitStatus",
+    "Repository",
+    "RunHistory",
+    "RunLockStore",
+    "ValidatorCache",
+    "WorkCoordinator",
+]

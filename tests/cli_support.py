@@ -28,15 +28,17 @@ async def run_github_cli(
         cwd=ROOT,
         env={**os.environ, "GITHUB_TOKEN": token},
         stdout=asyncio.subprocess.DEVNULL,
-        # A killed CLI's parse-pool children keep an inherited pipe open: no pipe then.
-        stderr=asyncio.subprocess.PIPE if kill_after is None else asyncio.subprocess.DEVNULL,
+        # stderr is read to its end even after a SIGKILL: the parse processes die with
+        # the CLI (they watch their parent), so no child keeps the pipe open.
+        stderr=asyncio.subprocess.PIPE,
     )
     if kill_after is None:
         _, err = await asyncio.wait_for(process.communicate(), 120)
         assert process.returncode in (0, 1), err.decode()
         return process.returncode
+    # The kill point is the test's random choice, not something to wait for.
     await asyncio.sleep(kill_after)
     if process.returncode is None:
         process.send_signal(signal.SIGKILL)
-    await process.wait()
+    await asyncio.wait_for(process.communicate(), 60)
     return None

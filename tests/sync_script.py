@@ -11,9 +11,7 @@ import os
 import signal
 import sys
 
-from streaming_sync._config import PathFilter, SyncConfig
-from streaming_sync._events import FileStarted
-from streaming_sync._service import StreamingSyncService
+from streaming_sync import FileStarted, PathFilter, StreamingSyncService, SyncConfig
 from streaming_sync.sources.folder import FolderFetcher
 from streaming_sync.storage.sqlite import SqliteRepository
 from tests.lineformat import LineParser

@@ -12,11 +12,19 @@ import tarfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from streaming_sync._config import PathFilter, RetryPolicy, SyncConfig
-from streaming_sync._errors import FileSkipped
-from streaming_sync._model import FileEntry, Listing, SyncReport, git_blob_sha1
-from streaming_sync._service import StreamingSyncService
-from streaming_sync._snapshot import OntologySnapshot, materialize
+from streaming_sync import (
+    FileEntry,
+    FileSkipped,
+    Listing,
+    OntologySnapshot,
+    PathFilter,
+    RetryPolicy,
+    StreamingSyncService,
+    SyncConfig,
+    SyncReport,
+    git_blob_sha1,
+    materialize,
+)
 from streaming_sync._validate import validate
 from streaming_sync.parsers import DefaultParser
 from streaming_sync.sources.folder import FolderFetcher

@@ -18,8 +18,7 @@ from benchmarks._scenarios import PROFILES, table_counts
 from benchmarks.baseline import baseline_sync, read_snapshot
 from benchmarks.generate import MIN_SIZE, generate, relative_path
 from benchmarks.run import render, run_benchmark
-from streaming_sync._model import git_blob_sha1
-from streaming_sync._snapshot import materialize
+from streaming_sync import git_blob_sha1, materialize
 from streaming_sync._validate import validate
 from streaming_sync.parsers import DefaultParser
 from streaming_sync.sources.folder import FolderFetcher

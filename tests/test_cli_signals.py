@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from streaming_sync._model import Outcome
+from streaming_sync import Outcome
 from streaming_sync.storage.sqlite import SqliteRepository
 
 from .conftest import CORPUS, ROOT

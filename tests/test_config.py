@@ -6,8 +6,7 @@ import re
 
 import pytest
 
-from streaming_sync._config import PathFilter, RetryPolicy, SyncConfig
-from streaming_sync._errors import ConfigError
+from streaming_sync import ConfigError, PathFilter, RetryPolicy, SyncConfig
 
 
 def test_defaults_follow_the_design() -> None:

@@ -12,9 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from streaming_sync._config import PathFilter, SyncConfig
-from streaming_sync._service import StreamingSyncService
-from streaming_sync._snapshot import OntologySnapshot, materialize
+from streaming_sync import (
+    OntologySnapshot,
+    PathFilter,
+    StreamingSyncService,
+    SyncConfig,
+    materialize,
+)
 from streaming_sync.sources.folder import FolderFetcher
 from streaming_sync.storage.sqlite import SqliteRepository
 
@@ -71,8 +75,7 @@ async def clean_snapshot(folder: Path, db: Path) -> OntologySnapshot:
 
 def expected_rows(folder: Path) -> OntologySnapshot:
     """materialize() over the files that parse: the reference semantics, no database."""
-    from streaming_sync._errors import StreamingSyncError
-    from streaming_sync._model import git_blob_sha1
+    from streaming_sync import StreamingSyncError, git_blob_sha1
 
     parser, files = LineParser(), {}
     for path in sorted(folder.glob("*.txt")):

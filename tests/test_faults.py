@@ -1,7 +1,8 @@
 """Faults around the database during whole syncs: a lock held by another connection, a
 full disk, a corrupt file, and two syncs of the same ontology at once (the run lock).
 
-Cancellation of ``service.sync()`` by its caller is covered by
+The run lock's own unit (``_runlock.run_lock``) is tested directly where a test is about
+it. Cancellation of ``service.sync()`` by its caller is covered by
 tests/test_service.py::test_cancelled_sync_writes_final_checkpoint_and_resumes; signals
 to the CLI by tests/test_cli_signals.py.
 """
@@ -22,13 +23,21 @@ from pathlib import Path
 
 import pytest
 
-from streaming_sync._config import PathFilter, RetryPolicy, SyncConfig
-from streaming_sync._errors import SyncAborted, SyncInProgress
-from streaming_sync._events import FileRetrying, FileStarted
-from streaming_sync._model import Outcome, git_blob_sha1
+from streaming_sync import (
+    FileRetrying,
+    FileStarted,
+    OntologySnapshot,
+    Outcome,
+    PathFilter,
+    RetryPolicy,
+    StreamingSyncService,
+    SyncAborted,
+    SyncConfig,
+    SyncInProgress,
+    git_blob_sha1,
+    materialize,
+)
 from streaming_sync._runlock import run_lock
-from streaming_sync._service import StreamingSyncService
-from streaming_sync._snapshot import OntologySnapshot, materialize
 from streaming_sync.sources.folder import FolderFetcher
 from streaming_sync.storage.sqlite import SqliteRepository
 from streaming_sync.testing import RecordingSink
@@ -331,30 +340,52 @@ async def test_stale_locks_are_taken_over_and_live_ones_refused(tmp_path: Path) 
         assert await repo.remove_run_lock("default") is None
 
 
-async def test_run_lock_heartbeat_is_renewed_while_the_body_runs(tmp_path: Path) -> None:
-    """The context manager refreshes the heartbeat every stale_after/3 s and releases the
-    lock at the end, also when the body is cancelled."""
-    db = tmp_path / "sync.db"
-    async with await SqliteRepository.open(db) as repo:
+async def test_run_lock_heartbeat_is_renewed_while_the_body_runs() -> None:
+    """About the private unit ``_runlock.run_lock``: the heartbeat is refreshed every
+    stale_after/3 s (the waits measured with an injected sleep) and the lock released at
+    the end, also when the body is cancelled."""
+    calls: list[str] = []
+    waits: list[float] = []
+    renewed = asyncio.Event()
 
-        async def heartbeat() -> float:
-            rows = await repo._read("test", "SELECT heartbeat FROM sync_locks", ())
-            return float(rows[0][0])
+    class Store:
+        async def acquire_run_lock(
+            self, ontology_id: str, holder: str, *, stale_after: float
+        ) -> None:
+            calls.append("acquire")
 
-        async with run_lock(repo, "default", stale_after=0.15) as holder:
-            assert holder is not None
-            first = await heartbeat()
-            await asyncio.sleep(0.25)
-            assert await heartbeat() > first
-        assert await repo._read("test", "SELECT * FROM sync_locks", ()) == []
+        async def renew_run_lock(self, ontology_id: str, holder: str) -> None:
+            calls.append("renew")
+            if calls.count("renew") == 3:
+                renewed.set()
 
-        async def body() -> None:
-            async with run_lock(repo, "default"):
-                await asyncio.sleep(10)
+        async def release_run_lock(self, ontology_id: str, holder: str) -> None:
+            calls.append("release")
 
-        task = asyncio.create_task(body())
-        await asyncio.sleep(0.05)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        assert await repo._read("test", "SELECT * FROM sync_locks", ()) == []
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        await asyncio.sleep(0)
+
+    async def never(seconds: float) -> None:
+        await asyncio.Event().wait()
+
+    async with run_lock(Store(), "default", stale_after=0.75, sleep=sleep) as holder:
+        assert holder is not None
+        await renewed.wait()
+    assert calls[:4] == ["acquire", "renew", "renew", "renew"] and calls[-1] == "release"
+    assert set(waits) == {0.25}
+
+    calls.clear()
+    body_started = asyncio.Event()
+
+    async def body() -> None:
+        async with run_lock(Store(), "default", sleep=never):
+            body_started.set()
+            await asyncio.Event().wait()
+
+    task = asyncio.create_task(body())
+    await body_started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert calls == ["acquire", "release"]

@@ -7,9 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from streaming_sync._config import PathFilter, path_filter
-from streaming_sync._errors import FileSkipped, IntegrityError, SourceNotFoundError
-from streaming_sync._model import FileEntry, git_blob_sha1
+from streaming_sync import (
+    FileEntry,
+    FileSkipped,
+    IntegrityError,
+    PathFilter,
+    SourceNotFoundError,
+    git_blob_sha1,
+)
 from streaming_sync.sources.folder import FolderFetcher
 
 
@@ -40,7 +45,10 @@ async def test_include_and_exclude_globs(tmp_path: Path) -> None:
         write(tmp_path, name, b"x")
     default = await FolderFetcher(tmp_path).list_files()
     assert [e.path for e in default.entries] == ["a.md", "b.ttl", "deep/x/e.owl", "drafts/d.md"]
-    filtered = FolderFetcher(tmp_path, path_filter=path_filter(["*.md"], ["drafts/*"]))
+    filtered = FolderFetcher(
+        tmp_path,
+        path_filter=PathFilter(include=["*.md"], exclude=[*PathFilter().exclude, "drafts/*"]),
+    )
     assert [e.path for e in (await filtered.list_files()).entries] == ["a.md"]
 
 
@@ -65,12 +73,13 @@ async def test_never_follows_links_out_of_the_root(tmp_path: Path) -> None:
 
 async def test_fetch_verifies_content_and_size_limit(tmp_path: Path) -> None:
     """fetch returns the bytes; a file changed since listing is an integrity error; a file
-    over the size limit is skipped without being read."""
+    holding more than max_file_size bytes is skipped after reading at most one byte
+    more (the shared size rule, on the bytes actually read)."""
     write(tmp_path, "a.md", b"hello")
     fetcher = FolderFetcher(tmp_path, max_file_size=3)
     (entry,) = (await FolderFetcher(tmp_path).list_files()).entries
     assert entry.sha == git_blob_sha1(b"hello")
-    with pytest.raises(FileSkipped, match="over the size limit"):
+    with pytest.raises(FileSkipped, match="more than max_file_size=3 bytes"):
         await fetcher.fetch(entry)
     assert await FolderFetcher(tmp_path).fetch(entry) == b"hello"
     write(tmp_path, "a.md", b"changed")
@@ -89,7 +98,7 @@ async def test_fetch_refuses_paths_that_escape(tmp_path: Path) -> None:
     """A hostile entry path with '..' is refused, never read."""
     (tmp_path / "root").mkdir()
     write(tmp_path, "outside.md", b"x")
-    from streaming_sync._errors import PermanentFetchError
+    from streaming_sync import PermanentFetchError
 
     with pytest.raises(PermanentFetchError, match="escapes"):
         await FolderFetcher(tmp_path / "root").fetch(FileEntry("../outside.md", 1, "0"))

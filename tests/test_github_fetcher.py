@@ -14,19 +14,21 @@ from typing import Any
 
 import pytest
 
-from streaming_sync._config import PathFilter
-from streaming_sync._errors import (
+from streaming_sync import (
     AuthenticationError,
+    BulkFetcher,
+    Fetcher,
+    FileEntry,
     FileSkipped,
     IntegrityError,
+    PathFilter,
     PermanentFetchError,
+    RateLimited,
     SourceNotFoundError,
     TransientFetchError,
     WaitBudgetExceeded,
+    git_blob_sha1,
 )
-from streaming_sync._events import RateLimited
-from streaming_sync._model import FileEntry, git_blob_sha1
-from streaming_sync._protocols import BulkFetcher, Fetcher
 from streaming_sync.sources.github import GitHubFetcher, MemoryHttpCache
 from streaming_sync.testing._git_objects import make_tarball
 from streaming_sync.testing.github_server import Fault, GitHubLikeServer, RequestRecord
@@ -36,8 +38,9 @@ EVERYTHING = PathFilter(include=("*",), exclude=())
 SMALL = {f"pages/p{i:02d}.md": f"- page {i}\n".encode() for i in range(20)}
 
 
-def make(server: GitHubLikeServer, **options: Any) -> GitHubFetcher:
-    """A fetcher for ``server`` with test-sized waits and every path admitted."""
+def make(server: GitHubLikeServer, *, emit: Any = None, **options: Any) -> GitHubFetcher:
+    """A fetcher for ``server`` with test-sized waits and every path admitted; ``emit``
+    receives its events (``bind_events``, as the service does)."""
     defaults: dict[str, Any] = {
         "owner": server.owner,
         "repo": server.repo,
@@ -48,7 +51,10 @@ def make(server: GitHubLikeServer, **options: Any) -> GitHubFetcher:
         "reset_margin": 0.0,
         "request_timeout": 5.0,
     }
-    return GitHubFetcher(**{**defaults, **options})
+    fetcher = GitHubFetcher(**{**defaults, **options})
+    if emit is not None:
+        fetcher.bind_events(emit)
+    return fetcher
 
 
 def walk(root: Path) -> dict[str, tuple[int, str]]:
@@ -257,15 +263,17 @@ async def test_transient_faults_are_retryable(small: GitHubLikeServer, fault: Fa
 
 
 async def test_oversized_files_are_listed_but_skipped(small: GitHubLikeServer) -> None:
-    """Files over max_file_size stay in the listing; fetch skips them without a request."""
+    """Files over max_file_size stay in the listing (the sync skips them by their listed
+    size before fetching); a blob that holds more than the limit when read is skipped
+    by the shared size rule, even when the listing claimed less."""
     small.commit({"big.md": b"x" * 100})
     async with make(small, max_file_size=50) as fetcher:
         listing = await fetcher.list_files()
-        before = len(small.requests)
         big = next(e for e in listing.entries if e.path == "big.md")
-        with pytest.raises(FileSkipped, match="size limit"):
-            await fetcher.fetch(big)
-    assert len(small.requests) == before
+        assert big.size == 100
+        understated = FileEntry(big.path, 10, big.sha)
+        with pytest.raises(FileSkipped, match="more than max_file_size=50 bytes"):
+            await fetcher.fetch(understated)
 
 
 # -- conditional requests --------------------------------------------------------------
@@ -303,7 +311,7 @@ async def test_unchanged_repository_costs_two_304s(small: GitHubLikeServer) -> N
 
 async def test_primary_budget_is_never_exceeded() -> None:
     """With a budget of N requests per window and more files fetched concurrently, every
-    fetch succeeds, everything pauses (on_event) and no request goes past the budget."""
+    fetch succeeds, everything pauses (a RateLimited event) and no request goes past the budget."""
     events: list[RateLimited] = []
 
     async def record(event: RateLimited) -> None:
@@ -311,7 +319,7 @@ async def test_primary_budget_is_never_exceeded() -> None:
 
     async with (
         GitHubLikeServer(SMALL, rate_limit=8, rate_window=1.0) as server,
-        make(server, on_event=record) as fetcher,
+        make(server, emit=record) as fetcher,
     ):
         listing = await fetcher.list_files()
         data = await asyncio.gather(*(fetcher.fetch(e) for e in listing.entries))
@@ -339,7 +347,7 @@ async def test_primary_refusal_pauses_and_repeats() -> None:
         async def record(event: RateLimited) -> None:
             events.append(event)
 
-        async with make(server, on_event=record) as fetcher:
+        async with make(server, emit=record) as fetcher:
             listing = await fetcher.list_files()
             assert await fetcher.fetch(listing.entries[0]) == SMALL[listing.entries[0].path]
     assert len(events) == 1
@@ -357,7 +365,7 @@ async def test_secondary_limit_pauses_every_request(retry_after: float | None) -
 
     async with (
         GitHubLikeServer(SMALL) as server,
-        make(server, on_event=record, max_concurrency=4) as fetcher,
+        make(server, emit=record, max_concurrency=4) as fetcher,
     ):
         listing = await fetcher.list_files()
         server.secondary_window(after=3, seconds=0.15, retry_after=retry_after)

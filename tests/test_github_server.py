@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from streaming_sync._model import git_blob_sha1
+from streaming_sync import git_blob_sha1
 from streaming_sync.testing._git_objects import GitStore
 from streaming_sync.testing.github_server import Fault, GitHubLikeServer
 

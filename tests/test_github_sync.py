@@ -11,12 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from streaming_sync._config import PathFilter, RetryPolicy, SyncConfig
-from streaming_sync._errors import SyncAborted
-from streaming_sync._events import RateLimited
-from streaming_sync._metrics import SyncMetrics
-from streaming_sync._model import Outcome
-from streaming_sync._service import StreamingSyncService
+from streaming_sync import (
+    Outcome,
+    PathFilter,
+    RateLimited,
+    RetryPolicy,
+    StreamingSyncService,
+    SyncAborted,
+    SyncConfig,
+    SyncMetrics,
+)
 from streaming_sync.sources.github import GitHubFetcher
 from streaming_sync.storage.sqlite import SqliteRepository
 from streaming_sync.testing import InMemoryRepository, RecordingSink

@@ -1,5 +1,7 @@
 """Narrow cases of the GitHub source: spec parsing, header parsing, the rate gate, tar
-names and the mapping of single answers to errors.
+names and the mapping of single answers to errors. The rate gate
+(``sources._github_ratelimit``) and the tar member names (``sources._github_tar``) are
+private units: those tests are about them, with an injected clock and sleep.
 
 (aioresponses 0.7.9 cannot build responses for the installed aiohttp 3.14 -- its
 ``ClientResponse`` needs a ``stream_writer`` -- so single canned answers come from a
@@ -10,22 +12,23 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 from aiohttp import web
 
-from streaming_sync._errors import (
+from streaming_sync import (
     AuthenticationError,
     ConfigError,
+    FileEntry,
     PermanentFetchError,
     SourceNotFoundError,
     TransientFetchError,
+    ValidatorCache,
     WaitBudgetExceeded,
+    git_blob_sha1,
 )
-from streaming_sync._model import FileEntry, git_blob_sha1
 from streaming_sync.sources._github_ratelimit import (
     RateGate,
     RateHeaders,
@@ -36,7 +39,6 @@ from streaming_sync.sources._github_tar import member_path
 from streaming_sync.sources.github import (
     GitHubFetcher,
     GitHubSpec,
-    HttpCache,
     MemoryHttpCache,
     parse_github_spec,
     token_from_env,
@@ -97,10 +99,10 @@ def test_token_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     assert token_from_env("GH_NONE") is None
 
 
-async def test_memory_cache_is_an_http_cache() -> None:
-    """MemoryHttpCache satisfies the HttpCache port and round-trips entries."""
+async def test_memory_cache_is_a_validator_cache() -> None:
+    """MemoryHttpCache has the ValidatorCache capability and round-trips entries."""
     cache = MemoryHttpCache()
-    assert isinstance(cache, HttpCache)
+    assert isinstance(cache, ValidatorCache)
     assert await cache.cache_get("k") is None
     await cache.cache_put("k", 'W/"1"', b"body")
     assert await cache.cache_get("k") == ('W/"1"', b"body")
@@ -156,6 +158,22 @@ def _headers(remaining: int, reset: float) -> dict[str, str]:
     return {"x-ratelimit-remaining": str(remaining), "x-ratelimit-reset": str(reset)}
 
 
+class FakeTime:
+    """An epoch clock that moves only when the gate sleeps; the sleeps are recorded."""
+
+    def __init__(self, now: float = 1_000.0) -> None:
+        self.now = now
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
 async def test_gate_never_trusts_a_stale_higher_remaining() -> None:
     """Answers arriving out of order within a window cannot raise the estimate; a newer
     window replaces it."""
@@ -165,22 +183,23 @@ async def test_gate_never_trusts_a_stale_higher_remaining() -> None:
     gate.release(first, _headers(10, 1000))
     a, b = await gate.acquire(), await gate.acquire()
     gate.release(b, _headers(8, 1000))
-    after_b = gate._remaining
+    after_b = gate.remaining
     gate.release(a, _headers(9, 1000))  # stale: sent earlier, answered later
     assert after_b is not None
     assert after_b <= 8
-    assert gate._remaining == after_b
+    assert gate.remaining == after_b
     c = await gate.acquire()
     gate.release(c, _headers(50, 2000))
-    assert gate._remaining == 50
+    assert gate.remaining == 50
 
 
 async def test_gate_budget_exceeded_stops_every_caller() -> None:
     """A pause past the wait budget raises WaitBudgetExceeded (with resume_at) for the
     caller and every later one until the next sync."""
-    gate = RateGate(wait_budget=0.5, reset_margin=0)
+    fake = FakeTime()
+    gate = RateGate(wait_budget=0.5, reset_margin=0, clock=fake.clock, sleep=fake.sleep)
     ticket = await gate.acquire()
-    resume = time.time() + 30
+    resume = fake.now + 30
     gate.release(ticket, _headers(0, resume))
     with pytest.raises(WaitBudgetExceeded) as caught:
         await gate.acquire()
@@ -202,16 +221,33 @@ async def test_gate_without_headers_does_not_serialise() -> None:
 
 
 async def test_secondary_waits_grow() -> None:
-    """Without retry-after, secondary waits start at secondary_min_wait and double."""
+    """Without retry-after, secondary waits start at secondary_min_wait and double; each
+    pause is announced and then waited out exactly (measured with an injected clock)."""
+    fake = FakeTime()
     events: list[float] = []
 
     async def record(event: Any) -> None:
-        events.append(event.resume_at - time.time())
+        events.append(event.resume_at - fake.now)
 
-    gate = RateGate(wait_budget=10, secondary_min_wait=0.05, on_event=record)
+    gate = RateGate(
+        wait_budget=100, secondary_min_wait=5, emit=record, clock=fake.clock, sleep=fake.sleep
+    )
     for _ in range(3):
         await gate.limited(await gate.acquire(), "secondary", {})
-    assert [round(e, 2) for e in events] == [0.05, 0.1, 0.2]
+    assert events == [5, 10, 20]
+    assert fake.sleeps == [5, 10]  # the third pause is still running
+    assert gate.waited == 35
+
+
+async def test_primary_pause_waits_until_the_reset_time() -> None:
+    """With the budget at 0, the next request waits at the gate until GitHub's reset time
+    plus the margin, then goes out as the probe that learns the new budget."""
+    fake = FakeTime(1_000.0)
+    gate = RateGate(wait_budget=600, reset_margin=1, clock=fake.clock, sleep=fake.sleep)
+    gate.release(await gate.acquire(), _headers(0, 1_060.0))
+    ticket = await gate.acquire()
+    assert ticket.probe and fake.now == 1_061.0
+    assert sum(fake.sleeps) == 61.0 and gate.pauses == 1
 
 
 @pytest.mark.parametrize(

@@ -10,21 +10,29 @@ from pathlib import Path
 
 import pytest
 
-from streaming_sync._cli import main
-from streaming_sync._config import RetryPolicy, SyncConfig
-from streaming_sync._errors import AuthenticationError, ConfigError, SyncAborted
-from streaming_sync._events import (
+from streaming_sync import (
+    AuthenticationError,
+    CallbackSink,
+    ConfigError,
+    FileEntry,
     FileFailed,
+    FileFailure,
     FileSkippedEvent,
     FileStarted,
     FileSucceeded,
+    HealthMonitor,
+    HealthState,
+    HealthStatus,
+    Outcome,
     RateLimited,
+    RetryPolicy,
+    Stage,
+    StreamingSyncService,
+    SyncAborted,
+    SyncConfig,
     SyncStarted,
 )
-from streaming_sync._health import HealthMonitor, HealthState, HealthStatus
-from streaming_sync._model import FileEntry, FileFailure, Outcome
-from streaming_sync._progress_sinks import CallbackSink
-from streaming_sync._service import StreamingSyncService
+from streaming_sync._cli import main
 from streaming_sync.storage.sqlite import SqliteRepository
 from streaming_sync.testing import InMemoryFetcher, InMemoryRepository
 
@@ -46,7 +54,7 @@ def ok(path: str) -> FileSucceeded:
 
 
 def failed(path: str) -> FileFailed:
-    return FileFailed(FileFailure(path, "ParseError", f"{path}: bad", False, 1))
+    return FileFailed(FileFailure(path, "ParseError", f"{path}: bad", False, 1), Stage.PARSE)
 
 
 def monitor(**kw: object) -> tuple[HealthMonitor, FakeClock, FakeClock]:

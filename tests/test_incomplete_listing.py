@@ -19,9 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from streaming_sync import SqliteRepository, StreamingSyncService, SyncConfig
-from streaming_sync._errors import TransientFetchError
-from streaming_sync._model import Outcome
+from streaming_sync import (
+    Outcome,
+    SqliteRepository,
+    StreamingSyncService,
+    SyncConfig,
+    TransientFetchError,
+)
 from streaming_sync.sources.github import GitHubFetcher
 from streaming_sync.testing import InMemoryFetcher, InMemoryRepository
 from streaming_sync.testing.github_server import Fault, GitHubLikeServer, RequestRecord

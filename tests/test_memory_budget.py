@@ -2,7 +2,8 @@
 start of a file's fetch to the end of its write -- never exceed
 ``SyncConfig.max_bytes_in_flight``; a file larger than the whole budget runs alone; a
 big file waiting for room does not hold up small files behind it. Counted by a
-recording fetcher and repository: no timings, no memory readings."""
+recording fetcher and repository: no timings, no memory readings. The default budget's
+formula (``_config.default_max_bytes_in_flight``) is a private unit tested as such."""
 
 from __future__ import annotations
 
@@ -11,10 +12,8 @@ import threading
 
 import pytest
 
+from streaming_sync import ConfigError, FileEntry, OntologyData, Outcome, StreamingSyncService
 from streaming_sync._config import RetryPolicy, SyncConfig, default_max_bytes_in_flight
-from streaming_sync._errors import ConfigError
-from streaming_sync._model import FileEntry, OntologyData, Outcome
-from streaming_sync._service import StreamingSyncService
 from streaming_sync.testing import InMemoryFetcher, InMemoryRepository
 
 from .lineformat import LineParser

@@ -11,19 +11,25 @@ from pathlib import Path
 
 import pytest
 
+from streaming_sync import (
+    CallbackSink,
+    DatabaseLockedError,
+    FileStarted,
+    ProgressEvent,
+    RateLimited,
+    RetryPolicy,
+    StreamingSyncService,
+    SyncConfig,
+    TransientFetchError,
+)
 from streaming_sync._cli import main
-from streaming_sync._config import RetryPolicy, SyncConfig
-from streaming_sync._errors import DatabaseLockedError, TransientFetchError
-from streaming_sync._events import FileStarted, ProgressEvent, RateLimited
-from streaming_sync._metrics import (
+from streaming_sync.observe.metrics import (
     COUNTERS,
     DURATION_BUCKETS,
     HISTOGRAMS,
     MetricsSnapshot,
     SyncMetrics,
 )
-from streaming_sync._progress_sinks import CallbackSink
-from streaming_sync._service import StreamingSyncService
 from streaming_sync.testing import InMemoryFetcher, InMemoryRepository
 
 from .lineformat import LineParser
@@ -170,7 +176,7 @@ async def test_prometheus_collector_exports_the_same_values() -> None:
     pytest.importorskip("prometheus_client", reason="needs the [prometheus] extra")
     from prometheus_client import CollectorRegistry
 
-    from streaming_sync.prometheus import register
+    from streaming_sync.observe.prometheus import register
 
     registry = CollectorRegistry()
     metrics = SyncMetrics()
@@ -202,7 +208,7 @@ async def test_prometheus_collector_exports_the_same_values() -> None:
 def test_prometheus_serve_answers_on_localhost() -> None:
     """serve() listens on 127.0.0.1 (port 0: a free one) and answers a scrape."""
     pytest.importorskip("prometheus_client", reason="needs the [prometheus] extra")
-    from streaming_sync.prometheus import serve
+    from streaming_sync.observe.prometheus import serve
 
     metrics = SyncMetrics()
     asyncio.run(metrics.emit(RateLimited(resume_at=1e9, reason="x")))
@@ -220,12 +226,12 @@ def test_prometheus_serve_answers_on_localhost() -> None:
 def test_prometheus_module_without_the_extra_names_the_install_command(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Importing streaming_sync.prometheus without prometheus_client raises ImportError
+    """Importing streaming_sync.observe.prometheus without prometheus_client raises ImportError
     naming ``pip install 'streaming_sync[prometheus]'``."""
     monkeypatch.setitem(sys.modules, "prometheus_client", None)
-    monkeypatch.delitem(sys.modules, "streaming_sync.prometheus", raising=False)
+    monkeypatch.delitem(sys.modules, "streaming_sync.observe.prometheus", raising=False)
     with pytest.raises(ImportError, match=r"pip install 'streaming_sync\[prometheus\]'"):
-        importlib.import_module("streaming_sync.prometheus")
+        importlib.import_module("streaming_sync.observe.prometheus")
 
 
 def test_cli_metrics_port_without_the_extra_exits_2(
@@ -233,7 +239,7 @@ def test_cli_metrics_port_without_the_extra_exits_2(
 ) -> None:
     """``--metrics-port`` without prometheus_client: exit code 2 and the install command,
     before anything is synced."""
-    monkeypatch.setitem(sys.modules, "streaming_sync.prometheus", None)
+    monkeypatch.setitem(sys.modules, "streaming_sync.observe.prometheus", None)
     code = main(["sync", str(tmp_path), "--db", str(tmp_path / "x.db"), "--metrics-port", "0"])
     assert code == 2
     assert "pip install 'streaming_sync[prometheus]'" in capsys.readouterr().err

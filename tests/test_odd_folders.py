@@ -20,9 +20,15 @@ from pathlib import Path
 
 import pytest
 
-from streaming_sync import FolderFetcher, SqliteRepository, StreamingSyncService, SyncConfig
-from streaming_sync._errors import FileSkipped
-from streaming_sync._model import Outcome, git_blob_sha1
+from streaming_sync import (
+    FileSkipped,
+    FolderFetcher,
+    Outcome,
+    SqliteRepository,
+    StreamingSyncService,
+    SyncConfig,
+    git_blob_sha1,
+)
 
 from .conftest import ROOT
 from .pg_support import fresh_repository, pg_dsn

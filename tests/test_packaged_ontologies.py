@@ -23,8 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from streaming_sync._errors import FileSkipped, ParseError
-from streaming_sync._model import OntologyData
+from streaming_sync import FileSkipped, OntologyData, ParseError
 from streaming_sync.parsers import RDF_EXTENSIONS
 from streaming_sync.parsers._select import rdf_parser
 from streaming_sync.parsers.oxigraph import OxigraphParser

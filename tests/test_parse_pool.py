@@ -1,7 +1,8 @@
 """Parsing in real parse processes that die, overrun or log (issue 12, points 4 and 5):
 the file whose process died or overran fails alone with a reason that names it, the
 process is replaced and the other files land; processes that keep dying stop the sync.
-The stages' timeouts (fetch, parse -- also in a thread -- and write) are here too."""
+The stages' timeouts (fetch, parse -- also in a thread -- and write) are here too.
+The tests that build a ``ParsePool`` directly are about that private unit."""
 
 from __future__ import annotations
 
@@ -13,12 +14,20 @@ from pathlib import Path
 
 import pytest
 
+from streaming_sync import (
+    FileEntry,
+    FileFailure,
+    OntologyData,
+    Outcome,
+    ParseTimeout,
+    RetryPolicy,
+    StreamingSyncService,
+    SyncAborted,
+    SyncConfig,
+    SyncReport,
+)
 from streaming_sync._aio import run_to_completion
-from streaming_sync._config import RetryPolicy, SyncConfig
-from streaming_sync._errors import ParseTimeout, SyncAborted
-from streaming_sync._model import FileEntry, FileFailure, OntologyData, Outcome, SyncReport
 from streaming_sync._parse_pool import ParsePool
-from streaming_sync._service import StreamingSyncService
 from streaming_sync.parsers import DefaultParser
 from streaming_sync.sources.folder import FolderFetcher
 from streaming_sync.storage.sqlite import SqliteRepository

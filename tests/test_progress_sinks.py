@@ -13,28 +13,34 @@ from pathlib import Path
 
 import pytest
 
-from streaming_sync._cli import main
-from streaming_sync._config import RetryPolicy, SyncConfig
-from streaming_sync._errors import TransientFetchError
-from streaming_sync._events import (
+from streaming_sync import (
+    FileCounts,
     FileFailed,
+    FileFailure,
     FileStarted,
     FileSucceeded,
+    Outcome,
     ProgressEvent,
+    ProgressTracker,
     RateLimited,
+    RetryPolicy,
+    RowCounts,
+    Stage,
+    StreamingSyncService,
+    SyncConfig,
     SyncFinished,
+    SyncReport,
     SyncStarted,
+    TransientFetchError,
 )
-from streaming_sync._model import FileCounts, FileFailure, Outcome, RowCounts, SyncReport
-from streaming_sync._progress import ProgressTracker
-from streaming_sync._progress_sinks import (
+from streaming_sync._cli import main
+from streaming_sync.observe.sinks import (
     CallbackSink,
     JsonLinesSink,
     LogSink,
     TerminalProgressSink,
     redact,
 )
-from streaming_sync._service import StreamingSyncService
 from streaming_sync.testing import InMemoryFetcher, InMemoryRepository
 
 from .lineformat import LineParser
@@ -230,7 +236,7 @@ async def test_terminal_bar_throttles_redraws() -> None:
     bar = TerminalProgressSink(out, min_interval=1.0, clock=clock)
     events: list[ProgressEvent] = [SyncStarted("default", "memory:", "c", 3, 3, 0, 0)]
     events += [FileStarted("a", 1), FileSucceeded("a", 1, 0, 0, 0, 0.1), FileStarted("b", 1)]
-    events += [FileFailed(failure("b")), SyncFinished(report(Outcome.PARTIAL))]
+    events += [FileFailed(failure("b"), Stage.PARSE), SyncFinished(report(Outcome.PARTIAL))]
     for event in events:
         await bar.emit(event)
     assert len(strip_bar(out.getvalue())) == 3  # start, failure, finish

@@ -6,18 +6,22 @@ import asyncio
 
 import pytest
 
-from streaming_sync._config import RetryPolicy, SyncConfig
-from streaming_sync._errors import (
+from streaming_sync import (
     AuthenticationError,
     FatalStorageError,
+    FileEntry,
+    FileRetrying,
+    FileStarted,
+    Outcome,
+    RetryPolicy,
     ServiceClosedError,
+    StreamingSyncService,
     SyncAborted,
+    SyncConfig,
+    SyncFinished,
+    SyncStarted,
     TransientFetchError,
 )
-from streaming_sync._events import FileRetrying, FileStarted, SyncFinished, SyncStarted
-from streaming_sync._model import FileEntry, Outcome
-from streaming_sync._service import StreamingSyncService
-from streaming_sync._snapshot import materialize
 from streaming_sync.testing import InMemoryFetcher, InMemoryRepository, RecordingSink
 
 from .lineformat import LineParser
@@ -128,9 +132,10 @@ async def test_permanent_failure_removes_what_the_file_stored_before() -> None:
     await service(GOOD, repo=repo)[0].sync()
     broken = {**GOOD, "b.txt": b"fail broken now"}
     await service(broken, repo=repo)[0].sync()
-    expected = materialize({p: v for p, v in repo.files["default"].items()})
+    clean = InMemoryRepository()
+    await service(broken, repo=clean)[0].sync()
     snapshot = await repo.snapshot("default")
-    assert snapshot == expected
+    assert snapshot == await clean.snapshot("default")
     assert "ex:B" not in {c.class_iri for c in snapshot.classes}
 
 
@@ -229,7 +234,9 @@ async def test_cancelled_sync_writes_final_checkpoint_and_resumes() -> None:
     assert 0 < done < 60
     report = await service(files, repo=repo)[0].sync()
     assert report.files.processed == 60 - done and report.outcome is Outcome.SUCCEEDED
-    assert materialize(repo.files["default"]) == await repo.snapshot("default")
+    clean = InMemoryRepository()
+    await service(files, repo=clean)[0].sync()
+    assert await repo.snapshot("default") == await clean.snapshot("default")
 
 
 async def test_queue_is_bounded_by_workers() -> None:
@@ -241,7 +248,7 @@ async def test_queue_is_bounded_by_workers() -> None:
     class Probe:
         async def emit(self, event: object) -> None:
             if isinstance(event, FileStarted):
-                seen.append(svc._state.queued)
+                seen.append(svc.stats().queued)
 
     svc.sinks.append(Probe())
     await svc.sync()

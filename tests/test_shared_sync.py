@@ -23,9 +23,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from streaming_sync._config import SyncConfig
-from streaming_sync._model import FileEntry, SyncReport
-from streaming_sync._service import StreamingSyncService
+from streaming_sync import FileEntry, StreamingSyncService, SyncConfig, SyncReport
 from streaming_sync.sources.folder import FolderFetcher
 from streaming_sync.storage._pg_coordinator import PostgresCoordinator
 from streaming_sync.storage.postgres import PostgresRepository

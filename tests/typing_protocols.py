@@ -3,22 +3,32 @@ each protocol, so a drift in a protocol's signature fails the type check."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Any
 
 from streaming_sync import (
+    BulkFetcher,
     CheckpointStore,
     EdgeRow,
+    EventSource,
     Fetcher,
     FileEntry,
     FileFailure,
+    FinishedRun,
     Listing,
     OntologyData,
     OntologySnapshot,
     Parser,
+    Participation,
     ProgressEvent,
     ProgressSink,
+    RateLimitStatus,
     Repository,
+    RunHistory,
+    RunLockStore,
     SyncReport,
+    ValidatorCache,
+    WorkCoordinator,
 )
 
 
@@ -83,3 +93,98 @@ parser: Parser = MyParser()
 repository: Repository = MyRepository()
 checkpoint: CheckpointStore = MyCheckpoint()
 sink: ProgressSink = MySink()
+
+
+class MyBulkFetcher:
+    def wants_bulk(self, count: int) -> bool:
+        return count > 10
+
+    async def fetch_many(
+        self, entries: Sequence[FileEntry]
+    ) -> AsyncIterator[tuple[FileEntry, bytes]]:
+        for entry in entries:
+            yield entry, b""
+
+
+class MyEventSource:
+    def __init__(self) -> None:
+        self.emit: Callable[[ProgressEvent], Awaitable[None]] | None = None
+
+    def bind_events(self, emit: Callable[[ProgressEvent], Awaitable[None]]) -> None:
+        self.emit = emit
+
+
+class MyRateLimitStatus:
+    @property
+    def rate_limit_remaining(self) -> int | None:
+        return 42
+
+
+class MyRunLockStore:
+    async def acquire_run_lock(self, ontology_id: str, holder: str, *, stale_after: float) -> None:
+        return None
+
+    async def renew_run_lock(self, ontology_id: str, holder: str) -> None:
+        return None
+
+    async def release_run_lock(self, ontology_id: str, holder: str) -> None:
+        return None
+
+
+class MyValidatorCache:
+    async def cache_get(self, key: str) -> tuple[str, bytes] | None:
+        return None
+
+    async def cache_put(self, key: str, etag: str, body: bytes) -> None:
+        return None
+
+
+class MyRunHistory:
+    async def history(self, ontology_id: str, limit: int = 20) -> list[SyncReport]:
+        return []
+
+
+class MyCoordinator:
+    @property
+    def owner(self) -> str:
+        return "me"
+
+    @property
+    def lease_seconds(self) -> float:
+        return 30.0
+
+    async def begin(
+        self,
+        ontology_id: str,
+        commit: str,
+        todo: Sequence[FileEntry],
+        summary: Mapping[str, Any],
+    ) -> Participation | None:
+        return Participation(1, True, 0.0)
+
+    async def claim(self, run_id: int, n: int) -> list[FileEntry]:
+        return []
+
+    async def renew(self, run_id: int) -> None:
+        return None
+
+    async def release(self, run_id: int) -> None:
+        return None
+
+    async def complete(self, run_id: int, path: str, outcome: Mapping[str, Any]) -> bool:
+        return True
+
+    async def finished(self, run_id: int) -> bool:
+        return True
+
+    async def finalize(self, run_id: int) -> FinishedRun | None:
+        return None
+
+
+bulk: BulkFetcher = MyBulkFetcher()
+event_source: EventSource = MyEventSource()
+rate_status: RateLimitStatus = MyRateLimitStatus()
+run_locks: RunLockStore = MyRunLockStore()
+validator_cache: ValidatorCache = MyValidatorCache()
+run_history: RunHistory = MyRunHistory()
+coordinator: WorkCoordinator = MyCoordinator()

@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .._errors import FileSkipped
+from .._formats import RDF_EXTENSIONS
 from .._model import OntologyData
-
-RDF_EXTENSIONS = (".ttl", ".owl", ".rdf", ".nt", ".n3", ".jsonld", ".trig", ".xml")
-PARSER_KINDS = ("auto", "rdflib", "oxigraph")
 
 
 class DefaultParser:
@@ -58,4 +56,4 @@ class DefaultParser:
         raise FileSkipped(path, "no parser for this kind of file")
 
 
-__all__ = ["PARSER_KINDS", "RDF_EXTENSIONS", "DefaultParser"]
+__all__ = ["RDF_EXTENSIONS", "DefaultParser"]

@@ -13,11 +13,10 @@ from __future__ import annotations
 import attrs
 
 from .._errors import ConfigError, FileSkipped, ParseError
+from .._formats import RDF_EXTENSIONS, RDF_PARSER_KINDS
 from .._model import OntologyData
 from .._protocols import Parser
-from ._sniff import RDF_EXTENSIONS, with_warnings
-
-RDF_PARSER_KINDS = ("auto", "rdflib", "oxigraph")
+from ._sniff import with_warnings
 
 
 @attrs.frozen
@@ -71,4 +70,4 @@ def rdf_parser(kind: str = "auto") -> Parser:
     return RdflibParser()
 
 
-__all__ = ["RDF_PARSER_KINDS", "FallbackParser", "rdf_parser"]
+__all__ = ["FallbackParser", "rdf_parser"]

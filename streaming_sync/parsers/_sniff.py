@@ -29,6 +29,7 @@ from urllib.parse import quote
 import attrs
 
 from .._errors import FileSkipped, ParseError
+from .._formats import RDF_EXTENSIONS
 from .._model import OntologyData
 from ._jsonnumber import NotJsonError, refuse_constant, where_not_json
 from ._turtlesyntax import MAX_NESTING
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
     from ._rdfmap import Triple
 
 FORMATS = ("turtle", "xml", "nt", "n3", "json-ld", "trig", "owlxml", "ofn")
-RDF_EXTENSIONS = (".ttl", ".owl", ".rdf", ".nt", ".n3", ".jsonld", ".trig", ".xml")
 _BY_EXTENSION = {
     ".ttl": "turtle",
     ".nt": "nt",

@@ -20,7 +20,6 @@ work as they are).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -29,11 +28,10 @@ from collections.abc import Awaitable, Callable, Mapping
 import attrs
 
 from .._errors import WaitBudgetExceeded
-from .._events import RateLimited
+from .._protocols import Emit
+from ..observe.events import RateLimited
 
 logger = logging.getLogger(__name__)
-
-OnEvent = Callable[[RateLimited], Awaitable[None]]
 
 
 @attrs.frozen
@@ -102,7 +100,10 @@ def _clock_text(epoch: float) -> str:
 
 
 class RateGate:
-    """Admits requests under GitHub's rate limits; see the module docstring."""
+    """Admits requests under GitHub's rate limits; see the module docstring.
+
+    ``clock`` (epoch seconds, compared with GitHub's reset times) and ``sleep`` are
+    injectable, so tests run a pause without waiting it out."""
 
     def __init__(
         self,
@@ -110,12 +111,15 @@ class RateGate:
         wait_budget: float,
         secondary_min_wait: float = 60.0,
         reset_margin: float = 1.0,
-        on_event: OnEvent | None = None,
+        emit: Emit | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        self.clock, self.sleep = clock, sleep
         self.wait_budget = wait_budget
         self.secondary_min_wait = secondary_min_wait
         self.reset_margin = reset_margin
-        self.on_event = on_event
+        self.emit = emit
         self.waited = 0.0
         self.pauses = 0
         self._paused_until = 0.0
@@ -149,7 +153,7 @@ class RateGate:
         while True:
             if self._exceeded is not None:
                 raise self._exceeded
-            now = time.time()
+            now = self.clock()
             if self._paused_until > now:
                 await self._wait_change(self._paused_until - now)
             elif self._untracked:
@@ -189,7 +193,7 @@ class RateGate:
         (raises ``WaitBudgetExceeded`` when the pause is past the budget)."""
         self.release(ticket, headers)
         rate = RateHeaders.parse(headers)
-        now = time.time()
+        now = self.clock()
         if kind == "secondary" and rate.retry_after is not None:
             until, reason = now + rate.retry_after, "secondary rate limit (retry-after)"
         elif rate.remaining == 0 and rate.reset is not None:
@@ -223,7 +227,7 @@ class RateGate:
             self._remaining = min(self._remaining, estimate)
 
     async def _pause(self, until: float, reason: str) -> None:
-        now = time.time()
+        now = self.clock()
         extra = until - max(now, self._paused_until)
         if extra <= 0:
             return
@@ -240,9 +244,9 @@ class RateGate:
         self._paused_until = until
         logger.warning("GitHub %s: every request waits until %s", reason, _clock_text(until))
         self._notify()
-        if self.on_event is not None:
+        if self.emit is not None:
             try:
-                await self.on_event(RateLimited(resume_at=until, reason=reason))
+                await self.emit(RateLimited(resume_at=until, reason=reason))
             except Exception:
                 logger.exception("the rate-limit event handler failed; ignored")
 
@@ -252,10 +256,16 @@ class RateGate:
 
     async def _wait_change(self, seconds: float | None) -> None:
         """Sleep until the gate's state changes or ``seconds`` pass."""
-        event = self._changed
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(seconds):
-                await event.wait()
+        changed = asyncio.ensure_future(self._changed.wait())
+        waits = (
+            {changed} if seconds is None else {changed, asyncio.ensure_future(self.sleep(seconds))}
+        )
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+            await asyncio.gather(*waits, return_exceptions=True)
 
 
 __all__ = ["RateGate", "RateHeaders", "Ticket", "error_message", "limit_kind"]

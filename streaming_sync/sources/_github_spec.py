@@ -1,5 +1,5 @@
 """The pieces of the GitHub source that need no HTTP library: the ``github:`` source spec,
-the ETag cache port and the token lookup.
+an ETag cache in memory and the token lookup.
 
 Spec grammar: ``github:OWNER/REPO[@REF][/PATH]``.
 
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Protocol, runtime_checkable
 from urllib.parse import unquote
 
 import attrs
@@ -110,19 +109,8 @@ def token_from_env(name: str = "GITHUB_TOKEN") -> str | None:
     return value or None
 
 
-@runtime_checkable
-class HttpCache(Protocol):
-    """Keeps the ETag and body of a response under a key (an URL without secrets), for
-    conditional requests. ``cache_get`` returns ``(etag, body)`` or None; ``cache_put``
-    replaces the entry. Both must be safe to call concurrently."""
-
-    async def cache_get(self, key: str) -> tuple[str, bytes] | None: ...
-
-    async def cache_put(self, key: str, etag: str, body: bytes) -> None: ...
-
-
 class MemoryHttpCache:
-    """An ``HttpCache`` in a dict: lives as long as the object (one process)."""
+    """A ``ValidatorCache`` in a dict: lives as long as the object (one process)."""
 
     def __init__(self) -> None:
         self.entries: dict[str, tuple[str, bytes]] = {}
@@ -139,7 +127,6 @@ class MemoryHttpCache:
 
 __all__ = [
     "GitHubSpec",
-    "HttpCache",
     "MemoryHttpCache",
     "check_ref",
     "is_safe_path",

@@ -26,7 +26,7 @@ import logging
 import os
 from pathlib import Path
 
-from .._config import PathFilter
+from .._config import PathFilter, check_file_size
 from .._errors import (
     FileSkipped,
     IntegrityError,
@@ -99,8 +99,8 @@ def _unusable(path: Path, relative: str, problem: str) -> tuple[FileEntry, str]:
 class FolderFetcher:
     """Lists and reads the files below ``root``.
 
-    ``max_file_size``: larger files are listed (hashed in chunks) but ``fetch`` skips
-    them with a reason instead of reading them.
+    ``max_file_size``: ``fetch`` reads at most that many bytes (plus one) of a file and
+    skips a file that holds more (the sync checks the listed size before fetching).
     """
 
     def __init__(
@@ -132,10 +132,6 @@ class FolderFetcher:
         problem = self._unusable.get(entry.path)
         if problem is not None:
             raise FileSkipped(entry.path, problem)
-        if self.max_file_size is not None and entry.size > self.max_file_size:
-            raise FileSkipped(
-                entry.path, f"{entry.size} bytes is over the size limit of {self.max_file_size}"
-            )
         data = await asyncio.to_thread(self._read, entry.path)
         if git_blob_sha1(data) != entry.sha:
             raise IntegrityError(
@@ -197,14 +193,21 @@ class FolderFetcher:
         path = root / relative
         if ".." in Path(relative).parts or not _inside(root, os.path.realpath(path)):
             raise PermanentFetchError(f"{relative}: path escapes the folder {root}")
+        limit = self.max_file_size
         try:
-            return path.read_bytes()
+            with path.open("rb") as handle:
+                # One byte past what is there (or the limit) tells a file that grew; a
+                # bare read(limit + 1) would allocate the whole limit for every file.
+                size = os.fstat(handle.fileno()).st_size
+                data = handle.read((size if limit is None else min(size, limit)) + 1)
         except FileNotFoundError:
             raise PermanentFetchError(
                 f"{relative}: the file was removed after it was listed; sync again"
             ) from None
         except OSError as error:
             raise PermanentFetchError(f"{relative}: cannot read it ({error.strerror})") from None
+        check_file_size(relative, len(data), limit, read=True)
+        return data
 
 
 def _add(

@@ -7,9 +7,10 @@ raw media type and checks each against its git blob SHA-1, and downloads the tar
 the commit for large batches (``fetch_many``), following GitHub's redirect to the
 download host WITHOUT the token.
 
-Conditional requests: the ref lookups keep their ETag and (condensed) body in an
-``HttpCache``; tree bodies are immutable per SHA and are reused without asking, so an
-unchanged repository costs at most two requests per sync, both answered 304.
+Conditional requests: the ref lookups keep their ETag and (condensed) body in a
+``ValidatorCache`` (the repository's, or one in memory); tree bodies are immutable per
+SHA and are reused without asking, so an unchanged repository costs at most two requests
+per sync, both answered 304.
 
 Rate limits are handled here, shared by every concurrent request (see
 ``_github_ratelimit.RateGate``); other faults are translated to the package's errors and
@@ -37,22 +38,21 @@ import aiohttp
 from yarl import URL
 
 from .._aio import AsyncClosing
-from .._config import PathFilter
+from .._config import PathFilter, check_file_size
 from .._errors import (
     AuthenticationError,
     ConfigError,
     FetchError,
-    FileSkipped,
     IntegrityError,
     PermanentFetchError,
     SourceNotFoundError,
     TransientFetchError,
 )
 from .._model import FileEntry, Listing, git_blob_sha1
-from ._github_ratelimit import OnEvent, RateGate, RateHeaders, error_message, limit_kind
+from .._protocols import Emit, ValidatorCache
+from ._github_ratelimit import RateGate, RateHeaders, error_message, limit_kind
 from ._github_spec import (
     GitHubSpec,
-    HttpCache,
     MemoryHttpCache,
     check_ref,
     is_safe_path,
@@ -96,6 +96,19 @@ async def _all(calls: Iterable[Awaitable[_T]]) -> list[_T]:
         raise
 
 
+async def _read_body(response: aiohttp.ClientResponse, limit: int | None) -> bytes:
+    """The body, or its first ``limit + 1`` bytes (the caller sees it is too big)."""
+    if limit is None:
+        return await response.read()
+    chunks, size = [], 0
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            break
+    return b"".join(chunks)[: limit + 1]
+
+
 def _condense_commit(data: Any) -> Any:
     return {"sha": data["sha"], "commit": {"tree": {"sha": data["commit"]["tree"]["sha"]}}}
 
@@ -106,11 +119,14 @@ def _condense_repo(data: Any) -> Any:
 
 class GitHubFetcher(AsyncClosing):
     """Lists and reads ``owner/repo`` at ``ref`` (None: the default branch), below the
-    folder ``path``. Implements ``Fetcher`` and ``BulkFetcher``; see the module docstring.
+    folder ``path``. Implements ``Fetcher`` and the capabilities ``BulkFetcher``,
+    ``EventSource`` (its rate-limit pauses) and ``RateLimitStatus``; see the module
+    docstring.
 
     Paths in the listing are relative to ``path``. ``token`` is the token's value
     (see ``token_from_env``); ``token_env`` only names where it came from, for error
-    messages. Files over ``max_file_size`` are listed but ``fetch`` skips them.
+    messages. ``max_file_size``: ``fetch`` reads at most that many bytes (plus one) of a
+    blob, and the tarball yields no file over it (the sync checks listed sizes first).
     ``secondary_min_wait`` is the first wait after a secondary rate limit without
     ``retry-after`` (GitHub asks for one minute); ``reset_margin`` is added to reset times.
     """
@@ -126,7 +142,7 @@ class GitHubFetcher(AsyncClosing):
         token: str | None = None,
         token_env: str = "GITHUB_TOKEN",
         path_filter: PathFilter | None = None,
-        cache: HttpCache | None = None,
+        cache: ValidatorCache | None = None,
         max_concurrency: int = 8,
         request_timeout: float = 30.0,
         wait_budget: float = 3600.0,
@@ -134,7 +150,6 @@ class GitHubFetcher(AsyncClosing):
         max_file_size: int | None = None,
         secondary_min_wait: float = 60.0,
         reset_margin: float = 1.0,
-        on_event: OnEvent | None = None,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
         spec = parse_github_spec(f"github:{owner}/{repo}")
@@ -159,7 +174,7 @@ class GitHubFetcher(AsyncClosing):
         self._token = token or None
         self._token_env = token_env
         self._filter = path_filter or PathFilter()
-        self._cache: HttpCache = cache if cache is not None else MemoryHttpCache()
+        self._cache: ValidatorCache = cache if cache is not None else MemoryHttpCache()
         self._semaphore = asyncio.Semaphore(max_concurrency)
         self._request_timeout = request_timeout
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
@@ -169,7 +184,6 @@ class GitHubFetcher(AsyncClosing):
             wait_budget=wait_budget,
             secondary_min_wait=secondary_min_wait,
             reset_margin=reset_margin,
-            on_event=on_event,
         )
         self._session = session
         self._owns_session = session is None
@@ -203,15 +217,10 @@ class GitHubFetcher(AsyncClosing):
         """GitHub's remaining request budget as last seen (a gauge for metrics)."""
         return self._gate.remaining
 
-    @property
-    def on_event(self) -> OnEvent | None:
-        """Called with ``RateLimited`` when every request pauses; the service binds itself
-        here when it is None."""
-        return self._gate.on_event
-
-    @on_event.setter
-    def on_event(self, callback: OnEvent | None) -> None:
-        self._gate.on_event = callback
+    def bind_events(self, emit: Emit) -> None:
+        """Report a ``RateLimited`` event through ``emit`` whenever every request pauses
+        (``EventSource``: the service binds itself once, when it is built)."""
+        self._gate.emit = emit
 
     @property
     def gate(self) -> RateGate:
@@ -397,11 +406,11 @@ class GitHubFetcher(AsyncClosing):
 
     async def fetch(self, entry: FileEntry) -> bytes:
         """The blob ``entry.sha`` (raw media type), checked against its SHA."""
-        if self._max is not None and entry.size > self._max:
-            raise FileSkipped(
-                entry.path, f"{entry.size} bytes is over the size limit of {self._max} bytes"
-            )
-        response = await self._api_get(self._repo_path(f"/git/blobs/{entry.sha}"), accept=RAW_MEDIA)
+        response = await self._api_get(
+            self._repo_path(f"/git/blobs/{entry.sha}"), accept=RAW_MEDIA, limit=self._max
+        )
+        if response.status == 200:
+            check_file_size(entry.path, len(response.body), self._max, read=True)
         if response.status != 200:
             raise self._error(response, f"file {entry.path!r}", not_found=PermanentFetchError)
         data = self._blob_bytes(response, entry)
@@ -537,9 +546,11 @@ class GitHubFetcher(AsyncClosing):
         accept: str = JSON_MEDIA,
         etag: str | None = None,
         stream: bool = False,
+        limit: int | None = None,
     ) -> _Response:
         """One API request under the concurrency cap and the rate-limit gate; rate-limit
-        answers are waited out and the request repeated. Other statuses are returned."""
+        answers are waited out and the request repeated. Other statuses are returned.
+        ``limit``: read at most that many bytes of a body, plus one."""
         url = self._api + path
         headers = {"Accept": accept, "X-GitHub-Api-Version": API_VERSION, "User-Agent": USER_AGENT}
         if self._token:
@@ -551,7 +562,7 @@ class GitHubFetcher(AsyncClosing):
                 ticket = await self._gate.acquire()
                 response: _Response | None = None
                 try:
-                    response = await self._send(url, headers, stream=stream)
+                    response = await self._send(url, headers, stream=stream, limit=limit)
                 finally:
                     if response is None:
                         self._gate.release(ticket, None)
@@ -564,7 +575,9 @@ class GitHubFetcher(AsyncClosing):
                     return response
                 await self._gate.limited(ticket, kind, response.headers)
 
-    async def _send(self, url: str, headers: Mapping[str, str], *, stream: bool) -> _Response:
+    async def _send(
+        self, url: str, headers: Mapping[str, str], *, stream: bool, limit: int | None = None
+    ) -> _Response:
         """Send one GET; translate aiohttp's faults into ``TransientFetchError``."""
         self.requests += 1
         try:
@@ -572,7 +585,7 @@ class GitHubFetcher(AsyncClosing):
                 url, headers=headers, allow_redirects=False, timeout=self._timeout
             ) as resp:
                 skip = stream and resp.status < 400  # the tarball's body is streamed later
-                body = b"" if skip else await resp.read()
+                body = b"" if skip else await _read_body(resp, limit)
                 return _Response(resp.status, resp.headers, body, url)
         except TimeoutError:
             raise TransientFetchError(
@@ -651,7 +664,6 @@ __all__ = [
     "DEFAULT_API_URL",
     "GitHubFetcher",
     "GitHubSpec",
-    "HttpCache",
     "MemoryHttpCache",
     "parse_github_spec",
     "token_from_env",

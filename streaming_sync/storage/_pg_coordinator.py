@@ -23,8 +23,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from .._coordination import FinishedRun, SharedRun
-from .._model import FileEntry
+from .._model import FileEntry, FinishedRun, Participation
 from .postgres import PostgresRepository, lock_key, translate_error
 
 T = TypeVar("T")
@@ -129,7 +128,7 @@ class PostgresCoordinator:
         commit: str,
         todo: Sequence[FileEntry],
         summary: Mapping[str, Any],
-    ) -> SharedRun | None:
+    ) -> Participation | None:
         """Join the open run of ``(ontology_id, commit)`` or create it; a joiner polls
         for up to ``join_wait`` seconds and returns None if no run appears."""
         deadline = time.monotonic() + (self.join_wait if self.join else 0.0)
@@ -149,13 +148,13 @@ class PostgresCoordinator:
         commit: str,
         todo: Sequence[FileEntry],
         summary: Mapping[str, Any],
-    ) -> SharedRun | None:
+    ) -> Participation | None:
         async with conn.transaction():
             key = lock_key(self.repository.schema, f"run:{ontology_id}\0{commit}")
             await conn.execute("SELECT pg_advisory_xact_lock($1)", key)
             row = await conn.fetchrow(_OPEN_RUN, ontology_id, commit)
             if row is not None:
-                return SharedRun(int(row["run_id"]), False, float(row["started_at"]))
+                return Participation(int(row["run_id"]), False, float(row["started_at"]))
             if self.join:
                 return None
             row = await conn.fetchrow(
@@ -169,7 +168,7 @@ class PostgresCoordinator:
                 columns=["run_id", "path", "size", "sha"],
                 schema_name=self.repository.schema,
             )
-            return SharedRun(run_id, True, float(row["started_at"]))
+            return Participation(run_id, True, float(row["started_at"]))
 
     async def claim(self, run_id: int, n: int) -> list[FileEntry]:
         rows = await self._call(

@@ -14,8 +14,7 @@ API origin (``api_url``): ``/repos/{o}/{r}``, ``/branches/{b}``, ``/commits/{ref
 ``max_folder_entries`` the same for one folder's own listing),
 ``/git/blobs/{sha}`` (JSON base64, or raw bytes for ``application/vnd.github.raw[+json]``)
 and ``/tarball/{ref}``, which answers 302 to a second origin (``download_url``, another
-port standing for codeload.github.com) that streams a real ``.tar.gz`` and also serves
-raw files at ``/raw/{o}/{r}/{ref}/{path}``.
+port standing for codeload.github.com) that streams a real ``.tar.gz``.
 
 Every API answer carries ``x-ratelimit-*`` headers; ``rate_limit`` requests per
 ``rate_window`` seconds are allowed, the next get GitHub's 403 (or 429) "API rate limit
@@ -210,7 +209,6 @@ class GitHubLikeServer:
         api.router.add_routes(self._api_routes())
         download = web.Application(middlewares=[self._download_middleware])
         download.router.add_get("/{o}/{r}/legacy.tar.gz/{ref:.+}", self._codeload)
-        download.router.add_get("/raw/{o}/{r}/{ref}/{path:.+}", self._raw_file)
         self.api_url = await self._serve(api)
         self.download_url = await self._serve(download)
 
@@ -598,14 +596,6 @@ class GitHubLikeServer:
             return response
         await response.write_eof()
         return response
-
-    async def _raw_file(self, request: web.Request) -> web.Response:
-        sha = self.store.resolve(request.match_info["ref"])
-        path = request.match_info["path"]
-        commit = self.store.commits[sha] if sha else None
-        if commit is None or path not in commit.files or path in commit.links:
-            return web.Response(status=404, text="404: Not Found")
-        return web.Response(body=commit.files[path], content_type="text/plain")
 
 
 def _error(

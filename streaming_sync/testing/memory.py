@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping, Sequence
 import attrs
 
 from .._errors import PermanentFetchError
-from .._events import ProgressEvent
 from .._model import FileEntry, FileFailure, Listing, OntologyData, SyncReport, git_blob_sha1
 from .._snapshot import OntologySnapshot, materialize
+from ..observe.events import ProgressEvent
 
 
 class InMemoryFetcher:

@@ -7,20 +7,25 @@ import time
 
 import pytest
 
-from streaming_sync._events import (
+from streaming_sync import (
+    FileCounts,
     FileFailed,
+    FileFailure,
     FileSkippedEvent,
     FileStarted,
     FileSucceeded,
+    Outcome,
     RateLimited,
+    RowCounts,
+    Stage,
     SyncFinished,
+    SyncReport,
     SyncStarted,
 )
-from streaming_sync._model import FileCounts, FileFailure, Outcome, RowCounts, SyncReport
 
 rich_console = pytest.importorskip("rich.console", reason="the [progress] extra is not installed")
 
-from streaming_sync.progress_rich import RichProgressSink  # noqa: E402 -- after the skip guard
+from streaming_sync.observe.rich import RichProgressSink  # noqa: E402 -- after the skip guard
 
 
 def sink_on_terminal() -> tuple[RichProgressSink, io.StringIO]:
@@ -38,7 +43,7 @@ async def test_bar_shows_counts_tallies_and_outcome() -> None:
     await sink.emit(FileSucceeded("a.md", 10, 1, 0, 1, 0.01))
     await sink.emit(FileSkippedEvent("b.md", "no ontology block"))
     failure = FileFailure("c.ttl", "ParseError", "c.ttl:3: bad", False, 1)
-    await sink.emit(FileFailed(failure))
+    await sink.emit(FileFailed(failure, Stage.PARSE))
     screen = out.getvalue()
     assert "3/4" in screen
     assert "ok 1 skip 1 fail 1" in screen

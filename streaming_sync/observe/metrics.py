@@ -3,14 +3,14 @@
 ``SyncMetrics`` is a ``ProgressSink``: give it to the service with the other sinks and
 read ``metrics.snapshot(stats=service.stats())`` at any time. Counters add up over every
 sync the sink sees (like Prometheus counters); gauges are the state now.
-``streaming_sync.prometheus`` exports the same values to Prometheus.
+``streaming_sync.observe.prometheus`` exports the same values to Prometheus.
 
 What the events can and cannot tell (the service is not asked for more):
 
 * a file is counted *fetched* when it got past fetching: it succeeded, or failed while
-  parsing, validating or saving (judged by the failure's error type); *parsed* when it
-  succeeded or failed while saving; *saved* when it succeeded. A skipped file counts
-  only as skipped (the event does not say which stage skipped it).
+  parsing (validating included) or writing -- the stage its ``FileFailed`` names;
+  *parsed* when it succeeded or failed while writing; *saved* when it succeeded. A
+  skipped file counts only as skipped.
 * ``bytes_fetched`` is the listed size of each fetched file.
 * the fetch/parse/save histograms observe each succeeded file's stage times; a file
   delivered by a bulk fetch (a tarball) has a fetch time of 0.
@@ -23,11 +23,11 @@ from __future__ import annotations
 import threading
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
-from typing import Protocol
 
 import attrs
 
-from ._events import (
+from .._model import FileFailure, Stage, StageTimes
+from .events import (
     FileDeleted,
     FileFailed,
     FileRetrying,
@@ -39,7 +39,7 @@ from ._events import (
     SyncFinished,
     SyncStarted,
 )
-from ._model import FileFailure, StageTimes
+from .tally import ServiceStats
 
 #: Upper bounds (seconds) of the duration histograms' buckets; +Inf is implied.
 DURATION_BUCKETS: tuple[float, ...] = (
@@ -50,14 +50,9 @@ SIZE_BUCKETS: tuple[float, ...] = (
     1_024, 4_096, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216, 67_108_864,
 )  # fmt: skip
 
-#: Error types that happen after a file's bytes arrived (parse, validate, save).
-_AFTER_FETCH = frozenset({
-    "ParseError", "ValidationError", "StorageError", "DatabaseLockedError",
-    "SchemaError", "FatalStorageError",
-})  # fmt: skip
-_AFTER_PARSE = frozenset(
-    {"StorageError", "DatabaseLockedError", "SchemaError", "FatalStorageError"}
-)
+#: The stages whose failure means the file's bytes had arrived / it had parsed.
+_AFTER_FETCH = frozenset({Stage.PARSE, Stage.WRITE})
+_AFTER_PARSE = frozenset({Stage.WRITE})
 
 COUNTERS = (
     "syncs_started", "syncs_finished", "files_listed", "files_unchanged", "files_fetched",
@@ -66,18 +61,6 @@ COUNTERS = (
     "properties_written", "axioms_written",
 )  # fmt: skip
 HISTOGRAMS = ("fetch_seconds", "parse_seconds", "save_seconds", "file_size_bytes")
-
-
-class StatsLike(Protocol):
-    """What the gauges read from ``StreamingSyncService.stats()``."""
-
-    @property
-    def queued(self) -> int: ...
-
-    @property
-    def active(self) -> int: ...
-
-    # Optional: read with getattr, None when the stats object has no such attribute.
 
 
 @attrs.frozen
@@ -200,7 +183,7 @@ class SyncMetrics:
         elif isinstance(event, FileSucceeded):
             self._succeeded(event)
         elif isinstance(event, FileFailed):
-            self._failed(event.failure)
+            self._failed(event.failure, event.stage)
         elif isinstance(event, FileSkippedEvent):
             self._sizes.pop(event.path, None)
             c["files_skipped"] += 1
@@ -223,37 +206,30 @@ class SyncMetrics:
         c["classes_written"] += event.classes
         c["properties_written"] += event.properties
         c["axioms_written"] += event.axioms
-        h["fetch_seconds"].observe(event.fetch_s)
-        h["parse_seconds"].observe(event.parse_s)
-        h["save_seconds"].observe(event.write_s)
+        h["fetch_seconds"].observe(event.stages.fetching)
+        h["parse_seconds"].observe(event.stages.parsing)
+        h["save_seconds"].observe(event.stages.writing)
         h["file_size_bytes"].observe(event.size)
 
-    def _failed(self, failure: FileFailure) -> None:
+    def _failed(self, failure: FileFailure, stage: Stage) -> None:
         c = self._counters
         c["files_failed"] += 1
         size = self._sizes.pop(failure.path, 0)
-        if failure.error_type in _AFTER_FETCH:
+        if stage in _AFTER_FETCH:
             c["files_fetched"] += 1
             c["bytes_fetched"] += size
             self._histograms["file_size_bytes"].observe(size)
-        if failure.error_type in _AFTER_PARSE:
+        if stage in _AFTER_PARSE:
             c["files_parsed"] += 1
 
     def _finished(self, event: SyncFinished) -> None:
         report = event.report
         self._counters["syncs_finished"] += 1
-        s, r = self._stages, report.stages
-        self._stages = StageTimes(
-            s.listing + r.listing,
-            s.fetching + r.fetching,
-            s.parsing + r.parsing,
-            s.writing + r.writing,
-            s.rate_limited + r.rate_limited,
-        )
+        self._stages += report.stages
         self._last_outcome, self._last_duration = str(report.outcome), report.duration_s
         self._sizes.clear()
 
-    def _queue_depth(self, stats: StatsLike | None) -> int | None:
+    def _queue_depth(self, stats: ServiceStats | None) -> int | None:
         # Between syncs nothing is queued, whatever the pool's last reading says (its
         # ``queued`` may still count the end-of-input markers of the finished sync).
         if stats is None:
@@ -261,7 +237,7 @@ class SyncMetrics:
         finished = self._counters["syncs_finished"] >= self._counters["syncs_started"]
         return 0 if finished else stats.queued
 
-    def snapshot(self, stats: StatsLike | None = None) -> MetricsSnapshot:
+    def snapshot(self, stats: ServiceStats | None = None) -> MetricsSnapshot:
         """Every metric now. With ``stats`` (``service.stats()``) the gauges come from the
         worker pool (``queue_depth`` is 0 between syncs); without, ``active_workers``
         counts files in flight by the events and ``queue_depth`` is None."""
@@ -271,7 +247,7 @@ class SyncMetrics:
                 histograms={k: h.snapshot() for k, h in self._histograms.items()},
                 active_workers=len(self._sizes) if stats is None else stats.active,
                 queue_depth=self._queue_depth(stats),
-                rate_limit_remaining=getattr(stats, "rate_limit_remaining", None),
+                rate_limit_remaining=None if stats is None else stats.rate_limit_remaining,
                 rate_limited_until=self._rate_limited_until,
                 stages=self._stages,
                 last_outcome=self._last_outcome,
@@ -286,6 +262,5 @@ __all__ = [
     "SIZE_BUCKETS",
     "HistogramSnapshot",
     "MetricsSnapshot",
-    "StatsLike",
     "SyncMetrics",
 ]

@@ -23,8 +23,9 @@ from typing import Any
 
 import attrs
 
-from ._errors import ConfigError
-from ._events import (
+from .._errors import ConfigError
+from .._model import Outcome
+from .events import (
     FileFailed,
     FileSkippedEvent,
     FileStarted,
@@ -34,8 +35,7 @@ from ._events import (
     SyncFinished,
     SyncStarted,
 )
-from ._model import Outcome
-from ._progress import Clock
+from .tally import Clock
 
 
 class HealthState(enum.StrEnum):

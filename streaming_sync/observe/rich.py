@@ -1,6 +1,7 @@
 """A progress bar drawn with rich (``pip install streaming_sync[progress]``).
 
-The only module of streaming_sync that imports rich. The CLI uses it on a terminal when
+The only module of streaming_sync that imports rich (``streaming_sync.observe.rich``;
+before 0.2 it was ``streaming_sync.progress_rich``). The CLI uses it on a terminal when
 rich is installed, and the built-in ``TerminalProgressSink`` otherwise. It redraws on
 each event (``auto_refresh=False``: no drawing thread), shows counts, files/s, ETA and
 the outcome tallies, and a rate-limit pause as such.
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import time
 
+# The same guard as observe/prometheus.py's, kept in each: every extra's module names
+# its own install command.
 try:
     from rich.console import Console
     from rich.progress import (
@@ -26,7 +29,7 @@ except ImportError as error:  # pragma: no cover - exercised only without the ex
         "the rich progress bar needs rich: pip install 'streaming_sync[progress]'"
     ) from error
 
-from ._events import (
+from .events import (
     FileDeleted,
     FileFailed,
     FileSkippedEvent,
@@ -36,7 +39,7 @@ from ._events import (
     SyncFinished,
     SyncStarted,
 )
-from ._progress import ProgressTracker
+from .tally import ProgressTracker
 
 
 class RichProgressSink:

@@ -18,15 +18,16 @@ from typing import Any, TextIO
 
 import attrs
 
-from ._events import (
+from .events import (
     FileFailed,
     FileRetrying,
     ProgressEvent,
     RateLimited,
     SyncFinished,
     SyncStarted,
+    event_to_dict,
 )
-from ._progress import Clock, ProgressReport, ProgressTracker
+from .tally import Clock, ProgressReport, ProgressTracker
 
 logger = logging.getLogger("streaming_sync.progress")
 
@@ -159,11 +160,13 @@ class LogSink:
     def _failed(self, event: FileFailed) -> None:
         f = event.failure
         self.log.warning(
-            "failed: %s",
+            "failed (%s): %s",
+            event.stage,
             redact(f.message),
             extra={
                 "event": "sync.file_failed",
                 "path": f.path,
+                "stage": str(event.stage),
                 "error_type": f.error_type,
                 "retryable": f.retryable,
                 "attempts": f.attempts,
@@ -264,13 +267,12 @@ def _redacted(value: Any) -> Any:
 
 
 def event_dict(event: ProgressEvent, now: float | None = None) -> dict[str, Any]:
-    """The JSON shape of an event: ``{"event": TYPE, "time": EPOCH, ...its fields}``;
-    ``SyncFinished`` carries the report as ``SyncReport.to_dict()`` gives it."""
-    body = attrs.asdict(event, recurse=True)
-    if isinstance(event, SyncFinished):
-        body = {"report": event.report.to_dict()}
+    """The JSON shape of an event: ``{"event": TYPE, "time": EPOCH, ...its fields}``
+    (``event_to_dict`` with the time, credentials redacted); ``SyncFinished`` carries
+    the report as ``SyncReport.to_dict()`` gives it."""
+    body = event_to_dict(event)
     stamp = time.time() if now is None else now
-    return {"event": type(event).__name__, "time": round(stamp, 6), **_redacted(body)}
+    return {"event": body.pop("event"), "time": round(stamp, 6), **_redacted(body)}
 
 
 class JsonLinesSink:

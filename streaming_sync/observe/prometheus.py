@@ -1,11 +1,11 @@
 """Export ``SyncMetrics`` to Prometheus (optional: ``pip install 'streaming_sync[prometheus]'``).
+Its path is ``streaming_sync.observe.prometheus`` (before 0.2: ``streaming_sync.prometheus``).
 
 Mount it in an app that already serves Prometheus metrics::
 
     from prometheus_client import REGISTRY
-    from streaming_sync import StreamingSyncService
-    from streaming_sync.prometheus import register
-    from streaming_sync._metrics import SyncMetrics
+    from streaming_sync import StreamingSyncService, SyncMetrics
+    from streaming_sync.observe.prometheus import register
 
     metrics = SyncMetrics()
     service = StreamingSyncService(..., sinks=[metrics])
@@ -33,13 +33,14 @@ try:
     from prometheus_client.registry import Collector
 except ImportError as missing:  # pragma: no cover - exercised only without the extra
     raise ImportError(
-        "streaming_sync.prometheus needs prometheus_client: "
+        "streaming_sync.observe.prometheus needs prometheus_client: "
         "pip install 'streaming_sync[prometheus]'"
     ) from missing
 
 import attrs
 
-from ._metrics import COUNTERS, MetricsSnapshot, StatsLike, SyncMetrics
+from .metrics import COUNTERS, MetricsSnapshot, SyncMetrics
+from .tally import ServiceStats
 
 _HELP = {
     "syncs_started": "Syncs started.",
@@ -75,7 +76,7 @@ class SyncCollector(Collector):
         self,
         metrics: SyncMetrics,
         *,
-        stats: Callable[[], StatsLike] | None = None,
+        stats: Callable[[], ServiceStats] | None = None,
         namespace: str = "streaming_sync",
         labels: Mapping[str, str] | None = None,
     ) -> None:
@@ -150,7 +151,7 @@ def register(
     metrics: SyncMetrics,
     registry: CollectorRegistry,
     *,
-    stats: Callable[[], StatsLike] | None = None,
+    stats: Callable[[], ServiceStats] | None = None,
     labels: Mapping[str, str] | None = None,
 ) -> SyncCollector:
     """Register a :class:`SyncCollector` for ``metrics`` on ``registry`` and return it
@@ -183,7 +184,7 @@ def serve(
     port: int,
     *,
     addr: str = "127.0.0.1",
-    stats: Callable[[], StatsLike] | None = None,
+    stats: Callable[[], ServiceStats] | None = None,
 ) -> MetricsServer:
     """Serve ``metrics`` at ``http://ADDR:PORT/metrics`` from a fresh registry (so the
     process's default collectors are not mixed in); port 0 picks a free port."""

@@ -1,0 +1,201 @@
+"""Events a sync sends to its progress sinks, in order: the one model of what happened.
+
+``SyncStarted`` first (with totals, after the listing), then per-file events as files
+land, ``RateLimited`` whenever the source makes every worker wait, and ``SyncFinished``
+with the report last. Each file that starts ends with exactly one *end event*
+(``FileSucceeded``, ``FileFailed`` or ``FileSkippedEvent``) carrying the seconds it
+spent per stage; ``FileFailed`` names the stage that failed. Progress, metrics, health
+and the report are all computed from these events (``streaming_sync.observe.tally``).
+
+:func:`event_to_dict` and :func:`event_from_dict` are the JSON form of every event:
+the JSON-lines sink writes it, and a shared sync stores its files' end events in the
+work table in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeAlias
+
+import attrs
+
+from .._model import FileFailure, Stage, StageTimes, SyncReport
+
+
+@attrs.frozen
+class SyncStarted:
+    """The listing is done: ``listed`` files at ``commit``, ``to_process`` of them to do,
+    ``unchanged`` already committed, ``to_delete`` gone upstream. ``listing_s``: seconds
+    the listing took. ``complete`` is False when the source could not list everything;
+    ``missing`` then says what it lacks (``Listing.missing``)."""
+
+    ontology_id: str
+    source: str
+    commit: str | None
+    listed: int
+    to_process: int
+    unchanged: int
+    to_delete: int
+    listing_s: float = 0.0
+    complete: bool = True
+    missing: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class FileStarted:
+    path: str
+    size: int
+
+
+@attrs.frozen
+class FileSucceeded:
+    """A file landed: the rows it wrote, its warnings, its seconds in all and per stage
+    (a file a bulk fetch delivered has a fetch time of 0)."""
+
+    path: str
+    size: int
+    classes: int
+    properties: int
+    axioms: int
+    seconds: float
+    warnings: tuple[str, ...] = ()
+    stages: StageTimes = attrs.field(factory=StageTimes)
+
+
+@attrs.frozen
+class FileFailed:
+    """A file failed in ``stage`` (fetch, parse -- validation included -- or write)."""
+
+    failure: FileFailure
+    stage: Stage
+    stages: StageTimes = attrs.field(factory=StageTimes)
+
+
+@attrs.frozen
+class FileSkippedEvent:
+    path: str
+    reason: str
+    stages: StageTimes = attrs.field(factory=StageTimes)
+
+
+@attrs.frozen
+class FileDeleted:
+    path: str
+
+
+@attrs.frozen
+class FileRetrying:
+    """``path`` (or ``(listing)``) is retried: attempt ``attempt`` failed with ``error``,
+    the next one comes in ``wait_s`` seconds."""
+
+    path: str
+    attempt: int
+    wait_s: float
+    error: str
+
+
+@attrs.frozen
+class RateLimited:
+    """Every request to the source waits until ``resume_at`` (epoch seconds)."""
+
+    resume_at: float
+    reason: str
+
+
+@attrs.frozen
+class SyncFinished:
+    report: SyncReport
+
+
+ProgressEvent: TypeAlias = (
+    SyncStarted
+    | FileStarted
+    | FileSucceeded
+    | FileFailed
+    | FileSkippedEvent
+    | FileDeleted
+    | FileRetrying
+    | RateLimited
+    | SyncFinished
+)
+
+#: How one file ended: exactly one of these follows each ``FileStarted``.
+FileEnded: TypeAlias = FileSucceeded | FileFailed | FileSkippedEvent
+
+_KINDS: dict[str, type[ProgressEvent]] = {
+    kind.__name__: kind
+    for kind in (
+        SyncStarted,
+        FileStarted,
+        FileSucceeded,
+        FileFailed,
+        FileSkippedEvent,
+        FileDeleted,
+        FileRetrying,
+        RateLimited,
+        SyncFinished,
+    )
+}
+
+
+def _plain(value: object) -> object:
+    """A field value as JSON-ready data."""
+    if isinstance(value, SyncReport):
+        return value.to_dict()
+    if attrs.has(type(value)):
+        return attrs.asdict(value)  # type: ignore[arg-type]
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def event_to_dict(event: ProgressEvent) -> dict[str, Any]:
+    """The JSON form of ``event``: ``{"event": TYPE, ...its fields}``, nested values as
+    dicts (``SyncFinished``'s report as ``SyncReport.to_dict()`` gives it). ``Any``:
+    the values are whatever JSON holds."""
+    fields = {f.name: _plain(getattr(event, f.name)) for f in attrs.fields(type(event))}
+    return {"event": type(event).__name__, **fields}
+
+
+def _field_value(name: str, raw: Any) -> object:
+    """A field value back from its JSON form (by the field's name: each name has one
+    type across the events)."""
+    if name == "stages":
+        return StageTimes(**raw)
+    if name == "failure":
+        return FileFailure(**raw)
+    if name == "stage":
+        return Stage(raw)
+    if name == "report":
+        return SyncReport.from_dict(raw)
+    if isinstance(raw, list):
+        return tuple(raw)
+    return raw
+
+
+def event_from_dict(raw: Mapping[str, Any]) -> ProgressEvent:
+    """The event :func:`event_to_dict` gave ``raw`` for (other keys, such as a JSON-lines
+    ``time``, are ignored); ``ValueError`` for an unknown event type."""
+    kind = _KINDS.get(str(raw.get("event")))
+    if kind is None:
+        raise ValueError(f"not an event of streaming_sync: {raw.get('event')!r}")
+    names = [f.name for f in attrs.fields(kind)]
+    values: dict[str, Any] = {n: _field_value(n, raw[n]) for n in names if n in raw}
+    return kind(**values)
+
+
+__all__ = [
+    "FileDeleted",
+    "FileEnded",
+    "FileFailed",
+    "FileRetrying",
+    "FileSkippedEvent",
+    "FileStarted",
+    "FileSucceeded",
+    "ProgressEvent",
+    "RateLimited",
+    "SyncFinished",
+    "SyncStarted",
+    "event_from_dict",
+    "event_to_dict",
+]
