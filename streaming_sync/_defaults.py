@@ -51,7 +51,7 @@ def make_coordinator(
         if join:
             raise ConfigError("--join: a shared sync needs a postgresql:// database (--db)")
         return None
-    from .storage._pg_coordinator import DEFAULT_LEASE, PostgresCoordinator
+    from .storage.postgres._coordinator import DEFAULT_LEASE, PostgresCoordinator
 
     return PostgresCoordinator(repository, lease=lease or DEFAULT_LEASE, join=join)
 

@@ -6,7 +6,7 @@ sit behind it:
 * the **generic** one reads ``await repository.snapshot(ontology_id)`` on every call and
   answers in Python, so it works on any backend that passes the repository contract
   (including your own); it costs one snapshot per call;
-* the **SQLite** one (``streaming_sync.storage._sqlite_reader``) queries the public tables
+* the **SQLite** one (``streaming_sync.storage.sqlite._read``) queries the public tables
   with recursive CTEs on its own read-only connection; ``OntologyReader.open`` picks it
   for a database path or a file-backed ``SqliteRepository``.
 
@@ -318,10 +318,10 @@ class OntologyReader(AsyncClosing):
         A path that is not a file raises ``ConfigError``; a file that is not a
         streaming_sync database (or of another schema version) raises ``SchemaError``."""
         if isinstance(source, str | os.PathLike):
-            from .storage._sqlite_reader import SqliteReadEngine
+            from .storage.sqlite._read import SqliteReadEngine
 
             return cls.from_engine(await SqliteReadEngine.open(source), ontology_id)
-        from .storage._sqlite_reader import SqliteReadEngine, database_file
+        from .storage.sqlite._read import SqliteReadEngine, database_file
 
         path = database_file(source)
         if path is not None:

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from streaming_sync import SqliteRepository
-from streaming_sync.storage._sqlite_migrate import copy_database, restore
+from streaming_sync.storage.sqlite._migrate import copy_database, restore
 
 from .conftest import ROOT
 

@@ -17,8 +17,8 @@ from streaming_sync._errors import SchemaError
 from streaming_sync._model import HierarchyEdge, OntologyClass, OntologyData
 from streaming_sync._service import StreamingSyncService
 from streaming_sync._snapshot import materialize
-from streaming_sync.storage._sqlite_migrate import migrate, restore
 from streaming_sync.storage.sqlite import SqliteRepository
+from streaming_sync.storage.sqlite._migrate import migrate, restore
 from streaming_sync.testing import InMemoryFetcher
 
 from .conftest import ROOT

@@ -30,8 +30,8 @@ from streaming_sync._model import (
 from streaming_sync._protocols import CheckpointStore, Repository
 from streaming_sync._service import StreamingSyncService
 from streaming_sync.sources.folder import FolderFetcher
-from streaming_sync.storage import _pg_schema
 from streaming_sync.storage.postgres import PostgresRepository
+from streaming_sync.storage.postgres import _schema as _pg_schema
 from streaming_sync.testing.contract import RepositoryContract, cls, data
 
 from .conftest import ROOT

@@ -18,8 +18,8 @@ from streaming_sync._model import Axiom, AxiomType, FileEntry, OntologyData
 from streaming_sync._reader import ClassInfo, OntologyReader, RelatedClass, SourceFile
 from streaming_sync._service import StreamingSyncService
 from streaming_sync._snapshot import EdgeRow, materialize
-from streaming_sync.storage._sqlite_reader import SqliteReadEngine
 from streaming_sync.storage.sqlite import SqliteRepository
+from streaming_sync.storage.sqlite._read import SqliteReadEngine
 from streaming_sync.testing.contract import cls, data, sha_of
 from streaming_sync.testing.memory import InMemoryRepository
 

@@ -27,8 +27,8 @@ from streaming_sync._config import SyncConfig
 from streaming_sync._model import FileEntry, SyncReport
 from streaming_sync._service import StreamingSyncService
 from streaming_sync.sources.folder import FolderFetcher
-from streaming_sync.storage._pg_coordinator import PostgresCoordinator
 from streaming_sync.storage.postgres import PostgresRepository
+from streaming_sync.storage.postgres._coordinator import PostgresCoordinator
 
 from .conftest import ROOT
 from .lineformat import LineParser

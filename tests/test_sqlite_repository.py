@@ -35,10 +35,10 @@ from streaming_sync._model import (
     SyncReport,
 )
 from streaming_sync._snapshot import materialize
-from streaming_sync.storage import _sqlite_write
-from streaming_sync.storage._sqlite_schema import SCHEMA_VERSION
-from streaming_sync.storage._sqlite_support import prepare
-from streaming_sync.storage.sqlite import SqliteRepository, translate_error
+from streaming_sync.storage.sqlite import SqliteRepository
+from streaming_sync.storage.sqlite import _sql as _sqlite_write
+from streaming_sync.storage.sqlite._open import prepare, translate_error
+from streaming_sync.storage.sqlite._schema import SCHEMA_VERSION
 from streaming_sync.testing.contract import assert_same_rows, cls, data
 
 OID = "onto"

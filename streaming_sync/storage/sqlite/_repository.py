@@ -21,12 +21,12 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from .._aio import AsyncClosing
-from .._errors import ServiceClosedError
-from .._model import EMPTY, FileEntry, FileFailure, OntologyData, SyncReport
-from .._snapshot import OntologySnapshot
-from . import _sqlite_lock
-from ._sqlite_support import (
+from ..._aio import AsyncClosing
+from ..._errors import ServiceClosedError
+from ..._model import EMPTY, FileEntry, FileFailure, OntologyData, SyncReport
+from ..._snapshot import OntologySnapshot
+from . import _lock as _sqlite_lock
+from ._open import (
     close_connection,
     join_worker,
     now_iso,
@@ -37,7 +37,7 @@ from ._sqlite_support import (
     run_to_completion,
     translate_error,
 )
-from ._sqlite_write import in_transaction, replace_file
+from ._sql import in_transaction, replace_file
 
 logger = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ import time
 
 import aiosqlite
 
-from .._errors import SyncInProgress
+from ..._errors import SyncInProgress
 
 logger = logging.getLogger(__name__)
 

@@ -21,8 +21,14 @@ from typing import Any
 
 import asyncpg
 
-from .._model import LINK_AXIOM_ANNOTATIONS, FileEntry, OntologyData, iri_list_json, properties_json
-from .._snapshot import AxiomRow, ClassRow, EdgeRow, OntologySnapshot, OtherAxiomRow, PropertyRow
+from ..._model import (
+    LINK_AXIOM_ANNOTATIONS,
+    FileEntry,
+    OntologyData,
+    iri_list_json,
+    properties_json,
+)
+from ..._snapshot import AxiomRow, ClassRow, EdgeRow, OntologySnapshot, OtherAxiomRow, PropertyRow
 
 _AFFECTED = "pg_temp.sync_affected"
 

@@ -14,11 +14,11 @@ from urllib.parse import quote
 
 import aiosqlite
 
-from .._aio import run_to_completion
-from .._errors import DatabaseLockedError, FatalStorageError, SchemaError, StorageError
-from .._snapshot import AxiomRow, ClassRow, EdgeRow, OntologySnapshot, OtherAxiomRow, PropertyRow
-from . import _sqlite_schema as schema
-from ._sqlite_write import IRI_LIST_FUNCTION, iri_list
+from ..._aio import run_to_completion
+from ..._errors import DatabaseLockedError, FatalStorageError, SchemaError, StorageError
+from ..._snapshot import AxiomRow, ClassRow, EdgeRow, OntologySnapshot, OtherAxiomRow, PropertyRow
+from . import _schema as schema
+from ._sql import IRI_LIST_FUNCTION, iri_list
 
 logger = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from .._model import (
+from ..._model import (
     LINK_AXIOM_ANNOTATIONS,
     FileEntry,
     OntologyData,
@@ -374,7 +374,7 @@ async def write_file(
     """``replace_file`` on an aiosqlite connection, inside the caller's transaction (the
     migration holds one across many files), in one call on the connection's thread."""
     # Imported here: _sqlite_support imports this module (for IRI_LIST_FUNCTION).
-    from ._sqlite_support import on_connection_thread
+    from ._open import on_connection_thread
 
     await on_connection_thread(db, lambda conn: replace_file(conn, oid, path, entry, data, now))
 

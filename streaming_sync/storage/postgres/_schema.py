@@ -28,8 +28,8 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from .._errors import SchemaError
-from .._model import LINK_AXIOM_ANNOTATIONS
+from ..._errors import SchemaError
+from ..._model import LINK_AXIOM_ANNOTATIONS
 
 SCHEMA_VERSION = 3
 

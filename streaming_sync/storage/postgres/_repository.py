@@ -19,25 +19,19 @@ import urllib.parse
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-try:
-    import asyncpg
-except ImportError as missing:  # pragma: no cover - exercised by a subprocess test
-    raise ImportError(
-        f"the PostgreSQL backend needs asyncpg ({missing}); "
-        "install it with: pip install 'streaming_sync[postgres]'"
-    ) from missing
+import asyncpg
 
-from .._aio import AsyncClosing, run_to_completion
-from .._errors import (
+from ..._aio import AsyncClosing, run_to_completion
+from ..._errors import (
     DatabaseLockedError,
     FatalStorageError,
     ServiceClosedError,
     StorageError,
 )
-from .._model import EMPTY, FileEntry, FileFailure, OntologyData, SyncReport
-from .._snapshot import OntologySnapshot
-from ._pg_schema import TEMP_DDL, migrate, quote
-from ._pg_write import read_snapshot, write_file
+from ..._model import EMPTY, FileEntry, FileFailure, OntologyData, SyncReport
+from ..._snapshot import OntologySnapshot
+from ._schema import TEMP_DDL, migrate, quote
+from ._sql import read_snapshot, write_file
 
 logger = logging.getLogger(__name__)
 

@@ -29,14 +29,14 @@ from typing import Any
 import aiosqlite
 import attrs
 
-from .._errors import ConfigError, SchemaError
-from .._model import FileEntry, OntologyData, git_blob_sha1
-from . import _sqlite_legacy as legacy
-from . import _sqlite_schema as schema
-from ._sqlite_backup import RestoreResult, backup_path, copy_database, restore
-from ._sqlite_support import close_connection, now_iso, run_to_completion, translate_error
-from ._sqlite_upgrade import upgrade
-from ._sqlite_write import IRI_LIST_FUNCTION, iri_list, write_file
+from ..._errors import ConfigError, SchemaError
+from ..._model import FileEntry, OntologyData, git_blob_sha1
+from . import _legacy as legacy
+from . import _schema as schema
+from ._backup import RestoreResult, backup_path, copy_database, restore
+from ._open import close_connection, now_iso, run_to_completion, translate_error
+from ._sql import IRI_LIST_FUNCTION, iri_list, write_file
+from ._upgrade import upgrade
 
 logger = logging.getLogger(__name__)
 
@@ -282,7 +282,7 @@ async def _rollback(db: aiosqlite.Connection) -> None:
 
 async def _drop_legacy(path: str, oid: str) -> MigrationResult:
     """Remove the synthetic ``legacy:`` files of ``oid`` (after a backup)."""
-    from .sqlite import SqliteRepository
+    from ._repository import SqliteRepository
 
     async with await SqliteRepository.open(path) as repository:
         committed = await repository.committed_files(oid)

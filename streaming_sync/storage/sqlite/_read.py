@@ -20,12 +20,12 @@ from typing import Any
 
 import aiosqlite
 
-from .._errors import ConfigError, SchemaError, ServiceClosedError
-from .._protocols import Repository
-from .._reader import AxiomRole, Direction, OntologyCounts, SourceFile, fold
-from .._snapshot import AxiomRow, ClassRow, EdgeRow
-from ._sqlite_schema import SCHEMA_VERSION
-from ._sqlite_support import MEMORY, translate_error
+from ..._errors import ConfigError, SchemaError, ServiceClosedError
+from ..._protocols import Repository
+from ..._reader import AxiomRole, Direction, OntologyCounts, SourceFile, fold
+from ..._snapshot import AxiomRow, ClassRow, EdgeRow
+from ._open import MEMORY, translate_error
+from ._schema import SCHEMA_VERSION
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ UNION SELECT ontology_id FROM sync_runs ORDER BY 1
 
 def database_file(repository: Repository) -> str | None:
     """The database file of a file-backed ``SqliteRepository``, else None."""
-    from .sqlite import SqliteRepository
+    from ._repository import SqliteRepository
 
     if isinstance(repository, SqliteRepository) and repository.database != MEMORY:
         return repository.database

@@ -27,10 +27,10 @@ from pathlib import Path
 import aiosqlite
 import attrs
 
-from .._errors import SchemaError
-from .._model import LINK_AXIOM_ANNOTATIONS
-from . import _sqlite_schema as schema
-from ._sqlite_support import now_iso, run_to_completion
+from ..._errors import SchemaError
+from ..._model import LINK_AXIOM_ANNOTATIONS
+from . import _schema as schema
+from ._open import now_iso, run_to_completion
 
 logger = logging.getLogger(__name__)
 

@@ -23,9 +23,9 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from .._coordination import FinishedRun, SharedRun
-from .._model import FileEntry
-from .postgres import PostgresRepository, lock_key, translate_error
+from ..._coordination import FinishedRun, SharedRun
+from ..._model import FileEntry
+from ._repository import PostgresRepository, lock_key, translate_error
 
 T = TypeVar("T")
 
