@@ -1,5 +1,5 @@
 """The one place where the default parts are wired: folder or GitHub source (aiohttp),
-the default parser (rdflib or pyoxigraph, Logseq), the SQLite repository (aiosqlite) --
+the default parser (rdflib or pyoxigraph, Logseq), the SQLite repository (stdlib sqlite3) --
 or, for a ``postgresql://`` database, the PostgreSQL repository and shared-sync
 coordinator (asyncpg)."""
 

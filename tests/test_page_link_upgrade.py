@@ -14,7 +14,6 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-import aiosqlite
 import asyncpg
 import attrs
 import pytest
@@ -105,10 +104,11 @@ def old_sqlite(path: Path) -> Path:
     return path
 
 
-async def old_sqlite_rows(path: Path) -> OntologySnapshot:
-    """The public rows of a database this version refuses to open (a private reader)."""
-    async with aiosqlite.connect(path) as db:
-        return await read_snapshot(db, ONTOLOGY)
+def old_sqlite_rows(path: Path) -> OntologySnapshot:
+    """The public rows of a database this version refuses to open (the backend's private
+    snapshot read, on a plain connection)."""
+    with closing(sqlite3.connect(path)) as conn:
+        return read_snapshot(conn, ONTOLOGY)
 
 
 async def new_sqlite_rows(path: Path) -> OntologySnapshot:
@@ -140,7 +140,7 @@ async def test_sqlite_schema_1_is_refused_then_upgraded_by_migrate(
     nothing; a dry run changes nothing; migrate backs up, removes exactly the link edges
     the old rule wrote and leaves every other row; a sync afterwards has nothing to do."""
     db = old_sqlite(tmp_path / "old.db")
-    before, raw = await old_sqlite_rows(db), digest(db)
+    before, raw = old_sqlite_rows(db), digest(db)
     with pytest.raises(SchemaError, match=r"schema version 1\b.*streaming-sync migrate"):
         await new_sqlite_rows(db)  # closes what it opens, should the open wrongly succeed
     dry = await migrate(db, dry_run=True)

@@ -11,9 +11,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import cast
 
-import aiosqlite
 import pytest
 
 from streaming_sync._errors import (
@@ -37,7 +35,7 @@ from streaming_sync._model import (
 from streaming_sync._snapshot import materialize
 from streaming_sync.storage.sqlite import SqliteRepository
 from streaming_sync.storage.sqlite import _sql as _sqlite_write
-from streaming_sync.storage.sqlite._open import prepare, translate_error
+from streaming_sync.storage.sqlite._connection import translate_error
 from streaming_sync.storage.sqlite._schema import SCHEMA_VERSION
 from streaming_sync.testing.contract import assert_same_rows, cls, data
 
@@ -263,9 +261,9 @@ async def test_record_run_keeps_history(repo: SqliteRepository) -> None:
     await repo.record_run(_report(OID, 200.0, Outcome.RUNNING))
     await repo.record_run(_report(OID, 200.0, Outcome.SUCCEEDED))
     await repo.record_run(_report("other", 300.0, Outcome.ABORTED))
-    assert await repo.runs(OID) == [
-        _report(OID, 100.0, Outcome.PARTIAL),
+    assert await repo.history(OID) == [
         _report(OID, 200.0, Outcome.SUCCEEDED),
+        _report(OID, 100.0, Outcome.PARTIAL),
     ]
     assert (await repo.load(OID))[1] == _report(OID, 200.0, Outcome.SUCCEEDED)
     assert await repo.load("nobody") == ([], None)
@@ -350,14 +348,6 @@ async def test_corrupt_file_is_fatal_and_untouched(db_path: Path) -> None:
     assert str(db_path) in str(caught.value)
     assert _read(db_path) == garbage
     assert _listing(db_path.parent) == [db_path.name]
-
-
-async def test_aiosqlite_without_its_thread_api_is_refused_at_open() -> None:
-    """An aiosqlite whose Connection lacks the private ``_execute``/``_conn`` the one-call
-    file write relies on is refused when opening, with an error naming them (not a
-    silently slower fallback)."""
-    with pytest.raises(FatalStorageError, match=r"_execute/_conn.*one call"):
-        await prepare(cast(aiosqlite.Connection, object()), "x.db", 1.0)
 
 
 async def test_unopenable_path_is_fatal(tmp_path: Path) -> None:

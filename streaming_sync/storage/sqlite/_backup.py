@@ -25,7 +25,7 @@ import attrs
 from ..._errors import ConfigError, DatabaseLockedError, FatalStorageError, SchemaError
 from . import _legacy as legacy
 from . import _schema as schema
-from ._open import translate_error
+from ._connection import translate_error
 
 logger = logging.getLogger(__name__)
 

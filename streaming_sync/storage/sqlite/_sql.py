@@ -28,10 +28,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Callable
 from typing import Any, TypeVar
-
-import aiosqlite
 
 from ..._model import (
     LINK_AXIOM_ANNOTATIONS,
@@ -304,27 +301,6 @@ def _file_rows(oid: str, path: str, data: OntologyData, now: str) -> list[tuple[
     return [(sql, rows) for sql, rows in batches if rows]
 
 
-def in_transaction(
-    conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T], begin: str
-) -> T:
-    """``begin``, ``work(conn)``, ``COMMIT``; on any exception ``ROLLBACK`` and re-raise.
-
-    Synchronous, for the connection's own thread: once it starts it runs to its end, so
-    the transaction is either committed or rolled back when it returns."""
-    conn.execute(begin)
-    try:
-        result = work(conn)
-        conn.execute("COMMIT")
-    except BaseException:
-        try:
-            conn.execute("ROLLBACK")
-        except sqlite3.Error as exc:
-            # "no transaction is active": SQLite already rolled back (e.g. SQLITE_FULL).
-            logger.debug("rollback after a failed write: %s", exc)
-        raise
-    return result
-
-
 def replace_file(
     conn: sqlite3.Connection,
     oid: str,
@@ -363,22 +339,6 @@ def replace_file(
     conn.execute(_CLEAR)
 
 
-async def write_file(
-    db: aiosqlite.Connection,
-    oid: str,
-    path: str,
-    entry: FileEntry | None,
-    data: OntologyData,
-    now: str,
-) -> None:
-    """``replace_file`` on an aiosqlite connection, inside the caller's transaction (the
-    migration holds one across many files), in one call on the connection's thread."""
-    # Imported here: _sqlite_support imports this module (for IRI_LIST_FUNCTION).
-    from ._open import on_connection_thread
-
-    await on_connection_thread(db, lambda conn: replace_file(conn, oid, path, entry, data, now))
-
-
 def _resolve_links(conn: sqlite3.Connection, params: dict[str, Any], *, has_links: bool) -> None:
     """Re-resolve the links of the file and of every file linking to its page keys.
 
@@ -398,4 +358,4 @@ def _resolve_links(conn: sqlite3.Connection, params: dict[str, Any], *, has_link
         conn.execute(sql, params)
 
 
-__all__ = ["IRI_LIST_FUNCTION", "in_transaction", "iri_list", "replace_file", "write_file"]
+__all__ = ["IRI_LIST_FUNCTION", "iri_list", "replace_file"]

@@ -18,19 +18,18 @@ rows equal what a fresh sync writes. See ``docs/schema.md``.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-import aiosqlite
 import attrs
 
 from ..._errors import SchemaError
 from ..._model import LINK_AXIOM_ANNOTATIONS
 from . import _schema as schema
-from ._open import now_iso, run_to_completion
+from ._connection import in_transaction
+from ._open import now_iso
 
 logger = logging.getLogger(__name__)
 
@@ -153,16 +152,12 @@ def upgrade_problem(columns: Mapping[str, set[str]], version: int) -> str | None
     return None
 
 
-async def _counts(db: aiosqlite.Connection) -> dict[str, int]:
-    counts = {}
-    for kind, sql in _COUNTS.items():
-        rows = list(await db.execute_fetchall(sql))
-        counts[kind] = int(rows[0][0])
-    return counts
+def _counts(conn: sqlite3.Connection) -> dict[str, int]:
+    return {kind: int(conn.execute(sql).fetchone()[0]) for kind, sql in _COUNTS.items()}
 
 
-async def upgrade(
-    db: aiosqlite.Connection,
+def upgrade(
+    conn: sqlite3.Connection,
     path: str,
     columns: Mapping[str, set[str]],
     version: int,
@@ -170,50 +165,41 @@ async def upgrade(
     dry_run: bool,
     backup: Callable[[], Path],
 ) -> Upgrade:
-    """Bring the open database ``db`` (with these tables and ``columns``) from
-    ``version`` to ``SCHEMA_VERSION``; no transaction may be open. ``backup()`` writes
-    the backup, in a thread, once the write lock is held. With ``dry_run`` nothing is
-    written and ``after`` equals ``before``. Raises ``SchemaError``, changing nothing,
-    when the database is not one :func:`upgrade_problem` accepts."""
+    """Bring the open database ``conn`` (with these tables and ``columns``) from
+    ``version`` to ``SCHEMA_VERSION``, on the connection's thread; no transaction may be
+    open. ``backup()`` writes the backup once the write lock is held. With ``dry_run``
+    nothing is written and ``after`` equals ``before``. Raises ``SchemaError``, changing
+    nothing, when the database is not one :func:`upgrade_problem` accepts."""
     problem = upgrade_problem(columns, version)
     if problem is not None:
         raise SchemaError(
             f"{path}: {problem}: not a schema `streaming-sync migrate` knows; nothing was changed"
         )
-    before = await _counts(db)
+    before = _counts(conn)
     if dry_run:
         return Upgrade(version, schema.SCHEMA_VERSION, before, before, None)
-    await db.execute("BEGIN IMMEDIATE")  # no other writer from here on
-    try:
-        target = await asyncio.to_thread(backup)
+
+    def work(conn: sqlite3.Connection) -> tuple[Path, dict[str, int]]:
+        target = backup()  # under the write lock: no other writer from here on
         params = {"now": now_iso(), "link_annotations": LINK_AXIOM_ANNOTATIONS}
         for step in range(version + 1, schema.SCHEMA_VERSION + 1):
             for statement in STEPS[step]:
-                await db.execute(statement, params)
-            await db.execute(
+                conn.execute(statement, params)
+            conn.execute(
                 "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
                 (step, params["now"]),
             )
-        problems = list(await db.execute_fetchall("PRAGMA foreign_key_check"))
+        problems = conn.execute("PRAGMA foreign_key_check").fetchall()
         if problems:
             raise SchemaError(
                 f"{path}: foreign key violations after upgrading: {problems[:5]};"
                 " rolled back, nothing was changed"
             )
-        after = await _counts(db)
-        await db.execute("COMMIT")
-    except BaseException:
-        await run_to_completion(_rollback(db))
-        raise
+        return target, _counts(conn)
+
+    target, after = in_transaction(conn, work, "BEGIN IMMEDIATE")
     logger.info("%s: upgraded from schema %d (%s -> %s)", path, version, before, after)
     return Upgrade(version, schema.SCHEMA_VERSION, before, after, str(target))
-
-
-async def _rollback(db: aiosqlite.Connection) -> None:
-    try:
-        await db.execute("ROLLBACK")
-    except sqlite3.Error as exc:
-        logger.debug("rollback after a failed upgrade: %s", exc)
 
 
 __all__ = ["STEPS", "Upgrade", "upgrade", "upgrade_problem"]
