@@ -29,9 +29,9 @@ from streaming_sync import (
 from streaming_sync._model import LINK_AXIOM_ANNOTATIONS
 from streaming_sync.storage.postgres import PostgresRepository
 from streaming_sync.storage.postgres import _schema as _pg_schema
-from streaming_sync.storage.postgres._sql import read_snapshot as read_pg_snapshot
+from streaming_sync.storage.postgres._driver import read_snapshot as read_pg_snapshot
+from streaming_sync.storage.sqlite._driver import read_snapshot
 from streaming_sync.storage.sqlite._migrate import migrate
-from streaming_sync.storage.sqlite._open import read_snapshot
 
 from .data.make_upgrade_fixtures import ONTOLOGY, PG_ROWS, SQLITE_DUMP, folder
 from .pg_support import drop_schema, fresh_schema_name, pg_dsn

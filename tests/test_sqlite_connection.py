@@ -10,7 +10,7 @@ import asyncio
 import gc
 import sqlite3
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -62,10 +62,10 @@ async def test_calls_run_in_order_on_one_thread_off_the_loop(conn: Connection) -
     is not the event loop's."""
     seen: list[tuple[int, int]] = []
 
-    def record(i: int) -> None:
-        seen.append((i, threading.get_ident()))
+    def recorder(i: int) -> Callable[[sqlite3.Connection], None]:
+        return lambda _: seen.append((i, threading.get_ident()))
 
-    await asyncio.gather(*(conn.call(lambda _, i=i: record(i), "recording") for i in range(50)))
+    await asyncio.gather(*(conn.call(recorder(i), "recording") for i in range(50)))
     assert [i for i, _ in seen] == list(range(50))
     threads = {ident for _, ident in seen}
     assert len(threads) == 1 and threads != {threading.get_ident()}
@@ -146,8 +146,9 @@ async def test_sqlite_errors_are_translated_naming_the_database_and_the_step(
     with pytest.raises(StorageError, match="no such table") as caught:
         await conn.call(lambda c: c.execute("SELECT * FROM missing").close(), "reading missing")
     assert str(db_path) in str(caught.value) and "reading missing" in str(caught.value)
+    empty: dict[str, int] = {}
     with pytest.raises(KeyError):
-        await conn.call(lambda _: {}["k"], "looking up")
+        await conn.call(lambda _: empty["k"], "looking up")
 
 
 async def test_aclose_closes_after_pending_calls_and_joins_the_thread(db_path: Path) -> None:

@@ -33,8 +33,8 @@ from streaming_sync._model import (
     SyncReport,
 )
 from streaming_sync._snapshot import materialize
-from streaming_sync.storage.sqlite import SqliteRepository
-from streaming_sync.storage.sqlite import _sql as _sqlite_write
+from streaming_sync.storage._write import Batch, Statement
+from streaming_sync.storage.sqlite import SqliteRepository, _driver
 from streaming_sync.storage.sqlite._connection import translate_error
 from streaming_sync.storage.sqlite._schema import SCHEMA_VERSION
 from streaming_sync.testing.contract import assert_same_rows, cls, data
@@ -69,6 +69,12 @@ def _read(path: Path) -> bytes:
 
 def _listing(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
+
+
+async def settle_loop() -> None:
+    """Let every ready callback of the event loop run (no time passes)."""
+    for _ in range(20):
+        await asyncio.sleep(0)
 
 
 async def save(repo: SqliteRepository, path: str, content: OntologyData, sha: str) -> None:
@@ -136,17 +142,27 @@ async def test_failure_inside_a_file_write_rolls_back_all_of_it(
     await assert_holds(repo, {**files, "b.md": ("4", NEW)})
 
 
+# The faults below are injected into a private unit -- the driver that runs the write's
+# statements (``storage/sqlite/_driver.py``) -- half-way through a file's write, where no
+# public hook reaches: the re-resolution of page links (``mark_link_paths``) runs after
+# the file's provenance rows are written and before the public rows are recomputed.
+MIDWAY = "mark_link_paths"
+
+
 async def test_python_exception_mid_write_rolls_back(
     repo: SqliteRepository, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A non-SQLite exception half-way through a write is re-raised as is, after the
-    transaction was rolled back."""
+    """A non-SQLite exception half-way through a write (injected into the private
+    driver) is re-raised as is, after the transaction was rolled back."""
     await save(repo, "a.md", OLD, "1")
+    execute = _driver.execute
 
-    def explode(*_: object, **__: object) -> None:
-        raise RuntimeError("boom")
+    def explode(conn: sqlite3.Connection, statement: Statement | Batch) -> int:
+        if statement.key == MIDWAY:
+            raise RuntimeError("boom")
+        return execute(conn, statement)
 
-    monkeypatch.setattr(_sqlite_write, "_resolve_links", explode)
+    monkeypatch.setattr(_driver, "execute", explode)
     with pytest.raises(RuntimeError, match="boom"):
         await save(repo, "a.md", NEW, "2")
     monkeypatch.undo()
@@ -154,20 +170,22 @@ async def test_python_exception_mid_write_rolls_back(
 
 
 class Staller:
-    """Stands in for ``_sqlite_write._resolve_links``: blocks the connection's thread
-    half-way through a file's write until released, then fails or goes on."""
+    """Stands in for the private driver's ``execute``: blocks the connection's thread
+    half-way through a file's write (at ``MIDWAY``) until released, then fails or goes
+    on."""
 
     def __init__(self, *, fail: bool = False) -> None:
         self.reached, self.release = threading.Event(), threading.Event()
         self.fail = fail
-        self.resolve = _sqlite_write._resolve_links
+        self.execute = _driver.execute
 
-    def __call__(self, conn: sqlite3.Connection, params: dict[str, object], **kw: bool) -> None:
-        self.reached.set()
-        assert self.release.wait(10), "never released"
-        if self.fail:
-            raise RuntimeError("failed after the cancellation")
-        self.resolve(conn, params, **kw)
+    def __call__(self, conn: sqlite3.Connection, statement: Statement | Batch) -> int:
+        if statement.key == MIDWAY:
+            self.reached.set()
+            assert self.release.wait(10), "never released"
+            if self.fail:
+                raise RuntimeError("failed after the cancellation")
+        return self.execute(conn, statement)
 
     async def wait_reached(self) -> None:
         assert await asyncio.to_thread(self.reached.wait, 5)
@@ -177,17 +195,18 @@ class Staller:
 async def test_cancelled_save_is_all_or_nothing(
     repo: SqliteRepository, db_path: Path, monkeypatch: pytest.MonkeyPatch, fail: bool
 ) -> None:
-    """A save_file cancelled while its transaction runs on the connection's thread waits
-    for that transaction to end, then raises CancelledError: the file is then either fully
-    committed (the write went on) or untouched (it failed and rolled back), never half
-    written, and the next write on the same connection works."""
+    """A save_file cancelled while its transaction runs on the connection's thread (held
+    there by a stall injected into the private driver) waits for that transaction to
+    end, then raises CancelledError: the file is then either fully committed (the write
+    went on) or untouched (it failed and rolled back), never half written, and the next
+    write on the same connection works."""
     await save(repo, "a.md", OLD, "1")
     staller = Staller(fail=fail)
-    monkeypatch.setattr(_sqlite_write, "_resolve_links", staller)
+    monkeypatch.setattr(_driver, "execute", staller)
     task = asyncio.create_task(save(repo, "a.md", NEW, "2"))
     await staller.wait_reached()
     task.cancel()
-    await asyncio.sleep(0.05)
+    await settle_loop()
     assert not task.done()  # still waiting for the transaction on the thread
     with connect(db_path) as conn:  # meanwhile other connections see the old content
         assert conn.execute("SELECT blob_sha FROM sync_files").fetchall() == [("1",)]
@@ -209,7 +228,6 @@ async def test_timestamps_created_kept_updated_refreshed(
     await save(repo, "a.md", data(cls("ex:A", "one")), "1")
     with connect(db_path) as conn:
         created, updated, synced = conn.execute(query, ("ex:A",)).fetchone()
-    await asyncio.sleep(0.01)
     await save(repo, "a.md", data(cls("ex:A", "two")), "2")
     with connect(db_path) as conn:
         created2, updated2, synced2 = conn.execute(query, ("ex:A",)).fetchone()
@@ -282,14 +300,15 @@ async def test_record_run_survives_cancellation(
     repo: SqliteRepository, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """record_run completes its write even when the caller is cancelled while waiting
-    for it (here: behind a stalled save holding the write lock)."""
+    for it (here: queued behind a save stalled on the connection's thread by the private
+    driver)."""
     await save(repo, "a.md", OLD, "1")
     staller = Staller()
-    monkeypatch.setattr(_sqlite_write, "_resolve_links", staller)
+    monkeypatch.setattr(_driver, "execute", staller)
     saving = asyncio.create_task(save(repo, "b.md", NEW, "2"))
     await staller.wait_reached()
     recording = asyncio.create_task(repo.record_run(_report(OID, 1.0, Outcome.ABORTED)))
-    await asyncio.sleep(0.01)
+    await settle_loop()
     recording.cancel()
     staller.release.set()
     with pytest.raises(asyncio.CancelledError):

@@ -17,7 +17,7 @@ picked, scans a whole ontology per check (quadratic over a sync).
 Version 1 is the storage schema; version 2 adds the shared-sync work tables
 (``sync_shared_runs``, ``sync_work``); version 3 adds ``file_link_targets`` and re-resolves
 the page links by the rule that came with it (as the SQLite upgrade to its schema 2 does:
-read ``_sqlite_upgrade``). ``migrate`` applies what is missing in one transaction holding
+read ``storage/sqlite/_upgrade.py``). ``migrate`` applies what is missing in one transaction holding
 ``pg_advisory_xact_lock`` on the schema's name, so processes opening the same database at
 once never fail: the first creates, the others wait and find it done.
 """
@@ -293,7 +293,7 @@ MIGRATIONS: dict[int, str] = {
     3: _V3_LINK_TARGETS,
 }
 
-#: Per connection: the affected set of the write in progress (see ``_pg_write``).
+#: Per connection: the affected set of the write in progress (see ``storage._write``).
 TEMP_DDL = """
 CREATE TEMP TABLE IF NOT EXISTS sync_affected (
     kind TEXT COLLATE "C" NOT NULL,

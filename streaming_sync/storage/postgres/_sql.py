@@ -1,34 +1,25 @@
-"""The per-file write on PostgreSQL: the same steps as ``_sqlite_write`` (read its
-docstring), in PostgreSQL's dialect, inside the caller's transaction.
+"""The SQL text of the per-file write on PostgreSQL, one statement per key of the
+algorithm in ``storage._write`` (which says what each step does and in what order). Run
+by ``_repository.write_file`` with asyncpg, inside a transaction that holds
+``pg_advisory_xact_lock`` on the ontology, so the writes of one ontology -- from any
+number of connections and processes -- run one at a time: each recomputation sees every
+earlier commit and no two interleave (see ``PostgresRepository.save_file``).
 
-The caller holds ``pg_advisory_xact_lock`` on the ontology for the whole transaction, so
-the writes of one ontology -- from any number of connections and processes -- run one at
-a time: each recomputation sees every earlier commit and no two interleave (see
-``PostgresRepository.save_file`` for the trade-off). The affected set lives in the
-connection's temporary table ``pg_temp.sync_affected`` (emptied at commit).
+PostgreSQL's dialect: ``ON CONFLICT DO NOTHING`` for ``INSERT OR IGNORE``; ``now()``
+(the transaction's start) for timestamps, so ``:now`` is unused; the domain/range union
+built with ``string_agg`` over ``to_json`` (which escapes exactly as ``json.dumps``
+does) in byte order; the "C" collation of the key columns makes ``ORDER BY path`` byte
+order. The affected set is the connection's ``pg_temp.sync_affected`` (emptied at
+commit). Parameters are named (``:oid``); the driver numbers them (``$1``).
 
-Differences from SQLite: ``ON CONFLICT DO NOTHING`` for ``INSERT OR IGNORE``; ``now()``
-(the transaction's start) for the timestamp; the domain/range union is built with
-``string_agg`` over ``to_json`` (which escapes exactly as ``json.dumps`` does) in byte
-order; the "C" collation of the key columns makes ``ORDER BY path`` byte order.
+(The SQLite text in ``sqlite/_sql.py`` has the same statements in its dialect: the two
+are kept apart, each complete, because nearly every statement differs in some dialect
+detail and a reader should see what one database runs in one file.)
 """
 
 from __future__ import annotations
 
-import functools
-import re
-from typing import Any
-
-import asyncpg
-
-from ..._model import (
-    LINK_AXIOM_ANNOTATIONS,
-    FileEntry,
-    OntologyData,
-    iri_list_json,
-    properties_json,
-)
-from ..._snapshot import AxiomRow, ClassRow, EdgeRow, OntologySnapshot, OtherAxiomRow, PropertyRow
+from collections.abc import Mapping
 
 _AFFECTED = "pg_temp.sync_affected"
 
@@ -52,35 +43,38 @@ INSERT INTO sync_files (ontology_id, path, blob_sha, synced_at) VALUES (:oid, :p
 
 _INSERT_CLASS = """
 INSERT INTO file_classes (ontology_id, path, seq, class_iri, label, comment, properties)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+VALUES (:oid, :path, :seq, :class_iri, :label, :comment, :properties)
 """
 _INSERT_EDGE = """
-INSERT INTO file_edges (ontology_id, path, class_iri, parent_iri) VALUES ($1, $2, $3, $4)
-ON CONFLICT DO NOTHING
+INSERT INTO file_edges (ontology_id, path, class_iri, parent_iri)
+VALUES (:oid, :path, :class_iri, :parent_iri) ON CONFLICT DO NOTHING
 """
 _INSERT_PROPERTY = """
 INSERT INTO file_properties
     (ontology_id, path, seq, property_iri, property_type, label, domain, range)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+VALUES (:oid, :path, :seq, :property_iri, :property_type, :label, :domain, :range)
 """
 _INSERT_LINK = """
-INSERT INTO file_links (ontology_id, path, seq, class_iri, target) VALUES ($1, $2, $3, $4, $5)
+INSERT INTO file_links (ontology_id, path, seq, class_iri, target)
+VALUES (:oid, :path, :seq, :class_iri, :target)
 """
 _INSERT_PAGE = """
-INSERT INTO file_pages (ontology_id, path, page_key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING
+INSERT INTO file_pages (ontology_id, path, page_key) VALUES (:oid, :path, :page_key)
+ON CONFLICT DO NOTHING
 """
 _INSERT_LINK_TARGET = """
-INSERT INTO file_link_targets (ontology_id, path, class_iri) VALUES ($1, $2, $3)
+INSERT INTO file_link_targets (ontology_id, path, class_iri) VALUES (:oid, :path, :class_iri)
 ON CONFLICT DO NOTHING
 """
 _INSERT_AXIOM = """
 INSERT INTO owl_axioms (ontology_id, axiom_type, subject, object, annotations, is_inferred,
                         created_at, property_iri, source_path, from_link)
-VALUES ($1, $2, $3, $4, $5, $6, now(), $7, $8, false)
+VALUES (:oid, :axiom_type, :subject, :object, :annotations, :is_inferred, now(), :property_iri,
+        :path, false)
 """
 _INSERT_OTHER_AXIOM = """
 INSERT INTO owl_other_axioms (ontology_id, source_path, kind, text, created_at)
-VALUES ($1, $2, $3, $4, now())
+VALUES (:oid, :path, :kind, :text, now())
 """
 
 _LINK_PATHS = f"SELECT a FROM {_AFFECTED} WHERE kind = 'lpath'"
@@ -166,19 +160,22 @@ WHERE h.ontology_id = :oid
   AND (h.class_iri, h.parent_iri) IN (SELECT a, b FROM {_AFFECTED} WHERE kind = 'edge')
   AND NOT {_ASSERTED.format(c="h.class_iri", p="h.parent_iri")}
 """
-# Two statements, one EXISTS each: ``EXISTS ... OR EXISTS ...`` makes PostgreSQL hash the
-# whole of file_edges and link_edges on every save (quadratic over a sync); a lone
+# One EXISTS per branch of a UNION: ``EXISTS ... OR EXISTS ...`` makes PostgreSQL hash
+# the whole of file_edges and link_edges on every save (quadratic over a sync); a lone
 # EXISTS is a semi-join over their (ontology_id, class_iri, parent_iri) indexes.
-_INSERT_EDGES_FROM = """
+_INSERT_EDGES = f"""
 INSERT INTO owl_class_hierarchy (ontology_id, class_iri, parent_iri)
-SELECT :oid, s.a, s.b FROM {affected} AS s
+SELECT :oid, s.a, s.b FROM {_AFFECTED} AS s
 WHERE s.kind = 'edge' AND EXISTS (
-    SELECT 1 FROM {table} AS f WHERE f.ontology_id = :oid AND f.class_iri = s.a
-    AND f.parent_iri = s.b)
+    SELECT 1 FROM file_edges AS f
+    WHERE f.ontology_id = :oid AND f.class_iri = s.a AND f.parent_iri = s.b)
+UNION
+SELECT :oid, s.a, s.b FROM {_AFFECTED} AS s
+WHERE s.kind = 'edge' AND EXISTS (
+    SELECT 1 FROM link_edges AS l
+    WHERE l.ontology_id = :oid AND l.class_iri = s.a AND l.parent_iri = s.b)
 ON CONFLICT DO NOTHING
 """
-_INSERT_FILE_EDGES = _INSERT_EDGES_FROM.format(affected=_AFFECTED, table="file_edges")
-_INSERT_LINK_EDGES = _INSERT_EDGES_FROM.format(affected=_AFFECTED, table="link_edges")
 _DELETE_CLASSES = f"""{_AFFECTED_IRIS}
 DELETE FROM owl_classes AS o
 WHERE o.ontology_id = :oid AND o.class_iri IN (SELECT iri FROM iris)
@@ -223,166 +220,34 @@ WHERE o.ontology_id = :oid
 """
 _CLEAR = f"DELETE FROM {_AFFECTED}"
 
-_RECOMPUTE = (
-    _UPSERT_DECLARED_CLASSES,
-    _INSERT_PLACEHOLDERS,
-    _DELETE_EDGES,
-    _INSERT_FILE_EDGES,
-    _INSERT_LINK_EDGES,
-    _DELETE_CLASSES,
-    _UPSERT_PROPERTIES,
-    _DELETE_PROPERTIES,
-)
-_RELINK = (
-    _COLLECT_LINK_EDGES,
-    _DROP_LINK_EDGES,
-    _DROP_LINK_AXIOMS,
-    _RESOLVE_LINKS,
-    _ADD_LINK_AXIOMS,
-    _COLLECT_LINK_EDGES,
-)
-
-_NAMED = re.compile(r"(?<!:):([a-z_]+)\b")
-
-
-@functools.cache
-def positional(sql: str) -> tuple[str, tuple[str, ...]]:
-    """``sql`` with ``:name`` parameters turned into ``$n`` (asyncpg's style), and the
-    names in ``$n`` order (each name once; ``::type`` casts are left alone)."""
-    names: list[str] = []
-
-    def number(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in names:
-            names.append(name)
-        return f"${names.index(name) + 1}"
-
-    return _NAMED.sub(number, sql), tuple(names)
+#: The SQL of every statement key of ``storage._write``.
+SQL: Mapping[str, str] = {
+    "collect_file": _COLLECT_FILE,
+    "drop_file": _DROP_FILE,
+    "add_file": _ADD_FILE,
+    "insert_file_classes": _INSERT_CLASS,
+    "insert_file_edges": _INSERT_EDGE,
+    "insert_file_properties": _INSERT_PROPERTY,
+    "insert_file_links": _INSERT_LINK,
+    "insert_file_pages": _INSERT_PAGE,
+    "insert_file_link_targets": _INSERT_LINK_TARGET,
+    "insert_axioms": _INSERT_AXIOM,
+    "insert_other_axioms": _INSERT_OTHER_AXIOM,
+    "mark_link_paths": _MARK_LINK_PATHS,
+    "collect_link_edges": _COLLECT_LINK_EDGES,
+    "drop_link_edges": _DROP_LINK_EDGES,
+    "drop_link_axioms": _DROP_LINK_AXIOMS,
+    "resolve_links": _RESOLVE_LINKS,
+    "add_link_axioms": _ADD_LINK_AXIOMS,
+    "upsert_declared_classes": _UPSERT_DECLARED_CLASSES,
+    "insert_placeholders": _INSERT_PLACEHOLDERS,
+    "delete_edges": _DELETE_EDGES,
+    "insert_edges": _INSERT_EDGES,
+    "delete_classes": _DELETE_CLASSES,
+    "upsert_properties": _UPSERT_PROPERTIES,
+    "delete_properties": _DELETE_PROPERTIES,
+    "clear_affected": _CLEAR,
+}
 
 
-async def run(conn: asyncpg.Connection, sql: str, params: dict[str, Any]) -> str:
-    """Execute a statement with named parameters; returns its status (``INSERT 0 3``)."""
-    text, names = positional(sql)
-    return str(await conn.execute(text, *(params[n] for n in names)))
-
-
-def _file_rows(oid: str, path: str, data: OntologyData) -> list[tuple[str, list[Any]]]:
-    """The insert statements for ``data``'s provenance rows with their parameter rows."""
-    batches: list[tuple[str, list[Any]]] = [
-        (
-            _INSERT_CLASS,
-            [
-                (oid, path, i, c.iri, c.label, c.comment, properties_json(c.properties))
-                for i, c in enumerate(data.classes)
-            ],
-        ),
-        (_INSERT_EDGE, [(oid, path, e.class_iri, e.parent_iri) for e in data.edges]),
-        (
-            _INSERT_PROPERTY,
-            [
-                (
-                    oid,
-                    path,
-                    i,
-                    p.iri,
-                    str(p.property_type),
-                    p.label,
-                    iri_list_json(p.domain),
-                    iri_list_json(p.range),
-                )
-                for i, p in enumerate(data.properties)
-            ],
-        ),
-        (_INSERT_LINK, [(oid, path, i, k.class_iri, k.target) for i, k in enumerate(data.links)]),
-        (_INSERT_PAGE, [(oid, path, key) for key in data.page_keys]),
-        (_INSERT_LINK_TARGET, [(oid, path, iri) for iri in data.link_targets]),
-        (
-            _INSERT_AXIOM,
-            [
-                (
-                    oid,
-                    str(a.axiom_type),
-                    a.subject,
-                    a.object,
-                    a.annotations,
-                    a.is_inferred,
-                    a.property_iri,
-                    path,
-                )
-                for a in data.axioms
-            ],
-        ),
-        (_INSERT_OTHER_AXIOM, [(oid, path, o.kind, o.text) for o in data.other_axioms]),
-    ]
-    return [(sql, rows) for sql, rows in batches if rows]
-
-
-async def write_file(
-    conn: asyncpg.Connection, oid: str, path: str, entry: FileEntry | None, data: OntologyData
-) -> None:
-    """Replace ``path``'s contribution with ``data`` committed at ``entry.sha`` (or remove
-    it, record included, when ``entry`` is None). Runs inside the caller's transaction,
-    which holds the ontology's advisory lock."""
-    params = {
-        "oid": oid,
-        "path": path,
-        "sha": entry.sha if entry is not None else None,
-        "link_annotations": LINK_AXIOM_ANNOTATIONS,
-    }
-    await run(conn, _COLLECT_FILE, params)
-    await run(conn, _DROP_FILE, params)
-    if entry is not None:
-        await run(conn, _ADD_FILE, params)
-        for sql, rows in _file_rows(oid, path, data):
-            await conn.executemany(sql, rows)
-        await run(conn, _COLLECT_FILE, params)
-    await _resolve_links(conn, params, has_links=bool(data.links))
-    for sql in _RECOMPUTE:
-        await run(conn, sql, params)
-    await conn.execute(_CLEAR)
-
-
-async def _resolve_links(
-    conn: asyncpg.Connection, params: dict[str, Any], *, has_links: bool
-) -> None:
-    """Re-resolve the links of the file and of every file linking to its page keys
-    (nothing to do when no other file links to its keys and it has no links now)."""
-    status = await run(conn, _MARK_LINK_PATHS, params)
-    if int(status.rsplit(" ", 1)[-1]) <= 1 and not has_links:
-        return
-    for sql in _RELINK:
-        await run(conn, sql, params)
-
-
-async def read_snapshot(conn: asyncpg.Connection, oid: str) -> OntologySnapshot:
-    classes = await conn.fetch(
-        "SELECT class_iri, label, comment, file_sha1, properties FROM owl_classes "
-        "WHERE ontology_id = $1",
-        oid,
-    )
-    edges = await conn.fetch(
-        "SELECT class_iri, parent_iri FROM owl_class_hierarchy WHERE ontology_id = $1", oid
-    )
-    properties = await conn.fetch(
-        "SELECT property_iri, label, property_type, domain, range FROM owl_properties "
-        "WHERE ontology_id = $1",
-        oid,
-    )
-    axioms = await conn.fetch(
-        "SELECT axiom_type, subject, object, property_iri, annotations, is_inferred, "
-        "source_path FROM owl_axioms WHERE ontology_id = $1",
-        oid,
-    )
-    others = await conn.fetch(
-        "SELECT source_path, kind, text FROM owl_other_axioms WHERE ontology_id = $1", oid
-    )
-    return OntologySnapshot.build(
-        [ClassRow(*row) for row in classes],
-        [EdgeRow(*row) for row in edges],
-        [PropertyRow(*row) for row in properties],
-        [AxiomRow(*row) for row in axioms],
-        [OtherAxiomRow(*row) for row in others],
-    )
-
-
-__all__ = ["positional", "read_snapshot", "run", "write_file"]
+__all__ = ["SQL"]

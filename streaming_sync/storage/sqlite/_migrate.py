@@ -1,7 +1,7 @@
 """``streaming-sync migrate`` / ``restore``: legacy schemas to the current schema, and
-older schema versions upgraded in place (``_sqlite_upgrade``), with backups.
+older schema versions upgraded in place (``_upgrade``), with backups.
 
-:func:`migrate` recognises a legacy schema (``_sqlite_legacy``), writes a backup with
+:func:`migrate` recognises a legacy schema (``_legacy``), writes a backup with
 SQLite's online backup API, and then -- in ONE transaction, so a failure leaves the file
 as it was -- reads the legacy rows, drops the legacy tables, creates our schema and
 writes each legacy table as one synthetic file ``legacy:<table>`` through the same
@@ -12,7 +12,7 @@ them (they are not in its listing), ``migrate --drop-legacy`` removes them at on
 Row counts are checked before the commit. A database at the current schema is left
 alone; an unknown schema is refused with nothing changed.
 
-:func:`restore` (re-exported from ``_sqlite_backup``, which says what it checks) puts a
+:func:`restore` (re-exported from ``_backup``, which says what it checks) puts a
 backup back.
 """
 
@@ -34,9 +34,10 @@ from . import _legacy as legacy
 from . import _schema as schema
 from ._backup import RestoreResult, backup_path, copy_database, restore
 from ._connection import Connection, in_transaction
-from ._open import now_iso, read_shape
+from ._driver import write_file
+from ._open import iri_list, now_iso, read_shape
 from ._repository import SqliteRepository
-from ._sql import IRI_LIST_FUNCTION, iri_list, replace_file
+from ._sql import IRI_LIST_FUNCTION
 from ._upgrade import upgrade
 
 logger = logging.getLogger(__name__)
@@ -239,7 +240,7 @@ def _rebuild(
     now = now_iso()
     for path, data in sorted(files.items()):
         sha = git_blob_sha1(repr(data).encode())
-        replace_file(conn, oid, path, FileEntry(path, 0, sha), data, now)
+        write_file(conn, oid, path, FileEntry(path, 0, sha), data, now)
     problems = conn.execute("PRAGMA foreign_key_check").fetchall()
     if problems:
         raise SchemaError(f"foreign key violations after migrating: {problems[:5]}")

@@ -3,6 +3,7 @@ what is missing, and opening read-only for the commands that only read."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
@@ -12,10 +13,10 @@ from typing import Any
 from urllib.parse import quote
 
 from ..._errors import SchemaError
-from ..._snapshot import AxiomRow, ClassRow, EdgeRow, OntologySnapshot, OtherAxiomRow, PropertyRow
+from ..._model import iri_list_json
 from . import _schema as schema
 from ._connection import Connection, cannot_write, translate_error
-from ._sql import IRI_LIST_FUNCTION, iri_list
+from ._sql import IRI_LIST_FUNCTION
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +25,12 @@ MEMORY = ":memory:"
 
 def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def iri_list(raw: str | None) -> str:
+    """``streaming_sync_iri_list(json_array)``: sorted, de-duplicated JSON array text
+    (``_model.iri_list_json`` of the array), for the property upsert of ``_sql``."""
+    return iri_list_json(json.loads(raw) if raw else [])
 
 
 async def open_database(database: str, busy_timeout: float) -> Connection:
@@ -140,44 +147,12 @@ def _create_schema(conn: sqlite3.Connection) -> None:
         raise
 
 
-def read_snapshot(conn: sqlite3.Connection, oid: str) -> OntologySnapshot:
-    params = (oid,)
-    classes = conn.execute(
-        "SELECT class_iri, label, comment, file_sha1, properties FROM owl_classes "
-        "WHERE ontology_id = ?",
-        params,
-    ).fetchall()
-    edges = conn.execute(
-        "SELECT class_iri, parent_iri FROM owl_class_hierarchy WHERE ontology_id = ?", params
-    ).fetchall()
-    properties = conn.execute(
-        "SELECT property_iri, label, property_type, domain, range FROM owl_properties "
-        "WHERE ontology_id = ?",
-        params,
-    ).fetchall()
-    axioms = conn.execute(
-        "SELECT axiom_type, subject, object, property_iri, annotations, is_inferred, "
-        "source_path FROM owl_axioms WHERE ontology_id = ?",
-        params,
-    ).fetchall()
-    others = conn.execute(
-        "SELECT source_path, kind, text FROM owl_other_axioms WHERE ontology_id = ?", params
-    ).fetchall()
-    return OntologySnapshot.build(
-        [ClassRow(*row) for row in classes],
-        [EdgeRow(*row) for row in edges],
-        [PropertyRow(*row) for row in properties],
-        [AxiomRow(t, s, o, p, a, bool(i), src) for t, s, o, p, a, i, src in axioms],
-        [OtherAxiomRow(*row) for row in others],
-    )
-
-
 __all__ = [
     "MEMORY",
+    "iri_list",
     "now_iso",
     "open_database",
     "open_read_only",
     "prepare",
     "read_shape",
-    "read_snapshot",
 ]

@@ -24,8 +24,8 @@ from ..._model import EMPTY, FileEntry, FileFailure, OntologyData, SyncReport
 from ..._snapshot import OntologySnapshot
 from . import _lock
 from ._connection import Connection
-from ._open import MEMORY, now_iso, open_database, open_read_only, read_snapshot
-from ._sql import replace_file
+from ._driver import read_snapshot, write_file
+from ._open import MEMORY, now_iso, open_database, open_read_only
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ class SqliteRepository(AsyncClosing):
         now = now_iso()
         await self._transaction(
             f"saving {entry.path!r} of ontology {ontology_id!r}",
-            lambda conn: replace_file(conn, ontology_id, entry.path, entry, data, now),
+            lambda conn: write_file(conn, ontology_id, entry.path, entry, data, now),
         )
         self._saves += 1
 
@@ -123,7 +123,7 @@ class SqliteRepository(AsyncClosing):
         now = now_iso()
         await self._transaction(
             f"removing {path!r} of ontology {ontology_id!r}",
-            lambda conn: replace_file(conn, ontology_id, path, None, EMPTY, now),
+            lambda conn: write_file(conn, ontology_id, path, None, EMPTY, now),
         )
 
     async def committed_files(self, ontology_id: str) -> Mapping[str, str]:

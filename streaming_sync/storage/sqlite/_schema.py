@@ -5,7 +5,7 @@ plus ``owl_other_axioms`` hold what ``streaming_sync.materialize`` specifies; th
 ``sync_*``/``file_*``/``link_edges`` tables are the per-file provenance the writer
 recomputes them from; ``http_cache`` serves the GitHub source's conditional requests.
 A database at an older version is upgraded by ``streaming-sync migrate``
-(``_sqlite_upgrade``).
+(``_upgrade``).
 """
 
 from __future__ import annotations
@@ -221,7 +221,7 @@ CREATE TABLE IF NOT EXISTS http_cache (
     stored_at TEXT NOT NULL
 );
 
--- The run lock: at most one sync per (database, ontology) at a time (see _sqlite_lock).
+-- The run lock: at most one sync per (database, ontology) at a time (see _lock.py).
 CREATE TABLE IF NOT EXISTS sync_locks (
     ontology_id TEXT PRIMARY KEY,
     holder      TEXT NOT NULL,
@@ -248,7 +248,7 @@ CREATE_SCRIPT = (
     + "COMMIT;\n"
 )
 
-#: Per connection: the affected set of the write in progress (see ``_sqlite_write``).
+#: Per connection: the affected set of the write in progress (see ``storage._write``).
 TEMP_SCRIPT = """
 CREATE TEMP TABLE IF NOT EXISTS sync_affected (
     kind TEXT NOT NULL,

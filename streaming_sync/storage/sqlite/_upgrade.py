@@ -44,7 +44,7 @@ WHERE EXISTS (SELECT 1 FROM file_pages AS p
                       WHERE d.ontology_id = c.ontology_id AND d.path = c.path
                         AND {_NAMED_BY_BLOCK.format(alias="d")}))
 """
-# The rule of _sqlite_write._RESOLVE_LINKS, for every link of every ontology at once.
+# The rule of _sql.py's "resolve_links", for every link of every ontology at once.
 _RESOLVE_ALL_LINKS = """
 INSERT OR IGNORE INTO link_edges (ontology_id, path, seq, class_iri, parent_iri)
 SELECT k.ontology_id, k.path, k.seq, k.class_iri, t.class_iri
