@@ -33,6 +33,7 @@ from ._metrics import SyncMetrics
 from ._model import Outcome, SyncReport
 from ._progress_sinks import JsonLinesSink, LogSink, TerminalProgressSink
 from ._runstate import LISTING
+from .storage._names import is_postgres
 
 logger = logging.getLogger("streaming_sync.cli")
 
@@ -399,8 +400,8 @@ async def _main_async(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``streaming-sync``; returns the exit code."""
     args = _parser().parse_args(argv)
-    postgres = str(getattr(args, "db", "")).startswith(("postgresql://", "postgres://"))
-    if args.command in ("status", "history") and not postgres and not Path(args.db).is_file():
+    db = getattr(args, "db", "")
+    if args.command in ("status", "history") and not is_postgres(db) and not Path(db).is_file():
         sys.stderr.write(
             f"streaming-sync: --db {args.db}: no such database file; run a sync first\n"
         )

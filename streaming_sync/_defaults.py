@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ._config import SyncConfig, path_filter
 from ._errors import ConfigError
 from ._protocols import Fetcher, ProgressSink
+from .storage._names import is_postgres
 
 if TYPE_CHECKING:
     from ._service import StreamingSyncService
@@ -19,12 +20,6 @@ if TYPE_CHECKING:
 S = TypeVar("S", bound="StreamingSyncService")
 
 GITHUB_PREFIX = "github:"
-POSTGRES_PREFIXES = ("postgresql://", "postgres://")
-
-
-def is_postgres(db: str | os.PathLike[str]) -> bool:
-    """Whether ``db`` names a PostgreSQL database rather than a SQLite file."""
-    return isinstance(db, str) and db.startswith(POSTGRES_PREFIXES)
 
 
 async def open_repository(db: str | os.PathLike[str], *, read_only: bool = False) -> Any:
@@ -51,7 +46,7 @@ def make_coordinator(
         if join:
             raise ConfigError("--join: a shared sync needs a postgresql:// database (--db)")
         return None
-    from .storage.postgres._coordinator import DEFAULT_LEASE, PostgresCoordinator
+    from .storage.postgres import DEFAULT_LEASE, PostgresCoordinator
 
     return PostgresCoordinator(repository, lease=lease or DEFAULT_LEASE, join=join)
 
@@ -146,4 +141,4 @@ async def build(
     )
 
 
-__all__ = ["build", "is_postgres", "make_coordinator", "make_fetcher", "open_repository"]
+__all__ = ["build", "make_coordinator", "make_fetcher", "open_repository"]
