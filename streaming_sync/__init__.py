@@ -73,14 +73,8 @@ from ._model import (
 from ._progress import ProgressReport, ProgressTracker
 from ._progress_sinks import CallbackSink, JsonLinesSink, LogSink, TerminalProgressSink
 from ._protocols import BulkFetcher, CheckpointStore, Fetcher, Parser, ProgressSink, Repository
-from ._reader import (
-    ClassInfo,
-    OntologyCounts,
-    OntologyReader,
-    ReadEngine,
-    RelatedClass,
-    SourceFile,
-)
+from ._read_model import ClassInfo, OntologyCounts, ReadEngine, RelatedClass, SourceFile
+from ._reader import OntologyReader
 from ._runstate import ServiceStats
 from ._service import StreamingSyncService
 from ._snapshot import (

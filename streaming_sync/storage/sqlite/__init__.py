@@ -11,6 +11,7 @@ statements of ``storage._write``), ``_schema`` (DDL and the checks run on open),
 
 from __future__ import annotations
 
+from ._read import SqliteReadEngine, database_file
 from ._repository import DEFAULT_BUSY_TIMEOUT, SqliteRepository
 
-__all__ = ["DEFAULT_BUSY_TIMEOUT", "SqliteRepository"]
+__all__ = ["DEFAULT_BUSY_TIMEOUT", "SqliteReadEngine", "SqliteRepository", "database_file"]

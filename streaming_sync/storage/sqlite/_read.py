@@ -3,7 +3,7 @@ provenance for ``sources``), on its own read-only connection.
 
 Hierarchy walks are recursive CTEs over the *set* of classes reached (``UNION``, not
 ``UNION ALL``), so they end on cycles and cost O(edges reached); the shortest distances
-are then computed in Python from the edges the CTE returns (see ``_reader.walk``).
+are then computed in Python from the edges the CTE returns (see ``streaming_sync._reader.walk``).
 In WAL mode the reader never blocks a running sync, and a sync never blocks it.
 """
 
@@ -20,7 +20,7 @@ from typing import Any
 
 from ..._errors import ConfigError, SchemaError, ServiceClosedError
 from ..._protocols import Repository
-from ..._reader import AxiomRole, Direction, OntologyCounts, SourceFile, fold
+from ..._read_model import AxiomRole, Direction, OntologyCounts, SourceFile, fold
 from ..._snapshot import AxiomRow, ClassRow, EdgeRow
 from ._connection import Connection
 from ._open import MEMORY, open_read_only, read_shape
