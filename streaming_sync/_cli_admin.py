@@ -124,7 +124,7 @@ async def run_admin(args: argparse.Namespace) -> int:
 
 
 async def _run_migrate(args: argparse.Namespace) -> int:
-    from .storage.sqlite._migrate import migrate
+    from .storage.sqlite import migrate
 
     result = await migrate(
         args.db,
@@ -151,7 +151,7 @@ async def _run_migrate(args: argparse.Namespace) -> int:
 
 
 async def _run_restore(args: argparse.Namespace) -> int:
-    from .storage.sqlite._migrate import restore
+    from .storage.sqlite import restore
 
     result = await restore(args.db, args.backup, keep=not args.no_keep)
     if result.unusable:

@@ -23,8 +23,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from streaming_sync._config import PathFilter, SyncConfig
-from streaming_sync._model import OntologyData
+from streaming_sync import OntologyData, PathFilter, SyncConfig
 
 DSN_ENV = "STREAMING_SYNC_TEST_PG_DSN"
 TXT = PathFilter(include=("*.txt",))
@@ -92,7 +91,7 @@ async def participant(
     dsn: str, schema: str, folder: str, delay: float, lease: float, *, join: bool = False
 ) -> dict[str, object]:
     """One participant of a shared sync; returns its report as a dict."""
-    from streaming_sync._service import StreamingSyncService
+    from streaming_sync import StreamingSyncService
     from streaming_sync.sources.folder import FolderFetcher
     from streaming_sync.storage.postgres import PostgresCoordinator, PostgresRepository
 

@@ -26,16 +26,17 @@ from streaming_sync import (
     StreamingSyncService,
     SyncConfig,
 )
-from streaming_sync._model import LINK_AXIOM_ANNOTATIONS
 from streaming_sync.storage.postgres import PostgresRepository
 from streaming_sync.storage.postgres import _schema as _pg_schema
 from streaming_sync.storage.postgres._driver import read_snapshot as read_pg_snapshot
+from streaming_sync.storage.sqlite import migrate
 from streaming_sync.storage.sqlite._driver import read_snapshot
-from streaming_sync.storage.sqlite._migrate import migrate
 
 from .data.make_upgrade_fixtures import ONTOLOGY, PG_ROWS, SQLITE_DUMP, folder
 from .pg_support import drop_schema, fresh_schema_name, pg_dsn
 
+#: The annotations of the SubClassOf axiom a page link stands for (docs/schema.md).
+LINK_AXIOM_ANNOTATIONS = '{"derived_from":"is-subclass-of"}'
 BC = "http://narrativegoldmine.com/blockchain#"
 MO = "http://metaverse-ontology.org/blockchain#"
 #: The link edges the old rule wrote that the new one does not: the fence twins.
@@ -192,8 +193,9 @@ async def test_sqlite_upgrade_refuses_a_schema_1_lacking_a_column(tmp_path: Path
 
 
 async def load_old_postgres(dsn: str, schema: str) -> OntologySnapshot:
-    """Schema 2 as that release created it (its migrations, kept verbatim) holding the
-    fixture's rows; returns its public rows."""
+    """Schema 2 as that release created it (its migrations, kept verbatim in the private
+    migrations module) holding the fixture's rows; returns its public rows (read by the
+    backend's private snapshot read: the repository would upgrade the schema first)."""
     rows = json.loads(PG_ROWS.read_text(encoding="utf-8"))
     conn = await asyncpg.connect(dsn, server_settings={"search_path": schema})
     try:

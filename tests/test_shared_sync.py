@@ -23,10 +23,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from streaming_sync._config import SyncConfig
-from streaming_sync._coordination import SharedRun
-from streaming_sync._model import FileEntry, SyncReport
-from streaming_sync._service import StreamingSyncService
+from streaming_sync import FileEntry, StreamingSyncService, SyncConfig, SyncReport
 from streaming_sync.sources.folder import FolderFetcher
 from streaming_sync.storage.postgres import PostgresCoordinator, PostgresRepository
 
@@ -248,7 +245,7 @@ async def test_joiner_waits_and_never_creates(dsn: str) -> None:
         assert await joiner.begin("o", "c", [], {}) is None
         assert sum(waits) >= 1.0 and len(waits) == 5
         creator = PostgresCoordinator(repo)
-        created: list[object] = []
+        created: list[Any] = []
 
         async def create_meanwhile(seconds: float) -> None:
             if not created:  # the run appears during the joiner's first wait
@@ -257,7 +254,7 @@ async def test_joiner_waits_and_never_creates(dsn: str) -> None:
         patient = PostgresCoordinator(repo, join=True, join_wait=5, sleep=create_meanwhile)
         joined = await patient.begin("o", "c", [], {})
         [run] = created
-        assert isinstance(run, SharedRun) and joined is not None
+        assert run is not None and run.created and joined is not None
         assert (joined.run_id, joined.created) == (run.run_id, False)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from streaming_sync._errors import FatalStorageError, ServiceClosedError, StorageError
+from streaming_sync import FatalStorageError, ServiceClosedError, StorageError
 from streaming_sync.storage.sqlite._connection import Connection
 
 THREAD_PREFIX = "streaming_sync sqlite"

@@ -14,14 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from streaming_sync._errors import (
+from streaming_sync import (
     DatabaseLockedError,
     FatalStorageError,
-    SchemaError,
-    ServiceClosedError,
-    StorageError,
-)
-from streaming_sync._model import (
     FileCounts,
     FileEntry,
     FileFailure,
@@ -29,14 +24,16 @@ from streaming_sync._model import (
     OntologyData,
     Outcome,
     RowCounts,
+    SchemaError,
+    ServiceClosedError,
     StageTimes,
+    StorageError,
     SyncReport,
+    materialize,
 )
-from streaming_sync._snapshot import materialize
 from streaming_sync.storage._write import Batch, Statement
 from streaming_sync.storage.sqlite import SqliteRepository, _driver
 from streaming_sync.storage.sqlite._connection import translate_error
-from streaming_sync.storage.sqlite._schema import SCHEMA_VERSION
 from streaming_sync.testing.contract import assert_same_rows, cls, data
 
 OID = "onto"
@@ -400,14 +397,17 @@ def _schema_of(db_path: Path) -> list[tuple[str, str, str]]:
 
 async def test_schema_creation_is_idempotent(db_path: Path) -> None:
     """Opening an existing database changes no schema object and adds no version row."""
+    versions = "SELECT version, applied_at FROM schema_version"
     async with await SqliteRepository.open(db_path):
         pass
     first = _schema_of(db_path)
+    with connect(db_path) as conn:
+        created = conn.execute(versions).fetchall()
     async with await SqliteRepository.open(db_path):
         pass
     assert _schema_of(db_path) == first
     with connect(db_path) as conn:
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
+        assert conn.execute(versions).fetchall() == created and len(created) == 1
 
 
 @pytest.mark.parametrize(
@@ -459,7 +459,9 @@ async def test_unrelated_tables_are_left_alone(db_path: Path) -> None:
 )
 def test_sqlite_errors_are_translated(error: sqlite3.Error, expected: type[StorageError]) -> None:
     """Each sqlite3 error maps to the library error the retry logic expects, naming the
-    database file and what was being done."""
+    database file and what was being done. (About a private unit: the translation at
+    the edge of the SQLite connection, ``storage/sqlite/_connection.py``; real locked,
+    corrupt and full databases are met in the tests above and in test_faults.py.)"""
     translated = translate_error(error, "/data/sync.db", "saving 'a.md'")
     assert type(translated) is expected
     assert "/data/sync.db" in str(translated)

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from streaming_sync._model import Axiom, AxiomType, FileEntry, OntologyData, OtherAxiom
+from streaming_sync import Axiom, AxiomType, FileEntry, OntologyData, OtherAxiom
 from streaming_sync.storage import _write
 from streaming_sync.storage.postgres._sql import SQL as POSTGRES_SQL
 from streaming_sync.storage.sqlite._sql import SQL as SQLITE_SQL
