@@ -22,12 +22,7 @@ from typing import Any, TypeVar
 import asyncpg
 
 from ..._aio import AsyncClosing, run_to_completion
-from ..._errors import (
-    DatabaseLockedError,
-    FatalStorageError,
-    ServiceClosedError,
-    StorageError,
-)
+from ..._errors import DatabaseLockedError, FatalStorageError, ServiceClosedError, StorageError
 from ..._model import EMPTY, FileEntry, FileFailure, OntologyData, SyncReport
 from ..._snapshot import OntologySnapshot
 from ._driver import read_snapshot, write_file

@@ -35,6 +35,8 @@ SCHEMA_VERSION = 3
 
 _K = 'TEXT COLLATE "C" NOT NULL'  # a key or path column: byte order
 
+# The tables are the SQLite schema's (sqlite/_schema.py) with PostgreSQL types: kept as
+# two full DDLs, since every column's type, collation or default differs.
 _V1_PUBLIC = f"""
 CREATE TABLE IF NOT EXISTS owl_classes (
     ontology_id {_K},
@@ -226,6 +228,8 @@ CREATE TABLE IF NOT EXISTS sync_work (
 CREATE INDEX IF NOT EXISTS idx_sync_work_open ON sync_work (run_id, path) WHERE NOT done;
 """
 
+# Kept beside its twin, the SQLite upgrade to schema 2 (sqlite/_upgrade.py), which says
+# the same in SQLite's dialect: a released migration is frozen, each in its dialect.
 # A page link resolves only to the classes the target page names with owl:class::.
 # Version 2 kept no record of which those were: a Logseq page's are its file_classes rows
 # whose block properties hold an "owl:class" key (a class only a fence declares has

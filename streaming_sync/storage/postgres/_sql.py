@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .._write import KEYS
+
 _AFFECTED = "pg_temp.sync_affected"
 
 _COLLECT_FILE = f"""
@@ -41,38 +43,39 @@ _ADD_FILE = """
 INSERT INTO sync_files (ontology_id, path, blob_sha, synced_at) VALUES (:oid, :path, :sha, now())
 """
 
-_INSERT_CLASS = """
+# Standard SQL below, some of it the same text as in sqlite/_sql.py: kept, see the docstring.
+_INSERT_FILE_CLASSES = """
 INSERT INTO file_classes (ontology_id, path, seq, class_iri, label, comment, properties)
 VALUES (:oid, :path, :seq, :class_iri, :label, :comment, :properties)
 """
-_INSERT_EDGE = """
+_INSERT_FILE_EDGES = """
 INSERT INTO file_edges (ontology_id, path, class_iri, parent_iri)
 VALUES (:oid, :path, :class_iri, :parent_iri) ON CONFLICT DO NOTHING
 """
-_INSERT_PROPERTY = """
+_INSERT_FILE_PROPERTIES = """
 INSERT INTO file_properties
     (ontology_id, path, seq, property_iri, property_type, label, domain, range)
 VALUES (:oid, :path, :seq, :property_iri, :property_type, :label, :domain, :range)
 """
-_INSERT_LINK = """
+_INSERT_FILE_LINKS = """
 INSERT INTO file_links (ontology_id, path, seq, class_iri, target)
 VALUES (:oid, :path, :seq, :class_iri, :target)
 """
-_INSERT_PAGE = """
+_INSERT_FILE_PAGES = """
 INSERT INTO file_pages (ontology_id, path, page_key) VALUES (:oid, :path, :page_key)
 ON CONFLICT DO NOTHING
 """
-_INSERT_LINK_TARGET = """
+_INSERT_FILE_LINK_TARGETS = """
 INSERT INTO file_link_targets (ontology_id, path, class_iri) VALUES (:oid, :path, :class_iri)
 ON CONFLICT DO NOTHING
 """
-_INSERT_AXIOM = """
+_INSERT_AXIOMS = """
 INSERT INTO owl_axioms (ontology_id, axiom_type, subject, object, annotations, is_inferred,
                         created_at, property_iri, source_path, from_link)
 VALUES (:oid, :axiom_type, :subject, :object, :annotations, :is_inferred, now(), :property_iri,
         :path, false)
 """
-_INSERT_OTHER_AXIOM = """
+_INSERT_OTHER_AXIOMS = """
 INSERT INTO owl_other_axioms (ontology_id, source_path, kind, text, created_at)
 VALUES (:oid, :path, :kind, :text, now())
 """
@@ -218,36 +221,11 @@ WHERE o.ontology_id = :oid
   AND NOT EXISTS (SELECT 1 FROM file_properties AS p
                   WHERE p.ontology_id = :oid AND p.property_iri = o.property_iri)
 """
-_CLEAR = f"DELETE FROM {_AFFECTED}"
+_CLEAR_AFFECTED = f"DELETE FROM {_AFFECTED}"
 
-#: The SQL of every statement key of ``storage._write``.
-SQL: Mapping[str, str] = {
-    "collect_file": _COLLECT_FILE,
-    "drop_file": _DROP_FILE,
-    "add_file": _ADD_FILE,
-    "insert_file_classes": _INSERT_CLASS,
-    "insert_file_edges": _INSERT_EDGE,
-    "insert_file_properties": _INSERT_PROPERTY,
-    "insert_file_links": _INSERT_LINK,
-    "insert_file_pages": _INSERT_PAGE,
-    "insert_file_link_targets": _INSERT_LINK_TARGET,
-    "insert_axioms": _INSERT_AXIOM,
-    "insert_other_axioms": _INSERT_OTHER_AXIOM,
-    "mark_link_paths": _MARK_LINK_PATHS,
-    "collect_link_edges": _COLLECT_LINK_EDGES,
-    "drop_link_edges": _DROP_LINK_EDGES,
-    "drop_link_axioms": _DROP_LINK_AXIOMS,
-    "resolve_links": _RESOLVE_LINKS,
-    "add_link_axioms": _ADD_LINK_AXIOMS,
-    "upsert_declared_classes": _UPSERT_DECLARED_CLASSES,
-    "insert_placeholders": _INSERT_PLACEHOLDERS,
-    "delete_edges": _DELETE_EDGES,
-    "insert_edges": _INSERT_EDGES,
-    "delete_classes": _DELETE_CLASSES,
-    "upsert_properties": _UPSERT_PROPERTIES,
-    "delete_properties": _DELETE_PROPERTIES,
-    "clear_affected": _CLEAR,
-}
+#: The SQL of every statement key of ``storage._write``: each is the constant above
+#: named after its key (``insert_edges`` -> ``_INSERT_EDGES``).
+SQL: Mapping[str, str] = {key: globals()[f"_{key.upper()}"] for key in sorted(KEYS)}
 
 
 __all__ = ["SQL"]

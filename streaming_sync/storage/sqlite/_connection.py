@@ -31,12 +31,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from ..._aio import run_to_completion
-from ..._errors import (
-    DatabaseLockedError,
-    FatalStorageError,
-    ServiceClosedError,
-    StorageError,
-)
+from ..._errors import DatabaseLockedError, FatalStorageError, ServiceClosedError, StorageError
 
 logger = logging.getLogger(__name__)
 

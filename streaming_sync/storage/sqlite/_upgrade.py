@@ -33,6 +33,8 @@ from ._open import now_iso
 
 logger = logging.getLogger(__name__)
 
+# Kept beside its twin, PostgreSQL's migration 3 (postgres/_schema.py), which says the
+# same in PostgreSQL's dialect: a released upgrade is frozen, each in its dialect.
 _NAMED_BY_BLOCK = "json_type({alias}.properties, '$.\"owl:class\"') IS NOT NULL"
 _DERIVE_LINK_TARGETS = f"""
 INSERT OR IGNORE INTO file_link_targets (ontology_id, path, class_iri)
