@@ -195,24 +195,11 @@ def _migrate_legacy(
             path, "dry run", layout.variant, counts=expected, message="nothing was changed"
         )
     target = backup_path(path)
-
-    def work(conn: sqlite3.Connection) -> tuple[dict[str, OntologyData], dict[str, int]]:
-        copy_database(path, target)  # under the write lock: no other writer from here on
-        try:
-            files = _legacy_data(conn, layout, columns)
-        except SchemaError as unknown:
-            raise SchemaError(f"{path}: {unknown}; nothing was changed") from None
-        expected = _expected_counts(files)
-        _rebuild(conn, oid, layout, files)
-        landed = _landed_counts(conn, oid)
-        if landed != expected:
-            raise SchemaError(
-                f"{path}: row counts after migrating {landed} differ from the legacy rows"
-                f" {expected}; rolled back, nothing was changed"
-            )
-        return files, expected
-
-    files, expected = in_transaction(conn, work, "BEGIN IMMEDIATE")
+    files, expected = in_transaction(
+        conn,
+        lambda conn: _replace_legacy(conn, path, oid, layout, columns, target),
+        "BEGIN IMMEDIATE",
+    )
     logger.info("%s: migrated %s (%s); backup at %s", path, layout.variant, expected, target)
     return MigrationResult(
         path,
@@ -222,6 +209,32 @@ def _migrate_legacy(
         counts=expected,
         message=f"legacy rows are under ontology {oid!r} as files " + ", ".join(sorted(files)),
     )
+
+
+def _replace_legacy(
+    conn: sqlite3.Connection,
+    path: str,
+    oid: str,
+    layout: legacy.LegacyLayout,
+    columns: Mapping[str, set[str]],
+    target: Path,
+) -> tuple[dict[str, OntologyData], dict[str, int]]:
+    """The migration's transaction: the backup, the legacy rows as synthetic files in our
+    schema, and the check that every row landed."""
+    copy_database(path, target)  # under the write lock: no other writer from here on
+    try:
+        files = _legacy_data(conn, layout, columns)
+    except SchemaError as unknown:
+        raise SchemaError(f"{path}: {unknown}; nothing was changed") from None
+    expected = _expected_counts(files)
+    _rebuild(conn, oid, layout, files)
+    landed = _landed_counts(conn, oid)
+    if landed != expected:
+        raise SchemaError(
+            f"{path}: row counts after migrating {landed} differ from the legacy rows"
+            f" {expected}; rolled back, nothing was changed"
+        )
+    return files, expected
 
 
 def _rebuild(

@@ -158,6 +158,28 @@ def _counts(conn: sqlite3.Connection) -> dict[str, int]:
     return {kind: int(conn.execute(sql).fetchone()[0]) for kind, sql in _COUNTS.items()}
 
 
+def _apply(
+    conn: sqlite3.Connection, path: str, version: int, backup: Callable[[], Path]
+) -> tuple[Path, dict[str, int]]:
+    """The upgrade's transaction: the backup, then every step, checked and counted."""
+    target = backup()  # under the write lock: no other writer from here on
+    params = {"now": now_iso(), "link_annotations": LINK_AXIOM_ANNOTATIONS}
+    for step in range(version + 1, schema.SCHEMA_VERSION + 1):
+        for statement in STEPS[step]:
+            conn.execute(statement, params)
+        conn.execute(
+            "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+            (step, params["now"]),
+        )
+    problems = conn.execute("PRAGMA foreign_key_check").fetchall()
+    if problems:
+        raise SchemaError(
+            f"{path}: foreign key violations after upgrading: {problems[:5]};"
+            " rolled back, nothing was changed"
+        )
+    return target, _counts(conn)
+
+
 def upgrade(
     conn: sqlite3.Connection,
     path: str,
@@ -181,25 +203,9 @@ def upgrade(
     if dry_run:
         return Upgrade(version, schema.SCHEMA_VERSION, before, before, None)
 
-    def work(conn: sqlite3.Connection) -> tuple[Path, dict[str, int]]:
-        target = backup()  # under the write lock: no other writer from here on
-        params = {"now": now_iso(), "link_annotations": LINK_AXIOM_ANNOTATIONS}
-        for step in range(version + 1, schema.SCHEMA_VERSION + 1):
-            for statement in STEPS[step]:
-                conn.execute(statement, params)
-            conn.execute(
-                "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
-                (step, params["now"]),
-            )
-        problems = conn.execute("PRAGMA foreign_key_check").fetchall()
-        if problems:
-            raise SchemaError(
-                f"{path}: foreign key violations after upgrading: {problems[:5]};"
-                " rolled back, nothing was changed"
-            )
-        return target, _counts(conn)
-
-    target, after = in_transaction(conn, work, "BEGIN IMMEDIATE")
+    target, after = in_transaction(
+        conn, lambda conn: _apply(conn, path, version, backup), "BEGIN IMMEDIATE"
+    )
     logger.info("%s: upgraded from schema %d (%s -> %s)", path, version, before, after)
     return Upgrade(version, schema.SCHEMA_VERSION, before, after, str(target))
 
