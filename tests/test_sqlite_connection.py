@@ -119,23 +119,33 @@ async def test_a_call_cancelled_before_it_started_never_runs(conn: Connection) -
     assert await conn.call(rows, "reading") == []
 
 
-async def test_an_interruptible_call_is_interrupted_and_rolled_back(conn: Connection) -> None:
-    """``interruptible=True``: cancelling interrupts the statement running on the thread
-    (an endless query here), the transaction rolls back, and the connection is usable."""
+@pytest.mark.parametrize("statement_started", [True, False], ids=["running", "about-to-run"])
+async def test_an_interruptible_call_is_interrupted_and_rolled_back(
+    conn: Connection, statement_started: bool
+) -> None:
+    """``interruptible=True``: cancelling aborts the statement the call runs (an endless
+    query here) -- also one it starts only after the cancellation -- the transaction
+    rolls back, and the connection is usable."""
     endless = "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r) SELECT max(x) FROM r"
-    started = threading.Event()
+    gate = Gate()
 
     def work(c: sqlite3.Connection) -> None:
         c.execute("INSERT INTO t VALUES (1)")
-        started.set()
+        gate.hold(c)
         c.execute(endless).fetchall()
 
     task = asyncio.create_task(conn.transaction(work, "looping", interruptible=True))
-    assert await asyncio.to_thread(started.wait, 5)
+    await gate.wait_entered()
+    if statement_started:
+        gate.release.set()
     task.cancel()
+    await settle_loop()
+    gate.release.set()
     with pytest.raises(asyncio.CancelledError):
         await task
     assert await conn.call(rows, "reading") == []
+    await conn.transaction(lambda c: c.execute("INSERT INTO t VALUES (2)").close(), "writing")
+    assert await conn.call(rows, "reading") == [2]
 
 
 async def test_sqlite_errors_are_translated_naming_the_database_and_the_step(

@@ -10,9 +10,10 @@ thread; we used its private ``_execute``/``_conn``/``_thread`` before.)
 Cancellation: a call cancelled before its thread took it never runs. One that is
 already running is waited for -- it completes, or fails and rolls back, on its thread,
 never left half-done -- and then the ``CancelledError`` propagates; with
-``interruptible=True`` the running statement is interrupted first (``sqlite3``'s
-``interrupt()``, for long maintenance transactions that should stop promptly, rolled
-back). :meth:`Connection.aclose` runs after every call made before it, closes the
+``interruptible=True`` every statement it runs from then on is aborted instead (a
+progress handler watching a flag: ``sqlite3``'s ``interrupt()`` alone would miss a
+statement that starts just after it), so a long maintenance transaction stops promptly
+and rolls back. :meth:`Connection.aclose` runs after every call made before it, closes the
 connection on its thread and joins the thread; a failed :meth:`Connection.open` leaves
 no thread behind. sqlite3 errors are translated here, at the edge, into the library's
 storage errors naming the database and what was being done.
@@ -151,6 +152,22 @@ def _serve(
         conn.close()
 
 
+def _until(
+    stop: threading.Event, fn: Callable[[sqlite3.Connection], T]
+) -> Callable[[sqlite3.Connection], T]:
+    """``fn``, with every statement it runs aborted ("interrupted") once ``stop`` is set:
+    SQLite calls the progress handler every 1,000 virtual-machine steps."""
+
+    def run(conn: sqlite3.Connection) -> T:
+        conn.set_progress_handler(stop.is_set, 1000)
+        try:
+            return fn(conn)
+        finally:
+            conn.set_progress_handler(None, 0)
+
+    return run
+
+
 async def _settle(waiter: asyncio.Future[Any]) -> None:
     """Wait for ``waiter`` to end, whatever it ends with and however often the caller is
     cancelled meanwhile (the caller re-raises its cancellation afterwards)."""
@@ -173,18 +190,12 @@ class Connection:
     with :meth:`open`; close with :meth:`aclose`."""
 
     def __init__(
-        self,
-        database: str,
-        jobs: queue.SimpleQueue[_Job | None],
-        thread: threading.Thread,
-        conn: sqlite3.Connection,
+        self, database: str, jobs: queue.SimpleQueue[_Job | None], thread: threading.Thread
     ) -> None:
         """Use :meth:`open`."""
         self.database = database
         self._jobs = jobs
         self._thread = thread
-        # Touched from the event loop only by interrupt(), which sqlite3 allows there.
-        self._conn = conn
         self._closed = False
         self._finalizer = weakref.finalize(self, jobs.put, None)
 
@@ -215,7 +226,7 @@ class Connection:
             if isinstance(exc, sqlite3.Error):
                 raise translate_error(exc, name, "opening") from exc
             raise
-        return cls(name, jobs, thread, opened.result())
+        return cls(name, jobs, thread)
 
     @staticmethod
     async def _abandon(
@@ -288,15 +299,15 @@ class Connection:
 
     async def _submit(self, fn: Callable[[sqlite3.Connection], T], interruptible: bool) -> T:
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
-        self._jobs.put((future, fn))
+        stop = threading.Event()
+        self._jobs.put((future, _until(stop, fn) if interruptible else fn))
         waiter = asyncio.wrap_future(future)
         try:
             return await asyncio.shield(waiter)
         except asyncio.CancelledError:
             if future.cancel():
                 raise  # the thread had not taken it: it never runs
-            if interruptible:
-                self._conn.interrupt()
+            stop.set()  # an interruptible call's next statement step aborts
             await _settle(waiter)
             raise
 
