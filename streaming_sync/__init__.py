@@ -76,14 +76,8 @@ from ._protocols import (
     ValidatorCache,
     WorkCoordinator,
 )
-from ._reader import (
-    ClassInfo,
-    OntologyCounts,
-    OntologyReader,
-    ReadEngine,
-    RelatedClass,
-    SourceFile,
-)
+from ._read_model import ClassInfo, OntologyCounts, ReadEngine, RelatedClass, SourceFile
+from ._reader import OntologyReader
 from ._service import StreamingSyncService
 from ._snapshot import (
     AxiomRow,

@@ -28,7 +28,7 @@ import attrs
 from ._cli_admin import ADMIN_COMMANDS, add_admin_commands, ontology_id_argument, run_admin
 from ._cli_signals import EXIT_SIGINT, handlers_restored, run_stoppable
 from ._config import SyncConfig, default_workers
-from ._defaults import is_postgres, open_repository
+from ._defaults import open_repository
 from ._errors import ConfigError, StreamingSyncError, SyncAborted
 from ._formats import RDF_PARSER_KINDS
 from ._model import FileFailure, Outcome, SyncReport
@@ -37,6 +37,7 @@ from ._service import StreamingSyncService
 from .observe.metrics import SyncMetrics
 from .observe.sinks import JsonLinesSink, LogSink, TerminalProgressSink
 from .observe.tally import LISTING
+from .storage._names import is_postgres
 
 if TYPE_CHECKING:
     from types import ModuleType

@@ -124,7 +124,7 @@ async def run_admin(args: argparse.Namespace) -> int:
 
 
 async def _run_migrate(args: argparse.Namespace) -> int:
-    from .storage._sqlite_migrate import migrate
+    from .storage.sqlite import migrate
 
     result = await migrate(
         args.db,
@@ -151,7 +151,7 @@ async def _run_migrate(args: argparse.Namespace) -> int:
 
 
 async def _run_restore(args: argparse.Namespace) -> int:
-    from .storage._sqlite_migrate import restore
+    from .storage.sqlite import restore
 
     result = await restore(args.db, args.backup, keep=not args.no_keep)
     if result.unusable:
@@ -188,7 +188,7 @@ async def _run_unlock(args: argparse.Namespace) -> int:
 
 def _refusal(held: SyncInProgress) -> str:
     """Why ``unlock`` leaves the lock ``held`` in place."""
-    from .storage._sqlite_lock import process_started
+    from .storage.sqlite._lock import process_started
 
     stamp = "%Y-%m-%d %H:%M:%S"
     locked = time.strftime(stamp, time.localtime(held.since))

@@ -1,7 +1,7 @@
 """The one place where the default parts are wired: folder or GitHub source (aiohttp),
-the default parser (rdflib or pyoxigraph, Logseq), the SQLite repository -- or, for a
-``postgresql://`` database, the PostgreSQL repository and shared-sync coordinator
-(asyncpg).
+the default parser (rdflib or pyoxigraph, Logseq), the SQLite repository (stdlib
+sqlite3) -- or, for a ``postgresql://`` database, the PostgreSQL repository and shared-sync
+coordinator (asyncpg).
 
 It returns the parts as a typed ``Parts`` bundle; ``StreamingSyncService.from_source``
 builds the service from it (this module never imports the service)."""
@@ -17,6 +17,7 @@ import attrs
 from ._config import SyncConfig, path_filter
 from ._errors import ConfigError
 from ._protocols import AsyncResource, Fetcher, Parser, ValidatorCache, WorkCoordinator
+from .storage._names import is_postgres
 
 if TYPE_CHECKING:
     from .storage.postgres import PostgresRepository
@@ -27,12 +28,6 @@ if TYPE_CHECKING:
     DefaultRepository: TypeAlias = SqliteRepository | PostgresRepository
 
 GITHUB_PREFIX = "github:"
-POSTGRES_PREFIXES = ("postgresql://", "postgres://")
-
-
-def is_postgres(db: str | os.PathLike[str]) -> bool:
-    """Whether ``db`` names a PostgreSQL database rather than a SQLite file."""
-    return isinstance(db, str) and db.startswith(POSTGRES_PREFIXES)
 
 
 async def open_repository(
@@ -67,7 +62,7 @@ def make_coordinator(
         if join:
             raise ConfigError("--join: a shared sync needs a postgresql:// database (--db)")
         return None
-    from .storage._pg_coordinator import DEFAULT_LEASE, PostgresCoordinator
+    from .storage.postgres import DEFAULT_LEASE, PostgresCoordinator
 
     return PostgresCoordinator(repository, lease=lease or DEFAULT_LEASE, join=join)
 
@@ -180,7 +175,6 @@ async def open_parts(
 __all__ = [
     "Parts",
     "SourceOptions",
-    "is_postgres",
     "make_coordinator",
     "make_fetcher",
     "make_parser",

@@ -6,16 +6,14 @@ sit behind it:
 * the **generic** one reads ``await repository.snapshot(ontology_id)`` on every call and
   answers in Python, so it works on any backend that passes the repository contract
   (including your own); it costs one snapshot per call;
-* the **SQLite** one (``streaming_sync.storage._sqlite_reader``) queries the public tables
+* the **SQLite** one (``streaming_sync.storage.sqlite._read``) queries the public tables
   with recursive CTEs on its own read-only connection; ``OntologyReader.open`` picks it
   for a database path or a file-backed ``SqliteRepository``.
 
-Both return the same typed values. Where they can differ is documented on the method
+Both return the same typed values (``_read_model``, which also declares the
+``ReadEngine`` protocol). Where they can differ is documented on the method
 (:meth:`OntologyReader.sources`). Hierarchy walks are cycle-safe: a class is visited
 once, at its shortest distance.
-
-(Longer than our ~400-line habit: the reader's public methods and the generic engine
-belong together; the SQL engine already lives in its own module.)
 """
 
 from __future__ import annotations
@@ -24,112 +22,27 @@ import json
 import os
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Literal, Protocol, Self
+from typing import Self
 
 import attrs
 
 from ._aio import AsyncClosing
 from ._config import DEFAULT_ONTOLOGY_ID
 from ._protocols import Repository
+from ._read_model import (
+    AxiomRole,
+    ClassInfo,
+    Direction,
+    OntologyCounts,
+    ReadEngine,
+    RelatedClass,
+    SourceFile,
+    fold,
+)
 from ._snapshot import AxiomRow, ClassRow, EdgeRow, OntologySnapshot
-
-Direction = Literal["up", "down"]
-AxiomRole = Literal["subject", "object", "any"]
 
 #: Default page size of :meth:`OntologyReader.classes`.
 DEFAULT_LIMIT = 100
-
-
-@attrs.frozen
-class ClassInfo:
-    """One row of ``owl_classes``. A *placeholder* (``declared`` False) is a class that a
-    hierarchy edge names but no file declares: its label, comment and ``file_sha1`` are
-    None. ``file_sha1`` is the blob SHA of the declaring file that sorts first by path."""
-
-    iri: str
-    label: str | None = None
-    comment: str | None = None
-    file_sha1: str | None = None
-
-    @property
-    def declared(self) -> bool:
-        return self.file_sha1 is not None
-
-    @classmethod
-    def from_row(cls, row: ClassRow) -> ClassInfo:
-        return cls(row.class_iri, row.label, row.comment, row.file_sha1)
-
-
-@attrs.frozen(order=True)
-class RelatedClass:
-    """A class met walking the hierarchy from another: ``depth`` is the length of the
-    shortest path to it (1 for a direct parent or child)."""
-
-    depth: int
-    iri: str
-    label: str | None = None
-
-
-@attrs.frozen(order=True)
-class SourceFile:
-    """A file a class came from: ``declares`` is True when the file declares the class,
-    False when it only states axioms about it (as their subject). ``sha`` is the blob SHA
-    the file was committed at."""
-
-    path: str
-    sha: str
-    declares: bool
-
-
-@attrs.frozen
-class OntologyCounts:
-    """Row counts of one ontology id. ``classes`` includes placeholders;
-    ``declared_classes`` only the classes some file declares. ``files`` are the committed
-    files (including those that contributed nothing, e.g. skipped pages)."""
-
-    classes: int = 0
-    declared_classes: int = 0
-    edges: int = 0
-    properties: int = 0
-    axioms: int = 0
-    other_axioms: int = 0
-    files: int = 0
-
-    @property
-    def placeholder_classes(self) -> int:
-        return self.classes - self.declared_classes
-
-
-class ReadEngine(Protocol):
-    """What :class:`OntologyReader` needs from a storage engine (one per backend)."""
-
-    async def find_classes(
-        self, oid: str, needle: str | None, limit: int, offset: int
-    ) -> list[ClassRow]: ...
-
-    async def class_row(self, oid: str, iri: str) -> ClassRow | None: ...
-
-    async def direct(self, oid: str, iri: str, direction: Direction) -> list[EdgeRow]: ...
-
-    async def closure(self, oid: str, iri: str, direction: Direction) -> list[EdgeRow]: ...
-
-    async def labels(self, oid: str, iris: Sequence[str]) -> dict[str, str | None]: ...
-
-    async def axioms(self, oid: str, iri: str, role: AxiomRole) -> list[AxiomRow]: ...
-
-    async def sources(self, oid: str, iri: str) -> list[SourceFile]: ...
-
-    async def counts(self, oid: str) -> OntologyCounts: ...
-
-    async def ontology_ids(self) -> list[str]: ...
-
-    async def aclose(self) -> None: ...
-
-
-def fold(text: str) -> str:
-    """The case-insensitive form a search compares (Unicode case folding, so ``É``
-    finds ``é``; the SQLite engine registers the same function)."""
-    return text.casefold()
 
 
 def axiom_sort_key(row: AxiomRow) -> tuple[str, ...]:
@@ -317,12 +230,12 @@ class OntologyReader(AsyncClosing):
 
         A path that is not a file raises ``ConfigError``; a file that is not a
         streaming_sync database (or of another schema version) raises ``SchemaError``."""
+        # Imported here, on use: the reader sits above the backends and needs SQLite only
+        # when asked to open a database (the import is downward, no circle).
+        from .storage.sqlite import SqliteReadEngine, database_file
+
         if isinstance(source, str | os.PathLike):
-            from .storage._sqlite_reader import SqliteReadEngine
-
             return cls.from_engine(await SqliteReadEngine.open(source), ontology_id)
-        from .storage._sqlite_reader import SqliteReadEngine, database_file
-
         path = database_file(source)
         if path is not None:
             return cls.from_engine(await SqliteReadEngine.open(path), ontology_id)
@@ -434,14 +347,4 @@ class OntologyReader(AsyncClosing):
         return await self._engine.ontology_ids()
 
 
-__all__ = [
-    "ClassInfo",
-    "OntologyCounts",
-    "OntologyReader",
-    "ReadEngine",
-    "RelatedClass",
-    "SnapshotEngine",
-    "SourceFile",
-    "parse_properties",
-    "walk",
-]
+__all__ = ["OntologyReader", "SnapshotEngine", "parse_properties", "walk"]

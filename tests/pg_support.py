@@ -93,8 +93,7 @@ async def participant(
     """One participant of a shared sync; returns its report as a dict."""
     from streaming_sync import StreamingSyncService
     from streaming_sync.sources.folder import FolderFetcher
-    from streaming_sync.storage._pg_coordinator import PostgresCoordinator
-    from streaming_sync.storage.postgres import PostgresRepository
+    from streaming_sync.storage.postgres import PostgresCoordinator, PostgresRepository
 
     repo = await PostgresRepository.open(dsn, schema=schema, pool_size=4)
     coordinator = PostgresCoordinator(repo, lease=lease, join=join, join_wait=10.0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -22,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from streaming_sync import SqliteRepository
-from streaming_sync.storage._sqlite_migrate import copy_database, restore
+from streaming_sync.storage.sqlite import restore
 
 from .conftest import ROOT
 
@@ -110,7 +111,7 @@ async def test_restore_refuses_a_schema_this_version_cannot_use(tmp_path: Path) 
     opened afterwards), nothing changed."""
     db = synced_db(tmp_path, 2)
     future = tmp_path / "future.db"
-    await asyncio.to_thread(copy_database, db, future)
+    await asyncio.to_thread(shutil.copyfile, db, future)  # the sync that wrote it has ended
     with sqlite3.connect(future) as connection:
         connection.execute("UPDATE schema_version SET version = 99")
     connection.close()

@@ -182,12 +182,8 @@ def tiny_filesystem(tmp_path: Path) -> Iterator[Path]:
 
 
 async def _sync_until_full(folder: Path, db: Path, limit_pages: int | None) -> None:
-    async with await SqliteRepository.open(db) as repo:
-        if limit_pages is not None:
-            # The documented fallback: cap the file at N pages on this connection.
-            connection = repo._db
-            assert connection is not None
-            await connection.execute(f"PRAGMA max_page_count = {limit_pages}")
+    # max_pages: the documented fallback, a quota on the file of N pages.
+    async with await SqliteRepository.open(db, max_pages=limit_pages) as repo:
         with pytest.raises(SyncAborted) as aborted:
             await make_service(folder, repo, workers=2).sync()
         assert "full" in str(aborted.value)

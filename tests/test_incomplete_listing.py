@@ -231,7 +231,7 @@ async def test_any_fetcher_s_incomplete_listing_makes_the_run_partial(complete: 
 async def test_a_shared_run_from_an_incomplete_listing_is_partial() -> None:
     """Shared sync (PostgreSQL): the run's combined report -- the one ``status`` shows --
     is partial with the listing warning when its creator's listing was incomplete."""
-    from streaming_sync.storage._pg_coordinator import PostgresCoordinator
+    from streaming_sync.storage.postgres import PostgresCoordinator
 
     from .pg_support import fresh_repository, pg_dsn
 

@@ -12,13 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from streaming_sync._config import SyncConfig
-from streaming_sync._errors import SchemaError
-from streaming_sync._model import HierarchyEdge, OntologyClass, OntologyData
-from streaming_sync._service import StreamingSyncService
-from streaming_sync._snapshot import materialize
-from streaming_sync.storage._sqlite_migrate import migrate, restore
-from streaming_sync.storage.sqlite import SqliteRepository
+from streaming_sync import (
+    HierarchyEdge,
+    OntologyClass,
+    OntologyData,
+    SchemaError,
+    StreamingSyncService,
+    SyncConfig,
+    materialize,
+)
+from streaming_sync.storage.sqlite import SqliteRepository, migrate, restore
 from streaming_sync.testing import InMemoryFetcher
 
 from .conftest import ROOT
@@ -318,7 +321,7 @@ async def test_restore_puts_the_legacy_file_back(tmp_path: Path) -> None:
     bad = tmp_path / "bad.backup"
     bad.write_bytes(b"SQLite format 3\0" + b"\x07" * 5000)
     migrated = digest(db)
-    from streaming_sync._errors import FatalStorageError
+    from streaming_sync import FatalStorageError
 
     with pytest.raises(FatalStorageError, match=r"bad\.backup"):
         await restore(db, bad)

@@ -14,7 +14,6 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-import aiosqlite
 import asyncpg
 import attrs
 import pytest
@@ -27,16 +26,17 @@ from streaming_sync import (
     StreamingSyncService,
     SyncConfig,
 )
-from streaming_sync._model import LINK_AXIOM_ANNOTATIONS
-from streaming_sync.storage import _pg_schema
-from streaming_sync.storage._pg_write import read_snapshot as read_pg_snapshot
-from streaming_sync.storage._sqlite_migrate import migrate
-from streaming_sync.storage._sqlite_support import read_snapshot
 from streaming_sync.storage.postgres import PostgresRepository
+from streaming_sync.storage.postgres import _schema as _pg_schema
+from streaming_sync.storage.postgres._driver import read_snapshot as read_pg_snapshot
+from streaming_sync.storage.sqlite import migrate
+from streaming_sync.storage.sqlite._driver import read_snapshot
 
 from .data.make_upgrade_fixtures import ONTOLOGY, PG_ROWS, SQLITE_DUMP, folder
 from .pg_support import drop_schema, fresh_schema_name, pg_dsn
 
+#: The annotations of the SubClassOf axiom a page link stands for (docs/schema.md).
+LINK_AXIOM_ANNOTATIONS = '{"derived_from":"is-subclass-of"}'
 BC = "http://narrativegoldmine.com/blockchain#"
 MO = "http://metaverse-ontology.org/blockchain#"
 #: The link edges the old rule wrote that the new one does not: the fence twins.
@@ -105,10 +105,11 @@ def old_sqlite(path: Path) -> Path:
     return path
 
 
-async def old_sqlite_rows(path: Path) -> OntologySnapshot:
-    """The public rows of a database this version refuses to open (a private reader)."""
-    async with aiosqlite.connect(path) as db:
-        return await read_snapshot(db, ONTOLOGY)
+def old_sqlite_rows(path: Path) -> OntologySnapshot:
+    """The public rows of a database this version refuses to open (the backend's private
+    snapshot read, on a plain connection)."""
+    with closing(sqlite3.connect(path)) as conn:
+        return read_snapshot(conn, ONTOLOGY)
 
 
 async def new_sqlite_rows(path: Path) -> OntologySnapshot:
@@ -140,7 +141,7 @@ async def test_sqlite_schema_1_is_refused_then_upgraded_by_migrate(
     nothing; a dry run changes nothing; migrate backs up, removes exactly the link edges
     the old rule wrote and leaves every other row; a sync afterwards has nothing to do."""
     db = old_sqlite(tmp_path / "old.db")
-    before, raw = await old_sqlite_rows(db), digest(db)
+    before, raw = old_sqlite_rows(db), digest(db)
     with pytest.raises(SchemaError, match=r"schema version 1\b.*streaming-sync migrate"):
         await new_sqlite_rows(db)  # closes what it opens, should the open wrongly succeed
     dry = await migrate(db, dry_run=True)
@@ -192,8 +193,9 @@ async def test_sqlite_upgrade_refuses_a_schema_1_lacking_a_column(tmp_path: Path
 
 
 async def load_old_postgres(dsn: str, schema: str) -> OntologySnapshot:
-    """Schema 2 as that release created it (its migrations, kept verbatim) holding the
-    fixture's rows; returns its public rows."""
+    """Schema 2 as that release created it (its migrations, kept verbatim in the private
+    migrations module) holding the fixture's rows; returns its public rows (read by the
+    backend's private snapshot read: the repository would upgrade the schema first)."""
     rows = json.loads(PG_ROWS.read_text(encoding="utf-8"))
     conn = await asyncpg.connect(dsn, server_settings={"search_path": schema})
     try:

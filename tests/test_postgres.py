@@ -17,21 +17,24 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from streaming_sync._config import PathFilter, SyncConfig
-from streaming_sync._errors import SchemaError, StorageError
-from streaming_sync._model import (
+from streaming_sync import (
+    CheckpointStore,
     FileCounts,
     FileEntry,
     FileFailure,
     Outcome,
+    PathFilter,
+    Repository,
     RowCounts,
+    SchemaError,
+    StorageError,
+    StreamingSyncService,
+    SyncConfig,
     SyncReport,
 )
-from streaming_sync._protocols import CheckpointStore, Repository
-from streaming_sync._service import StreamingSyncService
 from streaming_sync.sources.folder import FolderFetcher
-from streaming_sync.storage import _pg_schema
 from streaming_sync.storage.postgres import PostgresRepository
+from streaming_sync.storage.postgres import _schema as _pg_schema
 from streaming_sync.testing.contract import RepositoryContract, cls, data
 
 from .conftest import ROOT
@@ -121,7 +124,7 @@ async def test_two_repositories_saving_shared_iris_concurrently(dsn: str) -> Non
                     for i, (path, content) in enumerate(contents.items())
                 )
             )
-            from streaming_sync._snapshot import materialize
+            from streaming_sync import materialize
 
             expected = materialize(
                 {p: (f"{i:040x}", d) for i, (p, d) in enumerate(contents.items())}
@@ -131,7 +134,8 @@ async def test_two_repositories_saving_shared_iris_concurrently(dsn: str) -> Non
 
 async def test_concurrent_openers_create_the_schema_once(dsn: str) -> None:
     """Several processes opening a new database at once all succeed (advisory lock);
-    the schema ends at the current version, each version applied once."""
+    the schema ends at the current version, each version applied once. (The current
+    version is read from the private migrations module.)"""
     schema = fresh_schema_name()
     try:
         repos = await asyncio.gather(
@@ -150,8 +154,8 @@ async def test_concurrent_openers_create_the_schema_once(dsn: str) -> None:
 
 
 async def test_upgrade_from_version_1_keeps_rows(dsn: str) -> None:
-    """A schema at version 1 (no shared-sync tables) is upgraded in place on open,
-    keeping its rows."""
+    """A schema at version 1 (no shared-sync tables), built with the private migrations
+    module's first migration, is upgraded in place on open, keeping its rows."""
     schema = fresh_schema_name()
     conn = await asyncpg.connect(dsn, server_settings={"search_path": schema})
     try:
@@ -239,7 +243,7 @@ async def test_http_cache(pg: PostgresRepository) -> None:
 
 async def test_jsonb_twins_are_queryable(pg: PostgresRepository) -> None:
     """properties/domain/range keep their canonical text and have JSONB twins."""
-    from streaming_sync._model import OntologyProperty, PropertyType
+    from streaming_sync import OntologyProperty, PropertyType
 
     prop = OntologyProperty("ex:p", PropertyType.OBJECT, None, {"ex:B", "ex:A"}, {"ex:R"})
     await pg.save_file("o", FileEntry("a.md", 0, "s"), data(cls("ex:A", k="v"), properties=(prop,)))

@@ -12,14 +12,25 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from streaming_sync._config import SyncConfig
-from streaming_sync._errors import ConfigError, FatalStorageError, SchemaError, ServiceClosedError
-from streaming_sync._model import Axiom, AxiomType, FileEntry, OntologyData
-from streaming_sync._reader import ClassInfo, OntologyReader, RelatedClass, SourceFile
-from streaming_sync._service import StreamingSyncService
-from streaming_sync._snapshot import EdgeRow, materialize
-from streaming_sync.storage._sqlite_reader import SqliteReadEngine
-from streaming_sync.storage.sqlite import SqliteRepository
+from streaming_sync import (
+    Axiom,
+    AxiomType,
+    ClassInfo,
+    ConfigError,
+    EdgeRow,
+    FatalStorageError,
+    FileEntry,
+    OntologyData,
+    OntologyReader,
+    RelatedClass,
+    SchemaError,
+    ServiceClosedError,
+    SourceFile,
+    StreamingSyncService,
+    SyncConfig,
+    materialize,
+)
+from streaming_sync.storage.sqlite import SqliteReadEngine, SqliteRepository
 from streaming_sync.testing.contract import cls, data, sha_of
 from streaming_sync.testing.memory import InMemoryRepository
 

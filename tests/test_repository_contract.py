@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from streaming_sync._protocols import Repository
+from streaming_sync import Repository
 from streaming_sync.storage.sqlite import SqliteRepository
 from streaming_sync.testing.contract import RepositoryContract
 from streaming_sync.testing.memory import InMemoryRepository

@@ -25,8 +25,7 @@ import pytest
 
 from streaming_sync import FileEntry, StreamingSyncService, SyncConfig, SyncReport
 from streaming_sync.sources.folder import FolderFetcher
-from streaming_sync.storage._pg_coordinator import PostgresCoordinator
-from streaming_sync.storage.postgres import PostgresRepository
+from streaming_sync.storage.postgres import PostgresCoordinator, PostgresRepository
 
 from .conftest import ROOT
 from .lineformat import LineParser
@@ -167,13 +166,25 @@ async def test_participants_share_a_sync_and_survive_a_sigkill(
     assert live == expected_rows(folder)
 
 
+class Clock:
+    """The time the coordinators' queries use (epoch seconds), moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 async def test_lease_expiry_hands_files_over(dsn: str) -> None:
     """Claims never overlap; a holder that stops renewing loses its files once the
-    lease expires, and its late completion is refused (completed once, by the taker)."""
+    lease expires (on the coordinators' injected clock), and its late completion is
+    refused (completed once, by the taker)."""
+    clock = Clock()
     async with fresh_repository(dsn) as repo:
         assert isinstance(repo, PostgresRepository)
-        a = PostgresCoordinator(repo, lease=0.5, owner="a")
-        b = PostgresCoordinator(repo, lease=0.5, owner="b")
+        a = PostgresCoordinator(repo, lease=30, owner="a", clock=clock)
+        b = PostgresCoordinator(repo, lease=30, owner="b", clock=clock)
         todo = [FileEntry(f"f{i}.md", i, f"{i:040x}") for i in range(6)]
         run = await a.begin("o", "c1", todo, {"listed": 6})
         assert run is not None and run.created
@@ -186,8 +197,9 @@ async def test_lease_expiry_hands_files_over(dsn: str) -> None:
         for entry in theirs:
             assert await b.complete(run.run_id, entry.path, {"path": entry.path})
         assert not await b.finished(run.run_id)
+        clock.now += 29.9
         assert await b.claim(run.run_id, 10) == []  # a's lease still runs
-        await asyncio.sleep(0.7)
+        clock.now += 0.2
         taken = await b.claim(run.run_id, 10)
         assert taken == mine
         assert not await a.complete(run.run_id, mine[0].path, {"path": "late"})
@@ -201,36 +213,48 @@ async def test_lease_expiry_hands_files_over(dsn: str) -> None:
 
 
 async def test_renewed_leases_are_kept(dsn: str) -> None:
-    """A holder that renews keeps its files past the original lease."""
+    """A holder that renews keeps its files past the original lease (on the injected
+    clock); released, they go to the next claimer at once."""
+    clock = Clock()
     async with fresh_repository(dsn) as repo:
         assert isinstance(repo, PostgresRepository)
-        a = PostgresCoordinator(repo, lease=0.5, owner="a")
-        b = PostgresCoordinator(repo, lease=0.5, owner="b")
+        a = PostgresCoordinator(repo, lease=30, owner="a", clock=clock)
+        b = PostgresCoordinator(repo, lease=30, owner="b", clock=clock)
         run = await a.begin("o", "c", [FileEntry("x.md", 1, "0" * 40)], {})
         assert run is not None
         assert len(await a.claim(run.run_id, 1)) == 1
         for _ in range(3):
-            await asyncio.sleep(0.25)
+            clock.now += 20
             await a.renew(run.run_id)
-        assert await b.claim(run.run_id, 1) == []
+        assert await b.claim(run.run_id, 1) == []  # 60 s after the claim: renewed
         await a.release(run.run_id)
         assert len(await b.claim(run.run_id, 1)) == 1
 
 
 async def test_joiner_waits_and_never_creates(dsn: str) -> None:
-    """A joiner finds no run (None after join_wait) rather than creating one, and joins
-    a run created while it waits."""
+    """A joiner finds no run (None once it has waited join_wait, through its injected
+    sleep) rather than creating one, and joins a run created while it waits."""
     async with fresh_repository(dsn) as repo:
         assert isinstance(repo, PostgresRepository)
-        joiner = PostgresCoordinator(repo, join=True, join_wait=0.2)
+        waits: list[float] = []
+
+        async def pretend(seconds: float) -> None:
+            waits.append(seconds)
+
+        joiner = PostgresCoordinator(repo, join=True, join_wait=1.0, sleep=pretend)
         assert await joiner.begin("o", "c", [], {}) is None
-        patient = PostgresCoordinator(repo, join=True, join_wait=5)
+        assert sum(waits) >= 1.0 and len(waits) == 5
         creator = PostgresCoordinator(repo)
-        waiting = asyncio.create_task(patient.begin("o", "c", [], {}))
-        await asyncio.sleep(0.3)
-        run = await creator.begin("o", "c", [FileEntry("a.md", 1, "0" * 40)], {})
-        joined = await waiting
-        assert run is not None and joined is not None
+        created: list[Any] = []
+
+        async def create_meanwhile(seconds: float) -> None:
+            if not created:  # the run appears during the joiner's first wait
+                created.append(await creator.begin("o", "c", [FileEntry("a.md", 1, "0" * 40)], {}))
+
+        patient = PostgresCoordinator(repo, join=True, join_wait=5, sleep=create_meanwhile)
+        joined = await patient.begin("o", "c", [], {})
+        [run] = created
+        assert run is not None and run.created and joined is not None
         assert (joined.run_id, joined.created) == (run.run_id, False)
 
 

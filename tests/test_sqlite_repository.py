@@ -11,19 +11,12 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import cast
 
-import aiosqlite
 import pytest
 
-from streaming_sync._errors import (
+from streaming_sync import (
     DatabaseLockedError,
     FatalStorageError,
-    SchemaError,
-    ServiceClosedError,
-    StorageError,
-)
-from streaming_sync._model import (
     FileCounts,
     FileEntry,
     FileFailure,
@@ -31,14 +24,16 @@ from streaming_sync._model import (
     OntologyData,
     Outcome,
     RowCounts,
+    SchemaError,
+    ServiceClosedError,
     StageTimes,
+    StorageError,
     SyncReport,
+    materialize,
 )
-from streaming_sync._snapshot import materialize
-from streaming_sync.storage import _sqlite_write
-from streaming_sync.storage._sqlite_schema import SCHEMA_VERSION
-from streaming_sync.storage._sqlite_support import prepare
-from streaming_sync.storage.sqlite import SqliteRepository, translate_error
+from streaming_sync.storage._write import Batch, Statement
+from streaming_sync.storage.sqlite import SqliteRepository, _driver
+from streaming_sync.storage.sqlite._connection import translate_error
 from streaming_sync.testing.contract import assert_same_rows, cls, data
 
 OID = "onto"
@@ -71,6 +66,12 @@ def _read(path: Path) -> bytes:
 
 def _listing(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
+
+
+async def settle_loop() -> None:
+    """Let every ready callback of the event loop run (no time passes)."""
+    for _ in range(20):
+        await asyncio.sleep(0)
 
 
 async def save(repo: SqliteRepository, path: str, content: OntologyData, sha: str) -> None:
@@ -138,17 +139,27 @@ async def test_failure_inside_a_file_write_rolls_back_all_of_it(
     await assert_holds(repo, {**files, "b.md": ("4", NEW)})
 
 
+# The faults below are injected into a private unit -- the driver that runs the write's
+# statements (``storage/sqlite/_driver.py``) -- half-way through a file's write, where no
+# public hook reaches: the re-resolution of page links (``mark_link_paths``) runs after
+# the file's provenance rows are written and before the public rows are recomputed.
+MIDWAY = "mark_link_paths"
+
+
 async def test_python_exception_mid_write_rolls_back(
     repo: SqliteRepository, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A non-SQLite exception half-way through a write is re-raised as is, after the
-    transaction was rolled back."""
+    """A non-SQLite exception half-way through a write (injected into the private
+    driver) is re-raised as is, after the transaction was rolled back."""
     await save(repo, "a.md", OLD, "1")
+    execute = _driver.execute
 
-    def explode(*_: object, **__: object) -> None:
-        raise RuntimeError("boom")
+    def explode(conn: sqlite3.Connection, statement: Statement | Batch) -> int:
+        if statement.key == MIDWAY:
+            raise RuntimeError("boom")
+        return execute(conn, statement)
 
-    monkeypatch.setattr(_sqlite_write, "_resolve_links", explode)
+    monkeypatch.setattr(_driver, "execute", explode)
     with pytest.raises(RuntimeError, match="boom"):
         await save(repo, "a.md", NEW, "2")
     monkeypatch.undo()
@@ -156,20 +167,22 @@ async def test_python_exception_mid_write_rolls_back(
 
 
 class Staller:
-    """Stands in for ``_sqlite_write._resolve_links``: blocks the connection's thread
-    half-way through a file's write until released, then fails or goes on."""
+    """Stands in for the private driver's ``execute``: blocks the connection's thread
+    half-way through a file's write (at ``MIDWAY``) until released, then fails or goes
+    on."""
 
     def __init__(self, *, fail: bool = False) -> None:
         self.reached, self.release = threading.Event(), threading.Event()
         self.fail = fail
-        self.resolve = _sqlite_write._resolve_links
+        self.execute = _driver.execute
 
-    def __call__(self, conn: sqlite3.Connection, params: dict[str, object], **kw: bool) -> None:
-        self.reached.set()
-        assert self.release.wait(10), "never released"
-        if self.fail:
-            raise RuntimeError("failed after the cancellation")
-        self.resolve(conn, params, **kw)
+    def __call__(self, conn: sqlite3.Connection, statement: Statement | Batch) -> int:
+        if statement.key == MIDWAY:
+            self.reached.set()
+            assert self.release.wait(10), "never released"
+            if self.fail:
+                raise RuntimeError("failed after the cancellation")
+        return self.execute(conn, statement)
 
     async def wait_reached(self) -> None:
         assert await asyncio.to_thread(self.reached.wait, 5)
@@ -179,17 +192,18 @@ class Staller:
 async def test_cancelled_save_is_all_or_nothing(
     repo: SqliteRepository, db_path: Path, monkeypatch: pytest.MonkeyPatch, fail: bool
 ) -> None:
-    """A save_file cancelled while its transaction runs on the connection's thread waits
-    for that transaction to end, then raises CancelledError: the file is then either fully
-    committed (the write went on) or untouched (it failed and rolled back), never half
-    written, and the next write on the same connection works."""
+    """A save_file cancelled while its transaction runs on the connection's thread (held
+    there by a stall injected into the private driver) waits for that transaction to
+    end, then raises CancelledError: the file is then either fully committed (the write
+    went on) or untouched (it failed and rolled back), never half written, and the next
+    write on the same connection works."""
     await save(repo, "a.md", OLD, "1")
     staller = Staller(fail=fail)
-    monkeypatch.setattr(_sqlite_write, "_resolve_links", staller)
+    monkeypatch.setattr(_driver, "execute", staller)
     task = asyncio.create_task(save(repo, "a.md", NEW, "2"))
     await staller.wait_reached()
     task.cancel()
-    await asyncio.sleep(0.05)
+    await settle_loop()
     assert not task.done()  # still waiting for the transaction on the thread
     with connect(db_path) as conn:  # meanwhile other connections see the old content
         assert conn.execute("SELECT blob_sha FROM sync_files").fetchall() == [("1",)]
@@ -211,7 +225,6 @@ async def test_timestamps_created_kept_updated_refreshed(
     await save(repo, "a.md", data(cls("ex:A", "one")), "1")
     with connect(db_path) as conn:
         created, updated, synced = conn.execute(query, ("ex:A",)).fetchone()
-    await asyncio.sleep(0.01)
     await save(repo, "a.md", data(cls("ex:A", "two")), "2")
     with connect(db_path) as conn:
         created2, updated2, synced2 = conn.execute(query, ("ex:A",)).fetchone()
@@ -263,9 +276,9 @@ async def test_record_run_keeps_history(repo: SqliteRepository) -> None:
     await repo.record_run(_report(OID, 200.0, Outcome.RUNNING))
     await repo.record_run(_report(OID, 200.0, Outcome.SUCCEEDED))
     await repo.record_run(_report("other", 300.0, Outcome.ABORTED))
-    assert await repo.runs(OID) == [
-        _report(OID, 100.0, Outcome.PARTIAL),
+    assert await repo.history(OID) == [
         _report(OID, 200.0, Outcome.SUCCEEDED),
+        _report(OID, 100.0, Outcome.PARTIAL),
     ]
     assert (await repo.load(OID))[1] == _report(OID, 200.0, Outcome.SUCCEEDED)
     assert await repo.load("nobody") == ([], None)
@@ -284,14 +297,15 @@ async def test_record_run_survives_cancellation(
     repo: SqliteRepository, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """record_run completes its write even when the caller is cancelled while waiting
-    for it (here: behind a stalled save holding the write lock)."""
+    for it (here: queued behind a save stalled on the connection's thread by the private
+    driver)."""
     await save(repo, "a.md", OLD, "1")
     staller = Staller()
-    monkeypatch.setattr(_sqlite_write, "_resolve_links", staller)
+    monkeypatch.setattr(_driver, "execute", staller)
     saving = asyncio.create_task(save(repo, "b.md", NEW, "2"))
     await staller.wait_reached()
     recording = asyncio.create_task(repo.record_run(_report(OID, 1.0, Outcome.ABORTED)))
-    await asyncio.sleep(0.01)
+    await settle_loop()
     recording.cancel()
     staller.release.set()
     with pytest.raises(asyncio.CancelledError):
@@ -352,14 +366,6 @@ async def test_corrupt_file_is_fatal_and_untouched(db_path: Path) -> None:
     assert _listing(db_path.parent) == [db_path.name]
 
 
-async def test_aiosqlite_without_its_thread_api_is_refused_at_open() -> None:
-    """An aiosqlite whose Connection lacks the private ``_execute``/``_conn`` the one-call
-    file write relies on is refused when opening, with an error naming them (not a
-    silently slower fallback)."""
-    with pytest.raises(FatalStorageError, match=r"_execute/_conn.*one call"):
-        await prepare(cast(aiosqlite.Connection, object()), "x.db", 1.0)
-
-
 async def test_unopenable_path_is_fatal(tmp_path: Path) -> None:
     """A database path in a folder that does not exist raises FatalStorageError."""
     with pytest.raises(FatalStorageError, match="missing"):
@@ -391,14 +397,17 @@ def _schema_of(db_path: Path) -> list[tuple[str, str, str]]:
 
 async def test_schema_creation_is_idempotent(db_path: Path) -> None:
     """Opening an existing database changes no schema object and adds no version row."""
+    versions = "SELECT version, applied_at FROM schema_version"
     async with await SqliteRepository.open(db_path):
         pass
     first = _schema_of(db_path)
+    with connect(db_path) as conn:
+        created = conn.execute(versions).fetchall()
     async with await SqliteRepository.open(db_path):
         pass
     assert _schema_of(db_path) == first
     with connect(db_path) as conn:
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
+        assert conn.execute(versions).fetchall() == created and len(created) == 1
 
 
 @pytest.mark.parametrize(
@@ -450,7 +459,9 @@ async def test_unrelated_tables_are_left_alone(db_path: Path) -> None:
 )
 def test_sqlite_errors_are_translated(error: sqlite3.Error, expected: type[StorageError]) -> None:
     """Each sqlite3 error maps to the library error the retry logic expects, naming the
-    database file and what was being done."""
+    database file and what was being done. (About a private unit: the translation at
+    the edge of the SQLite connection, ``storage/sqlite/_connection.py``; real locked,
+    corrupt and full databases are met in the tests above and in test_faults.py.)"""
     translated = translate_error(error, "/data/sync.db", "saving 'a.md'")
     assert type(translated) is expected
     assert "/data/sync.db" in str(translated)

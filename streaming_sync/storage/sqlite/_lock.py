@@ -18,11 +18,10 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sqlite3
 import time
 
-import aiosqlite
-
-from .._errors import SyncInProgress
+from ..._errors import SyncInProgress
 
 logger = logging.getLogger(__name__)
 
@@ -84,12 +83,12 @@ def alive_here(host: str, pid: int, holder: str, since: float) -> bool:
     return on_this_host and not _process_gone(host, pid, holder, since)
 
 
-async def acquire(
-    db: aiosqlite.Connection, database: str, oid: str, holder: str, stale_after: float
+def acquire(
+    db: sqlite3.Connection, database: str, oid: str, holder: str, stale_after: float
 ) -> None:
     """Take the lock of ``oid`` for ``holder`` (inside the caller's transaction)."""
     now = time.time()
-    rows = list(await db.execute_fetchall(_SELECT, (oid,)))
+    rows = db.execute(_SELECT, (oid,)).fetchall()
     if rows:
         current, host, pid, since, heartbeat = rows[0]
         stale = now - float(heartbeat) > stale_after
@@ -103,41 +102,41 @@ async def acquire(
                 "%s: taking over the stale run lock of ontology %r from %s", database, oid, current
             )
     host, pid = _parts(holder)
-    await db.execute(_TAKE, (oid, holder, host, pid, now, now))
+    db.execute(_TAKE, (oid, holder, host, pid, now, now))
     _HELD.add(holder)
 
 
-async def renew(db: aiosqlite.Connection, database: str, oid: str, holder: str) -> None:
+def renew(db: sqlite3.Connection, database: str, oid: str, holder: str) -> None:
     """Refresh the heartbeat; ``SyncInProgress`` when another sync took the lock over."""
-    cursor = await db.execute(
+    cursor = db.execute(
         "UPDATE sync_locks SET heartbeat = ? WHERE ontology_id = ? AND holder = ?",
         (time.time(), oid, holder),
     )
     if cursor.rowcount == 0:
-        rows = list(await db.execute_fetchall(_SELECT, (oid,)))
+        rows = db.execute(_SELECT, (oid,)).fetchall()
         if rows:
             current, _, _, since, heartbeat = rows[0]
             raise SyncInProgress(
                 oid, str(current), since=float(since), heartbeat=float(heartbeat), database=database
             )
         host, pid = _parts(holder)  # the row was removed (unlock): take it back
-        await db.execute(_TAKE, (oid, holder, host, pid, time.time(), time.time()))
+        db.execute(_TAKE, (oid, holder, host, pid, time.time(), time.time()))
 
 
-async def release(db: aiosqlite.Connection, oid: str, holder: str) -> None:
+def release(db: sqlite3.Connection, oid: str, holder: str) -> None:
     """Give the lock back (a no-op when ``holder`` no longer holds it)."""
     _HELD.discard(holder)
-    await db.execute("DELETE FROM sync_locks WHERE ontology_id = ? AND holder = ?", (oid, holder))
+    db.execute("DELETE FROM sync_locks WHERE ontology_id = ? AND holder = ?", (oid, holder))
 
 
-async def remove(db: aiosqlite.Connection, database: str, oid: str, force: bool) -> str | None:
+def remove(db: sqlite3.Connection, database: str, oid: str, force: bool) -> str | None:
     """Remove the lock of ``oid`` (``streaming-sync unlock``); the old holder, or None.
 
     Never the lock of a live process of this host (``SyncInProgress``, even with
     ``force``); one of another host, whose liveness this host cannot check, only with
     ``force`` (else ``SyncInProgress``); one of a process of this host that is gone,
     always."""
-    rows = list(await db.execute_fetchall(_SELECT, (oid,)))
+    rows = db.execute(_SELECT, (oid,)).fetchall()
     if not rows:
         return None
     current, host, pid, since, heartbeat = rows[0]
@@ -155,7 +154,7 @@ async def remove(db: aiosqlite.Connection, database: str, oid: str, force: bool)
             oid,
             current,
         )
-    await db.execute("DELETE FROM sync_locks WHERE ontology_id = ? AND holder = ?", (oid, current))
+    db.execute("DELETE FROM sync_locks WHERE ontology_id = ? AND holder = ?", (oid, current))
     return str(current)
 
 

@@ -5,7 +5,7 @@ plus ``owl_other_axioms`` hold what ``streaming_sync.materialize`` specifies; th
 ``sync_*``/``file_*``/``link_edges`` tables are the per-file provenance the writer
 recomputes them from; ``http_cache`` serves the GitHub source's conditional requests.
 A database at an older version is upgraded by ``streaming-sync migrate``
-(``_sqlite_upgrade``).
+(``_upgrade``).
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ CREATE TABLE IF NOT EXISTS file_link_targets (
 ) WITHOUT ROWID;
 """
 
+# Each table's DDL in full, as docs/schema.md and sqlite_master show it (the provenance
+# tables share their shape on purpose; PostgreSQL's twin is postgres/_schema.py).
 _PUBLIC_DDL = """
 CREATE TABLE IF NOT EXISTS owl_classes (
     ontology_id TEXT NOT NULL,
@@ -221,7 +223,7 @@ CREATE TABLE IF NOT EXISTS http_cache (
     stored_at TEXT NOT NULL
 );
 
--- The run lock: at most one sync per (database, ontology) at a time (see _sqlite_lock).
+-- The run lock: at most one sync per (database, ontology) at a time (see _lock.py).
 CREATE TABLE IF NOT EXISTS sync_locks (
     ontology_id TEXT PRIMARY KEY,
     holder      TEXT NOT NULL,
@@ -248,7 +250,7 @@ CREATE_SCRIPT = (
     + "COMMIT;\n"
 )
 
-#: Per connection: the affected set of the write in progress (see ``_sqlite_write``).
+#: Per connection: the affected set of the write in progress (see ``storage._write``).
 TEMP_SCRIPT = """
 CREATE TEMP TABLE IF NOT EXISTS sync_affected (
     kind TEXT NOT NULL,
@@ -258,94 +260,40 @@ CREATE TEMP TABLE IF NOT EXISTS sync_affected (
 ) WITHOUT ROWID;
 """
 
+
+def _columns(names: str) -> frozenset[str]:
+    return frozenset(names.split())
+
+
 #: The columns each table of ours must have; a table with fewer is a schema we do not know.
 EXPECTED_COLUMNS: Mapping[str, frozenset[str]] = {
-    "owl_classes": frozenset(
-        {
-            "ontology_id",
-            "class_iri",
-            "label",
-            "comment",
-            "file_sha1",
-            "properties",
-            "last_synced",
-            "created_at",
-            "updated_at",
-        }
+    "owl_classes": _columns(
+        "ontology_id class_iri label comment file_sha1 properties last_synced created_at updated_at"
     ),
-    "owl_class_hierarchy": frozenset({"ontology_id", "class_iri", "parent_iri"}),
-    "owl_properties": frozenset(
-        {
-            "ontology_id",
-            "property_iri",
-            "label",
-            "property_type",
-            "domain",
-            "range",
-            "created_at",
-            "updated_at",
-        }
+    "owl_class_hierarchy": _columns("ontology_id class_iri parent_iri"),
+    "owl_properties": _columns(
+        "ontology_id property_iri label property_type domain range created_at updated_at"
     ),
-    "owl_axioms": frozenset(
-        {
-            "id",
-            "ontology_id",
-            "axiom_type",
-            "subject",
-            "object",
-            "annotations",
-            "is_inferred",
-            "created_at",
-            "property_iri",
-            "source_path",
-            "from_link",
-        }
+    "owl_axioms": _columns(
+        "id ontology_id axiom_type subject object annotations is_inferred created_at"
+        " property_iri source_path from_link"
     ),
-    "owl_other_axioms": frozenset({"ontology_id", "source_path", "kind", "text"}),
-    "sync_files": frozenset({"ontology_id", "path", "blob_sha", "synced_at"}),
-    "file_classes": frozenset(
-        {
-            "ontology_id",
-            "path",
-            "seq",
-            "class_iri",
-            "label",
-            "comment",
-            "properties",
-        }
+    "owl_other_axioms": _columns("ontology_id source_path kind text"),
+    "sync_files": _columns("ontology_id path blob_sha synced_at"),
+    "file_classes": _columns("ontology_id path seq class_iri label comment properties"),
+    "file_edges": _columns("ontology_id path class_iri parent_iri"),
+    "file_properties": _columns(
+        "ontology_id path seq property_iri property_type label domain range"
     ),
-    "file_edges": frozenset({"ontology_id", "path", "class_iri", "parent_iri"}),
-    "file_properties": frozenset(
-        {
-            "ontology_id",
-            "path",
-            "seq",
-            "property_iri",
-            "property_type",
-            "label",
-            "domain",
-            "range",
-        }
-    ),
-    "file_links": frozenset({"ontology_id", "path", "seq", "class_iri", "target"}),
-    "file_pages": frozenset({"ontology_id", "path", "page_key"}),
-    "file_link_targets": frozenset({"ontology_id", "path", "class_iri"}),
-    "link_edges": frozenset({"ontology_id", "path", "seq", "class_iri", "parent_iri"}),
-    "sync_failures": frozenset(
-        {
-            "ontology_id",
-            "path",
-            "error_type",
-            "message",
-            "retryable",
-            "attempts",
-            "sha",
-        }
-    ),
-    "sync_runs": frozenset({"ontology_id", "started_at", "outcome", "report", "seq"}),
-    "http_cache": frozenset({"key", "etag", "body"}),
-    "sync_locks": frozenset({"ontology_id", "holder", "host", "pid", "acquired_at", "heartbeat"}),
-    "schema_version": frozenset({"version"}),
+    "file_links": _columns("ontology_id path seq class_iri target"),
+    "file_pages": _columns("ontology_id path page_key"),
+    "file_link_targets": _columns("ontology_id path class_iri"),
+    "link_edges": _columns("ontology_id path seq class_iri parent_iri"),
+    "sync_failures": _columns("ontology_id path error_type message retryable attempts sha"),
+    "sync_runs": _columns("ontology_id started_at outcome report seq"),
+    "http_cache": _columns("key etag body"),
+    "sync_locks": _columns("ontology_id holder host pid acquired_at heartbeat"),
+    "schema_version": _columns("version"),
 }
 
 #: One row per (table, column) of the database, to compare with ``EXPECTED_COLUMNS``.

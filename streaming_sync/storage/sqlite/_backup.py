@@ -22,10 +22,10 @@ from urllib.parse import quote
 
 import attrs
 
-from .._errors import ConfigError, DatabaseLockedError, FatalStorageError, SchemaError
-from . import _sqlite_legacy as legacy
-from . import _sqlite_schema as schema
-from ._sqlite_support import translate_error
+from ..._errors import ConfigError, DatabaseLockedError, FatalStorageError, SchemaError
+from . import _legacy as legacy
+from . import _schema as schema
+from ._connection import translate_error
 
 logger = logging.getLogger(__name__)
 

@@ -25,8 +25,8 @@ from typing import Any
 
 import attrs
 
-from .._errors import SchemaError
-from .._model import (
+from ..._errors import SchemaError
+from ..._model import (
     Axiom,
     AxiomType,
     HierarchyEdge,

@@ -2,7 +2,7 @@
 ``CheckpointStore`` and the GitHub source's HTTP cache), on an asyncpg pool.
 
 Install with ``pip install 'streaming_sync[postgres]'``. The schema is that of the SQLite
-backend with PostgreSQL types (see ``_pg_schema``), created or upgraded on open under an
+backend with PostgreSQL types (see ``_schema``), created or upgraded on open under an
 advisory lock. Each ``save_file`` is one transaction that first takes
 ``pg_advisory_xact_lock`` on its ontology id, so writes to one ontology -- from any
 number of tasks, processes and machines -- are serialised (see :meth:`save_file`).
@@ -19,25 +19,14 @@ import urllib.parse
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-try:
-    import asyncpg
-except ImportError as missing:  # pragma: no cover - exercised by a subprocess test
-    raise ImportError(
-        f"the PostgreSQL backend needs asyncpg ({missing}); "
-        "install it with: pip install 'streaming_sync[postgres]'"
-    ) from missing
+import asyncpg
 
-from .._aio import AsyncClosing, run_to_completion
-from .._errors import (
-    DatabaseLockedError,
-    FatalStorageError,
-    ServiceClosedError,
-    StorageError,
-)
-from .._model import EMPTY, FileEntry, FileFailure, OntologyData, SyncReport
-from .._snapshot import OntologySnapshot
-from ._pg_schema import TEMP_DDL, migrate, quote
-from ._pg_write import read_snapshot, write_file
+from ..._aio import AsyncClosing, run_to_completion
+from ..._errors import DatabaseLockedError, FatalStorageError, ServiceClosedError, StorageError
+from ..._model import EMPTY, FileEntry, FileFailure, OntologyData, SyncReport
+from ..._snapshot import OntologySnapshot
+from ._driver import read_snapshot, write_file
+from ._schema import TEMP_DDL, migrate, quote
 
 logger = logging.getLogger(__name__)
 
@@ -46,11 +35,6 @@ Work = Callable[[asyncpg.Connection], Awaitable[T]]
 
 DEFAULT_SCHEMA = "public"
 DEFAULT_POOL_SIZE = 10
-
-
-def is_postgres_url(db: object) -> bool:
-    """Whether ``db`` names a PostgreSQL database (``postgresql://`` or ``postgres://``)."""
-    return isinstance(db, str) and db.startswith(("postgresql://", "postgres://"))
 
 
 class PostgresRepository(AsyncClosing):
@@ -395,7 +379,6 @@ def connect_error(exc: BaseException, where: str) -> StorageError:
 __all__ = [
     "DEFAULT_SCHEMA",
     "PostgresRepository",
-    "is_postgres_url",
     "lock_key",
     "redact",
     "split_schema",

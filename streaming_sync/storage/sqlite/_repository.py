@@ -1,48 +1,35 @@
-"""``SqliteRepository``: the SQLite storage backend (a ``Repository`` and a
-``CheckpointStore``), on one aiosqlite connection.
+"""``SqliteRepository``: the SQLite storage backend (a ``Repository``, a
+``CheckpointStore``, the run lock, the HTTP validator cache and the run history), on one
+``Connection`` (``_connection``): a stdlib ``sqlite3`` connection that owns one thread.
 
-aiosqlite runs every call of a connection in order on one thread, so writes are
-serialised with an ``asyncio.Lock`` rather than pretending they run in parallel: each
-``save_file`` is one ``BEGIN IMMEDIATE ... COMMIT`` whose statements never interleave
-with another task's. Reads take the same lock, so they never see a write in progress.
-sqlite3 errors are translated here, at the edge, into the library's storage errors.
+Every transaction is ONE call on that thread -- each ``save_file`` is one ``BEGIN
+IMMEDIATE ... COMMIT`` -- and the thread runs the calls in order, so no two tasks'
+statements ever interleave and reads never see a write in progress; no lock is needed
+beside it. sqlite3 errors are translated at that edge into the library's storage errors.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-import aiosqlite
-
-from .._aio import AsyncClosing
-from .._errors import ServiceClosedError
-from .._model import EMPTY, FileEntry, FileFailure, OntologyData, SyncReport
-from .._snapshot import OntologySnapshot
-from . import _sqlite_lock
-from ._sqlite_support import (
-    close_connection,
-    join_worker,
-    now_iso,
-    on_connection_thread,
-    open_read_only,
-    prepare,
-    read_snapshot,
-    run_to_completion,
-    translate_error,
-)
-from ._sqlite_write import in_transaction, replace_file
+from ..._aio import AsyncClosing, run_to_completion
+from ..._errors import ServiceClosedError
+from ..._model import EMPTY, FileEntry, FileFailure, OntologyData, SyncReport
+from ..._snapshot import OntologySnapshot
+from . import _lock
+from ._connection import Connection
+from ._driver import read_snapshot, write_file
+from ._open import MEMORY, now_iso, open_database, open_read_only
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Work = Callable[[aiosqlite.Connection], Awaitable[T]]
 
 DEFAULT_BUSY_TIMEOUT = 5.0
 
@@ -54,12 +41,10 @@ class SqliteRepository(AsyncClosing):
     in-memory database); use as an async context manager or call ``aclose()``.
     """
 
-    def __init__(self, db: aiosqlite.Connection, database: str, busy_timeout: float) -> None:
+    def __init__(self, db: Connection, database: str) -> None:
         """Use :meth:`open`; this wraps an already prepared connection."""
-        self._db: aiosqlite.Connection | None = db
+        self._db: Connection | None = db
         self._database = database
-        self._busy_timeout = busy_timeout
-        self._lock = asyncio.Lock()
         self._saves = 0
 
     @classmethod
@@ -69,32 +54,38 @@ class SqliteRepository(AsyncClosing):
         *,
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
         read_only: bool = False,
+        max_pages: int | None = None,
     ) -> SqliteRepository:
         """Open (creating the schema if missing) the database at ``path``.
 
         ``read_only``: never write to the file (nor create it, its schema or its side
         files where that is impossible), so a database on a read-only file, folder or
         mount can be read; every write then raises ``FatalStorageError`` saying so.
+        ``max_pages``: a quota -- the file may grow to at most this many pages (SQLite's
+        ``max_page_count``, 4 KiB each by default) through this repository; a write past
+        it fails like a full disk, with ``FatalStorageError``.
 
         Raises ``FatalStorageError`` for a file that is not a usable database (or cannot
         be opened), ``SchemaError`` for a schema this version does not know (nothing is
         changed), and ``DatabaseLockedError`` when creating the schema waited past
         ``busy_timeout``."""
         database = os.fspath(path)
+        if max_pages is not None and (
+            isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 1
+        ):
+            raise ValueError(f"max_pages={max_pages!r}: must be a whole number, 1 or more")
         if read_only:
-            return cls(await open_read_only(database, busy_timeout), database, busy_timeout)
-        connection = aiosqlite.connect(database, isolation_level=None)
-        try:
-            db = await connection
-        except sqlite3.Error as exc:
-            await join_worker(connection)
-            raise translate_error(exc, database, "opening") from exc
-        try:
-            await prepare(db, database, busy_timeout)
-        except BaseException:
-            await close_connection(db)
-            raise
-        return cls(db, database, busy_timeout)
+            return cls(await open_read_only(database, busy_timeout), database)
+        repository = cls(await open_database(database, busy_timeout), database)
+        if max_pages is not None:
+            try:
+                await repository._read(
+                    "setting max_pages", f"PRAGMA max_page_count = {max_pages}", ()
+                )
+            except BaseException:
+                await repository.aclose()
+                raise
+        return repository
 
     @property
     def database(self) -> str:
@@ -106,34 +97,33 @@ class SqliteRepository(AsyncClosing):
         return f"<SqliteRepository {self._database!r} [{state}]>"
 
     async def aclose(self) -> None:
-        """Wait for the write in progress, then close the connection. Idempotent. Runs to
-        its end even if the caller is cancelled meanwhile (then re-raises): a connection
-        left half-closed keeps a thread that outlives the event loop."""
-        await run_to_completion(self._close())
-
-    async def _close(self) -> None:
-        async with self._lock:
-            db, self._db = self._db, None
-            if db is not None:
-                await close_connection(db)
+        """Wait for the calls in progress, then close the connection and join its thread.
+        Idempotent; runs to its end even if the caller is cancelled meanwhile."""
+        db, self._db = self._db, None
+        if db is not None:
+            await db.aclose()
 
     # -- Repository ------------------------------------------------------------------
 
     async def save_file(self, ontology_id: str, entry: FileEntry, data: OntologyData) -> None:
-        """Replace ``entry.path``'s rows with ``data`` and record ``entry.sha``, atomically."""
+        """Replace ``entry.path``'s rows with ``data`` and record ``entry.sha``, atomically.
+
+        The whole write is one call on the connection's thread: a caller cancelled
+        meanwhile waits for it (one file's write), so the file is either committed or
+        left as it was, never half written."""
         now = now_iso()
-        await self._write(
+        await self._transaction(
             f"saving {entry.path!r} of ontology {ontology_id!r}",
-            lambda conn: replace_file(conn, ontology_id, entry.path, entry, data, now),
+            lambda conn: write_file(conn, ontology_id, entry.path, entry, data, now),
         )
         self._saves += 1
 
     async def remove_file(self, ontology_id: str, path: str) -> None:
         """Remove ``path``'s rows and record (nothing happens for an unknown path)."""
         now = now_iso()
-        await self._write(
+        await self._transaction(
             f"removing {path!r} of ontology {ontology_id!r}",
-            lambda conn: replace_file(conn, ontology_id, path, None, EMPTY, now),
+            lambda conn: write_file(conn, ontology_id, path, None, EMPTY, now),
         )
 
     async def committed_files(self, ontology_id: str) -> Mapping[str, str]:
@@ -148,7 +138,7 @@ class SqliteRepository(AsyncClosing):
         """The public rows of ``ontology_id``, read in one transaction."""
         return await self._transaction(
             f"reading ontology {ontology_id!r}",
-            lambda db: read_snapshot(db, ontology_id),
+            lambda conn: read_snapshot(conn, ontology_id),
             begin="BEGIN",
         )
 
@@ -162,15 +152,13 @@ class SqliteRepository(AsyncClosing):
             for f in failures
         ]
 
-        async def work(db: aiosqlite.Connection) -> None:
-            await db.execute("DELETE FROM sync_failures WHERE ontology_id = ?", (ontology_id,))
-            if rows:
-                await db.executemany(
-                    "INSERT OR REPLACE INTO sync_failures (ontology_id, path, error_type, "
-                    "message, retryable, attempts, sha, recorded_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    rows,
-                )
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM sync_failures WHERE ontology_id = ?", (ontology_id,))
+            conn.executemany(
+                "INSERT OR REPLACE INTO sync_failures (ontology_id, path, error_type, "
+                "message, retryable, attempts, sha, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
 
         await self._transaction(f"recording failures of {ontology_id!r}", work)
 
@@ -184,19 +172,18 @@ class SqliteRepository(AsyncClosing):
             json.dumps(report.to_dict(), ensure_ascii=False),
             now_iso(),
         )
-
-        async def work(db: aiosqlite.Connection) -> None:
-            await db.execute(
-                "INSERT INTO sync_runs (ontology_id, started_at, outcome, report, seq, "
-                "recorded_at) VALUES (?1, ?2, ?3, ?4, "
-                "(SELECT COALESCE(MAX(seq), 0) + 1 FROM sync_runs), ?5) "
-                "ON CONFLICT (ontology_id, started_at) DO UPDATE SET outcome = excluded.outcome,"
-                " report = excluded.report, seq = excluded.seq, recorded_at = excluded.recorded_at",
-                params,
-            )
-
+        sql = (
+            "INSERT INTO sync_runs (ontology_id, started_at, outcome, report, seq, "
+            "recorded_at) VALUES (?1, ?2, ?3, ?4, "
+            "(SELECT COALESCE(MAX(seq), 0) + 1 FROM sync_runs), ?5) "
+            "ON CONFLICT (ontology_id, started_at) DO UPDATE SET outcome = excluded.outcome,"
+            " report = excluded.report, seq = excluded.seq, recorded_at = excluded.recorded_at"
+        )
         await run_to_completion(
-            self._transaction(f"recording the run of {report.ontology_id!r}", work)
+            self._transaction(
+                f"recording the run of {report.ontology_id!r}",
+                lambda conn: conn.execute(sql, params).close(),
+            )
         )
 
     async def load(self, ontology_id: str) -> tuple[list[FileFailure], SyncReport | None]:
@@ -217,15 +204,6 @@ class SqliteRepository(AsyncClosing):
             FileFailure(str(p), str(t), str(m), bool(r), int(a), s) for p, t, m, r, a, s in failures
         ], report
 
-    async def runs(self, ontology_id: str) -> list[SyncReport]:
-        """Every recorded report of ``ontology_id``, oldest first (the run history)."""
-        rows = await self._read(
-            "loading the run history",
-            "SELECT report FROM sync_runs WHERE ontology_id = ? ORDER BY seq",
-            (ontology_id,),
-        )
-        return [SyncReport.from_dict(json.loads(raw)) for (raw,) in rows]
-
     async def history(self, ontology_id: str, limit: int = 20) -> list[SyncReport]:
         """The ``limit`` latest reports of ``ontology_id``, newest first (by start time)."""
         rows = await self._read(
@@ -236,7 +214,7 @@ class SqliteRepository(AsyncClosing):
         )
         return [SyncReport.from_dict(json.loads(raw)) for (raw,) in rows]
 
-    # -- HTTP cache --------------------------------------------------------------------
+    # -- HTTP validator cache ----------------------------------------------------------
 
     async def cache_get(self, key: str) -> tuple[str, bytes] | None:
         """The (etag, body) stored for ``key``, or None."""
@@ -248,16 +226,14 @@ class SqliteRepository(AsyncClosing):
     async def cache_put(self, key: str, etag: str, body: bytes) -> None:
         """Store (or replace) the response ``body`` with ``etag`` for ``key``."""
         params = (key, etag, body, now_iso())
-
-        async def work(db: aiosqlite.Connection) -> None:
-            await db.execute(
-                "INSERT INTO http_cache (key, etag, body, stored_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET etag = excluded.etag, body = excluded.body, "
-                "stored_at = excluded.stored_at",
-                params,
-            )
-
-        await self._transaction("writing the HTTP cache", work)
+        sql = (
+            "INSERT INTO http_cache (key, etag, body, stored_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET etag = excluded.etag, body = excluded.body, "
+            "stored_at = excluded.stored_at"
+        )
+        await self._transaction(
+            "writing the HTTP cache", lambda conn: conn.execute(sql, params).close()
+        )
 
     # -- run lock ----------------------------------------------------------------------
 
@@ -269,14 +245,14 @@ class SqliteRepository(AsyncClosing):
         than ``stale_after`` seconds, or whose process is gone on this host, is taken over."""
         await self._transaction(
             f"taking the run lock of {ontology_id!r}",
-            lambda db: _sqlite_lock.acquire(db, self._database, ontology_id, holder, stale_after),
+            lambda conn: _lock.acquire(conn, self._database, ontology_id, holder, stale_after),
         )
 
     async def renew_run_lock(self, ontology_id: str, holder: str) -> None:
         """Refresh the heartbeat of ``holder``'s lock; ``SyncInProgress`` if it was lost."""
         await self._transaction(
             f"renewing the run lock of {ontology_id!r}",
-            lambda db: _sqlite_lock.renew(db, self._database, ontology_id, holder),
+            lambda conn: _lock.renew(conn, self._database, ontology_id, holder),
         )
 
     async def release_run_lock(self, ontology_id: str, holder: str) -> None:
@@ -284,7 +260,7 @@ class SqliteRepository(AsyncClosing):
         await run_to_completion(
             self._transaction(
                 f"releasing the run lock of {ontology_id!r}",
-                lambda db: _sqlite_lock.release(db, ontology_id, holder),
+                lambda conn: _lock.release(conn, ontology_id, holder),
             )
         )
 
@@ -296,7 +272,7 @@ class SqliteRepository(AsyncClosing):
         that is gone (or whose pid now belongs to a newer process) is removed."""
         return await self._transaction(
             f"removing the run lock of {ontology_id!r}",
-            lambda db: _sqlite_lock.remove(db, self._database, ontology_id, force),
+            lambda conn: _lock.remove(conn, self._database, ontology_id, force),
         )
 
     # -- maintenance -------------------------------------------------------------------
@@ -318,7 +294,7 @@ class SqliteRepository(AsyncClosing):
 
     # -- plumbing ----------------------------------------------------------------------
 
-    def _require_open(self) -> aiosqlite.Connection:
+    def _require_open(self) -> Connection:
         if self._db is None:
             raise ServiceClosedError(
                 f"SqliteRepository({self._database!r}) is closed; "
@@ -327,67 +303,19 @@ class SqliteRepository(AsyncClosing):
         return self._db
 
     async def _read(self, doing: str, sql: str, params: Sequence[Any]) -> list[Any]:
-        async with self._lock:
-            db = self._require_open()
-            try:
-                return list(await db.execute_fetchall(sql, params))
-            except sqlite3.Error as exc:
-                raise translate_error(exc, self._database, doing) from exc
+        return await self._require_open().fetchall(sql, params, doing=doing)
 
-    async def _transaction(self, doing: str, work: Work[T], *, begin: str = "BEGIN IMMEDIATE") -> T:
-        """Run ``work`` in one transaction; on any exception (cancellation included) roll
-        back -- to completion, even if cancelled again -- and translate sqlite3 errors."""
-        async with self._lock:
-            db = self._require_open()
-            started = time.perf_counter()
-            try:
-                await db.execute(begin)
-            except sqlite3.Error as exc:
-                raise translate_error(exc, self._database, doing) from exc
-            except BaseException:
-                # Cancelled while BEGIN ran on the connection's thread: it may have begun,
-                # and a transaction left open would break every later call.
-                await run_to_completion(self._rollback(db, doing))
-                raise
-            try:
-                result = await work(db)
-                await db.execute("COMMIT")
-            except BaseException as exc:
-                await run_to_completion(self._rollback(db, doing))
-                if isinstance(exc, sqlite3.Error):
-                    raise translate_error(exc, self._database, doing) from exc
-                raise
-            logger.debug(
-                "%s: %s took %.2f ms", self._database, doing, (time.perf_counter() - started) * 1e3
-            )
-            return result
-
-    async def _write(self, doing: str, work: Callable[[sqlite3.Connection], None]) -> None:
-        """Run ``work`` in one ``BEGIN IMMEDIATE ... COMMIT`` as ONE synchronous call on the
-        connection's thread (``in_transaction``: ROLLBACK on any error), not one thread hop
-        per statement. Once queued it runs to its end there, so a cancelled caller waits
-        for it (one file's write) and the file is either committed or left as it was."""
-        async with self._lock:
-            db = self._require_open()
-            started = time.perf_counter()
-            try:
-                await run_to_completion(
-                    on_connection_thread(
-                        db, lambda conn: in_transaction(conn, work, "BEGIN IMMEDIATE")
-                    )
-                )
-            except sqlite3.Error as exc:
-                raise translate_error(exc, self._database, doing) from exc
-            logger.debug(
-                "%s: %s took %.2f ms", self._database, doing, (time.perf_counter() - started) * 1e3
-            )
-
-    async def _rollback(self, db: aiosqlite.Connection, doing: str) -> None:
-        try:
-            await db.execute("ROLLBACK")
-        except sqlite3.Error as exc:
-            # "no transaction is active": the COMMIT went through before the failure.
-            logger.debug("%s: rollback after %s: %s", self._database, doing, exc)
+    async def _transaction(
+        self, doing: str, work: Callable[[sqlite3.Connection], T], *, begin: str = "BEGIN IMMEDIATE"
+    ) -> T:
+        """``work`` in one transaction, as ONE call on the connection's thread."""
+        db = self._require_open()
+        started = time.perf_counter()
+        result = await db.transaction(work, doing, begin=begin)
+        logger.debug(
+            "%s: %s took %.2f ms", self._database, doing, (time.perf_counter() - started) * 1e3
+        )
+        return result
 
 
-__all__ = ["DEFAULT_BUSY_TIMEOUT", "SqliteRepository", "translate_error"]
+__all__ = ["DEFAULT_BUSY_TIMEOUT", "MEMORY", "SqliteRepository"]

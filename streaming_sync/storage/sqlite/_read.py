@@ -1,9 +1,9 @@
 """The SQLite engine of the read API: SQL over the public tables (and the per-file
-provenance for ``sources``), on its own read-only aiosqlite connection.
+provenance for ``sources``), on its own read-only connection.
 
 Hierarchy walks are recursive CTEs over the *set* of classes reached (``UNION``, not
 ``UNION ALL``), so they end on cycles and cost O(edges reached); the shortest distances
-are then computed in Python from the edges the CTE returns (see ``_reader.walk``).
+are then computed in Python from the edges the CTE returns (see ``streaming_sync._reader.walk``).
 In WAL mode the reader never blocks a running sync, and a sync never blocks it.
 """
 
@@ -18,14 +18,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
-
-from .._errors import ConfigError, SchemaError, ServiceClosedError
-from .._protocols import Repository
-from .._reader import AxiomRole, Direction, OntologyCounts, SourceFile, fold
-from .._snapshot import AxiomRow, ClassRow, EdgeRow
-from ._sqlite_schema import SCHEMA_VERSION
-from ._sqlite_support import MEMORY, translate_error
+from ..._errors import ConfigError, SchemaError, ServiceClosedError
+from ..._protocols import Repository
+from ..._read_model import AxiomRole, Direction, OntologyCounts, SourceFile, fold
+from ..._snapshot import AxiomRow, ClassRow, EdgeRow
+from ._connection import Connection
+from ._open import MEMORY, open_read_only, read_shape
+from ._repository import DEFAULT_BUSY_TIMEOUT, SqliteRepository
 
 logger = logging.getLogger(__name__)
 
@@ -93,89 +92,68 @@ UNION SELECT ontology_id FROM sync_runs ORDER BY 1
 
 def database_file(repository: Repository) -> str | None:
     """The database file of a file-backed ``SqliteRepository``, else None."""
-    from .sqlite import SqliteRepository
-
     if isinstance(repository, SqliteRepository) and repository.database != MEMORY:
         return repository.database
     return None
 
 
-def _read_only_uri(database: str) -> str:
-    """The ``file:`` URI opening ``database`` read-only; ConfigError when it is no file."""
+def _check_file(database: str) -> None:
+    """ConfigError when ``database`` is no file (the read API never creates one)."""
     if database == MEMORY or not Path(database).is_file():
         raise ConfigError(
             f"{database}: no such database file; sync into it first "
             "(an in-memory database can only be read through its repository)"
         )
-    return Path(database).resolve().as_uri() + "?mode=ro"
 
 
 def _fold_or_none(value: object) -> str | None:
     return fold(value) if isinstance(value, str) else None
 
 
+def _prepare(conn: sqlite3.Connection, database: str) -> None:
+    """Refuse a file without our schema; register the search's case folding."""
+    version = read_shape(conn)[1]
+    if version is None:
+        raise SchemaError(f"{database}: not a streaming_sync database (no schema_version table)")
+    conn.create_function(_FOLD, 1, _fold_or_none, deterministic=True)
+
+
 class SqliteReadEngine:
     """Answers the read API with SQL; owns one read-only connection."""
 
-    def __init__(self, db: aiosqlite.Connection, database: str) -> None:
-        self._db: aiosqlite.Connection | None = db
+    def __init__(self, db: Connection, database: str) -> None:
+        self._db: Connection | None = db
         self.database = database
 
     @classmethod
     async def open(cls, path: str | os.PathLike[str]) -> SqliteReadEngine:
-        """Open ``path`` read-only and check it holds our schema."""
+        """Open ``path`` read-only, as ``status`` does (never writing to it), and check
+        that it holds our schema at this version."""
         database = os.fspath(path)
-        uri = await asyncio.to_thread(_read_only_uri, database)
+        await asyncio.to_thread(_check_file, database)
+        db = await open_read_only(database, DEFAULT_BUSY_TIMEOUT)
         try:
-            db = await aiosqlite.connect(uri, uri=True, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise translate_error(exc, database, "opening for reading") from exc
-        engine = cls(db, database)
-        try:
-            await engine._prepare()
+            await db.call(lambda conn: _prepare(conn, database), "opening for reading")
         except BaseException:
-            await db.close()
+            await db.aclose()
             raise
-        return engine
-
-    async def _prepare(self) -> None:
-        db = self._require_open()
-        await db.create_function(_FOLD, 1, _fold_or_none, deterministic=True)
-        await db.execute("PRAGMA busy_timeout = 5000")
-        try:
-            rows = list(await db.execute_fetchall("SELECT MAX(version) FROM schema_version"))
-        except sqlite3.Error as exc:
-            if "no such table" not in str(exc):
-                raise translate_error(exc, self.database, "opening for reading") from exc
-            raise SchemaError(
-                f"{self.database}: not a streaming_sync database (no schema_version table)"
-            ) from None
-        version = rows[0][0] if rows else None
-        if version != SCHEMA_VERSION:
-            raise SchemaError(
-                f"{self.database}: schema version {version}, this version of streaming_sync "
-                f"reads {SCHEMA_VERSION}; run `streaming-sync migrate {self.database}`"
-            )
+        return cls(db, database)
 
     def __repr__(self) -> str:
         return f"<SqliteReadEngine {self.database!r}{' closed' if self._db is None else ''}>"
 
-    def _require_open(self) -> aiosqlite.Connection:
+    def _require_open(self) -> Connection:
         if self._db is None:
             raise ServiceClosedError(f"the reader of {self.database!r} is closed; open a new one")
         return self._db
 
     async def _fetch(self, doing: str, sql: str, params: Sequence[Any]) -> list[Any]:
-        db = self._require_open()
-        try:
-            return list(await db.execute_fetchall(sql, params))
-        except sqlite3.Error as exc:
-            raise translate_error(exc, self.database, doing) from exc
+        return await self._require_open().fetchall(sql, params, doing=doing)
 
     async def aclose(self) -> None:
         db, self._db = self._db, None
         if db is not None:
-            await db.close()
+            await db.aclose()
 
     # -- the engine ----------------------------------------------------------------------
 

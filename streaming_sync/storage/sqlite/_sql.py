@@ -1,59 +1,27 @@
-"""The per-file write: replace one file's provenance, then recompute only the public rows
-it can have changed, set-based, inside the caller's transaction.
+"""The SQL text of the per-file write on SQLite, one statement per key of the algorithm
+in ``storage._write`` (which says what each step does and in what order). Run by
+``_repository.write_file`` on the connection's thread, inside its transaction.
 
-The write is synchronous, on the stdlib ``sqlite3.Connection``: the repository runs a
-file's whole transaction (``in_transaction``) as ONE call on the aiosqlite connection's
-thread, instead of one thread hop per statement (see ``_sqlite_support.on_connection_thread``).
+SQLite's dialect: ``INSERT OR IGNORE`` where a row may exist; ``:now`` (ISO-8601 text
+from the driver) for timestamps; ``INDEXED BY`` where the planner would otherwise walk a
+whole ontology; the domain/range union through the ``streaming_sync_iri_list`` function
+the connection registers (``_open``). The affected set is the connection's temporary
+table ``temp.sync_affected`` (``_schema.TEMP_SCRIPT``).
 
-The steps (each one statement, set-based, so a file costs a small constant number of
-statements whatever its size):
-
-1. *Collect* what the file asserted before into ``temp.sync_affected`` (class IRIs, edges
-   -- its own and those its page links resolved to --, property IRIs, page keys).
-2. Delete its ``sync_files`` row: the foreign keys cascade to every ``file_*`` and
-   ``link_edges`` row of the file, a trigger drops its axioms. Insert the new record and
-   rows, and collect them too.
-3. Re-resolve the page links that may have changed: the file's own, and those of every
-   file that links to one of the file's old or new page keys.
-4. Recompute the affected public rows in an order that keeps the foreign keys valid:
-   upsert the rows of the classes the file declares or declared (never
-   ``INSERT OR REPLACE``: it deletes, and the delete cascades to edges other files
-   assert), insert placeholder rows for edge endpoints that have none, delete edges no
-   longer asserted, insert asserted ones, delete class rows that are neither declared nor
-   referenced; then the properties.
+(The PostgreSQL text in ``postgres/_sql.py`` has the same statements in its dialect: the
+two are kept apart, each complete, because nearly every statement differs in some
+dialect detail and a reader should see what one database runs in one file.)
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import sqlite3
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Mapping
 
-import aiosqlite
-
-from .._model import (
-    LINK_AXIOM_ANNOTATIONS,
-    FileEntry,
-    OntologyData,
-    iri_list_json,
-    properties_json,
-)
-
-logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
+from .._write import KEYS
 
 #: The SQL function the property upsert uses to turn a JSON array of IRIs (duplicates,
 #: any order) into the stored form, ``_model.iri_list_json``, exactly.
 IRI_LIST_FUNCTION = "streaming_sync_iri_list"
-
-
-def iri_list(raw: str | None) -> str:
-    """``streaming_sync_iri_list(json_array)``: sorted, de-duplicated JSON array text."""
-    return iri_list_json(json.loads(raw) if raw else [])
-
 
 _AFFECTED = "temp.sync_affected"
 
@@ -75,33 +43,40 @@ _ADD_FILE = """
 INSERT INTO sync_files (ontology_id, path, blob_sha, synced_at) VALUES (:oid, :path, :sha, :now)
 """
 
-_INSERT_CLASS = """
+# Standard SQL below, some of it the same text as in postgres/_sql.py: kept, see the docstring.
+_INSERT_FILE_CLASSES = """
 INSERT INTO file_classes (ontology_id, path, seq, class_iri, label, comment, properties)
-VALUES (?, ?, ?, ?, ?, ?, ?)
+VALUES (:oid, :path, :seq, :class_iri, :label, :comment, :properties)
 """
-_INSERT_EDGE = """
-INSERT OR IGNORE INTO file_edges (ontology_id, path, class_iri, parent_iri) VALUES (?, ?, ?, ?)
+_INSERT_FILE_EDGES = """
+INSERT OR IGNORE INTO file_edges (ontology_id, path, class_iri, parent_iri)
+VALUES (:oid, :path, :class_iri, :parent_iri)
 """
-_INSERT_PROPERTY = """
+_INSERT_FILE_PROPERTIES = """
 INSERT INTO file_properties
     (ontology_id, path, seq, property_iri, property_type, label, domain, range)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+VALUES (:oid, :path, :seq, :property_iri, :property_type, :label, :domain, :range)
 """
-_INSERT_LINK = """
-INSERT INTO file_links (ontology_id, path, seq, class_iri, target) VALUES (?, ?, ?, ?, ?)
+_INSERT_FILE_LINKS = """
+INSERT INTO file_links (ontology_id, path, seq, class_iri, target)
+VALUES (:oid, :path, :seq, :class_iri, :target)
 """
-_INSERT_PAGE = "INSERT OR IGNORE INTO file_pages (ontology_id, path, page_key) VALUES (?, ?, ?)"
-_INSERT_LINK_TARGET = """
-INSERT OR IGNORE INTO file_link_targets (ontology_id, path, class_iri) VALUES (?, ?, ?)
+_INSERT_FILE_PAGES = """
+INSERT OR IGNORE INTO file_pages (ontology_id, path, page_key) VALUES (:oid, :path, :page_key)
 """
-_INSERT_AXIOM = """
+_INSERT_FILE_LINK_TARGETS = """
+INSERT OR IGNORE INTO file_link_targets (ontology_id, path, class_iri)
+VALUES (:oid, :path, :class_iri)
+"""
+_INSERT_AXIOMS = """
 INSERT INTO owl_axioms (ontology_id, axiom_type, subject, object, annotations, is_inferred,
                         created_at, property_iri, source_path, from_link)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+VALUES (:oid, :axiom_type, :subject, :object, :annotations, :is_inferred, :now, :property_iri,
+        :path, 0)
 """
-_INSERT_OTHER_AXIOM = """
+_INSERT_OTHER_AXIOMS = """
 INSERT INTO owl_other_axioms (ontology_id, source_path, kind, text, created_at)
-VALUES (?, ?, ?, ?, ?)
+VALUES (:oid, :path, :kind, :text, :now)
 """
 
 _LINK_PATHS = f"SELECT a FROM {_AFFECTED} WHERE kind = 'lpath'"
@@ -245,157 +220,12 @@ WHERE ontology_id = :oid
   AND NOT EXISTS (SELECT 1 FROM file_properties AS p
                   WHERE p.ontology_id = :oid AND p.property_iri = owl_properties.property_iri)
 """
-_CLEAR = f"DELETE FROM {_AFFECTED}"
+_CLEAR_AFFECTED = f"DELETE FROM {_AFFECTED}"
 
 
-def _file_rows(oid: str, path: str, data: OntologyData, now: str) -> list[tuple[str, list[Any]]]:
-    """The insert statements for ``data``'s provenance rows, each with its parameter rows
-    (statements with no rows left out, so they cost no round trip)."""
-    batches: list[tuple[str, list[Any]]] = [
-        (
-            _INSERT_CLASS,
-            [
-                (oid, path, i, c.iri, c.label, c.comment, properties_json(c.properties))
-                for i, c in enumerate(data.classes)
-            ],
-        ),
-        (_INSERT_EDGE, [(oid, path, e.class_iri, e.parent_iri) for e in data.edges]),
-        (
-            _INSERT_PROPERTY,
-            [
-                (
-                    oid,
-                    path,
-                    i,
-                    p.iri,
-                    str(p.property_type),
-                    p.label,
-                    iri_list_json(p.domain),
-                    iri_list_json(p.range),
-                )
-                for i, p in enumerate(data.properties)
-            ],
-        ),
-        (
-            _INSERT_LINK,
-            [(oid, path, i, link.class_iri, link.target) for i, link in enumerate(data.links)],
-        ),
-        (_INSERT_PAGE, [(oid, path, key) for key in data.page_keys]),
-        (_INSERT_LINK_TARGET, [(oid, path, iri) for iri in data.link_targets]),
-        (
-            _INSERT_AXIOM,
-            [
-                (
-                    oid,
-                    str(a.axiom_type),
-                    a.subject,
-                    a.object,
-                    a.annotations,
-                    int(a.is_inferred),
-                    now,
-                    a.property_iri,
-                    path,
-                )
-                for a in data.axioms
-            ],
-        ),
-        (_INSERT_OTHER_AXIOM, [(oid, path, o.kind, o.text, now) for o in data.other_axioms]),
-    ]
-    return [(sql, rows) for sql, rows in batches if rows]
+#: The SQL of every statement key of ``storage._write``: each is the constant above
+#: named after its key (``insert_edges`` -> ``_INSERT_EDGES``).
+SQL: Mapping[str, str] = {key: globals()[f"_{key.upper()}"] for key in sorted(KEYS)}
 
 
-def in_transaction(
-    conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T], begin: str
-) -> T:
-    """``begin``, ``work(conn)``, ``COMMIT``; on any exception ``ROLLBACK`` and re-raise.
-
-    Synchronous, for the connection's own thread: once it starts it runs to its end, so
-    the transaction is either committed or rolled back when it returns."""
-    conn.execute(begin)
-    try:
-        result = work(conn)
-        conn.execute("COMMIT")
-    except BaseException:
-        try:
-            conn.execute("ROLLBACK")
-        except sqlite3.Error as exc:
-            # "no transaction is active": SQLite already rolled back (e.g. SQLITE_FULL).
-            logger.debug("rollback after a failed write: %s", exc)
-        raise
-    return result
-
-
-def replace_file(
-    conn: sqlite3.Connection,
-    oid: str,
-    path: str,
-    entry: FileEntry | None,
-    data: OntologyData,
-    now: str,
-) -> None:
-    """Replace ``path``'s contribution with ``data`` committed at ``entry.sha`` (or remove
-    it, record included, when ``entry`` is None). Runs inside the caller's transaction."""
-    params = {
-        "oid": oid,
-        "path": path,
-        "now": now,
-        "sha": entry.sha if entry is not None else None,
-        "link_annotations": LINK_AXIOM_ANNOTATIONS,
-    }
-    conn.execute(_COLLECT_FILE, params)
-    conn.execute(_DROP_FILE, params)
-    if entry is not None:
-        conn.execute(_ADD_FILE, params)
-        for sql, rows in _file_rows(oid, path, data, now):
-            conn.executemany(sql, rows)
-        conn.execute(_COLLECT_FILE, params)
-    _resolve_links(conn, params, has_links=bool(data.links))
-    for sql in (
-        _UPSERT_DECLARED_CLASSES,
-        _INSERT_PLACEHOLDERS,
-        _DELETE_EDGES,
-        _INSERT_EDGES,
-        _DELETE_CLASSES,
-        _UPSERT_PROPERTIES,
-        _DELETE_PROPERTIES,
-    ):
-        conn.execute(sql, params)
-    conn.execute(_CLEAR)
-
-
-async def write_file(
-    db: aiosqlite.Connection,
-    oid: str,
-    path: str,
-    entry: FileEntry | None,
-    data: OntologyData,
-    now: str,
-) -> None:
-    """``replace_file`` on an aiosqlite connection, inside the caller's transaction (the
-    migration holds one across many files), in one call on the connection's thread."""
-    # Imported here: _sqlite_support imports this module (for IRI_LIST_FUNCTION).
-    from ._sqlite_support import on_connection_thread
-
-    await on_connection_thread(db, lambda conn: replace_file(conn, oid, path, entry, data, now))
-
-
-def _resolve_links(conn: sqlite3.Connection, params: dict[str, Any], *, has_links: bool) -> None:
-    """Re-resolve the links of the file and of every file linking to its page keys.
-
-    The file's old link edges were collected by step 1 and dropped with its record; when
-    no other file links to its keys and it has no links now, nothing is left to do."""
-    cursor = conn.execute(_MARK_LINK_PATHS, params)
-    if cursor.rowcount <= 1 and not has_links:
-        return
-    for sql in (
-        _COLLECT_LINK_EDGES,
-        _DROP_LINK_EDGES,
-        _DROP_LINK_AXIOMS,
-        _RESOLVE_LINKS,
-        _ADD_LINK_AXIOMS,
-        _COLLECT_LINK_EDGES,
-    ):
-        conn.execute(sql, params)
-
-
-__all__ = ["IRI_LIST_FUNCTION", "in_transaction", "iri_list", "replace_file", "write_file"]
+__all__ = ["IRI_LIST_FUNCTION", "SQL"]

@@ -18,22 +18,23 @@ rows equal what a fresh sync writes. See ``docs/schema.md``.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-import aiosqlite
 import attrs
 
-from .._errors import SchemaError
-from .._model import LINK_AXIOM_ANNOTATIONS
-from . import _sqlite_schema as schema
-from ._sqlite_support import now_iso, run_to_completion
+from ..._errors import SchemaError
+from ..._model import LINK_AXIOM_ANNOTATIONS
+from . import _schema as schema
+from ._connection import in_transaction
+from ._open import now_iso
 
 logger = logging.getLogger(__name__)
 
+# Kept beside its twin, PostgreSQL's migration 3 (postgres/_schema.py), which says the
+# same in PostgreSQL's dialect: a released upgrade is frozen, each in its dialect.
 _NAMED_BY_BLOCK = "json_type({alias}.properties, '$.\"owl:class\"') IS NOT NULL"
 _DERIVE_LINK_TARGETS = f"""
 INSERT OR IGNORE INTO file_link_targets (ontology_id, path, class_iri)
@@ -45,7 +46,7 @@ WHERE EXISTS (SELECT 1 FROM file_pages AS p
                       WHERE d.ontology_id = c.ontology_id AND d.path = c.path
                         AND {_NAMED_BY_BLOCK.format(alias="d")}))
 """
-# The rule of _sqlite_write._RESOLVE_LINKS, for every link of every ontology at once.
+# The rule of _sql.py's "resolve_links", for every link of every ontology at once.
 _RESOLVE_ALL_LINKS = """
 INSERT OR IGNORE INTO link_edges (ontology_id, path, seq, class_iri, parent_iri)
 SELECT k.ontology_id, k.path, k.seq, k.class_iri, t.class_iri
@@ -153,16 +154,34 @@ def upgrade_problem(columns: Mapping[str, set[str]], version: int) -> str | None
     return None
 
 
-async def _counts(db: aiosqlite.Connection) -> dict[str, int]:
-    counts = {}
-    for kind, sql in _COUNTS.items():
-        rows = list(await db.execute_fetchall(sql))
-        counts[kind] = int(rows[0][0])
-    return counts
+def _counts(conn: sqlite3.Connection) -> dict[str, int]:
+    return {kind: int(conn.execute(sql).fetchone()[0]) for kind, sql in _COUNTS.items()}
 
 
-async def upgrade(
-    db: aiosqlite.Connection,
+def _apply(
+    conn: sqlite3.Connection, path: str, version: int, backup: Callable[[], Path]
+) -> tuple[Path, dict[str, int]]:
+    """The upgrade's transaction: the backup, then every step, checked and counted."""
+    target = backup()  # under the write lock: no other writer from here on
+    params = {"now": now_iso(), "link_annotations": LINK_AXIOM_ANNOTATIONS}
+    for step in range(version + 1, schema.SCHEMA_VERSION + 1):
+        for statement in STEPS[step]:
+            conn.execute(statement, params)
+        conn.execute(
+            "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+            (step, params["now"]),
+        )
+    problems = conn.execute("PRAGMA foreign_key_check").fetchall()
+    if problems:
+        raise SchemaError(
+            f"{path}: foreign key violations after upgrading: {problems[:5]};"
+            " rolled back, nothing was changed"
+        )
+    return target, _counts(conn)
+
+
+def upgrade(
+    conn: sqlite3.Connection,
     path: str,
     columns: Mapping[str, set[str]],
     version: int,
@@ -170,50 +189,25 @@ async def upgrade(
     dry_run: bool,
     backup: Callable[[], Path],
 ) -> Upgrade:
-    """Bring the open database ``db`` (with these tables and ``columns``) from
-    ``version`` to ``SCHEMA_VERSION``; no transaction may be open. ``backup()`` writes
-    the backup, in a thread, once the write lock is held. With ``dry_run`` nothing is
-    written and ``after`` equals ``before``. Raises ``SchemaError``, changing nothing,
-    when the database is not one :func:`upgrade_problem` accepts."""
+    """Bring the open database ``conn`` (with these tables and ``columns``) from
+    ``version`` to ``SCHEMA_VERSION``, on the connection's thread; no transaction may be
+    open. ``backup()`` writes the backup once the write lock is held. With ``dry_run``
+    nothing is written and ``after`` equals ``before``. Raises ``SchemaError``, changing
+    nothing, when the database is not one :func:`upgrade_problem` accepts."""
     problem = upgrade_problem(columns, version)
     if problem is not None:
         raise SchemaError(
             f"{path}: {problem}: not a schema `streaming-sync migrate` knows; nothing was changed"
         )
-    before = await _counts(db)
+    before = _counts(conn)
     if dry_run:
         return Upgrade(version, schema.SCHEMA_VERSION, before, before, None)
-    await db.execute("BEGIN IMMEDIATE")  # no other writer from here on
-    try:
-        target = await asyncio.to_thread(backup)
-        params = {"now": now_iso(), "link_annotations": LINK_AXIOM_ANNOTATIONS}
-        for step in range(version + 1, schema.SCHEMA_VERSION + 1):
-            for statement in STEPS[step]:
-                await db.execute(statement, params)
-            await db.execute(
-                "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
-                (step, params["now"]),
-            )
-        problems = list(await db.execute_fetchall("PRAGMA foreign_key_check"))
-        if problems:
-            raise SchemaError(
-                f"{path}: foreign key violations after upgrading: {problems[:5]};"
-                " rolled back, nothing was changed"
-            )
-        after = await _counts(db)
-        await db.execute("COMMIT")
-    except BaseException:
-        await run_to_completion(_rollback(db))
-        raise
+
+    target, after = in_transaction(
+        conn, lambda conn: _apply(conn, path, version, backup), "BEGIN IMMEDIATE"
+    )
     logger.info("%s: upgraded from schema %d (%s -> %s)", path, version, before, after)
     return Upgrade(version, schema.SCHEMA_VERSION, before, after, str(target))
-
-
-async def _rollback(db: aiosqlite.Connection) -> None:
-    try:
-        await db.execute("ROLLBACK")
-    except sqlite3.Error as exc:
-        logger.debug("rollback after a failed upgrade: %s", exc)
 
 
 __all__ = ["STEPS", "Upgrade", "upgrade", "upgrade_problem"]

@@ -17,7 +17,7 @@ picked, scans a whole ontology per check (quadratic over a sync).
 Version 1 is the storage schema; version 2 adds the shared-sync work tables
 (``sync_shared_runs``, ``sync_work``); version 3 adds ``file_link_targets`` and re-resolves
 the page links by the rule that came with it (as the SQLite upgrade to its schema 2 does:
-read ``_sqlite_upgrade``). ``migrate`` applies what is missing in one transaction holding
+read ``storage/sqlite/_upgrade.py``). ``migrate`` applies what is missing in one transaction holding
 ``pg_advisory_xact_lock`` on the schema's name, so processes opening the same database at
 once never fail: the first creates, the others wait and find it done.
 """
@@ -28,13 +28,15 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from .._errors import SchemaError
-from .._model import LINK_AXIOM_ANNOTATIONS
+from ..._errors import SchemaError
+from ..._model import LINK_AXIOM_ANNOTATIONS
 
 SCHEMA_VERSION = 3
 
 _K = 'TEXT COLLATE "C" NOT NULL'  # a key or path column: byte order
 
+# The tables are the SQLite schema's (sqlite/_schema.py) with PostgreSQL types: kept as
+# two full DDLs, since every column's type, collation or default differs.
 _V1_PUBLIC = f"""
 CREATE TABLE IF NOT EXISTS owl_classes (
     ontology_id {_K},
@@ -226,6 +228,8 @@ CREATE TABLE IF NOT EXISTS sync_work (
 CREATE INDEX IF NOT EXISTS idx_sync_work_open ON sync_work (run_id, path) WHERE NOT done;
 """
 
+# Kept beside its twin, the SQLite upgrade to schema 2 (sqlite/_upgrade.py), which says
+# the same in SQLite's dialect: a released migration is frozen, each in its dialect.
 # A page link resolves only to the classes the target page names with owl:class::.
 # Version 2 kept no record of which those were: a Logseq page's are its file_classes rows
 # whose block properties hold an "owl:class" key (a class only a fence declares has
@@ -293,7 +297,7 @@ MIGRATIONS: dict[int, str] = {
     3: _V3_LINK_TARGETS,
 }
 
-#: Per connection: the affected set of the write in progress (see ``_pg_write``).
+#: Per connection: the affected set of the write in progress (see ``storage._write``).
 TEMP_DDL = """
 CREATE TEMP TABLE IF NOT EXISTS sync_affected (
     kind TEXT COLLATE "C" NOT NULL,

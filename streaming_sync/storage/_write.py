@@ -1,0 +1,226 @@
+"""The per-file write, once for every dialect: which statements run, in what order, with
+which parameters -- and the snapshot read's rows assembled into an ``OntologySnapshot``.
+
+This module does no I/O and holds no dialect's SQL. :func:`write_file` is a generator
+(*sans-IO*): it yields a :class:`Statement` (a ``key`` naming the statement, and its
+named parameters) or a :class:`Batch` (a key, the names of its columns and one tuple of
+values per row, for ``executemany``), and receives, for each, the number of rows it
+changed. Each backend keeps the SQL text of every key in its own ``_sql`` module, with
+the parameters named (``:oid``, a batch's columns), and a small driver that runs the
+generator: SQLite synchronously on its connection's thread (the whole file is one call,
+one thread hop), PostgreSQL with asyncpg. A dialect whose SQL stamps rows itself (the
+transaction's ``now()`` on PostgreSQL) leaves ``now`` unused. (A batch's rows are tuples,
+not mappings: binding by position is what keeps a large file's inserts cheap.)
+
+The steps (each one set-based statement, so a file costs a small constant number of
+statements whatever its size):
+
+1. *Collect* what the file asserted before into the connection's temporary table
+   ``sync_affected`` (class IRIs, edges -- its own and those its page links resolved
+   to --, property IRIs, page keys).
+2. Delete its ``sync_files`` row: the foreign keys cascade to every ``file_*`` and
+   ``link_edges`` row of the file, a trigger drops its axioms. Insert the new record and
+   rows (:func:`file_rows`), and collect them too.
+3. Re-resolve the page links that may have changed: the file's own, and those of every
+   file that links to one of the file's old or new page keys -- nothing to do when no
+   other file links to its keys and it has no links now (the file's old link edges were
+   collected in step 1 and dropped with its record).
+4. Recompute the affected public rows in an order that keeps the foreign keys valid:
+   upsert the rows of the classes the file declares or declared (never ``INSERT OR
+   REPLACE``: it deletes, and the delete cascades to edges other files assert), insert
+   placeholder rows for edge endpoints that have none, delete edges no longer asserted,
+   insert asserted ones, delete class rows that are neither declared nor referenced;
+   then the properties. Finally empty the affected set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from .._model import (
+    LINK_AXIOM_ANNOTATIONS,
+    FileEntry,
+    OntologyData,
+    iri_list_json,
+    properties_json,
+)
+from .._snapshot import AxiomRow, ClassRow, EdgeRow, OntologySnapshot, OtherAxiomRow, PropertyRow
+
+Params = Mapping[str, object]
+
+
+@attrs.frozen
+class Statement:
+    """Run the dialect's SQL for ``key`` once, with the named ``params``."""
+
+    key: str
+    params: Params
+
+
+@attrs.frozen
+class Batch:
+    """Run the dialect's SQL for ``key`` once per row (``executemany``); ``columns``
+    names the parameters, in the order of each row's values."""
+
+    key: str
+    columns: tuple[str, ...]
+    rows: Sequence[tuple[object, ...]]
+
+
+#: What a driver runs: statements and batches out, the number of rows each changed back
+#: in (for a batch, the number of rows given).
+Steps = Generator[Statement | Batch, int, None]
+
+#: The statements that re-resolve page links, in order (step 3).
+RELINK = (
+    "collect_link_edges",
+    "drop_link_edges",
+    "drop_link_axioms",
+    "resolve_links",
+    "add_link_axioms",
+    "collect_link_edges",
+)
+#: The statements that recompute the affected public rows, in order (step 4).
+RECOMPUTE = (
+    "upsert_declared_classes",
+    "insert_placeholders",
+    "delete_edges",
+    "insert_edges",
+    "delete_classes",
+    "upsert_properties",
+    "delete_properties",
+)
+#: The batches of a file's provenance rows, in the order they are inserted (step 2),
+#: with the parameter names of their columns (the values :func:`file_rows` gives).
+FILE_ROWS: Mapping[str, tuple[str, ...]] = {
+    "insert_file_classes": (
+        "oid", "path", "seq", "class_iri", "label", "comment", "properties",
+    ),
+    "insert_file_edges": ("oid", "path", "class_iri", "parent_iri"),
+    "insert_file_properties": (
+        "oid", "path", "seq", "property_iri", "property_type", "label", "domain", "range",
+    ),
+    "insert_file_links": ("oid", "path", "seq", "class_iri", "target"),
+    "insert_file_pages": ("oid", "path", "page_key"),
+    "insert_file_link_targets": ("oid", "path", "class_iri"),
+    "insert_axioms": (
+        "oid", "path", "now", "axiom_type", "subject", "object", "annotations",
+        "is_inferred", "property_iri",
+    ),
+    "insert_other_axioms": ("oid", "path", "now", "kind", "text"),
+}  # fmt: skip
+#: Every key a dialect's SQL must define.
+KEYS = frozenset(
+    {"collect_file", "drop_file", "add_file", "mark_link_paths", "clear_affected"}
+    | set(RELINK)
+    | set(RECOMPUTE)
+    | set(FILE_ROWS)
+)
+
+
+def write_file(
+    oid: str, path: str, entry: FileEntry | None, data: OntologyData, now: object
+) -> Steps:
+    """Replace ``path``'s contribution with ``data`` committed at ``entry.sha`` -- or
+    remove it, record included, when ``entry`` is None -- inside the driver's
+    transaction. ``now`` is the timestamp bound to ``:now``."""
+    params = {
+        "oid": oid,
+        "path": path,
+        "now": now,
+        "sha": entry.sha if entry is not None else None,
+        "link_annotations": LINK_AXIOM_ANNOTATIONS,
+    }
+    yield Statement("collect_file", params)
+    yield Statement("drop_file", params)
+    if entry is not None:
+        yield Statement("add_file", params)
+        for key, rows in file_rows(oid, path, data, now).items():
+            if rows:  # an empty batch costs a round trip and does nothing
+                yield Batch(key, FILE_ROWS[key], rows)
+        yield Statement("collect_file", params)
+    marked = yield Statement("mark_link_paths", params)
+    # ``marked`` counts the file itself and every file linking to its old or new keys.
+    if marked > 1 or data.links:
+        for key in RELINK:
+            yield Statement(key, params)
+    for key in RECOMPUTE:
+        yield Statement(key, params)
+    yield Statement("clear_affected", params)
+
+
+def file_rows(
+    oid: str, path: str, data: OntologyData, now: object
+) -> dict[str, list[tuple[object, ...]]]:
+    """The rows of each provenance batch of ``data``, in the column order of
+    ``FILE_ROWS``."""
+    return {
+        "insert_file_classes": [
+            (oid, path, i, c.iri, c.label, c.comment, properties_json(c.properties))
+            for i, c in enumerate(data.classes)
+        ],
+        "insert_file_edges": [(oid, path, e.class_iri, e.parent_iri) for e in data.edges],
+        "insert_file_properties": [
+            (oid, path, i, p.iri, str(p.property_type), p.label, iri_list_json(p.domain),
+             iri_list_json(p.range))
+            for i, p in enumerate(data.properties)
+        ],
+        "insert_file_links": [
+            (oid, path, i, k.class_iri, k.target) for i, k in enumerate(data.links)
+        ],
+        "insert_file_pages": [(oid, path, key) for key in data.page_keys],
+        "insert_file_link_targets": [(oid, path, iri) for iri in data.link_targets],
+        "insert_axioms": [
+            (oid, path, now, str(a.axiom_type), a.subject, a.object, a.annotations,
+             a.is_inferred, a.property_iri)
+            for a in data.axioms
+        ],
+        "insert_other_axioms": [(oid, path, now, o.kind, o.text) for o in data.other_axioms],
+    }  # fmt: skip
+
+
+#: The snapshot read: one query per public table, standard SQL every dialect runs as
+#: written (``:oid`` is the ontology id), in the column order :func:`assemble_snapshot`
+#: reads. A driver runs them in one read transaction.
+SNAPSHOT_QUERIES: Mapping[str, str] = {
+    "classes": "SELECT class_iri, label, comment, file_sha1, properties FROM owl_classes "
+    "WHERE ontology_id = :oid",
+    "edges": "SELECT class_iri, parent_iri FROM owl_class_hierarchy WHERE ontology_id = :oid",
+    "properties": "SELECT property_iri, label, property_type, domain, range FROM owl_properties "
+    "WHERE ontology_id = :oid",
+    "axioms": "SELECT axiom_type, subject, object, property_iri, annotations, is_inferred, "
+    "source_path FROM owl_axioms WHERE ontology_id = :oid",
+    "other_axioms": "SELECT source_path, kind, text FROM owl_other_axioms WHERE ontology_id = :oid",
+}
+
+
+def assemble_snapshot(rows: Mapping[str, Sequence[Sequence[Any]]]) -> OntologySnapshot:
+    """The ``OntologySnapshot`` of the rows each of ``SNAPSHOT_QUERIES`` returned (as
+    the driver fetched them: tuples or records, column values of the database's types)."""
+    axioms = rows["axioms"]
+    return OntologySnapshot.build(
+        [ClassRow(*row) for row in rows["classes"]],
+        [EdgeRow(*row) for row in rows["edges"]],
+        [PropertyRow(*row) for row in rows["properties"]],
+        # bool(): SQLite stores is_inferred as 0 or 1.
+        [AxiomRow(t, s, o, p, a, bool(i), src) for t, s, o, p, a, i, src in axioms],
+        [OtherAxiomRow(*row) for row in rows["other_axioms"]],
+    )
+
+
+__all__ = [
+    "FILE_ROWS",
+    "KEYS",
+    "RECOMPUTE",
+    "RELINK",
+    "SNAPSHOT_QUERIES",
+    "Batch",
+    "Statement",
+    "Steps",
+    "assemble_snapshot",
+    "file_rows",
+    "write_file",
+]

@@ -1,0 +1,231 @@
+"""The SQL text of the per-file write on PostgreSQL, one statement per key of the
+algorithm in ``storage._write`` (which says what each step does and in what order). Run
+by ``_repository.write_file`` with asyncpg, inside a transaction that holds
+``pg_advisory_xact_lock`` on the ontology, so the writes of one ontology -- from any
+number of connections and processes -- run one at a time: each recomputation sees every
+earlier commit and no two interleave (see ``PostgresRepository.save_file``).
+
+PostgreSQL's dialect: ``ON CONFLICT DO NOTHING`` for ``INSERT OR IGNORE``; ``now()``
+(the transaction's start) for timestamps, so ``:now`` is unused; the domain/range union
+built with ``string_agg`` over ``to_json`` (which escapes exactly as ``json.dumps``
+does) in byte order; the "C" collation of the key columns makes ``ORDER BY path`` byte
+order. The affected set is the connection's ``pg_temp.sync_affected`` (emptied at
+commit). Parameters are named (``:oid``); the driver numbers them (``$1``).
+
+(The SQLite text in ``sqlite/_sql.py`` has the same statements in its dialect: the two
+are kept apart, each complete, because nearly every statement differs in some dialect
+detail and a reader should see what one database runs in one file.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .._write import KEYS
+
+_AFFECTED = "pg_temp.sync_affected"
+
+_COLLECT_FILE = f"""
+INSERT INTO {_AFFECTED} (kind, a, b)
+SELECT 'iri', class_iri, '' FROM file_classes WHERE ontology_id = :oid AND path = :path
+UNION ALL
+SELECT 'edge', class_iri, parent_iri FROM file_edges WHERE ontology_id = :oid AND path = :path
+UNION ALL
+SELECT 'edge', class_iri, parent_iri FROM link_edges WHERE ontology_id = :oid AND path = :path
+UNION ALL
+SELECT 'prop', property_iri, '' FROM file_properties WHERE ontology_id = :oid AND path = :path
+UNION ALL
+SELECT 'key', page_key, '' FROM file_pages WHERE ontology_id = :oid AND path = :path
+ON CONFLICT DO NOTHING
+"""
+_DROP_FILE = "DELETE FROM sync_files WHERE ontology_id = :oid AND path = :path"
+_ADD_FILE = """
+INSERT INTO sync_files (ontology_id, path, blob_sha, synced_at) VALUES (:oid, :path, :sha, now())
+"""
+
+# Standard SQL below, some of it the same text as in sqlite/_sql.py: kept, see the docstring.
+_INSERT_FILE_CLASSES = """
+INSERT INTO file_classes (ontology_id, path, seq, class_iri, label, comment, properties)
+VALUES (:oid, :path, :seq, :class_iri, :label, :comment, :properties)
+"""
+_INSERT_FILE_EDGES = """
+INSERT INTO file_edges (ontology_id, path, class_iri, parent_iri)
+VALUES (:oid, :path, :class_iri, :parent_iri) ON CONFLICT DO NOTHING
+"""
+_INSERT_FILE_PROPERTIES = """
+INSERT INTO file_properties
+    (ontology_id, path, seq, property_iri, property_type, label, domain, range)
+VALUES (:oid, :path, :seq, :property_iri, :property_type, :label, :domain, :range)
+"""
+_INSERT_FILE_LINKS = """
+INSERT INTO file_links (ontology_id, path, seq, class_iri, target)
+VALUES (:oid, :path, :seq, :class_iri, :target)
+"""
+_INSERT_FILE_PAGES = """
+INSERT INTO file_pages (ontology_id, path, page_key) VALUES (:oid, :path, :page_key)
+ON CONFLICT DO NOTHING
+"""
+_INSERT_FILE_LINK_TARGETS = """
+INSERT INTO file_link_targets (ontology_id, path, class_iri) VALUES (:oid, :path, :class_iri)
+ON CONFLICT DO NOTHING
+"""
+_INSERT_AXIOMS = """
+INSERT INTO owl_axioms (ontology_id, axiom_type, subject, object, annotations, is_inferred,
+                        created_at, property_iri, source_path, from_link)
+VALUES (:oid, :axiom_type, :subject, :object, :annotations, :is_inferred, now(), :property_iri,
+        :path, false)
+"""
+_INSERT_OTHER_AXIOMS = """
+INSERT INTO owl_other_axioms (ontology_id, source_path, kind, text, created_at)
+VALUES (:oid, :path, :kind, :text, now())
+"""
+
+_LINK_PATHS = f"SELECT a FROM {_AFFECTED} WHERE kind = 'lpath'"
+_MARK_LINK_PATHS = f"""
+INSERT INTO {_AFFECTED} (kind, a)
+SELECT 'lpath', :path
+UNION ALL
+SELECT 'lpath', l.path FROM file_links AS l
+WHERE l.ontology_id = :oid AND l.target IN (SELECT a FROM {_AFFECTED} WHERE kind = 'key')
+ON CONFLICT DO NOTHING
+"""
+_COLLECT_LINK_EDGES = f"""
+INSERT INTO {_AFFECTED} (kind, a, b)
+SELECT 'edge', e.class_iri, e.parent_iri FROM link_edges AS e
+WHERE e.ontology_id = :oid AND e.path IN ({_LINK_PATHS})
+ON CONFLICT DO NOTHING
+"""
+_DROP_LINK_EDGES = f"DELETE FROM link_edges WHERE ontology_id = :oid AND path IN ({_LINK_PATHS})"
+_DROP_LINK_AXIOMS = f"""
+DELETE FROM owl_axioms WHERE ontology_id = :oid AND from_link AND source_path IN ({_LINK_PATHS})
+"""
+_RESOLVE_LINKS = f"""
+WITH linked AS (
+    SELECT l.path, l.seq, l.class_iri, (
+        SELECT MIN(p.path) FROM file_pages AS p
+        WHERE p.ontology_id = :oid AND p.page_key = l.target
+          AND EXISTS (SELECT 1 FROM file_link_targets AS d
+                      WHERE d.ontology_id = :oid AND d.path = p.path)
+    ) AS target_path
+    FROM file_links AS l
+    WHERE l.ontology_id = :oid AND l.path IN ({_LINK_PATHS})
+)
+INSERT INTO link_edges (ontology_id, path, seq, class_iri, parent_iri)
+SELECT :oid, k.path, k.seq, k.class_iri, t.class_iri
+FROM linked AS k JOIN file_link_targets AS t ON t.ontology_id = :oid AND t.path = k.target_path
+ON CONFLICT DO NOTHING
+"""
+_ADD_LINK_AXIOMS = f"""
+INSERT INTO owl_axioms (ontology_id, axiom_type, subject, object, annotations, is_inferred,
+                        created_at, property_iri, source_path, from_link)
+SELECT :oid, 'SubClassOf', e.class_iri, e.parent_iri, :link_annotations, false, now(), NULL,
+       e.path, true
+FROM link_edges AS e WHERE e.ontology_id = :oid AND e.path IN ({_LINK_PATHS})
+"""
+
+_AFFECTED_IRIS = f"""
+WITH iris (iri) AS (
+    SELECT a FROM {_AFFECTED} WHERE kind = 'iri'
+    UNION SELECT a FROM {_AFFECTED} WHERE kind = 'edge'
+    UNION SELECT b FROM {_AFFECTED} WHERE kind = 'edge'
+)"""
+_CLASS_ROWS = "FROM file_classes AS c WHERE c.ontology_id = :oid AND c.class_iri = s.a"
+_UPSERT_DECLARED_CLASSES = f"""
+INSERT INTO owl_classes (ontology_id, class_iri, label, comment, file_sha1, properties,
+                         last_synced, created_at, updated_at)
+SELECT :oid, s.a,
+    (SELECT c.label {_CLASS_ROWS} AND c.label IS NOT NULL ORDER BY c.path, c.seq LIMIT 1),
+    (SELECT c.comment {_CLASS_ROWS} AND c.comment IS NOT NULL ORDER BY c.path, c.seq LIMIT 1),
+    (SELECT f.blob_sha FROM file_classes AS c
+     JOIN sync_files AS f ON f.ontology_id = c.ontology_id AND f.path = c.path
+     WHERE c.ontology_id = :oid AND c.class_iri = s.a ORDER BY c.path, c.seq LIMIT 1),
+    (SELECT c.properties {_CLASS_ROWS} ORDER BY c.path, c.seq LIMIT 1),
+    now(), now(), now()
+FROM {_AFFECTED} AS s WHERE s.kind = 'iri'
+ON CONFLICT (ontology_id, class_iri) DO UPDATE SET
+    label = excluded.label, comment = excluded.comment, file_sha1 = excluded.file_sha1,
+    properties = excluded.properties, last_synced = excluded.last_synced,
+    updated_at = excluded.updated_at
+"""
+_INSERT_PLACEHOLDERS = f"""{_AFFECTED_IRIS}
+INSERT INTO owl_classes (ontology_id, class_iri, last_synced, created_at, updated_at)
+SELECT :oid, iris.iri, now(), now(), now() FROM iris
+ON CONFLICT (ontology_id, class_iri) DO NOTHING
+"""
+_ASSERTED = """(
+    EXISTS (SELECT 1 FROM file_edges AS f
+            WHERE f.ontology_id = :oid AND f.class_iri = {c} AND f.parent_iri = {p})
+    OR EXISTS (SELECT 1 FROM link_edges AS l
+               WHERE l.ontology_id = :oid AND l.class_iri = {c} AND l.parent_iri = {p}))"""
+_DELETE_EDGES = f"""
+DELETE FROM owl_class_hierarchy AS h
+WHERE h.ontology_id = :oid
+  AND (h.class_iri, h.parent_iri) IN (SELECT a, b FROM {_AFFECTED} WHERE kind = 'edge')
+  AND NOT {_ASSERTED.format(c="h.class_iri", p="h.parent_iri")}
+"""
+# One EXISTS per branch of a UNION: ``EXISTS ... OR EXISTS ...`` makes PostgreSQL hash
+# the whole of file_edges and link_edges on every save (quadratic over a sync); a lone
+# EXISTS is a semi-join over their (ontology_id, class_iri, parent_iri) indexes.
+_INSERT_EDGES = f"""
+INSERT INTO owl_class_hierarchy (ontology_id, class_iri, parent_iri)
+SELECT :oid, s.a, s.b FROM {_AFFECTED} AS s
+WHERE s.kind = 'edge' AND EXISTS (
+    SELECT 1 FROM file_edges AS f
+    WHERE f.ontology_id = :oid AND f.class_iri = s.a AND f.parent_iri = s.b)
+UNION
+SELECT :oid, s.a, s.b FROM {_AFFECTED} AS s
+WHERE s.kind = 'edge' AND EXISTS (
+    SELECT 1 FROM link_edges AS l
+    WHERE l.ontology_id = :oid AND l.class_iri = s.a AND l.parent_iri = s.b)
+ON CONFLICT DO NOTHING
+"""
+_DELETE_CLASSES = f"""{_AFFECTED_IRIS}
+DELETE FROM owl_classes AS o
+WHERE o.ontology_id = :oid AND o.class_iri IN (SELECT iri FROM iris)
+  AND NOT EXISTS (SELECT 1 FROM file_classes AS c
+                  WHERE c.ontology_id = :oid AND c.class_iri = o.class_iri)
+  AND NOT EXISTS (SELECT 1 FROM owl_class_hierarchy AS h
+                  WHERE h.ontology_id = :oid AND h.class_iri = o.class_iri)
+  AND NOT EXISTS (SELECT 1 FROM owl_class_hierarchy AS h
+                  WHERE h.ontology_id = :oid AND h.parent_iri = o.class_iri)
+"""
+
+_PROPERTY_ROWS = "FROM file_properties AS p WHERE p.ontology_id = :oid AND p.property_iri = s.a"
+# The stored form of ``_model.iri_list_json``: a sorted (code point = UTF-8 byte order,
+# hence COLLATE "C"), de-duplicated JSON array without spaces.
+_IRI_UNION = """(
+    SELECT '[' || COALESCE(string_agg(to_json(u.v)::text, ',' ORDER BY u.v COLLATE "C"), '')
+           || ']'
+    FROM (SELECT DISTINCT j.v
+          FROM file_properties AS p, jsonb_array_elements_text(p.{column}::jsonb) AS j (v)
+          WHERE p.ontology_id = :oid AND p.property_iri = s.a) AS u)"""
+_UPSERT_PROPERTIES = f"""
+INSERT INTO owl_properties (ontology_id, property_iri, label, property_type, domain, range,
+                            created_at, updated_at)
+SELECT :oid, s.a,
+    (SELECT p.label {_PROPERTY_ROWS} AND p.label IS NOT NULL ORDER BY p.path, p.seq LIMIT 1),
+    (SELECT p.property_type {_PROPERTY_ROWS} ORDER BY p.path, p.seq LIMIT 1),
+    {_IRI_UNION.format(column="domain")},
+    {_IRI_UNION.format(column="range")},
+    now(), now()
+FROM {_AFFECTED} AS s
+WHERE s.kind = 'prop' AND EXISTS (SELECT 1 {_PROPERTY_ROWS})
+ON CONFLICT (ontology_id, property_iri) DO UPDATE SET
+    label = excluded.label, property_type = excluded.property_type,
+    domain = excluded.domain, range = excluded.range, updated_at = excluded.updated_at
+"""
+_DELETE_PROPERTIES = f"""
+DELETE FROM owl_properties AS o
+WHERE o.ontology_id = :oid
+  AND o.property_iri IN (SELECT a FROM {_AFFECTED} WHERE kind = 'prop')
+  AND NOT EXISTS (SELECT 1 FROM file_properties AS p
+                  WHERE p.ontology_id = :oid AND p.property_iri = o.property_iri)
+"""
+_CLEAR_AFFECTED = f"DELETE FROM {_AFFECTED}"
+
+#: The SQL of every statement key of ``storage._write``: each is the constant above
+#: named after its key (``insert_edges`` -> ``_INSERT_EDGES``).
+SQL: Mapping[str, str] = {key: globals()[f"_{key.upper()}"] for key in sorted(KEYS)}
+
+
+__all__ = ["SQL"]
