@@ -24,6 +24,7 @@ that library, so the rest of the code -- and the retry logic -- looks only at th
     │   ├── DatabaseLockedError             retryable: another writer holds the lock
     │   ├── WriteTimeout                    retryable: the write overran file_timeout
     │   ├── SchemaError                     fatal: the database has a schema we do not know
+    │   ├── ChangesPruned                   the change feed no longer holds what was asked
     │   └── FatalStorageError               fatal: corrupt database, disk full, out of memory
     ├── SyncInProgress                      fatal: another sync holds this ontology's run lock
     └── SyncAborted                         fatal: the sync stopped; what was committed stays
@@ -259,6 +260,17 @@ class SchemaError(StorageError):
     """The database has a schema this version does not know; nothing was changed."""
 
     fatal = True
+
+
+class ChangesPruned(StorageError):  # noqa: N818 -- reads as the condition it reports
+    """``changes(since=...)`` asked for records older than the change feed keeps (they
+    were pruned, or the feed began later): a partial answer would silently lose changes.
+    ``kept_after`` is the oldest position the feed can still answer from; the caller
+    re-reads the rows it follows and continues from there."""
+
+    def __init__(self, message: str, *, kept_after: int) -> None:
+        super().__init__(message)
+        self.kept_after = kept_after
 
 
 class FatalStorageError(StorageError):

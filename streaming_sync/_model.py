@@ -14,6 +14,8 @@ from typing import Any
 
 import attrs
 
+from ._change_counts import ChangeSummary
+
 #: ``owl_axioms.annotations`` of the SubClassOf axiom a page link (``is-subclass-of::``) made.
 LINK_AXIOM_ANNOTATIONS = '{"derived_from":"is-subclass-of"}'
 
@@ -344,6 +346,9 @@ class SyncReport:
     warnings: tuple[tuple[str, str], ...] = ()
     stages: StageTimes = StageTimes()
     error: str | None = None
+    #: What the run changed in the public rows (zeros when the repository keeps no
+    #: change feed, see ``ChangeFeed``).
+    changes: ChangeSummary = attrs.field(factory=ChangeSummary)
 
     @property
     def files_per_second(self) -> float:
@@ -366,6 +371,7 @@ class SyncReport:
             "skipped": [attrs.asdict(s) for s in self.skipped],
             "warnings": [{"path": p, "warning": w} for p, w in self.warnings],
             "error": self.error,
+            "changes": self.changes.to_dict(),
         }
 
     @classmethod
@@ -396,6 +402,7 @@ class SyncReport:
             warnings=tuple((str(w["path"]), str(w["warning"])) for w in as_list("warnings")),
             stages=StageTimes(**as_dict("stages")),  # type: ignore[arg-type]
             error=None if raw.get("error") is None else str(raw["error"]),
+            changes=ChangeSummary.from_dict(as_dict("changes")),
         )
 
 

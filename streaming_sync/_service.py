@@ -27,6 +27,7 @@ from typing import Self, Unpack
 
 from ._aio import AsyncClosing, run_to_completion
 from ._budget import ByteBudget
+from ._changes import feeding, new_run_id
 from ._config import SyncConfig
 from ._defaults import SourceOptions, open_parts
 from ._errors import ServiceClosedError, StreamingSyncError, SyncAborted
@@ -183,7 +184,7 @@ class StreamingSyncService(AsyncClosing):
         """
         if self._closed:
             raise ServiceClosedError("this StreamingSyncService was closed; create a new one")
-        async with self._lock, self._run.hold():
+        async with self._lock, self._run.hold(), feeding(new_run_id(), self._emit):
             return await self._sync()
 
     async def _sync(self) -> SyncReport:

@@ -38,7 +38,7 @@ def keys(steps: list[_write.Statement | _write.Batch]) -> list[str]:
 
 HEAD = ["collect_file", "drop_file", "add_file"]
 TAIL = ["collect_file", "mark_link_paths"]
-END = [*_write.RECOMPUTE, "clear_affected"]
+END = [*_write.BEFORE_RECOMPUTE, *_write.RECOMPUTE, *_write.AFTER_RECOMPUTE, "clear_affected"]
 
 
 def test_a_file_without_links_skips_the_relinking() -> None:
@@ -110,7 +110,7 @@ def test_each_dialect_has_sql_for_every_step_and_column(sql: dict[str, str]) -> 
     """A dialect defines exactly the algorithm's keys; a batch's SQL names only its
     columns, a statement's SQL only the algorithm's parameters."""
     assert set(sql) == _write.KEYS
-    statement_params = {"oid", "path", "now", "sha", "link_annotations"}
+    statement_params = {"oid", "path", "now", "sha", "link_annotations", "run"}
     for key, text in sql.items():
         names = set(PARAM.findall(text))
         allowed = set(_write.FILE_ROWS.get(key, statement_params))

@@ -19,6 +19,7 @@ from typing import Any, TypeAlias
 
 import attrs
 
+from .._change_counts import ChangeSummary
 from .._model import FileFailure, Stage, StageTimes, SyncReport
 
 
@@ -107,6 +108,17 @@ class SyncFinished:
     report: SyncReport
 
 
+@attrs.frozen
+class RowsChanged:
+    """A commit of ``paths`` (one file, or a batch written in one transaction) changed
+    the public rows ``changes`` counts; its records are in the change feed under
+    ``changes.run_id``. Sent by a ``ChangeFeed`` repository after the commit, only when
+    something changed (the sum over a run is ``SyncReport.changes``)."""
+
+    paths: tuple[str, ...]
+    changes: ChangeSummary
+
+
 ProgressEvent: TypeAlias = (
     SyncStarted
     | FileStarted
@@ -117,6 +129,7 @@ ProgressEvent: TypeAlias = (
     | FileRetrying
     | RateLimited
     | SyncFinished
+    | RowsChanged
 )
 
 #: How one file ended: exactly one of these follows each ``FileStarted``.
@@ -134,13 +147,14 @@ _KINDS: dict[str, type[ProgressEvent]] = {
         FileRetrying,
         RateLimited,
         SyncFinished,
+        RowsChanged,
     )
 }
 
 
 def _plain(value: object) -> object:
     """A field value as JSON-ready data."""
-    if isinstance(value, SyncReport):
+    if isinstance(value, SyncReport | ChangeSummary):
         return value.to_dict()
     if attrs.has(type(value)):
         return attrs.asdict(value)  # type: ignore[arg-type]
@@ -168,6 +182,8 @@ def _field_value(name: str, raw: Any) -> object:
         return Stage(raw)
     if name == "report":
         return SyncReport.from_dict(raw)
+    if name == "changes":
+        return ChangeSummary.from_dict(raw)
     if isinstance(raw, list):
         return tuple(raw)
     return raw
@@ -194,6 +210,7 @@ __all__ = [
     "FileSucceeded",
     "ProgressEvent",
     "RateLimited",
+    "RowsChanged",
     "SyncFinished",
     "SyncStarted",
     "event_from_dict",

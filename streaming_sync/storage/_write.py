@@ -31,6 +31,16 @@ statements whatever its size):
    placeholder rows for edge endpoints that have none, delete edges no longer asserted,
    insert asserted ones, delete class rows that are neither declared nor referenced;
    then the properties. Finally empty the affected set.
+
+The change feed runs at two hook points around step 4, as statements of its own (so
+they work whether step 4 runs once per file or once per batch of files):
+``BEFORE_RECOMPUTE`` copies the affected class, edge and property rows aside;
+``AFTER_RECOMPUTE`` records, in ``sync_changes``, each row that step 4 added, removed or
+changed, and each axiom row the write removed or added (the dialect's capture triggers
+keep the axiom rows a write deletes and the paths whose records it inserts: axioms are
+replaced per file in steps 2-3, not recomputed), tagged with the run (``:run``), then
+empties what it kept. The number of rows each ``record_*`` statement inserted is the
+commit's ``ChangeSummary`` (:func:`feed_summary`).
 """
 
 from __future__ import annotations
@@ -40,6 +50,7 @@ from typing import Any
 
 import attrs
 
+from .._change_counts import ChangeCounts, ChangeSummary
 from .._model import (
     LINK_AXIOM_ANNOTATIONS,
     FileEntry,
@@ -93,6 +104,36 @@ RECOMPUTE = (
     "upsert_properties",
     "delete_properties",
 )
+#: The change feed's hook before step 4: copy the affected public rows aside.
+BEFORE_RECOMPUTE = ("feed_copy_classes", "feed_copy_edges", "feed_copy_properties")
+#: The feed's record statements, in order (added rows before the edges that name them,
+#: removed edges before their classes), each with the summary field and operation its
+#: row count adds to.
+FEED_RECORDS: Mapping[str, tuple[str, str]] = {
+    "record_classes_added": ("classes", "added"),
+    "record_classes_changed": ("classes", "changed"),
+    "record_properties_added": ("properties", "added"),
+    "record_properties_changed": ("properties", "changed"),
+    "record_edges_added": ("edges", "added"),
+    "record_axioms_added": ("axioms", "added"),
+    "record_other_axioms_added": ("other_axioms", "added"),
+    "record_axioms_removed": ("axioms", "removed"),
+    "record_other_axioms_removed": ("other_axioms", "removed"),
+    "record_edges_removed": ("edges", "removed"),
+    "record_properties_removed": ("properties", "removed"),
+    "record_classes_removed": ("classes", "removed"),
+}
+#: The change feed's hook after step 4: record the differences, then forget what the
+#: feed kept for this transaction.
+AFTER_RECOMPUTE = (
+    *FEED_RECORDS,
+    "feed_clear_classes",
+    "feed_clear_edges",
+    "feed_clear_properties",
+    "feed_clear_axioms",
+    "feed_clear_other_axioms",
+    "feed_clear_paths",
+)
 #: The batches of a file's provenance rows, in the order they are inserted (step 2),
 #: with the parameter names of their columns (the values :func:`file_rows` gives).
 FILE_ROWS: Mapping[str, tuple[str, ...]] = {
@@ -118,21 +159,30 @@ KEYS = frozenset(
     | set(RELINK)
     | set(RECOMPUTE)
     | set(FILE_ROWS)
+    | set(BEFORE_RECOMPUTE)
+    | set(AFTER_RECOMPUTE)
 )
 
 
 def write_file(
-    oid: str, path: str, entry: FileEntry | None, data: OntologyData, now: object
+    oid: str,
+    path: str,
+    entry: FileEntry | None,
+    data: OntologyData,
+    now: object,
+    run: str | None = None,
 ) -> Steps:
     """Replace ``path``'s contribution with ``data`` committed at ``entry.sha`` -- or
     remove it, record included, when ``entry`` is None -- inside the driver's
-    transaction. ``now`` is the timestamp bound to ``:now``."""
+    transaction. ``now`` is the timestamp bound to ``:now``; ``run`` the run id the
+    change feed's records carry (``:run``; None outside a sync)."""
     params = {
         "oid": oid,
         "path": path,
         "now": now,
         "sha": entry.sha if entry is not None else None,
         "link_annotations": LINK_AXIOM_ANNOTATIONS,
+        "run": run,
     }
     yield Statement("collect_file", params)
     yield Statement("drop_file", params)
@@ -147,9 +197,22 @@ def write_file(
     if marked > 1 or data.links:
         for key in RELINK:
             yield Statement(key, params)
+    for key in BEFORE_RECOMPUTE:
+        yield Statement(key, params)
     for key in RECOMPUTE:
         yield Statement(key, params)
+    for key in AFTER_RECOMPUTE:
+        yield Statement(key, params)
     yield Statement("clear_affected", params)
+
+
+def feed_summary(changed: Mapping[str, int]) -> ChangeSummary:
+    """The ``ChangeSummary`` of one transaction from the rows each statement changed
+    (as a driver sums them per key): the counts of the ``record_*`` statements."""
+    counts: dict[str, dict[str, int]] = {}
+    for key, (field, op) in FEED_RECORDS.items():
+        counts.setdefault(field, {})[op] = max(changed.get(key, 0), 0)
+    return ChangeSummary.of({field: ChangeCounts(**ops) for field, ops in counts.items()})
 
 
 def file_rows(
@@ -212,6 +275,9 @@ def assemble_snapshot(rows: Mapping[str, Sequence[Sequence[Any]]]) -> OntologySn
 
 
 __all__ = [
+    "AFTER_RECOMPUTE",
+    "BEFORE_RECOMPUTE",
+    "FEED_RECORDS",
     "FILE_ROWS",
     "KEYS",
     "RECOMPUTE",
@@ -221,6 +287,7 @@ __all__ = [
     "Statement",
     "Steps",
     "assemble_snapshot",
+    "feed_summary",
     "file_rows",
     "write_file",
 ]

@@ -15,6 +15,7 @@ from .._errors import PermanentFetchError
 from .._model import FileEntry, FileFailure, Listing, OntologyData, SyncReport, git_blob_sha1
 from .._snapshot import OntologySnapshot, materialize
 from ..observe.events import ProgressEvent
+from ._memory_feed import MemoryChangeFeed
 
 
 class InMemoryFetcher:
@@ -64,12 +65,14 @@ class InMemoryFetcher:
         return None
 
 
-class InMemoryRepository:
-    """A ``Repository`` (and ``CheckpointStore``) in a dict, with the reference semantics.
+class InMemoryRepository(MemoryChangeFeed):
+    """A ``Repository`` (and ``CheckpointStore``, and ``ChangeFeed``) in a dict, with the
+    reference semantics.
 
     ``fail_on_save`` may raise to simulate a storage fault for a path."""
 
     def __init__(self, fail_on_save: Callable[[str], Exception | None] | None = None) -> None:
+        super().__init__()
         self.files: dict[str, dict[str, tuple[str, OntologyData]]] = {}
         self.failures: dict[str, list[FileFailure]] = {}
         self.runs: list[SyncReport] = []
@@ -82,10 +85,16 @@ class InMemoryRepository:
             if error is not None:
                 raise error
         self.saves += 1
+        before = await self.snapshot(ontology_id)
         self.files.setdefault(ontology_id, {})[entry.path] = (entry.sha, data)
+        await self.record_write(
+            ontology_id, (entry.path,), before, await self.snapshot(ontology_id)
+        )
 
     async def remove_file(self, ontology_id: str, path: str) -> None:
+        before = await self.snapshot(ontology_id)
         self.files.get(ontology_id, {}).pop(path, None)
+        await self.record_write(ontology_id, (path,), before, await self.snapshot(ontology_id))
 
     async def committed_files(self, ontology_id: str) -> Mapping[str, str]:
         return {p: sha for p, (sha, _) in self.files.get(ontology_id, {}).items()}

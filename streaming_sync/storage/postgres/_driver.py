@@ -9,9 +9,11 @@ import re
 
 import asyncpg
 
+from ..._change_counts import ChangeSummary
 from ..._model import FileEntry, OntologyData
 from ..._snapshot import OntologySnapshot
 from .. import _write
+from ._feed_sql import NOTIFY
 from ._sql import SQL
 
 _NAMED = re.compile(r"(?<!:):([a-z_]+)\b")
@@ -34,7 +36,10 @@ def positional(sql: str) -> tuple[str, tuple[str, ...]]:
 
 async def execute(conn: asyncpg.Connection, step: _write.Statement | _write.Batch) -> int:
     """Run ``step``; the number of rows it changed (for a batch, the number of rows
-    given: asyncpg reports none)."""
+    given: asyncpg reports none). A key whose SQL is empty needs nothing on PostgreSQL
+    (no round trip)."""
+    if not SQL[step.key]:
+        return 0
     text, names = positional(SQL[step.key])
     if isinstance(step, _write.Batch):
         # The columns the SQL uses, in its $n order (a row's "now" may be unused).
@@ -46,17 +51,35 @@ async def execute(conn: asyncpg.Connection, step: _write.Statement | _write.Batc
 
 
 async def write_file(
-    conn: asyncpg.Connection, oid: str, path: str, entry: FileEntry | None, data: OntologyData
-) -> None:
+    conn: asyncpg.Connection,
+    oid: str,
+    path: str,
+    entry: FileEntry | None,
+    data: OntologyData,
+    run: str | None = None,
+) -> ChangeSummary:
     """``storage._write.write_file`` on ``conn``, inside the caller's transaction (which
-    holds the ontology's advisory lock). Timestamps are the transaction's ``now()``."""
-    steps = _write.write_file(oid, path, entry, data, now=None)
+    holds the ontology's advisory lock). Timestamps are the transaction's ``now()``;
+    ``run`` tags the change feed's records. Returns what the write changed."""
+    steps = _write.write_file(oid, path, entry, data, now=None, run=run)
+    changed: dict[str, int] = {}
     try:
         step = next(steps)
         while True:
-            step = steps.send(await execute(conn, step))
+            count = await execute(conn, step)
+            changed[step.key] = changed.get(step.key, 0) + count
+            step = steps.send(count)
     except StopIteration:
         pass
+    return _write.feed_summary(changed)
+
+
+async def notify(conn: asyncpg.Connection, channel: str, oid: str, run: str | None) -> None:
+    """``pg_notify`` on ``channel`` that ``oid``'s feed grew (run and newest position; the
+    rows stay in the table), inside the caller's transaction: sent if it commits."""
+    text, names = positional(NOTIFY)
+    params = {"channel": channel, "oid": oid, "run": run}
+    await conn.execute(text, *(params[n] for n in names))
 
 
 async def read_snapshot(conn: asyncpg.Connection, oid: str) -> OntologySnapshot:
@@ -69,4 +92,4 @@ async def read_snapshot(conn: asyncpg.Connection, oid: str) -> OntologySnapshot:
     return _write.assemble_snapshot(rows)
 
 
-__all__ = ["execute", "positional", "read_snapshot", "write_file"]
+__all__ = ["execute", "notify", "positional", "read_snapshot", "write_file"]

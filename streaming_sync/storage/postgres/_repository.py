@@ -22,10 +22,13 @@ from typing import Any, TypeVar
 import asyncpg
 
 from ..._aio import AsyncClosing, run_to_completion
+from ..._change_counts import ChangeSummary
+from ..._changes import current_run_id, report_commit
 from ..._errors import DatabaseLockedError, FatalStorageError, ServiceClosedError, StorageError
 from ..._model import EMPTY, FileEntry, FileFailure, OntologyData, SyncReport
 from ..._snapshot import OntologySnapshot
-from ._driver import read_snapshot, write_file
+from ._driver import notify, read_snapshot, write_file
+from ._feed import DEFAULT_CHANNEL, Listener, PostgresChangeFeed
 from ._schema import TEMP_DDL, migrate, quote
 
 logger = logging.getLogger(__name__)
@@ -37,25 +40,40 @@ DEFAULT_SCHEMA = "public"
 DEFAULT_POOL_SIZE = 10
 
 
-class PostgresRepository(AsyncClosing):
+class PostgresRepository(PostgresChangeFeed, AsyncClosing):
     """Stores each file's rows in PostgreSQL, one transaction per file.
 
     Open with ``await PostgresRepository.open("postgresql://user@host/db")``; use as an
     async context manager or call ``aclose()``. ``schema`` picks the PostgreSQL schema
     (namespace) that holds the tables, created if missing (default ``public``).
+    ``notify_channel``: every commit that changes rows sends ``NOTIFY`` there (run and
+    position, never rows; None sends none), and ``wait_for_changes`` listens there.
     """
 
-    def __init__(self, pool: asyncpg.Pool, dsn: str, schema: str) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        dsn: str,
+        schema: str,
+        notify_channel: str | None = DEFAULT_CHANNEL,
+    ) -> None:
         """Use :meth:`open`; this wraps an already prepared pool."""
         self._pool: asyncpg.Pool | None = pool
         self._where = redact(dsn)
         self._dsn = dsn
         self.schema = schema
+        self.notify_channel = notify_channel
+        self._listener: Listener | None = None
         self._saves = 0
 
     @classmethod
     async def open(
-        cls, dsn: str, *, schema: str | None = None, pool_size: int = DEFAULT_POOL_SIZE
+        cls,
+        dsn: str,
+        *,
+        schema: str | None = None,
+        pool_size: int = DEFAULT_POOL_SIZE,
+        notify_channel: str | None = DEFAULT_CHANNEL,
     ) -> PostgresRepository:
         """Connect, and create or upgrade the schema (concurrent openers wait for each
         other). ``schema`` defaults to the URL's ``?schema=NAME``, else ``public``.
@@ -88,12 +106,22 @@ class PostgresRepository(AsyncClosing):
             )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise connect_error(exc, where) from exc
-        return cls(pool, dsn, schema)
+        return cls(pool, dsn, schema, notify_channel)
 
     @property
     def dsn(self) -> str:
         """The connection string the repository was opened with."""
         return self._dsn
+
+    @property
+    def listener(self) -> Listener:
+        """The connection listening on ``notify_channel`` (made on first use)."""
+        self._require_open()
+        if self._listener is None:
+            self._listener = Listener(
+                self._dsn, self.notify_channel or DEFAULT_CHANNEL, self.schema
+            )
+        return self._listener
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -107,6 +135,9 @@ class PostgresRepository(AsyncClosing):
     async def aclose(self) -> None:
         """Wait for the transactions in progress, then close the pool. Idempotent."""
         pool, self._pool = self._pool, None
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            await listener.aclose()
         if pool is not None:
             await pool.close()
 
@@ -121,20 +152,39 @@ class PostgresRepository(AsyncClosing):
         interleave their recomputations. The cost: writing is not parallel within one
         ontology -- fine while parsing dominates (a save takes milliseconds); different
         ontologies write in parallel."""
-        await self._locked(
+        run = current_run_id()
+        changed = await self._locked(
             ontology_id,
             f"saving {entry.path!r} of ontology {ontology_id!r}",
-            lambda conn: write_file(conn, ontology_id, entry.path, entry, data),
+            lambda conn: self._write(conn, ontology_id, entry.path, entry, data, run),
         )
         self._saves += 1
+        await report_commit((entry.path,), changed)
 
     async def remove_file(self, ontology_id: str, path: str) -> None:
         """Remove ``path``'s rows and record (nothing happens for an unknown path)."""
-        await self._locked(
+        run = current_run_id()
+        changed = await self._locked(
             ontology_id,
             f"removing {path!r} of ontology {ontology_id!r}",
-            lambda conn: write_file(conn, ontology_id, path, None, EMPTY),
+            lambda conn: self._write(conn, ontology_id, path, None, EMPTY, run),
         )
+        await report_commit((path,), changed)
+
+    async def _write(
+        self,
+        conn: asyncpg.Connection,
+        oid: str,
+        path: str,
+        entry: FileEntry | None,
+        data: OntologyData,
+        run: str | None,
+    ) -> ChangeSummary:
+        """One file's write, and the notification when it changed rows."""
+        changed = await write_file(conn, oid, path, entry, data, run)
+        if changed.total and self.notify_channel is not None:
+            await notify(conn, self.notify_channel, oid, run)
+        return changed
 
     async def committed_files(self, ontology_id: str) -> Mapping[str, str]:
         rows = await self._fetch(

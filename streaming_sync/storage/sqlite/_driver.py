@@ -9,6 +9,7 @@ import functools
 import re
 import sqlite3
 
+from ..._change_counts import ChangeSummary
 from ..._model import FileEntry, OntologyData
 from ..._snapshot import OntologySnapshot
 from .. import _write
@@ -39,16 +40,22 @@ def write_file(
     entry: FileEntry | None,
     data: OntologyData,
     now: str,
-) -> None:
+    run: str | None = None,
+) -> ChangeSummary:
     """``storage._write.write_file`` on ``conn``, inside the caller's transaction; ``now``
-    is the ISO-8601 timestamp of the rows it writes."""
-    steps = _write.write_file(oid, path, entry, data, now)
+    is the ISO-8601 timestamp of the rows it writes, ``run`` the run id of the change
+    feed's records. Returns what the write changed (the feed's counts)."""
+    steps = _write.write_file(oid, path, entry, data, now, run)
+    changed: dict[str, int] = {}
     try:
         step = next(steps)
         while True:
-            step = steps.send(execute(conn, step))
+            count = execute(conn, step)
+            changed[step.key] = changed.get(step.key, 0) + count
+            step = steps.send(count)
     except StopIteration:
         pass
+    return _write.feed_summary(changed)
 
 
 def read_snapshot(conn: sqlite3.Connection, oid: str) -> OntologySnapshot:

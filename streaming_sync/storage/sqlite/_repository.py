@@ -19,12 +19,14 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from ..._aio import AsyncClosing, run_to_completion
+from ..._changes import current_run_id, report_commit
 from ..._errors import ServiceClosedError
 from ..._model import EMPTY, FileEntry, FileFailure, OntologyData, SyncReport
 from ..._snapshot import OntologySnapshot
 from . import _lock
 from ._connection import Connection
 from ._driver import read_snapshot, write_file
+from ._feed import SqliteChangeFeed
 from ._open import MEMORY, now_iso, open_database, open_read_only
 
 logger = logging.getLogger(__name__)
@@ -34,7 +36,7 @@ T = TypeVar("T")
 DEFAULT_BUSY_TIMEOUT = 5.0
 
 
-class SqliteRepository(AsyncClosing):
+class SqliteRepository(SqliteChangeFeed, AsyncClosing):
     """Stores each file's rows in SQLite, one transaction per file (see ``docs/schema.md``).
 
     Open with ``await SqliteRepository.open(path)`` (``":memory:"`` for a private
@@ -111,20 +113,22 @@ class SqliteRepository(AsyncClosing):
         The whole write is one call on the connection's thread: a caller cancelled
         meanwhile waits for it (one file's write), so the file is either committed or
         left as it was, never half written."""
-        now = now_iso()
-        await self._transaction(
+        now, run = now_iso(), current_run_id()
+        changed = await self._transaction(
             f"saving {entry.path!r} of ontology {ontology_id!r}",
-            lambda conn: write_file(conn, ontology_id, entry.path, entry, data, now),
+            lambda conn: write_file(conn, ontology_id, entry.path, entry, data, now, run),
         )
         self._saves += 1
+        await report_commit((entry.path,), changed)
 
     async def remove_file(self, ontology_id: str, path: str) -> None:
         """Remove ``path``'s rows and record (nothing happens for an unknown path)."""
-        now = now_iso()
-        await self._transaction(
+        now, run = now_iso(), current_run_id()
+        changed = await self._transaction(
             f"removing {path!r} of ontology {ontology_id!r}",
-            lambda conn: write_file(conn, ontology_id, path, None, EMPTY, now),
+            lambda conn: write_file(conn, ontology_id, path, None, EMPTY, now, run),
         )
+        await report_commit((path,), changed)
 
     async def committed_files(self, ontology_id: str) -> Mapping[str, str]:
         rows = await self._read(
