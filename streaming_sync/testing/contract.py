@@ -38,6 +38,7 @@ from .._model import (
 )
 from .._protocols import Repository
 from .._snapshot import ClassRow, EdgeRow, OntologySnapshot
+from ._contract_feed import ChangeFeedContract
 from ._contract_links import PageLinkContract
 from ._contract_support import (
     CONTENTS,
@@ -52,9 +53,10 @@ from ._contract_support import (
 )
 
 
-class RepositoryContract(PageLinkContract):
+class RepositoryContract(PageLinkContract, ChangeFeedContract):
     """The behaviour every ``Repository`` must show. Subclass and provide ``repository``
-    (the page-link tests come from ``PageLinkContract``)."""
+    (the page-link tests come from ``PageLinkContract``; a ``ChangeFeed``'s from
+    ``ChangeFeedContract``)."""
 
     async def test_empty_repository_has_no_rows(self, repository: Repository) -> None:
         """A fresh repository has no rows and no committed files."""
