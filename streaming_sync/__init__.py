@@ -11,9 +11,25 @@ from __future__ import annotations
 
 import logging
 
+from ._change_counts import ChangeCounts, ChangeSummary
+from ._changes import (
+    AxiomChange,
+    Change,
+    ChangeOp,
+    ClassChange,
+    EdgeChange,
+    OtherAxiomChange,
+    PropertyChange,
+    apply_changes,
+    current_run_id,
+    diff_snapshots,
+    feeding,
+    report_commit,
+)
 from ._config import DEFAULT_EXCLUDE, DEFAULT_INCLUDE, PathFilter, RetryPolicy, SyncConfig
 from ._errors import (
     AuthenticationError,
+    ChangesPruned,
     ConfigError,
     DatabaseLockedError,
     FatalStorageError,
@@ -64,6 +80,8 @@ from ._model import (
 )
 from ._protocols import (
     BulkFetcher,
+    ChangeFeed,
+    ChangeNotifier,
     CheckpointStore,
     EventSource,
     Fetcher,
@@ -97,6 +115,7 @@ from .observe.events import (
     FileSucceeded,
     ProgressEvent,
     RateLimited,
+    RowsChanged,
     SyncFinished,
     SyncStarted,
 )
@@ -117,11 +136,20 @@ __version__ = "0.1.0"
 __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_public_api.py
     "AuthenticationError",
     "Axiom",
+    "AxiomChange",
     "AxiomRow",
     "AxiomType",
     "BulkFetcher",
     "CallbackSink",
+    "Change",
+    "ChangeCounts",
+    "ChangeFeed",
+    "ChangeNotifier",
+    "ChangeOp",
+    "ChangeSummary",
+    "ChangesPruned",
     "CheckpointStore",
+    "ClassChange",
     "ClassInfo",
     "ClassRow",
     "ConfigError",
@@ -129,6 +157,7 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "DEFAULT_INCLUDE",
     "DatabaseLockedError",
     "DefaultParser",
+    "EdgeChange",
     "EdgeRow",
     "EventSource",
     "FatalStorageError",
@@ -164,6 +193,7 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "OntologyReader",
     "OntologySnapshot",
     "OtherAxiom",
+    "OtherAxiomChange",
     "OtherAxiomRow",
     "Outcome",
     "PageLink",
@@ -179,6 +209,7 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "ProgressReport",
     "ProgressSink",
     "ProgressTracker",
+    "PropertyChange",
     "PropertyRow",
     "PropertyType",
     "RateLimitStatus",
@@ -188,6 +219,7 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "Repository",
     "RetryPolicy",
     "RowCounts",
+    "RowsChanged",
     "RunHistory",
     "RunLockStore",
     "SchemaError",
@@ -215,7 +247,12 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "WaitBudgetExceeded",
     "WorkCoordinator",
     "WriteTimeout",
+    "apply_changes",
+    "current_run_id",
+    "diff_snapshots",
+    "feeding",
     "git_blob_sha1",
     "materialize",
     "page_key",
+    "report_commit",
 ]

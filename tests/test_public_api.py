@@ -125,6 +125,25 @@ PUBLIC = {
     "FatalStorageError",
     "SyncAborted",
     "SyncInProgress",
+    # the change feed and watching upstream
+    "ChangeFeed",
+    "ChangeNotifier",
+    "ChangeSummary",
+    "ChangeCounts",
+    "Change",
+    "ChangeOp",
+    "ClassChange",
+    "PropertyChange",
+    "EdgeChange",
+    "AxiomChange",
+    "OtherAxiomChange",
+    "RowsChanged",
+    "ChangesPruned",
+    "apply_changes",
+    "diff_snapshots",
+    "current_run_id",
+    "report_commit",
+    "feeding",
 }
 
 
