@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import attrs
 
 from ._cli_admin import ADMIN_COMMANDS, add_admin_commands, ontology_id_argument, run_admin
+from ._cli_feed import FEED_COMMANDS, add_feed_commands
 from ._cli_signals import EXIT_SIGINT, handlers_restored, run_stoppable
 from ._config import SyncConfig, default_workers
 from ._defaults import open_repository
@@ -107,6 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _output_options(history)
     add_admin_commands(sub)
+    add_feed_commands(sub)
     return parser
 
 
@@ -406,7 +408,7 @@ def _history_line(report: SyncReport) -> str:
     return line + (f"  error: {report.error}" if report.error else "")
 
 
-_COMMANDS = {"sync": _run_sync, "status": _run_status, "history": _run_history}
+_COMMANDS = {"sync": _run_sync, "status": _run_status, "history": _run_history, **FEED_COMMANDS}
 
 
 async def _main_async(args: argparse.Namespace) -> int:

@@ -39,6 +39,7 @@ from ._read_model import (
     SourceFile,
     fold,
 )
+from ._reader_changes import ChangeReading
 from ._snapshot import AxiomRow, ClassRow, EdgeRow, OntologySnapshot
 
 #: Default page size of :meth:`OntologyReader.classes`.
@@ -194,7 +195,7 @@ def _check_direction(direction: str) -> None:
         raise ValueError(f"direction={direction!r}: use 'up' (ancestors) or 'down'")
 
 
-class OntologyReader(AsyncClosing):
+class OntologyReader(ChangeReading, AsyncClosing):
     """Query one ontology id of a repository.
 
     ``OntologyReader(repository)`` uses the generic engine (any ``Repository``);

@@ -47,9 +47,13 @@ LAYERS: tuple[tuple[int, str], ...] = (
     (5, "_defaults"),
     (5, "_service"),
     (5, "_reader"),
+    (5, "_reader_changes"),
     (6, "_cli"),
     (6, "_cli_admin"),
     (6, "_cli_signals"),
+    (6, "_cli_feed"),
+    (6, "_cli_changes"),
+    (6, "_cli_watch"),
     (6, "__main__"),
     (6, ""),  # the package's __init__: the public face
 )

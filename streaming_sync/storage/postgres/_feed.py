@@ -149,10 +149,11 @@ class Listener:
 
     async def wait(self, oid: str) -> None:
         """Return once a notification for ``oid`` arrived since the last wait (at once if
-        one did meanwhile). Bound it with ``asyncio.timeout``: a lost connection is only
-        noticed at the next wait."""
-        await self.listen()
+        one did meanwhile, and at once after (re)connecting: what was sent before is
+        unknown, so the caller looks again). Bound it with ``asyncio.timeout``: a lost
+        connection is only noticed at the next wait."""
         event = self._event(oid)
+        await self.listen()
         await event.wait()
         event.clear()
 
