@@ -51,6 +51,7 @@ from ._errors import (
     TransientFetchError,
     ValidationError,
     WaitBudgetExceeded,
+    WatchInProgress,
     WriteTimeout,
 )
 from ._model import (
@@ -245,6 +246,7 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "ValidationError",
     "ValidatorCache",
     "WaitBudgetExceeded",
+    "WatchInProgress",
     "WorkCoordinator",
     "WriteTimeout",
     "apply_changes",

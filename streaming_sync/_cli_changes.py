@@ -58,7 +58,7 @@ def since_argument(value: str) -> int | str:
     )
 
 
-def _database_options(parser: argparse.ArgumentParser) -> None:
+def database_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
         required=True,
@@ -81,7 +81,7 @@ def add_changes_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
         help="the change feed: what each sync added, removed or changed",
         description="Print the change records after --since, oldest first.",
     )
-    _database_options(changes)
+    database_options(changes)
     changes.add_argument(
         "--since",
         type=since_argument,
@@ -101,7 +101,7 @@ def add_changes_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
         "changed something and/or older than --keep-days days. Readers asking for pruned "
         "records are told so (never given a partial feed).",
     )
-    _database_options(prune)
+    database_options(prune)
     prune.add_argument("--keep-runs", type=int, default=None, metavar="N")
     prune.add_argument("--keep-days", type=float, default=None, metavar="DAYS")
 
@@ -200,4 +200,10 @@ CHANGES_COMMANDS: Mapping[str, Callable[[argparse.Namespace], Awaitable[int]]] =
     "prune": run_prune,
 }
 
-__all__ = ["CHANGES_COMMANDS", "add_changes_commands", "change_line", "since_argument"]
+__all__ = [
+    "CHANGES_COMMANDS",
+    "add_changes_commands",
+    "change_line",
+    "database_options",
+    "since_argument",
+]

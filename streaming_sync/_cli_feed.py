@@ -8,16 +8,19 @@ import argparse
 from collections.abc import Awaitable, Callable, Mapping
 
 from ._cli_changes import CHANGES_COMMANDS, add_changes_commands
+from ._cli_watch import add_watch_command, run_watch
 
 #: The commands of the feed and watch mode, by name, with the coroutine running each.
 FEED_COMMANDS: Mapping[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
     **CHANGES_COMMANDS,
+    "watch": run_watch,
 }
 
 
 def add_feed_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``changes``, ``prune`` and ``watch`` to the CLI's subcommands."""
     add_changes_commands(sub)
+    add_watch_command(sub)
 
 
 __all__ = ["FEED_COMMANDS", "add_feed_commands"]

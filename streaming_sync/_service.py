@@ -48,7 +48,9 @@ from ._protocols import (
 )
 from ._retry import retrying
 from ._run import LocalRun, Plan, Run, SharedRun, sync_started
+from ._watch import DEFAULT_DEBOUNCE, DEFAULT_INTERVAL, PushTrigger, Retention, Watcher
 from .observe.events import FileDeleted, FileStarted, ProgressEvent, SyncFinished
+from .observe.health import HealthMonitor
 from .observe.tally import LISTING, ProgressReport, RunTally, ServiceStats
 
 logger = logging.getLogger(__name__)
@@ -186,6 +188,29 @@ class StreamingSyncService(AsyncClosing):
             raise ServiceClosedError("this StreamingSyncService was closed; create a new one")
         async with self._lock, self._run.hold(), feeding(new_run_id(), self._emit):
             return await self._sync()
+
+    def watch(
+        self,
+        interval: float = DEFAULT_INTERVAL,
+        *,
+        trigger: PushTrigger | None = None,
+        debounce: float = DEFAULT_DEBOUNCE,
+        retention: Retention | None = None,
+        monitor: HealthMonitor | None = None,
+    ) -> Watcher:
+        """Sync now, then again each time upstream moved, polled every ``interval``
+        seconds (idle polls write nothing) or pushed by ``trigger`` (a webhook): an async
+        iterator of the reports, ``async for report in service.watch(60): ...``.
+        Cancelling it ends it after the current file's transaction. See
+        ``streaming_sync._watch`` for ``debounce``, ``retention`` and ``monitor``."""
+        return Watcher(
+            self,
+            interval=interval,
+            trigger=trigger,
+            debounce=debounce,
+            retention=retention,
+            monitor=monitor,
+        )
 
     async def _sync(self) -> SyncReport:
         self._tally = tally = RunTally(self.config.ontology_id, self.fetcher.source)

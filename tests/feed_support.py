@@ -1,19 +1,22 @@
 """Change-feed test support: random upstream edits pushed to a GitHubLikeServer as
 commits, and a sync in its own process that a test SIGKILLs.
 
-``python -m tests.feed_support API_URL OWNER REPO DB DELAY`` syncs the server's
-repository (line format, ``*.txt``; tests/lineformat.py) into DB -- a SQLite file or a
-``postgresql://...?schema=NAME`` URL -- sleeping DELAY seconds per file so that a kill
-lands mid-sync.
+``python -m tests.feed_support API_URL OWNER REPO DB DELAY [INTERVAL]`` syncs the
+server's repository (line format, ``*.txt``; tests/lineformat.py) into DB -- a SQLite
+file or a ``postgresql://...?schema=NAME`` URL -- sleeping DELAY seconds per file so
+that a kill lands mid-sync. With INTERVAL it watches instead (``service.watch``),
+printing each report as a JSON line, until killed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import signal
 import sys
 import time
+from typing import Any
 
 from streaming_sync import (
     OntologyData,
@@ -98,6 +101,33 @@ async def run_child(
     return None
 
 
+async def start_watch_child(
+    server: GitHubLikeServer, db: str, *, delay: float, interval: float
+) -> asyncio.subprocess.Process:
+    """``main`` in watch mode in its own process (reports as JSON lines on stdout)."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.feed_support", server.api_url, server.owner,
+        server.repo, db, str(delay), str(interval),
+        cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+async def reports_until(process: asyncio.subprocess.Process, commit: str) -> list[dict[str, Any]]:
+    """The reports a watching child prints, up to the first of a settled sync of
+    ``commit``."""
+    assert process.stdout is not None
+    seen = []
+    while line := await process.stdout.readline():
+        report = json.loads(line)
+        seen.append(report)
+        settled = report["outcome"] == "succeeded" or (
+            report["outcome"] == "partial" and not any(f["retryable"] for f in report["failures"])
+        )
+        if report["commit"] == commit and settled:
+            return seen
+    raise AssertionError(f"the watcher ended before syncing {commit}: {seen[-1:]}")
+
+
 class SlowParser(LineParser):
     def __init__(self, delay: float) -> None:
         super().__init__()
@@ -108,7 +138,9 @@ class SlowParser(LineParser):
         return super().parse(path, data)
 
 
-async def main(api_url: str, owner: str, repo: str, db: str, delay: float) -> int:
+async def main(
+    api_url: str, owner: str, repo: str, db: str, delay: float, interval: float | None = None
+) -> int:
     from streaming_sync._defaults import open_repository
     from streaming_sync.sources.github import GitHubFetcher
 
@@ -133,13 +165,25 @@ async def main(api_url: str, owner: str, repo: str, db: str, delay: float) -> in
         owned=[repository, fetcher],
     )
     async with service:
+        if interval is not None:
+            async for watched in service.watch(interval):
+                sys.stdout.write(json.dumps(watched.to_dict()) + "\n")
+                sys.stdout.flush()
         report = await service.sync()
     return 0 if not report.failures else 1
 
 
 if __name__ == "__main__":
     api, owner_, repo_, db_, delay_ = sys.argv[1:6]
-    sys.exit(asyncio.run(main(api, owner_, repo_, db_, float(delay_))))
+    every = float(sys.argv[6]) if len(sys.argv) > 6 else None
+    sys.exit(asyncio.run(main(api, owner_, repo_, db_, float(delay_), every)))
 
 
-__all__ = ["expected_rows", "push_edits", "random_text", "run_child"]
+__all__ = [
+    "expected_rows",
+    "push_edits",
+    "random_text",
+    "reports_until",
+    "run_child",
+    "start_watch_child",
+]

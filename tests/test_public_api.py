@@ -144,6 +144,7 @@ PUBLIC = {
     "current_run_id",
     "report_commit",
     "feeding",
+    "WatchInProgress",
 }
 
 
