@@ -38,7 +38,26 @@ def keys(steps: list[_write.Statement | _write.Batch]) -> list[str]:
 
 HEAD = ["collect_file", "drop_file", "add_file"]
 TAIL = ["collect_file", "mark_link_paths"]
-END = [*_write.BEFORE_RECOMPUTE, *_write.RECOMPUTE, *_write.AFTER_RECOMPUTE, "clear_affected"]
+END = [
+    *_write.BEFORE_RECOMPUTE,
+    *_write.RECOMPUTE,
+    "record_classes_added",
+    "record_classes_changed",
+    "record_properties_added",
+    "record_properties_changed",
+    "record_edges_added",
+    "feed_gone_axioms",
+    "record_axioms_added_among_gone",
+    "record_axioms_removed",
+    "feed_gone_other_axioms",
+    "record_other_axioms_added_among_gone",
+    "record_other_axioms_removed",
+    "record_edges_removed",
+    "record_properties_removed",
+    "record_classes_removed",
+    *_write.FEED_CLEAR,
+    "clear_affected",
+]
 
 
 def test_a_file_without_links_skips_the_relinking() -> None:
@@ -115,3 +134,27 @@ def test_each_dialect_has_sql_for_every_step_and_column(sql: dict[str, str]) -> 
         names = set(PARAM.findall(text))
         allowed = set(_write.FILE_ROWS.get(key, statement_params))
         assert names <= allowed, (key, names - allowed)
+
+
+def test_a_write_that_deleted_no_axioms_records_them_all_without_a_difference() -> None:
+    """When the write deleted no axiom rows (``feed_gone_*`` reports 0: a new file, a
+    cold sync), the feed records every axiom row now as added with one statement and
+    skips the multiset difference; when some went, it runs the difference both ways."""
+
+    def drive(gone: int) -> list[str]:
+        steps = _write.after_recompute({"oid": "o"})
+        seen, answer = [], None
+        try:
+            while True:
+                step = steps.send(answer)
+                seen.append(step.key)
+                answer = gone if step.key.startswith("feed_gone_") else 1
+        except StopIteration:
+            return seen
+
+    cold = drive(0)
+    assert "record_axioms_added" in cold and "record_other_axioms_added" in cold
+    assert not {k for k in cold if k.endswith("_among_gone") or k.endswith("axioms_removed")}
+    warm = drive(2)
+    assert {"record_axioms_added_among_gone", "record_axioms_removed"} <= set(warm)
+    assert "record_axioms_added" not in warm

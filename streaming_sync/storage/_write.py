@@ -34,13 +34,13 @@ statements whatever its size):
 
 The change feed runs at two hook points around step 4, as statements of its own (so
 they work whether step 4 runs once per file or once per batch of files):
-``BEFORE_RECOMPUTE`` copies the affected class, edge and property rows aside;
-``AFTER_RECOMPUTE`` records, in ``sync_changes``, each row that step 4 added, removed or
-changed, and each axiom row the write removed or added (the dialect's capture triggers
-keep the axiom rows a write deletes and the paths whose records it inserts: axioms are
-replaced per file in steps 2-3, not recomputed), tagged with the run (``:run``), then
-empties what it kept. The number of rows each ``record_*`` statement inserted is the
-commit's ``ChangeSummary`` (:func:`feed_summary`).
+:func:`before_recompute` copies the affected class, edge and property rows aside;
+:func:`after_recompute` records, in ``sync_changes``, each row that step 4 added, removed
+or changed, and each axiom row the write removed or added (the dialect's capture
+triggers keep the axiom rows a write deletes and the paths whose records it inserts:
+axioms are replaced per file in steps 2-3, not recomputed), tagged with the run
+(``:run``), then empties what it kept. The number of rows each ``record_*`` statement
+inserted is the commit's ``ChangeSummary`` (:func:`feed_summary`).
 """
 
 from __future__ import annotations
@@ -106,9 +106,8 @@ RECOMPUTE = (
 )
 #: The change feed's hook before step 4: copy the affected public rows aside.
 BEFORE_RECOMPUTE = ("feed_copy_classes", "feed_copy_edges", "feed_copy_properties")
-#: The feed's record statements, in order (added rows before the edges that name them,
-#: removed edges before their classes), each with the summary field and operation its
-#: row count adds to.
+#: The feed's record statements, each with the summary field and operation its row
+#: count adds to.
 FEED_RECORDS: Mapping[str, tuple[str, str]] = {
     "record_classes_added": ("classes", "added"),
     "record_classes_changed": ("classes", "changed"),
@@ -116,17 +115,27 @@ FEED_RECORDS: Mapping[str, tuple[str, str]] = {
     "record_properties_changed": ("properties", "changed"),
     "record_edges_added": ("edges", "added"),
     "record_axioms_added": ("axioms", "added"),
-    "record_other_axioms_added": ("other_axioms", "added"),
+    "record_axioms_added_among_gone": ("axioms", "added"),
     "record_axioms_removed": ("axioms", "removed"),
+    "record_other_axioms_added": ("other_axioms", "added"),
+    "record_other_axioms_added_among_gone": ("other_axioms", "added"),
     "record_other_axioms_removed": ("other_axioms", "removed"),
     "record_edges_removed": ("edges", "removed"),
     "record_properties_removed": ("properties", "removed"),
     "record_classes_removed": ("classes", "removed"),
 }
-#: The change feed's hook after step 4: record the differences, then forget what the
-#: feed kept for this transaction.
-AFTER_RECOMPUTE = (
-    *FEED_RECORDS,
+#: Per kind of replaced row (axioms, other axioms): the statement counting the rows
+#: the write deleted (touching them: its row count is theirs), the one recording every
+#: row now when none went (the cold path), and the two recording the multiset
+#: difference when some went.
+_REPLACED = (
+    ("feed_gone_axioms", "record_axioms_added",
+     ("record_axioms_added_among_gone", "record_axioms_removed")),
+    ("feed_gone_other_axioms", "record_other_axioms_added",
+     ("record_other_axioms_added_among_gone", "record_other_axioms_removed")),
+)  # fmt: skip
+#: What the after hook empties: the copies, the captured rows and paths.
+FEED_CLEAR = (
     "feed_clear_classes",
     "feed_clear_edges",
     "feed_clear_properties",
@@ -134,6 +143,35 @@ AFTER_RECOMPUTE = (
     "feed_clear_other_axioms",
     "feed_clear_paths",
 )
+#: Every key of the feed's hooks.
+FEED_KEYS = frozenset(
+    {*BEFORE_RECOMPUTE, *FEED_RECORDS, *FEED_CLEAR, *(gone for gone, _, _ in _REPLACED)}
+)
+
+
+def before_recompute(params: Params) -> Steps:
+    """The change feed's hook before step 4 (see the module docstring)."""
+    for key in BEFORE_RECOMPUTE:
+        yield Statement(key, params)
+
+
+def after_recompute(params: Params) -> Steps:
+    """The change feed's hook after step 4: record what step 4 and the write did, in an
+    order an app can apply as it goes (classes before the edges naming them, removed
+    edges before their classes), then empty what the feed kept."""
+    for key in ("record_classes_added", "record_classes_changed", "record_properties_added",
+                "record_properties_changed", "record_edges_added"):  # fmt: skip
+        yield Statement(key, params)
+    for gone_key, all_new, difference in _REPLACED:
+        gone = yield Statement(gone_key, params)
+        for key in difference if gone else (all_new,):
+            yield Statement(key, params)
+    for key in ("record_edges_removed", "record_properties_removed", "record_classes_removed"):
+        yield Statement(key, params)
+    for key in FEED_CLEAR:
+        yield Statement(key, params)
+
+
 #: The batches of a file's provenance rows, in the order they are inserted (step 2),
 #: with the parameter names of their columns (the values :func:`file_rows` gives).
 FILE_ROWS: Mapping[str, tuple[str, ...]] = {
@@ -159,8 +197,7 @@ KEYS = frozenset(
     | set(RELINK)
     | set(RECOMPUTE)
     | set(FILE_ROWS)
-    | set(BEFORE_RECOMPUTE)
-    | set(AFTER_RECOMPUTE)
+    | FEED_KEYS
 )
 
 
@@ -197,12 +234,10 @@ def write_file(
     if marked > 1 or data.links:
         for key in RELINK:
             yield Statement(key, params)
-    for key in BEFORE_RECOMPUTE:
-        yield Statement(key, params)
+    yield from before_recompute(params)
     for key in RECOMPUTE:
         yield Statement(key, params)
-    for key in AFTER_RECOMPUTE:
-        yield Statement(key, params)
+    yield from after_recompute(params)
     yield Statement("clear_affected", params)
 
 
@@ -211,7 +246,8 @@ def feed_summary(changed: Mapping[str, int]) -> ChangeSummary:
     (as a driver sums them per key): the counts of the ``record_*`` statements."""
     counts: dict[str, dict[str, int]] = {}
     for key, (field, op) in FEED_RECORDS.items():
-        counts.setdefault(field, {})[op] = max(changed.get(key, 0), 0)
+        ops = counts.setdefault(field, {})
+        ops[op] = ops.get(op, 0) + max(changed.get(key, 0), 0)
     return ChangeSummary.of({field: ChangeCounts(**ops) for field, ops in counts.items()})
 
 
@@ -275,8 +311,9 @@ def assemble_snapshot(rows: Mapping[str, Sequence[Sequence[Any]]]) -> OntologySn
 
 
 __all__ = [
-    "AFTER_RECOMPUTE",
     "BEFORE_RECOMPUTE",
+    "FEED_CLEAR",
+    "FEED_KEYS",
     "FEED_RECORDS",
     "FILE_ROWS",
     "KEYS",
@@ -286,7 +323,9 @@ __all__ = [
     "Batch",
     "Statement",
     "Steps",
+    "after_recompute",
     "assemble_snapshot",
+    "before_recompute",
     "feed_summary",
     "file_rows",
     "write_file",

@@ -1,6 +1,6 @@
 """The change feed on PostgreSQL: its tables and capture triggers (migration 4), the
 per-connection tables it works with, and the SQL of its hook statements
-(``storage._write``: ``BEFORE_RECOMPUTE``, ``AFTER_RECOMPUTE``), merged into ``_sql.SQL``.
+(``storage._write``: ``before_recompute``, ``after_recompute``), merged into ``_sql.SQL``.
 
 The same design as SQLite's (``sqlite/_feed_sql.py``, whose docstring says it), in
 PostgreSQL's dialect: ``position`` is an identity column -- the writes of one ontology
@@ -203,47 +203,54 @@ WHERE NOT EXISTS (SELECT 1 FROM owl_class_hierarchy AS h WHERE h.ontology_id = :
 ORDER BY b.class_iri, b.parent_iri
 """
 
-# Axioms are a multiset (see sqlite/_feed_sql.py): the n-th copy on one side matches
-# the n-th copy on the other.
-_NUMBERED = "row_number() OVER (PARTITION BY {columns}) AS n"
-_AXIOMS_GONE = f"""SELECT {_AXIOM_COLUMNS}, {_NUMBERED.format(columns=_AXIOM_COLUMNS)}
-    FROM pg_temp.sync_feed_axioms WHERE ontology_id = :oid"""
-_AXIOMS_NOW = f"""SELECT {_AXIOM_COLUMNS}, {_NUMBERED.format(columns=_AXIOM_COLUMNS)}
-    FROM owl_axioms AS x
-    WHERE x.ontology_id = :oid AND (
-        x.source_path IN (SELECT path FROM pg_temp.sync_feed_paths WHERE ontology_id = :oid)
-        OR (x.from_link
-            AND x.source_path IN (SELECT a FROM {_AFFECTED} WHERE kind = 'lpath')))"""
-_SAME_AXIOM = " AND ".join(
-    f"o.{c} IS NOT DISTINCT FROM m.{c}" for c in (*_AXIOM_COLUMNS.split(", "), "n")
-)
+# Axioms are a multiset: EXCEPT ALL is the multiset difference. "Now" is what the write
+# inserted (see sqlite/_feed_sql.py): two lookups by path, each on its index. The write
+# counts what went first; when nothing went every row now is new (a cold sync's path).
+_AXIOMS_NOW = f"""
+    SELECT {_AXIOM_COLUMNS} FROM owl_axioms
+    WHERE ontology_id = :oid
+      AND source_path IN (SELECT path FROM pg_temp.sync_feed_paths WHERE ontology_id = :oid)
+    UNION ALL
+    SELECT {_AXIOM_COLUMNS} FROM owl_axioms
+    WHERE ontology_id = :oid AND from_link
+      AND source_path IN (SELECT a FROM {_AFFECTED} WHERE kind = 'lpath')
+      AND source_path NOT IN (SELECT path FROM pg_temp.sync_feed_paths WHERE ontology_id = :oid)"""
+_AXIOMS_GONE = f"SELECT {_AXIOM_COLUMNS} FROM pg_temp.sync_feed_axioms WHERE ontology_id = :oid"
 _AXIOM = (
-    "json_build_array(m.axiom_type, m.subject, m.object, m.property_iri, m.annotations,"
-    " m.is_inferred, m.source_path)::text"
+    "json_build_array(axiom_type, subject, object, property_iri, annotations, is_inferred,"
+    " source_path)::text"
 )
+_OTHERS_NOW = f"""
+    SELECT {_OTHER_COLUMNS} FROM owl_other_axioms
+    WHERE ontology_id = :oid
+      AND source_path IN (SELECT path FROM pg_temp.sync_feed_paths WHERE ontology_id = :oid)"""
+_OTHERS_GONE = (
+    f"SELECT {_OTHER_COLUMNS} FROM pg_temp.sync_feed_other_axioms WHERE ontology_id = :oid"
+)
+_OTHER = "json_build_array(source_path, kind, text)::text"
 
 
-def _multiset_difference(mine: str, others: str, same: str, row: str, old_new: str) -> str:
-    """Record each row of ``mine`` that ``others`` lacks (as a multiset)."""
+def _all_new(kind: str, now: str, row: str) -> str:
+    """Record every row of ``now`` as added (run when nothing of ``kind`` went)."""
     return f"""{_RECORD}
-WITH mine AS ({mine}), others AS ({others})
-SELECT :oid, :run, now(), {old_new.format(row=row)} FROM mine AS m
-WHERE NOT EXISTS (SELECT 1 FROM others AS o WHERE {same})
-ORDER BY 4, 5, 6
+SELECT :oid, :run, now(), '{kind}', NULL, {row} FROM ({now}) AS x
 """
 
 
-_OTHERS_GONE = f"""SELECT {_OTHER_COLUMNS}, {_NUMBERED.format(columns=_OTHER_COLUMNS)}
-    FROM pg_temp.sync_feed_other_axioms WHERE ontology_id = :oid"""
-_OTHERS_NOW = f"""SELECT {_OTHER_COLUMNS}, {_NUMBERED.format(columns=_OTHER_COLUMNS)}
-    FROM owl_other_axioms AS x WHERE x.ontology_id = :oid
-      AND x.source_path IN (SELECT path FROM pg_temp.sync_feed_paths WHERE ontology_id = :oid)"""
-_SAME_OTHER = " AND ".join(
-    f"o.{c} IS NOT DISTINCT FROM m.{c}" for c in (*_OTHER_COLUMNS.split(", "), "n")
-)
-_OTHER = "json_build_array(m.source_path, m.kind, m.text)::text"
+def _difference(kind: str, mine: str, others: str, row: str, added: bool) -> str:
+    """Record each row of ``mine`` that ``others`` lacks, as a multiset."""
+    old_new = f"NULL, {row}" if added else f"{row}, NULL"
+    return f"""{_RECORD}
+SELECT :oid, :run, now(), '{kind}', {old_new} FROM ({mine} EXCEPT ALL {others}) AS x
+ORDER BY 5, 6
+"""
+
+
+_FEED_GONE = "UPDATE pg_temp.sync_feed_{t} SET ontology_id = ontology_id WHERE ontology_id = :oid"
 
 FEED_SQL: Mapping[str, str] = {
+    "feed_gone_axioms": _FEED_GONE.format(t="axioms"),
+    "feed_gone_other_axioms": _FEED_GONE.format(t="other_axioms"),
     "feed_copy_classes": _FEED_COPY_CLASSES,
     "feed_copy_edges": _FEED_COPY_EDGES,
     "feed_copy_properties": _FEED_COPY_PROPERTIES,
@@ -255,17 +262,15 @@ FEED_SQL: Mapping[str, str] = {
     "record_properties_removed": _RECORD_PROPERTIES_REMOVED,
     "record_edges_added": _RECORD_EDGES_ADDED,
     "record_edges_removed": _RECORD_EDGES_REMOVED,
-    "record_axioms_added": _multiset_difference(
-        _AXIOMS_NOW, _AXIOMS_GONE, _SAME_AXIOM, _AXIOM, "'axiom', NULL, {row}"
+    "record_axioms_added": _all_new("axiom", _AXIOMS_NOW, _AXIOM),
+    "record_axioms_added_among_gone": _difference("axiom", _AXIOMS_NOW, _AXIOMS_GONE, _AXIOM, True),
+    "record_axioms_removed": _difference("axiom", _AXIOMS_GONE, _AXIOMS_NOW, _AXIOM, False),
+    "record_other_axioms_added": _all_new("other_axiom", _OTHERS_NOW, _OTHER),
+    "record_other_axioms_added_among_gone": _difference(
+        "other_axiom", _OTHERS_NOW, _OTHERS_GONE, _OTHER, True
     ),
-    "record_axioms_removed": _multiset_difference(
-        _AXIOMS_GONE, _AXIOMS_NOW, _SAME_AXIOM, _AXIOM, "'axiom', {row}, NULL"
-    ),
-    "record_other_axioms_added": _multiset_difference(
-        _OTHERS_NOW, _OTHERS_GONE, _SAME_OTHER, _OTHER, "'other_axiom', NULL, {row}"
-    ),
-    "record_other_axioms_removed": _multiset_difference(
-        _OTHERS_GONE, _OTHERS_NOW, _SAME_OTHER, _OTHER, "'other_axiom', {row}, NULL"
+    "record_other_axioms_removed": _difference(
+        "other_axiom", _OTHERS_GONE, _OTHERS_NOW, _OTHER, False
     ),
     # ON COMMIT DELETE ROWS empties them: nothing to run (see the module docstring).
     "feed_clear_classes": "",

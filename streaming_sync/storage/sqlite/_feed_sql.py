@@ -1,12 +1,14 @@
 """The change feed on SQLite: its tables (schema 3), the per-connection tables and capture
 triggers it works with, and the SQL of its hook statements (``storage._write``:
-``BEFORE_RECOMPUTE``, ``AFTER_RECOMPUTE``), merged into ``_sql.SQL``.
+``before_recompute``, ``after_recompute``), merged into ``_sql.SQL``. The joins start from
+the small per-write tables (CROSS JOIN fixes that order in SQLite): starting from a
+public table would walk a whole ontology per write.
 
 ``sync_changes`` holds one row per public row a commit added, removed or changed:
 ``old``/``new`` are the row's values as a JSON array in the snapshot's column order
-(NULL for the side that does not exist). ``position`` is ``AUTOINCREMENT`` so it never
-goes back, even after pruning the newest rows' predecessors; one writer at a time makes
-it the commit order. ``sync_change_horizon`` remembers, per ontology, the last position
+(NULL for the side that does not exist). ``position`` is ``AUTOINCREMENT``, so it never
+goes back (not even after pruning removed every record); one writer at a time makes it
+the commit order. ``sync_change_horizon`` remembers, per ontology, the last position
 and run that ``prune`` removed, so a reader asking for older changes is told so.
 
 Per connection (``TEMP_DDL``, created with ``_schema.TEMP_SCRIPT``): ``sync_feed_*``
@@ -105,14 +107,14 @@ WHERE ontology_id = :oid AND class_iri IN {_AFFECTED_IRIS}
 _FEED_COPY_EDGES = f"""
 INSERT INTO temp.sync_feed_edges
 SELECT h.class_iri, h.parent_iri FROM {_AFFECTED} AS s
-JOIN owl_class_hierarchy AS h
+CROSS JOIN owl_class_hierarchy AS h
   ON h.ontology_id = :oid AND h.class_iri = s.a AND h.parent_iri = s.b
 WHERE s.kind = 'edge'
 """
 _FEED_COPY_PROPERTIES = f"""
 INSERT INTO temp.sync_feed_properties
 SELECT p.property_iri, p.label, p.property_type, p.domain, p.range FROM {_AFFECTED} AS s
-JOIN owl_properties AS p ON p.ontology_id = :oid AND p.property_iri = s.a
+CROSS JOIN owl_properties AS p ON p.ontology_id = :oid AND p.property_iri = s.a
 WHERE s.kind = 'prop'
 """
 
@@ -125,7 +127,7 @@ ORDER BY c.class_iri
 _RECORD_CLASSES_CHANGED = f"""{_RECORD}
 SELECT :oid, :run, :now, 'class', {_CLASS.format(t="b")}, {_CLASS.format(t="c")}
 FROM temp.sync_feed_classes AS b
-JOIN owl_classes AS c ON c.ontology_id = :oid AND c.class_iri = b.class_iri
+CROSS JOIN owl_classes AS c ON c.ontology_id = :oid AND c.class_iri = b.class_iri
 WHERE b.label IS NOT c.label OR b.comment IS NOT c.comment
    OR b.file_sha1 IS NOT c.file_sha1 OR b.properties IS NOT c.properties
 ORDER BY b.class_iri
@@ -138,7 +140,8 @@ ORDER BY b.class_iri
 """
 _RECORD_PROPERTIES_ADDED = f"""{_RECORD}
 SELECT :oid, :run, :now, 'property', NULL, {_PROPERTY.format(t="p")}
-FROM {_AFFECTED} AS s JOIN owl_properties AS p ON p.ontology_id = :oid AND p.property_iri = s.a
+FROM {_AFFECTED} AS s
+CROSS JOIN owl_properties AS p ON p.ontology_id = :oid AND p.property_iri = s.a
 WHERE s.kind = 'prop'
   AND NOT EXISTS (SELECT 1 FROM temp.sync_feed_properties AS b
                   WHERE b.property_iri = p.property_iri)
@@ -147,7 +150,7 @@ ORDER BY p.property_iri
 _RECORD_PROPERTIES_CHANGED = f"""{_RECORD}
 SELECT :oid, :run, :now, 'property', {_PROPERTY.format(t="b")}, {_PROPERTY.format(t="p")}
 FROM temp.sync_feed_properties AS b
-JOIN owl_properties AS p ON p.ontology_id = :oid AND p.property_iri = b.property_iri
+CROSS JOIN owl_properties AS p ON p.ontology_id = :oid AND p.property_iri = b.property_iri
 WHERE b.label IS NOT p.label OR b.property_type IS NOT p.property_type
    OR b.domain IS NOT p.domain OR b.range IS NOT p.range
 ORDER BY b.property_iri
@@ -161,7 +164,7 @@ ORDER BY b.property_iri
 """
 _RECORD_EDGES_ADDED = f"""{_RECORD}
 SELECT :oid, :run, :now, 'edge', NULL, {_EDGE.format(t="h")} FROM {_AFFECTED} AS s
-JOIN owl_class_hierarchy AS h
+CROSS JOIN owl_class_hierarchy AS h
   ON h.ontology_id = :oid AND h.class_iri = s.a AND h.parent_iri = s.b
 WHERE s.kind = 'edge'
   AND NOT EXISTS (SELECT 1 FROM temp.sync_feed_edges AS b
@@ -176,54 +179,78 @@ ORDER BY b.class_iri, b.parent_iri
 """
 
 # Axioms are a multiset: the n-th copy of a row on one side matches the n-th copy on
-# the other. "Gone" is what the write deleted (captured); "now" is what it inserted:
-# every axiom of a path whose record it wrote, and the link axioms of the paths whose
-# links it re-resolved ('lpath').
-_NUMBERED = "row_number() OVER (PARTITION BY {columns}) AS n"
-_AXIOMS_GONE = f"""SELECT {_AXIOM_COLUMNS}, {_NUMBERED.format(columns=_AXIOM_COLUMNS)}
-    FROM temp.sync_feed_axioms WHERE ontology_id = :oid"""
-_AXIOMS_NOW = f"""SELECT {_AXIOM_COLUMNS}, {_NUMBERED.format(columns=_AXIOM_COLUMNS)}
-    FROM owl_axioms AS x
-    WHERE x.ontology_id = :oid AND (
-        x.source_path IN (SELECT path FROM temp.sync_feed_paths WHERE ontology_id = :oid)
-        OR (x.from_link = 1
-            AND x.source_path IN (SELECT a FROM {_AFFECTED} WHERE kind = 'lpath')))"""
-_SAME_AXIOM = " AND ".join(f"o.{c} IS m.{c}" for c in (*_AXIOM_COLUMNS.split(", "), "n"))
-_AXIOM = "json_array(m.axiom_type, m.subject, m.object, m.property_iri, m.annotations, " \
-    "m.is_inferred, m.source_path)"  # fmt: skip
+# the other (the row number within its group of equal rows). "Gone" is what the write
+# deleted (captured); "now" is what it inserted: every axiom of a path whose record it
+# wrote, and the link axioms of the other paths whose links it re-resolved ('lpath') --
+# two index lookups by path (INDEXED BY: an OR of the two, or the planner's wish to
+# read rows in the window's order through another index, would scan the ontology). The
+# write counts what went first ("feed_gone_*": an UPDATE that changes nothing reports
+# the rows it touched); when nothing went, every row now is new (the cheap path of a
+# cold sync), else the multiset difference is recorded both ways.
+_AXIOMS_NOW = f"""
+    SELECT {_AXIOM_COLUMNS} FROM owl_axioms INDEXED BY idx_owl_axioms_source
+    WHERE ontology_id = :oid
+      AND source_path IN (SELECT path FROM temp.sync_feed_paths WHERE ontology_id = :oid)
+    UNION ALL
+    SELECT {_AXIOM_COLUMNS} FROM owl_axioms INDEXED BY idx_owl_axioms_source
+    WHERE ontology_id = :oid AND from_link = 1
+      AND source_path IN (SELECT a FROM {_AFFECTED} WHERE kind = 'lpath')
+      AND source_path NOT IN (SELECT path FROM temp.sync_feed_paths WHERE ontology_id = :oid)"""
+_AXIOMS_GONE = f"""
+    SELECT {_AXIOM_COLUMNS} FROM temp.sync_feed_axioms WHERE ontology_id = :oid"""
+_AXIOM = "json_array(axiom_type, subject, object, property_iri, annotations, is_inferred, " \
+    "source_path)"  # fmt: skip
+_OTHERS_NOW = f"""
+    SELECT {_OTHER_COLUMNS} FROM owl_other_axioms INDEXED BY idx_owl_other_axioms_source
+    WHERE ontology_id = :oid
+      AND source_path IN (SELECT path FROM temp.sync_feed_paths WHERE ontology_id = :oid)"""
+_OTHERS_GONE = f"""
+    SELECT {_OTHER_COLUMNS} FROM temp.sync_feed_other_axioms WHERE ontology_id = :oid"""
+_OTHER = "json_array(source_path, kind, text)"
 
 
-def _multiset_difference(mine: str, others: str, same: str, row: str, old_new: str) -> str:
-    """Record each row of ``mine`` that ``others`` lacks (as a multiset)."""
+def _all_new(kind: str, now: str, row: str) -> str:
+    """Record every row of ``now`` as added (run when nothing of ``kind`` went), in the
+    order the path index gives (no sort: the order within one commit means nothing)."""
     return f"""{_RECORD}
-WITH mine AS ({mine}), others AS ({others})
-SELECT :oid, :run, :now, {old_new.format(row=row)} FROM mine AS m
-WHERE NOT EXISTS (SELECT 1 FROM others AS o WHERE {same})
-ORDER BY 4, 5, 6
+SELECT :oid, :run, :now, '{kind}', NULL, {row} FROM ({now})
 """
 
 
-_RECORD_AXIOMS_ADDED = _multiset_difference(
-    _AXIOMS_NOW, _AXIOMS_GONE, _SAME_AXIOM, _AXIOM, "'axiom', NULL, {row}"
+def _numbered(rows: str, columns: str) -> str:
+    return f"SELECT {columns}, row_number() OVER (PARTITION BY {columns}) AS n FROM ({rows})"
+
+
+def _difference(kind: str, mine: str, others: str, columns: str, row: str, added: bool) -> str:
+    """Record each row of ``mine`` that ``others`` lacks, as a multiset."""
+    old_new = f"NULL, {row}" if added else f"{row}, NULL"
+    return f"""{_RECORD}
+SELECT :oid, :run, :now, '{kind}', {old_new} FROM (
+    {_numbered(mine, columns)} EXCEPT {_numbered(others, columns)}
+) ORDER BY 5, 6
+"""
+
+
+_RECORD_AXIOMS_ADDED = _all_new("axiom", _AXIOMS_NOW, _AXIOM)
+_RECORD_AXIOMS_ADDED_AMONG_GONE = _difference(
+    "axiom", _AXIOMS_NOW, _AXIOMS_GONE, _AXIOM_COLUMNS, _AXIOM, added=True
 )
-_RECORD_AXIOMS_REMOVED = _multiset_difference(
-    _AXIOMS_GONE, _AXIOMS_NOW, _SAME_AXIOM, _AXIOM, "'axiom', {row}, NULL"
+_RECORD_AXIOMS_REMOVED = _difference(
+    "axiom", _AXIOMS_GONE, _AXIOMS_NOW, _AXIOM_COLUMNS, _AXIOM, added=False
 )
-_OTHERS_GONE = f"""SELECT {_OTHER_COLUMNS}, {_NUMBERED.format(columns=_OTHER_COLUMNS)}
-    FROM temp.sync_feed_other_axioms WHERE ontology_id = :oid"""
-_OTHERS_NOW = f"""SELECT {_OTHER_COLUMNS}, {_NUMBERED.format(columns=_OTHER_COLUMNS)}
-    FROM owl_other_axioms AS x WHERE x.ontology_id = :oid
-      AND x.source_path IN (SELECT path FROM temp.sync_feed_paths WHERE ontology_id = :oid)"""
-_SAME_OTHER = " AND ".join(f"o.{c} IS m.{c}" for c in (*_OTHER_COLUMNS.split(", "), "n"))
-_OTHER = "json_array(m.source_path, m.kind, m.text)"
-_RECORD_OTHER_AXIOMS_ADDED = _multiset_difference(
-    _OTHERS_NOW, _OTHERS_GONE, _SAME_OTHER, _OTHER, "'other_axiom', NULL, {row}"
+_RECORD_OTHER_AXIOMS_ADDED = _all_new("other_axiom", _OTHERS_NOW, _OTHER)
+_RECORD_OTHER_AXIOMS_ADDED_AMONG_GONE = _difference(
+    "other_axiom", _OTHERS_NOW, _OTHERS_GONE, _OTHER_COLUMNS, _OTHER, added=True
 )
-_RECORD_OTHER_AXIOMS_REMOVED = _multiset_difference(
-    _OTHERS_GONE, _OTHERS_NOW, _SAME_OTHER, _OTHER, "'other_axiom', {row}, NULL"
+_RECORD_OTHER_AXIOMS_REMOVED = _difference(
+    "other_axiom", _OTHERS_GONE, _OTHERS_NOW, _OTHER_COLUMNS, _OTHER, added=False
 )
 
+_FEED_GONE = "UPDATE temp.sync_feed_{t} SET ontology_id = ontology_id WHERE ontology_id = :oid"
+
 FEED_SQL: Mapping[str, str] = {
+    "feed_gone_axioms": _FEED_GONE.format(t="axioms"),
+    "feed_gone_other_axioms": _FEED_GONE.format(t="other_axioms"),
     "feed_copy_classes": _FEED_COPY_CLASSES,
     "feed_copy_edges": _FEED_COPY_EDGES,
     "feed_copy_properties": _FEED_COPY_PROPERTIES,
@@ -236,8 +263,10 @@ FEED_SQL: Mapping[str, str] = {
     "record_edges_added": _RECORD_EDGES_ADDED,
     "record_edges_removed": _RECORD_EDGES_REMOVED,
     "record_axioms_added": _RECORD_AXIOMS_ADDED,
+    "record_axioms_added_among_gone": _RECORD_AXIOMS_ADDED_AMONG_GONE,
     "record_axioms_removed": _RECORD_AXIOMS_REMOVED,
     "record_other_axioms_added": _RECORD_OTHER_AXIOMS_ADDED,
+    "record_other_axioms_added_among_gone": _RECORD_OTHER_AXIOMS_ADDED_AMONG_GONE,
     "record_other_axioms_removed": _RECORD_OTHER_AXIOMS_REMOVED,
     "feed_clear_classes": "DELETE FROM temp.sync_feed_classes",
     "feed_clear_edges": "DELETE FROM temp.sync_feed_edges",
