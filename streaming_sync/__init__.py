@@ -107,6 +107,7 @@ from ._snapshot import (
     PropertyRow,
     materialize,
 )
+from ._watch import PushTrigger, Retention, Watcher, WatchStatus
 from .observe.events import (
     FileDeleted,
     FileFailed,
@@ -213,11 +214,13 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "PropertyChange",
     "PropertyRow",
     "PropertyType",
+    "PushTrigger",
     "RateLimitStatus",
     "RateLimited",
     "ReadEngine",
     "RelatedClass",
     "Repository",
+    "Retention",
     "RetryPolicy",
     "RowCounts",
     "RowsChanged",
@@ -247,6 +250,8 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "ValidatorCache",
     "WaitBudgetExceeded",
     "WatchInProgress",
+    "WatchStatus",
+    "Watcher",
     "WorkCoordinator",
     "WriteTimeout",
     "apply_changes",

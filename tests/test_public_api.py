@@ -145,6 +145,10 @@ PUBLIC = {
     "report_commit",
     "feeding",
     "WatchInProgress",
+    "Watcher",
+    "WatchStatus",
+    "PushTrigger",
+    "Retention",
 }
 
 
