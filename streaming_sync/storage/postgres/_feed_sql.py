@@ -238,10 +238,14 @@ SELECT :oid, :run, now(), '{kind}', NULL, {row} FROM ({now}) AS x
 
 
 def _difference(kind: str, mine: str, others: str, row: str, added: bool) -> str:
-    """Record each row of ``mine`` that ``others`` lacks, as a multiset."""
+    """Record each row of ``mine`` that ``others`` lacks, as a multiset. Each side is a
+    subquery of its own: "now" is a UNION ALL, and UNION and EXCEPT bind alike (left to
+    right), so ``gone EXCEPT ALL a UNION ALL b`` would add all of ``b``."""
     old_new = f"NULL, {row}" if added else f"{row}, NULL"
     return f"""{_RECORD}
-SELECT :oid, :run, now(), '{kind}', {old_new} FROM ({mine} EXCEPT ALL {others}) AS x
+SELECT :oid, :run, now(), '{kind}', {old_new} FROM (
+    SELECT * FROM ({mine}) AS m EXCEPT ALL SELECT * FROM ({others}) AS o
+) AS x
 ORDER BY 5, 6
 """
 
