@@ -17,9 +17,9 @@ NOTEBOOKS = sorted(EXAMPLES.glob("*.ipynb"))
 TIME_LIMIT = 60.0  # seconds per notebook; each takes a few seconds today
 
 
-def test_the_four_notebooks_exist() -> None:
+def test_the_five_notebooks_exist() -> None:
     """The examples the docs point to are all here."""
-    assert [p.stem[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04"]
+    assert [p.stem[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05"]
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
