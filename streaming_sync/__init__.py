@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from ._config import DEFAULT_EXCLUDE, DEFAULT_INCLUDE, PathFilter, RetryPolicy, SyncConfig
+from ._curie import PrefixMap
 from ._errors import (
     AuthenticationError,
     ConfigError,
@@ -76,8 +77,16 @@ from ._protocols import (
     ValidatorCache,
     WorkCoordinator,
 )
-from ._read_model import ClassInfo, OntologyCounts, ReadEngine, RelatedClass, SourceFile
+from ._read_model import (
+    ClassInfo,
+    Hierarchy,
+    OntologyCounts,
+    ReadEngine,
+    RelatedClass,
+    SourceFile,
+)
 from ._reader import OntologyReader
+from ._reader_blocking import BlockingOntologyReader
 from ._service import StreamingSyncService
 from ._snapshot import (
     AxiomRow,
@@ -119,6 +128,7 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "Axiom",
     "AxiomRow",
     "AxiomType",
+    "BlockingOntologyReader",
     "BulkFetcher",
     "CallbackSink",
     "CheckpointStore",
@@ -151,6 +161,7 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "HealthMonitor",
     "HealthState",
     "HealthStatus",
+    "Hierarchy",
     "HierarchyEdge",
     "IntegrityError",
     "JsonLinesSink",
@@ -175,6 +186,7 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "Participation",
     "PathFilter",
     "PermanentFetchError",
+    "PrefixMap",
     "ProgressEvent",
     "ProgressReport",
     "ProgressSink",

@@ -1,7 +1,11 @@
 """The values that flow through a sync: listings, one file's ontology data, reports.
 
 Everything here is a frozen attrs class: safe to share between tasks, picklable for
-process pools, comparable in tests.
+process pools, comparable in tests. What a backend stores -- ``FileEntry`` and
+``OntologyData`` with its rows -- has a JSON form: ``to_dict()`` gives plain dicts,
+lists, strings, numbers, booleans and None (keys named as the fields; sets as sorted
+lists, enums as their values), and ``Class.from_dict(d)`` gives the equal value back,
+refusing unknown keys and missing required ones with ``ValueError``.
 """
 
 from __future__ import annotations
@@ -10,12 +14,46 @@ import enum
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Self
 
 import attrs
 
 #: ``owl_axioms.annotations`` of the SubClassOf axiom a page link (``is-subclass-of::``) made.
 LINK_AXIOM_ANNOTATIONS = '{"derived_from":"is-subclass-of"}'
+
+
+def checked_fields(cls: type[Any], raw: Mapping[str, Any]) -> dict[str, Any]:
+    """``raw`` as keyword arguments of the attrs class ``cls``: ``ValueError`` naming
+    the keys it does not know and the required ones it lacks (a stored form of another
+    version, a typo), instead of a ``TypeError`` from deep inside ``__init__``."""
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"{cls.__name__}.from_dict: expected a dict, got {type(raw).__name__}")
+    fields = attrs.fields_dict(cls)
+    unknown = sorted(set(raw) - set(fields))
+    missing = sorted(n for n, f in fields.items() if f.default is attrs.NOTHING and n not in raw)
+    if unknown or missing:
+        raise ValueError(
+            f"{cls.__name__}.from_dict: unknown keys {unknown}, missing keys {missing} "
+            f"(its keys are {sorted(fields)})"
+        )
+    return dict(raw)
+
+
+class PlainRow:
+    """``to_dict``/``from_dict`` for a frozen attrs class whose fields are all JSON
+    scalars (strings, numbers, booleans, None)."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: one key per field."""
+        # A mixin of attrs classes only; mypy cannot know that ``type(self)`` is one.
+        return {f.name: getattr(self, f.name) for f in attrs.fields(type(self))}  # type: ignore[arg-type]
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Self:
+        """The value :meth:`to_dict` gave ``raw`` for."""
+        return cls(**checked_fields(cls, raw))
 
 
 def git_blob_sha1(data: bytes) -> str:
@@ -24,7 +62,7 @@ def git_blob_sha1(data: bytes) -> str:
 
 
 @attrs.frozen
-class FileEntry:
+class FileEntry(PlainRow):
     """One file of a listing: its path relative to the source root ('/'-separated),
     its size in bytes and its git blob SHA-1."""
 
@@ -77,9 +115,25 @@ class OntologyClass:
     comment: str | None = None
     properties: tuple[tuple[str, str], ...] = ()
 
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form; ``properties`` as a list of ``[key, value]`` pairs."""
+        return {
+            "iri": self.iri,
+            "label": self.label,
+            "comment": self.comment,
+            "properties": [[key, value] for key, value in self.properties],
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> OntologyClass:
+        """The class :meth:`to_dict` gave ``raw`` for."""
+        fields = checked_fields(cls, raw)
+        pairs = fields.pop("properties", ())
+        return cls(**fields, properties=tuple((str(k), str(v)) for k, v in pairs))
+
 
 @attrs.frozen
-class HierarchyEdge:
+class HierarchyEdge(PlainRow):
     """``class_iri rdfs:subClassOf parent_iri``, both named."""
 
     class_iri: str
@@ -106,6 +160,22 @@ class OntologyProperty:
     domain: frozenset[str] = attrs.field(default=frozenset(), converter=_iri_set)
     range: frozenset[str] = attrs.field(default=frozenset(), converter=_iri_set)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form; ``domain`` and ``range`` as sorted lists."""
+        return {
+            "iri": self.iri,
+            "property_type": str(self.property_type),
+            "label": self.label,
+            "domain": sorted(self.domain),
+            "range": sorted(self.range),
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> OntologyProperty:
+        """The property :meth:`to_dict` gave ``raw`` for."""
+        fields = checked_fields(cls, raw)
+        return cls(**{**fields, "property_type": PropertyType(fields["property_type"])})
+
 
 class AxiomType(enum.StrEnum):
     SUBCLASS_OF = "SubClassOf"
@@ -129,9 +199,26 @@ class Axiom:
     annotations: str | None = None
     is_inferred: bool = False
 
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form; ``axiom_type`` as its value (``"SubClassOf"``)."""
+        return {
+            "axiom_type": str(self.axiom_type),
+            "subject": self.subject,
+            "object": self.object,
+            "property_iri": self.property_iri,
+            "annotations": self.annotations,
+            "is_inferred": self.is_inferred,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Axiom:
+        """The axiom :meth:`to_dict` gave ``raw`` for."""
+        fields = checked_fields(cls, raw)
+        return cls(**{**fields, "axiom_type": AxiomType(fields["axiom_type"])})
+
 
 @attrs.frozen
-class OtherAxiom:
+class OtherAxiom(PlainRow):
     """An axiom of a kind the public tables have no place for, kept verbatim
     (canonical Functional Syntax) so nothing is silently dropped."""
 
@@ -140,7 +227,7 @@ class OtherAxiom:
 
 
 @attrs.frozen
-class PageLink:
+class PageLink(PlainRow):
     """``is-subclass-of:: [[Page]]``: ``class_iri`` is a subclass of each class the page
     whose key is ``target`` offers as a link target (see ``page_key`` and
     ``OntologyData.link_targets``)."""
@@ -195,6 +282,37 @@ class OntologyData:
             or self.axioms
             or self.other_axioms
             or self.links
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: each row as its own ``to_dict()``, in order; the text tuples
+        as lists. ``json.dumps`` takes it as it is; :meth:`from_dict` reads it back."""
+        return {
+            "classes": [row.to_dict() for row in self.classes],
+            "edges": [row.to_dict() for row in self.edges],
+            "properties": [row.to_dict() for row in self.properties],
+            "axioms": [row.to_dict() for row in self.axioms],
+            "other_axioms": [row.to_dict() for row in self.other_axioms],
+            "links": [row.to_dict() for row in self.links],
+            "page_keys": list(self.page_keys),
+            "warnings": list(self.warnings),
+            "link_targets": list(self.link_targets),
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> OntologyData:
+        """The data :meth:`to_dict` gave ``raw`` for (a key left out is empty)."""
+        fields = checked_fields(cls, raw)
+        return cls(
+            classes=tuple(OntologyClass.from_dict(r) for r in fields.get("classes", ())),
+            edges=tuple(HierarchyEdge.from_dict(r) for r in fields.get("edges", ())),
+            properties=tuple(OntologyProperty.from_dict(r) for r in fields.get("properties", ())),
+            axioms=tuple(Axiom.from_dict(r) for r in fields.get("axioms", ())),
+            other_axioms=tuple(OtherAxiom.from_dict(r) for r in fields.get("other_axioms", ())),
+            links=tuple(PageLink.from_dict(r) for r in fields.get("links", ())),
+            page_keys=tuple(str(k) for k in fields.get("page_keys", ())),
+            warnings=tuple(str(w) for w in fields.get("warnings", ())),
+            link_targets=tuple(str(t) for t in fields.get("link_targets", ())),
         )
 
 
@@ -418,11 +536,13 @@ __all__ = [
     "Outcome",
     "PageLink",
     "Participation",
+    "PlainRow",
     "PropertyType",
     "RowCounts",
     "Stage",
     "StageTimes",
     "SyncReport",
+    "checked_fields",
     "git_blob_sha1",
     "iri_list_json",
     "page_key",

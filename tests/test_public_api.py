@@ -74,6 +74,9 @@ PUBLIC = {
     "OtherAxiomRow",
     # reading
     "OntologyReader",
+    "BlockingOntologyReader",
+    "PrefixMap",
+    "Hierarchy",
     "ReadEngine",
     "ClassInfo",
     "RelatedClass",
