@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from types import MappingProxyType
 
 import attrs
 
@@ -31,7 +32,7 @@ _OBO_CURIE = re.compile(r"([A-Za-z][A-Za-z0-9]*):([0-9]+)")
 _OBO_IRI = re.compile(re.escape(OBO_NAMESPACE) + r"([A-Za-z][A-Za-z0-9]*)_([0-9]+)")
 
 
-def _checked(prefixes: Mapping[str, str]) -> dict[str, str]:
+def _checked(prefixes: Mapping[str, str]) -> Mapping[str, str]:
     for name, namespace in prefixes.items():
         if not _PREFIX_NAME.fullmatch(name):
             raise ValueError(
@@ -40,7 +41,7 @@ def _checked(prefixes: Mapping[str, str]) -> dict[str, str]:
             )
         if not namespace:
             raise ValueError(f"prefix {name!r}: its namespace is empty; give the IRI it stands for")
-    return dict(prefixes)
+    return MappingProxyType(dict(prefixes))  # a copy nobody can change: the map is a value
 
 
 @attrs.frozen
@@ -50,7 +51,10 @@ class PrefixMap:
     ``expand`` and ``compress`` are pure functions of the map; the map is a value
     (build a new one with :meth:`with_prefixes`)."""
 
-    prefixes: Mapping[str, str] = attrs.field(factory=dict, converter=_checked)
+    # hash=False: a mapping has no hash; equal maps still hash alike (to the same value).
+    prefixes: Mapping[str, str] = attrs.field(
+        factory=dict, converter=_checked, hash=False, repr=lambda m: repr(dict(m))
+    )
 
     def with_prefixes(self, extra: Mapping[str, str] | None) -> PrefixMap:
         """This map with ``extra`` added (an ``extra`` name replaces the same name here)."""

@@ -3,9 +3,9 @@ and shows what it is about (figures as ``image/png`` outputs, tables as HTML); r
 them leaves nothing behind in the project; and the sdist built afterwards holds only
 the project's own files -- no database, checkpoint or cache a run (or a user) made.
 
-The notebooks run in a copy of the checkout's tracked files (what a fresh clone holds),
-from its ``examples/`` folder as a user would run them, each once; the tests below read
-the executed copies."""
+The notebooks run in a copy of the checkout's tracked files (what a fresh clone holds;
+in an unpacked sdist, of examples/), from its ``examples/`` folder as a user would run
+them, each once; the tests below read the executed copies."""
 
 from __future__ import annotations
 
@@ -49,14 +49,25 @@ LEFTOVERS = (
 )
 
 
+def is_git_checkout() -> bool:
+    return shutil.which("git") is not None and (ROOT / ".git").exists()
+
+
 def tracked_files() -> list[str]:
     """The checkout's tracked files (``git ls-files``); skips where there is no git."""
-    if shutil.which("git") is None or not (ROOT / ".git").exists():
+    if not is_git_checkout():
         pytest.skip("not a git checkout: cannot tell the project's own files")
     done = subprocess.run(
         ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True
     )
     return [name for name in done.stdout.split("\0") if name and (ROOT / name).is_file()]
+
+
+def project_files() -> list[str]:
+    """What the notebooks run in: the tracked files, or (an unpacked sdist) examples/."""
+    if is_git_checkout():
+        return tracked_files()
+    return [p.relative_to(ROOT).as_posix() for p in EXAMPLES.rglob("*") if p.is_file()]
 
 
 def listing(folder: Path) -> set[str]:
@@ -93,7 +104,7 @@ class Runs:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     project = tmp_path_factory.mktemp("project")
-    for name in tracked_files():
+    for name in project_files():
         (project / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, project / name)
     return Runs(project)
