@@ -39,16 +39,32 @@ def checked_fields(cls: type[Any], raw: Mapping[str, Any]) -> dict[str, Any]:
     return dict(raw)
 
 
-class PlainRow:
-    """``to_dict``/``from_dict`` for a frozen attrs class whose fields are all JSON
-    scalars (strings, numbers, booleans, None)."""
+def _plain(value: Any) -> Any:
+    """A field's value as JSON data: a row as its ``to_dict()``, an enum as its value, a
+    set as a sorted list, a tuple as a list."""
+    if isinstance(value, JsonForm):
+        return value.to_dict()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, frozenset | set):
+        return sorted(value)
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+class JsonForm:
+    """The JSON form of a frozen attrs value: :meth:`to_dict` for any of them;
+    :meth:`from_dict` as is for fields that JSON holds as they are (strings, numbers,
+    booleans, None), overridden where a field needs decoding (enums, tuples, rows)."""
 
     __slots__ = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form: one key per field."""
+        """The JSON form: one key per field, its value as :func:`_plain` gives it."""
         # A mixin of attrs classes only; mypy cannot know that ``type(self)`` is one.
-        return {f.name: getattr(self, f.name) for f in attrs.fields(type(self))}  # type: ignore[arg-type]
+        fields = attrs.fields(type(self))  # type: ignore[arg-type]
+        return {f.name: _plain(getattr(self, f.name)) for f in fields}
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> Self:
@@ -62,7 +78,7 @@ def git_blob_sha1(data: bytes) -> str:
 
 
 @attrs.frozen
-class FileEntry(PlainRow):
+class FileEntry(JsonForm):
     """One file of a listing: its path relative to the source root ('/'-separated),
     its size in bytes and its git blob SHA-1."""
 
@@ -106,7 +122,7 @@ class Listing:
 
 
 @attrs.frozen
-class OntologyClass:
+class OntologyClass(JsonForm):
     """A class a file declares. ``properties`` are the page's block properties, losslessly:
     (key, value) pairs in file order, repeated keys kept."""
 
@@ -114,15 +130,6 @@ class OntologyClass:
     label: str | None = None
     comment: str | None = None
     properties: tuple[tuple[str, str], ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form; ``properties`` as a list of ``[key, value]`` pairs."""
-        return {
-            "iri": self.iri,
-            "label": self.label,
-            "comment": self.comment,
-            "properties": [[key, value] for key, value in self.properties],
-        }
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> OntologyClass:
@@ -133,7 +140,7 @@ class OntologyClass:
 
 
 @attrs.frozen
-class HierarchyEdge(PlainRow):
+class HierarchyEdge(JsonForm):
     """``class_iri rdfs:subClassOf parent_iri``, both named."""
 
     class_iri: str
@@ -151,7 +158,7 @@ def _iri_set(values: Iterable[str]) -> frozenset[str]:
 
 
 @attrs.frozen
-class OntologyProperty:
+class OntologyProperty(JsonForm):
     """A property a file declares, with the domain and range IRIs it gives."""
 
     iri: str
@@ -159,16 +166,6 @@ class OntologyProperty:
     label: str | None = None
     domain: frozenset[str] = attrs.field(default=frozenset(), converter=_iri_set)
     range: frozenset[str] = attrs.field(default=frozenset(), converter=_iri_set)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form; ``domain`` and ``range`` as sorted lists."""
-        return {
-            "iri": self.iri,
-            "property_type": str(self.property_type),
-            "label": self.label,
-            "domain": sorted(self.domain),
-            "range": sorted(self.range),
-        }
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> OntologyProperty:
@@ -186,7 +183,7 @@ class AxiomType(enum.StrEnum):
 
 
 @attrs.frozen
-class Axiom:
+class Axiom(JsonForm):
     """One axiom row. ``subject``/``object`` are plain IRIs for named entities, canonical
     Functional Syntax (see ``streaming_sync._owl.render``) for expressions and literals.
     ``property_iri`` is the asserted property of the two assertion types, else None.
@@ -199,17 +196,6 @@ class Axiom:
     annotations: str | None = None
     is_inferred: bool = False
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form; ``axiom_type`` as its value (``"SubClassOf"``)."""
-        return {
-            "axiom_type": str(self.axiom_type),
-            "subject": self.subject,
-            "object": self.object,
-            "property_iri": self.property_iri,
-            "annotations": self.annotations,
-            "is_inferred": self.is_inferred,
-        }
-
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> Axiom:
         """The axiom :meth:`to_dict` gave ``raw`` for."""
@@ -218,7 +204,7 @@ class Axiom:
 
 
 @attrs.frozen
-class OtherAxiom(PlainRow):
+class OtherAxiom(JsonForm):
     """An axiom of a kind the public tables have no place for, kept verbatim
     (canonical Functional Syntax) so nothing is silently dropped."""
 
@@ -227,7 +213,7 @@ class OtherAxiom(PlainRow):
 
 
 @attrs.frozen
-class PageLink(PlainRow):
+class PageLink(JsonForm):
     """``is-subclass-of:: [[Page]]``: ``class_iri`` is a subclass of each class the page
     whose key is ``target`` offers as a link target (see ``page_key`` and
     ``OntologyData.link_targets``)."""
@@ -256,7 +242,7 @@ def _declared_targets(data: OntologyData, _: object, targets: tuple[str, ...]) -
 
 
 @attrs.frozen
-class OntologyData:
+class OntologyData(JsonForm):
     """Everything one file contributes. ``page_keys`` are the names other pages may link
     to this one by, ``link_targets`` the IRIs of the classes such a link resolves to
     (each one of ``classes``; a Logseq page offers the classes its blocks name with
@@ -283,21 +269,6 @@ class OntologyData:
             or self.other_axioms
             or self.links
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form: each row as its own ``to_dict()``, in order; the text tuples
-        as lists. ``json.dumps`` takes it as it is; :meth:`from_dict` reads it back."""
-        return {
-            "classes": [row.to_dict() for row in self.classes],
-            "edges": [row.to_dict() for row in self.edges],
-            "properties": [row.to_dict() for row in self.properties],
-            "axioms": [row.to_dict() for row in self.axioms],
-            "other_axioms": [row.to_dict() for row in self.other_axioms],
-            "links": [row.to_dict() for row in self.links],
-            "page_keys": list(self.page_keys),
-            "warnings": list(self.warnings),
-            "link_targets": list(self.link_targets),
-        }
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> OntologyData:
@@ -528,6 +499,7 @@ __all__ = [
     "FileSkip",
     "FinishedRun",
     "HierarchyEdge",
+    "JsonForm",
     "Listing",
     "OntologyClass",
     "OntologyData",
@@ -536,7 +508,6 @@ __all__ = [
     "Outcome",
     "PageLink",
     "Participation",
-    "PlainRow",
     "PropertyType",
     "RowCounts",
     "Stage",

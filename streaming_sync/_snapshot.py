@@ -35,15 +35,15 @@ import attrs
 from ._model import (
     LINK_AXIOM_ANNOTATIONS,
     AxiomType,
+    JsonForm,
     OntologyData,
-    PlainRow,
     iri_list_json,
     properties_json,
 )
 
 
 @attrs.frozen(order=True)
-class ClassRow(PlainRow):
+class ClassRow(JsonForm):
     class_iri: str
     label: str | None
     comment: str | None
@@ -52,13 +52,13 @@ class ClassRow(PlainRow):
 
 
 @attrs.frozen(order=True)
-class EdgeRow(PlainRow):
+class EdgeRow(JsonForm):
     class_iri: str
     parent_iri: str
 
 
 @attrs.frozen(order=True)
-class PropertyRow(PlainRow):
+class PropertyRow(JsonForm):
     property_iri: str
     label: str | None
     property_type: str
@@ -67,7 +67,7 @@ class PropertyRow(PlainRow):
 
 
 @attrs.frozen(order=True)
-class AxiomRow(PlainRow):
+class AxiomRow(JsonForm):
     axiom_type: str
     subject: str
     object: str
@@ -78,7 +78,7 @@ class AxiomRow(PlainRow):
 
 
 @attrs.frozen
-class OtherAxiomRow(PlainRow):
+class OtherAxiomRow(JsonForm):
     source_path: str
     kind: str
     text: str
