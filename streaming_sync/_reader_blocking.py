@@ -17,6 +17,7 @@ comes, as any blocking call would: use ``OntologyReader`` there.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import threading
 from collections.abc import Coroutine, Mapping
@@ -90,7 +91,9 @@ class _LoopThread:
     def stop(self) -> None:
         """End the loop (after the work already handed to it) and join the thread."""
         if self._loop is not None and self._stop is not None and self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._stop.set)
+            # RuntimeError: the loop closed between the check and the call; it has ended.
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join()
 
 
