@@ -11,16 +11,22 @@ from __future__ import annotations
 import inspect
 import json
 import logging
+import os
 import re
+import shutil
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TextIO
 
 import attrs
 
+from .._model import iso_utc
 from .events import (
+    FileDeleted,
     FileFailed,
     FileRetrying,
+    FileSkipped,
+    FileSucceeded,
     ProgressEvent,
     RateLimited,
     SyncFinished,
@@ -92,8 +98,9 @@ def _progress_fields(p: ProgressReport) -> dict[str, object]:
 class LogSink:
     """Logs a progress line every ``every_files`` files or ``every_seconds`` seconds,
     whichever comes first, plus the start, failures, retries, rate-limit pauses and the
-    summary. Each record carries its values as structured fields in ``extra``
-    (``record.event``, ``record.processed``, ``record.path``, ...)."""
+    summary; at DEBUG also each file that landed, was skipped or deleted. Each record
+    carries its values as structured fields in ``extra`` (``record.event``,
+    ``record.processed``, ``record.path``, ...)."""
 
     def __init__(
         self,
@@ -143,13 +150,32 @@ class LogSink:
         elif isinstance(event, SyncFinished):
             self._finished(event)
             return
+        elif isinstance(event, FileSucceeded | FileSkipped | FileDeleted):
+            self._file_ended(event)
         self._maybe_progress()
+
+    def _file_ended(self, event: FileSucceeded | FileSkipped | FileDeleted) -> None:
+        if not self.log.isEnabledFor(logging.DEBUG):
+            return
+        fields: dict[str, object] = {"path": event.path}
+        if isinstance(event, FileSucceeded):
+            message = "synced %s: %d classes, %d properties, %d axioms, %d warning(s)"
+            args: tuple[object, ...] = (event.classes, event.properties, event.axioms)
+            args += (len(event.warnings),)
+            fields.update(event="sync.file_succeeded", seconds=round(event.seconds, 6))
+        elif isinstance(event, FileSkipped):
+            message, args = "skipped %s: %s", (event.reason,)
+            fields.update(event="sync.file_skipped", reason=event.reason)
+        else:
+            message, args = "deleted %s (gone from the source)", ()
+            fields.update(event="sync.file_deleted")
+        self.log.debug(message, event.path, *args, extra=fields)
 
     def _started(self, event: SyncStarted) -> None:
         self.log.info(
             "sync of %s at %s: %d files listed, %d to process, %d unchanged, %d to delete",
             event.source,
-            event.commit,
+            event.commit or "-",
             event.listed,
             event.to_process,
             event.unchanged,
@@ -199,9 +225,18 @@ class LogSink:
             self.log.info("progress: %s", progress_line(p), extra=_progress_fields(p))
 
 
+#: A bar narrower than this is left out: it would say too little to be worth the room.
+_MIN_BAR = 10
+
+
 class TerminalProgressSink:
     """A one-line progress bar redrawn in place on a terminal (``\\r`` + erase line):
     counts, rate, MB, ETA, files in flight, and a rate-limit pause shown as such.
+
+    The line always fits the terminal (``columns``; None: the width of the terminal
+    ``stream`` is, else ``$COLUMNS``, else 80), so it never wraps: when room is short the
+    MB, the files in flight and the rate go first, then the bar (``width`` at most); the
+    counts, tallies and ETA (or the rate-limit pause) stay.
 
     Redraws at most every ``min_interval`` seconds, except for the start, failures,
     rate-limit pauses and the end, which always redraw; the end adds a newline.
@@ -214,34 +249,65 @@ class TerminalProgressSink:
         stream: TextIO,
         width: int = 30,
         *,
+        columns: int | None = None,
         min_interval: float = 0.1,
         clock: Clock = time.monotonic,
         wall_clock: Clock = time.time,
     ) -> None:
         self.stream, self.width, self.min_interval = stream, width, min_interval
+        self.columns = columns
         self.clock, self.wall_clock = clock, wall_clock
         self.tracker = ProgressTracker(clock=clock)
         self._last_draw: float | None = None
 
+    def terminal_columns(self) -> int:
+        """The width the line must fit in."""
+        if self.columns is not None:
+            return self.columns
+        try:
+            return os.get_terminal_size(self.stream.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            return shutil.get_terminal_size().columns
+
     def render(self) -> str:
-        """The bar as it would be drawn now (no control characters)."""
+        """The bar as it would be drawn now (no control characters), shorter than the
+        terminal is wide (a line that fills the last column wraps on some terminals)."""
         p = self.tracker.snapshot()
-        filled = min(int(self.width * p.percentage / 100), self.width)
-        bar = "#" * filled + "-" * (self.width - filled)
-        text = (
-            f"[{bar}] {p.processed}/{p.total} {p.percentage:3.0f}% "
-            f"ok {p.succeeded} skip {p.skipped} fail {p.failed} | "
-            f"{p.in_flight} active {p.files_per_second:.1f} files/s {p.mb_processed:.2f} MB | "
-        )
+        count = f"{p.processed}/{p.total} {p.percentage:3.0f}%"
+        head = f"{count} ok {p.succeeded} skip {p.skipped} fail {p.failed} | "
+        extras = [f"{p.files_per_second:.1f} files/s", f"{p.in_flight} active"]
+        extras.append(f"{p.mb_processed:.2f} MB")
         pause = p.rate_limit_pause_s(self.wall_clock())
         if pause > 0:
             assert p.rate_limited_until is not None
-            return text + (
-                f"RATE LIMITED until {_clock_text(p.rate_limited_until)} (resuming in {pause:.0f}s)"
-            )
-        if p.finished:
-            return text + f"done in {p.elapsed_s:.1f}s"
-        return text + f"ETA {_eta(p)}"
+            until = f"RATE LIMITED until {_clock_text(p.rate_limited_until)}"
+            tails = [f"{until} (resuming in {pause:.0f}s)", f"{until} ({pause:.0f}s)"]
+        elif p.finished:
+            tails = [f"done in {p.elapsed_s:.1f}s"]
+        else:
+            tails = [f"ETA {_eta(p)}"]
+        room = max(self.terminal_columns() - 1, 1)
+        return self._fit(room, p.percentage, head, extras, tails) or _cut(
+            f"{count} | {tails[-1]}", room
+        )
+
+    def _fit(
+        self, room: int, percentage: float, head: str, extras: list[str], tails: list[str]
+    ) -> str | None:
+        """The richest line that fits in ``room`` characters: the bar (``width`` at most),
+        ``head``, as many ``extras`` as fit (dropped from the end) and the first tail
+        that fits; without the bar when even that does not fit; else None."""
+        for tail in tails:
+            for keep in range(len(extras), -1, -1):
+                text = head + "".join(f"{extra} | " for extra in extras[:keep]) + tail
+                width = min(self.width, room - len(text) - 3)  # "[", "] "
+                if width >= _MIN_BAR:
+                    filled = min(int(width * percentage / 100), width)
+                    return f"[{'#' * filled}{'-' * (width - filled)}] {text}"
+        for tail in tails:
+            if len(head + tail) <= room:
+                return head + tail
+        return None
 
     async def emit(self, event: ProgressEvent) -> None:
         self.tracker.observe(event)
@@ -256,6 +322,10 @@ class TerminalProgressSink:
         self.stream.flush()
 
 
+def _cut(text: str, room: int) -> str:
+    return text if len(text) <= room else text[: max(room - 1, 0)] + "…"
+
+
 def _redacted(value: Any) -> Any:
     if isinstance(value, str):
         return redact(value)
@@ -267,25 +337,37 @@ def _redacted(value: Any) -> Any:
 
 
 def event_dict(event: ProgressEvent, now: float | None = None) -> dict[str, Any]:
-    """The JSON shape of an event: ``{"event": TYPE, "time": EPOCH, ...its fields}``
-    (``event_to_dict`` with the time, credentials redacted); ``SyncFinished`` carries
-    the report as ``SyncReport.to_dict()`` gives it."""
+    """The JSON shape of an event: ``{"event": TYPE, "time": ISO, "time_epoch": EPOCH,
+    ...its fields}`` (``event_to_dict`` with the time -- ISO 8601 in UTC, and the epoch
+    seconds beside it -- credentials redacted); ``SyncFinished`` carries the report as
+    ``SyncReport.to_dict()`` gives it."""
     body = event_to_dict(event)
     stamp = time.time() if now is None else now
-    return {"event": body.pop("event"), "time": round(stamp, 6), **_redacted(body)}
+    head = {"event": body.pop("event"), "time": iso_utc(stamp), "time_epoch": round(stamp, 6)}
+    return {**head, **_redacted(body)}
 
 
 class JsonLinesSink:
     """Writes each event as one JSON object per line to ``stream`` (see
-    :func:`event_dict` for the shape), flushing after each line."""
+    :func:`event_dict` for the shape), flushing after each line.
+
+    When the reader of ``stream`` goes away (a broken pipe: ``... --events - | head``),
+    the sink stops writing, quietly, and says so in ``closed``; the sync goes on."""
 
     def __init__(self, stream: TextIO, *, wall_clock: Clock = time.time) -> None:
         self.stream, self.wall_clock = stream, wall_clock
+        self.closed = False
 
     async def emit(self, event: ProgressEvent) -> None:
+        if self.closed:
+            return
         line = json.dumps(event_dict(event, self.wall_clock()), ensure_ascii=False, default=str)
-        self.stream.write(line + "\n")
-        self.stream.flush()
+        try:
+            self.stream.write(line + "\n")
+            self.stream.flush()
+        except BrokenPipeError:
+            self.closed = True
+            logger.debug("the reader of the JSON-lines stream went away; no more events to it")
 
 
 class CallbackSink:
