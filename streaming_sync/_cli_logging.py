@@ -15,7 +15,7 @@ import secrets
 import sys
 from typing import Any
 
-from ._model import iso_utc
+from ._timestamps import iso_utc
 from .observe.sinks import redact
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -84,14 +84,15 @@ def nothing_listed(args: argparse.Namespace) -> str:
 @attrs.frozen
 class Preview:
     """What a sync of ``listing`` would do, from the SHAs a database holds: files to
-    add (not stored yet), to change (stored with another SHA; with ``full`` the
-    unchanged ones too), to delete (stored, no longer listed; none when the listing is
-    incomplete), and how many are unchanged."""
+    add (not stored yet), to change (stored with another SHA), to re-process although
+    unchanged (``--full``), to delete (stored, no longer listed; none when the listing
+    is incomplete), and how many it leaves as they are."""
 
     commit: str | None
     listed: int
     add: tuple[str, ...]
     change: tuple[str, ...]
+    reprocess: tuple[str, ...]
     delete: tuple[str, ...]
     unchanged: int
     complete: bool
@@ -104,12 +105,14 @@ class Preview:
 def preview(listing: Listing, committed: Mapping[str, str], *, full: bool) -> Preview:
     plan = diff(listing, committed, full=full)
     add = tuple(e.path for e in plan.todo if e.path not in committed)
-    change = tuple(e.path for e in plan.todo if e.path in committed)
+    change = tuple(e.path for e in plan.todo if committed.get(e.path, e.sha) != e.sha)
+    again = tuple(e.path for e in plan.todo if committed.get(e.path) == e.sha)
     return Preview(
         listing.commit or None,
         len(listing.entries),
         add,
         change,
+        again,
         plan.deletions,
         plan.unchanged,
         listing.complete,
@@ -119,10 +122,11 @@ def preview(listing: Listing, committed: Mapping[str, str], *, full: bool) -> Pr
 
 def preview_lines(result: Preview, limit: int | None = None) -> Sequence[str]:
     """The text of a preview: a summary line, then one line per file (``limit`` per
-    kind at most)."""
+    kind at most; the files re-processed by ``--full`` are only counted)."""
+    again = f", re-process {len(result.reprocess)} (--full)" if result.reprocess else ""
     lines = [
         f"dry run, nothing written: {result.listed} listed (commit {result.commit or '-'}):"
-        f" would add {len(result.add)}, change {len(result.change)}, delete"
+        f" would add {len(result.add)}, change {len(result.change)}{again}, delete"
         f" {len(result.delete)}; {result.unchanged} unchanged"
     ]
     for kind, paths in (("add", result.add), ("change", result.change), ("delete", result.delete)):

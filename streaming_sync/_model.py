@@ -10,10 +10,11 @@ import enum
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import attrs
+
+from ._timestamps import epoch_of, iso_utc
 
 #: ``owl_axioms.annotations`` of the SubClassOf axiom a page link (``is-subclass-of::``) made.
 LINK_AXIOM_ANNOTATIONS = '{"derived_from":"is-subclass-of"}'
@@ -323,24 +324,6 @@ class FinishedRun:
     closed_here: bool
 
 
-def iso_utc(epoch: float) -> str:
-    """``epoch`` seconds as ISO 8601 in UTC, to the microsecond:
-    ``2026-12-06T12:26:00.321456Z`` (the form of every timestamp in our JSON)."""
-    stamp = datetime.fromtimestamp(epoch, UTC).isoformat(timespec="microseconds")
-    return stamp.removesuffix("+00:00") + "Z"
-
-
-def epoch_of(value: object) -> float:
-    """Epoch seconds from a JSON timestamp: a number, or ISO 8601 text (``ValueError``
-    for anything else). Reads what :func:`iso_utc` writes, and the numbers of before."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, str):
-        stamp = datetime.fromisoformat(value)
-        return (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).timestamp()
-    raise ValueError(f"not a timestamp: {value!r}")
-
-
 class Outcome(enum.StrEnum):
     SUCCEEDED = "succeeded"  # every file landed
     PARTIAL = "partial"  # some files failed, the rest landed
@@ -449,10 +432,8 @@ __all__ = [
     "Stage",
     "StageTimes",
     "SyncReport",
-    "epoch_of",
     "git_blob_sha1",
     "iri_list_json",
-    "iso_utc",
     "page_key",
     "path_problem",
     "properties_json",

@@ -133,6 +133,10 @@ def test_dry_run_lists_what_would_be_added_changed_and_deleted(tmp_path: Path) -
         ["Cryptocurrency.md"],
     )
     assert preview["unchanged"] == preview["listed"] - 2
+    dry_full = cli("sync", str(folder), "--db", str(db), "--dry-run", "--full", "--json")
+    full = json.loads(dry_full.stdout)
+    assert len(full["reprocess"]) == preview["unchanged"] and full["unchanged"] == 0
+    assert full["change"] == ["Avatar.md"]
     text = cli("sync", str(folder), "--db", str(db), "--dry-run")
     assert "would add 1, change 1, delete 1;" in text.stdout
     assert "  add    New Page.md" in text.stdout and "  delete Cryptocurrency.md" in text.stdout

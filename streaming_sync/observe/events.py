@@ -24,7 +24,8 @@ from typing import Any, TypeAlias
 
 import attrs
 
-from .._model import FileFailure, Stage, StageTimes, SyncReport, epoch_of, iso_utc
+from .._model import FileFailure, Stage, StageTimes, SyncReport
+from .._timestamps import epoch_of, iso_utc
 
 
 @attrs.frozen
