@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from streaming_sync._config import SyncConfig
-from streaming_sync._errors import FileSkipped, StreamingSyncError
+from streaming_sync._errors import SkipFile, StreamingSyncError
 from streaming_sync._model import EMPTY, FileEntry, OntologyData
 from streaming_sync._parse_pool import Parsing, parsing_for
 from streaming_sync.parsers import DefaultParser
@@ -35,7 +35,7 @@ async def _parse_all(
     async def one(entry: FileEntry, data: bytes) -> OntologyData | None:
         try:
             return await parsing.parse(entry.path, data, time_limit=limit)
-        except FileSkipped:
+        except SkipFile:
             return EMPTY  # the pipeline saves a skipped file as empty
         except StreamingSyncError:
             return None  # a failing file is not written

@@ -19,7 +19,6 @@ from ._errors import (
     DatabaseLockedError,
     FatalStorageError,
     FetchError,
-    FileSkipped,
     IntegrityError,
     ParseError,
     ParsePoolBroken,
@@ -28,6 +27,7 @@ from ._errors import (
     PermanentFetchError,
     SchemaError,
     ServiceClosedError,
+    SkipFile,
     SourceNotFoundError,
     StorageError,
     StreamingSyncError,
@@ -97,11 +97,12 @@ from ._snapshot import (
     PropertyRow,
     materialize,
 )
+from ._version import __version__ as __version__
 from .observe.events import (
     FileDeleted,
     FileFailed,
     FileRetrying,
-    FileSkippedEvent,
+    FileSkipped,
     FileStarted,
     FileSucceeded,
     ProgressEvent,
@@ -121,7 +122,6 @@ from .storage.sqlite import SqliteRepository
 # A library is quiet unless its user configures logging.
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__version__ = "0.1.0"
 
 __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_public_api.py
     "AuthenticationError",
@@ -152,7 +152,6 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "FileRetrying",
     "FileSkip",
     "FileSkipped",
-    "FileSkippedEvent",
     "FileStarted",
     "FileSucceeded",
     "FinishedRun",
@@ -205,6 +204,7 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "SchemaError",
     "ServiceClosedError",
     "ServiceStats",
+    "SkipFile",
     "SourceFile",
     "SourceNotFoundError",
     "SqliteRepository",

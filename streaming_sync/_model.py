@@ -18,6 +18,8 @@ from typing import Any, Self
 
 import attrs
 
+from ._timestamps import epoch_of, iso_utc
+
 #: ``owl_axioms.annotations`` of the SubClassOf axiom a page link (``is-subclass-of::``) made.
 LINK_AXIOM_ANNOTATIONS = '{"derived_from":"is-subclass-of"}'
 
@@ -113,7 +115,9 @@ class Listing:
     """A source's files at one revision. ``complete`` is False when the source could not
     list everything: such a listing never causes deletions, and the sync it feeds is at
     best ``partial``. ``missing`` says what it lacks, one short description per part,
-    naming it (e.g. ``"folder 'big/': GitHub truncated its listing"``)."""
+    naming it (e.g. ``"folder 'big/': GitHub truncated its listing"``). ``commit`` names
+    the revision; ``""`` when there is none to name (a folder with nothing listed): the
+    report's ``commit`` is then None."""
 
     commit: str
     entries: tuple[FileEntry, ...]
@@ -439,7 +443,9 @@ class SyncReport:
         return self.files.processed / self.duration_s if self.duration_s > 0 else 0.0
 
     def to_dict(self) -> dict[str, object]:
-        """The JSON shape of the CLI's ``--json`` output."""
+        """The JSON shape of the CLI's ``--json`` output. Timestamps are ISO 8601 in UTC
+        (``started_at``, ``finished_at``); ``started_at_epoch`` keeps the exact epoch
+        seconds (the run's key in the run history)."""
         return {
             "ontology_id": self.ontology_id,
             "source": self.source,
@@ -447,7 +453,9 @@ class SyncReport:
             "outcome": str(self.outcome),
             "files": attrs.asdict(self.files),
             "rows": attrs.asdict(self.rows),
-            "started_at": self.started_at,
+            "started_at": iso_utc(self.started_at),
+            "started_at_epoch": self.started_at,
+            "finished_at": iso_utc(self.started_at + self.duration_s),
             "duration_s": round(self.duration_s, 6),
             "files_per_second": round(self.files_per_second, 3),
             "stages": {k: round(v, 6) for k, v in attrs.asdict(self.stages).items()},
@@ -459,7 +467,8 @@ class SyncReport:
 
     @classmethod
     def from_dict(cls, raw: dict[str, object]) -> SyncReport:
-        """Rebuild a report from :meth:`to_dict` output (used by ``status`` and history)."""
+        """Rebuild a report from :meth:`to_dict` output (used by ``status`` and history);
+        reads reports stored before timestamps were ISO 8601 (``started_at`` a number)."""
 
         def as_dict(key: str) -> dict[str, object]:
             value = raw.get(key) or {}
@@ -478,7 +487,7 @@ class SyncReport:
             outcome=Outcome(str(raw["outcome"])),
             files=FileCounts(**as_dict("files")),  # type: ignore[arg-type]
             rows=RowCounts(**as_dict("rows")),  # type: ignore[arg-type]
-            started_at=float(raw["started_at"]),  # type: ignore[arg-type]
+            started_at=epoch_of(raw.get("started_at_epoch", raw["started_at"])),
             duration_s=float(raw["duration_s"]),  # type: ignore[arg-type]
             failures=tuple(FileFailure(**f) for f in as_list("failures")),  # type: ignore[arg-type]
             skipped=tuple(FileSkip(**s) for s in as_list("skipped")),  # type: ignore[arg-type]

@@ -46,7 +46,7 @@ START_TIMEOUT = 120.0  # a new process imports the parser's libraries; a busy ma
 
 class Parsing(Protocol):
     """Runs ``parse`` + ``validate`` for the pipeline. ``parse`` raises what the parser
-    raises (``ParseError``, ``FileSkipped``, ...), ``ParseTimeout`` once the parse itself
+    raises (``ParseError``, ``SkipFile``, ...), ``ParseTimeout`` once the parse itself
     (not the wait for a free process) took ``time_limit`` seconds, ``ParseProcessDied`` /
     ``ParsePoolBroken`` for a process pool's faults; it is safe to cancel. ``start`` may
     begin expensive set-up in the background."""

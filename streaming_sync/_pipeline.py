@@ -1,7 +1,7 @@
 """One file's way through a sync: fetch -> parse -> validate -> write, with retries.
 
 ``FileProcessor.process`` never raises for a problem of the file itself: it returns the
-file's end event -- ``FileSucceeded``, ``FileSkippedEvent``, or ``FileFailed`` naming
+file's end event -- ``FileSucceeded``, ``FileSkipped``, or ``FileFailed`` naming
 the stage that failed (the pipeline is what knows it) -- with the seconds it spent per
 stage. Only fatal errors (bad credentials, a corrupt database, a full disk, an exhausted
 rate-limit budget, parse processes that keep dying) and cancellation propagate, so that
@@ -26,12 +26,12 @@ import attrs
 
 from ._budget import ByteBudget
 from ._config import SyncConfig, check_file_size
-from ._errors import FileSkipped, StreamingSyncError, TransientFetchError, WriteTimeout
+from ._errors import SkipFile, StreamingSyncError, TransientFetchError, WriteTimeout
 from ._model import EMPTY, FileEntry, FileFailure, OntologyData, Stage, StageTimes
 from ._parse_pool import Parsing
 from ._protocols import Emit, Fetcher, Parser, Repository
 from ._retry import retrying
-from .observe.events import FileEnded, FileFailed, FileSkippedEvent, FileSucceeded
+from .observe.events import FileEnded, FileFailed, FileSkipped, FileSucceeded
 
 logger = logging.getLogger(__name__)
 
@@ -81,11 +81,11 @@ class FileProcessor:
         try:
             try:
                 parsed = await self._process(entry, data, track)
-            except FileSkipped as skip:
+            except SkipFile as skip:
                 # A skipped file declares nothing: drop what it stored before.
                 with track.timing(Stage.WRITE):
                     await self._retrying(self._save, entry, EMPTY, track=track)
-                return FileSkippedEvent(entry.path, skip.reason, track.stages)
+                return FileSkipped(entry.path, skip.reason, track.stages)
         except StreamingSyncError as error:
             if error.fatal:
                 raise
@@ -104,16 +104,16 @@ class FileProcessor:
     async def _process(self, entry: FileEntry, data: bytes | None, track: _Track) -> OntologyData:
         refused = self.refused.get(entry.path)
         if refused is not None:
-            raise FileSkipped(entry.path, refused)
+            raise SkipFile(entry.path, refused)
         check_file_size(entry.path, entry.size, self.config.max_file_size)
         if not self.parser.accepts(entry.path):
-            raise FileSkipped(entry.path, "no parser for this kind of file")
+            raise SkipFile(entry.path, "no parser for this kind of file")
         async with self.budget.admitted(entry.size if data is None else len(data)):
             if data is None:
                 with track.timing(Stage.FETCH):
                     data = await self._retrying(self._fetch, entry, track=track)
             if not data:
-                raise FileSkipped(entry.path, "empty file")
+                raise SkipFile(entry.path, "empty file")
             with track.timing(Stage.PARSE):
                 parsed = await self.parsing.parse(
                     entry.path, data, time_limit=self.config.file_timeout

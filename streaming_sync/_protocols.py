@@ -47,7 +47,7 @@ class Fetcher(Protocol):
 
     ``fetch`` returns one file's bytes at that same revision. It raises
     ``TransientFetchError`` for faults worth retrying, ``PermanentFetchError`` or
-    ``FileSkipped`` otherwise. It must be safe to cancel and to call concurrently.
+    ``SkipFile`` otherwise. It must be safe to cancel and to call concurrently.
     """
 
     @property
@@ -93,7 +93,7 @@ class Parser(Protocol):
     ``parse`` is synchronous and CPU-bound: the service runs it in an executor (a process
     pool by default), so implementations must be picklable and keep no state between
     calls. It raises ``ParseError`` (naming the path, the line when known, and the
-    reason) for a malformed file and ``FileSkipped`` for a file with nothing to sync.
+    reason) for a malformed file and ``SkipFile`` for a file with nothing to sync.
     ``accepts`` says whether this parser handles a path at all (by its name).
     """
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .._errors import FileSkipped
+from .._errors import SkipFile
 from .._formats import RDF_EXTENSIONS
 from .._model import OntologyData
 
@@ -53,7 +53,7 @@ class DefaultParser:
             return delegate_ofn(path, data)
         if lower.endswith(RDF_EXTENSIONS):
             return self._rdf.parse(path, data)
-        raise FileSkipped(path, "no parser for this kind of file")
+        raise SkipFile(path, "no parser for this kind of file")
 
 
 __all__ = ["RDF_EXTENSIONS", "DefaultParser"]

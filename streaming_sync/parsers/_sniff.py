@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 import attrs
 
-from .._errors import FileSkipped, ParseError
+from .._errors import ParseError, SkipFile
 from .._formats import RDF_EXTENSIONS
 from .._model import OntologyData
 from ._jsonnumber import NotJsonError, refuse_constant, where_not_json
@@ -276,7 +276,7 @@ def delegate_ofn(path: str, data: bytes) -> OntologyData:
     except (ImportError, AttributeError) as error:
         if isinstance(error, ImportError) and error.name != module_name:
             raise
-        raise FileSkipped(path, "OWL Functional Syntax parser not available") from None
+        raise SkipFile(path, "OWL Functional Syntax parser not available") from None
     return parse_ofn(path, data, None)
 
 
@@ -284,13 +284,13 @@ def read_rdf(
     path: str, data: bytes, read: TripleReader, fmt: str | None = None, base: str | None = None
 ) -> Reading:
     """The triples of an RDF file: sniff the format (unless given), check the payload,
-    then ``read`` it with the library. OWL/XML and Functional Syntax are FileSkipped
+    then ``read`` it with the library. OWL/XML and Functional Syntax are SkipFile
     here (they have no triples); :func:`parse_rdf_file` routes them first."""
     fmt = fmt or sniff_format(path, data)
     if fmt == "owlxml":
         raise skip_owlxml(path)
     if fmt == "ofn":
-        raise FileSkipped(path, "OWL Functional Syntax has no RDF triples")
+        raise SkipFile(path, "OWL Functional Syntax has no RDF triples")
     payload = prepare_payload(path, fmt, data)
     triples, warnings = read(path, fmt, payload, base or base_iri(path))
     return Reading(fmt, tuple(triples), warnings)

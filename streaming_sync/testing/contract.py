@@ -14,7 +14,7 @@ Every test saves and removes files and then compares ``await repo.snapshot(oid)`
 ``streaming_sync.materialize`` of the files saved and not removed (and
 ``committed_files`` with their SHAs). Override :meth:`RepositoryContract.check_invariants`
 to run backend-specific checks (e.g. foreign keys) after each comparison. Needs pytest,
-pytest-asyncio and hypothesis (the ``test`` extra).
+pytest-asyncio and hypothesis: ``pip install 'streaming_sync[contract]'``.
 """
 
 from __future__ import annotations
@@ -23,9 +23,16 @@ import asyncio
 import itertools
 import uuid
 
-import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+try:
+    import pytest
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+except ImportError as missing:  # a bare "No module named 'pytest'" would not say what to do
+    raise ImportError(
+        f"streaming_sync.testing.contract is a pytest suite and needs {missing.name}:"
+        " pip install 'streaming_sync[contract]' (pytest, pytest-asyncio, hypothesis)",
+        name=missing.name,
+    ) from missing
 
 from .._model import (
     EMPTY,
