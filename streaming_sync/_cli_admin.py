@@ -29,6 +29,7 @@ from ._cli_options import (
     ontology_id_argument,
     ontology_option,
     require,
+    switch,
     write_json,
 )
 from ._errors import ConfigError, SyncInProgress
@@ -58,17 +59,11 @@ def _add_migrate(sub: SubParsers) -> None:
     )
     db_option(migrate, postgres=False)
     ontology_option(migrate, "ontology the legacy rows go to")
-    migrate.add_argument(
-        "--dry-run",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="report what would be migrated; change nothing",
-    )
-    migrate.add_argument(
+    switch(migrate, "--dry-run", "report what would be migrated; change nothing")
+    switch(
+        migrate,
         "--drop-legacy",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="remove the rows an earlier migrate brought over (the legacy:* files)",
+        "remove the rows an earlier migrate brought over (the legacy:* files)",
     )
     json_option(migrate, "print the result as JSON")
 

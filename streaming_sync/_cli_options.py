@@ -137,6 +137,12 @@ def db_options(parser: argparse.ArgumentParser) -> None:
     ontology_option(parser)
 
 
+def switch(parser: argparse.ArgumentParser, name: str, help: str) -> None:
+    """An off-by-default ``--name``/``--no-name`` option (the last one given wins, so a
+    flag from a settings file can be turned back off on the command line)."""
+    parser.add_argument(name, action=argparse.BooleanOptionalAction, default=False, help=help)
+
+
 def json_option(parser: argparse.ArgumentParser, what: str = "print JSON on stdout") -> None:
     parser.add_argument("--json", action=argparse.BooleanOptionalAction, default=False, help=what)
 

@@ -36,6 +36,7 @@ from ._cli_options import (
     positive_int,
     require,
     silence_stdout,
+    switch,
     write_json,
 )
 from ._cli_report import summary
@@ -121,17 +122,11 @@ def _sync_options(sync: argparse.ArgumentParser) -> None:
         metavar="N",
         help="files processed at once (default: 2 per core, at most 8)",
     )
-    sync.add_argument(
-        "--full",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="re-process unchanged files too",
-    )
-    sync.add_argument(
+    switch(sync, "--full", "re-process unchanged files too")
+    switch(
+        sync,
         "--strict",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="a syntax error in a Logseq page's axiom fence fails the page (default: warn)",
+        "a syntax error in a Logseq page's axiom fence fails the page (default: warn)",
     )
     sync.add_argument(
         "--parser",
@@ -139,32 +134,25 @@ def _sync_options(sync: argparse.ArgumentParser) -> None:
         default="auto",
         help="RDF parser (auto: pyoxigraph when installed)",
     )
-    sync.add_argument(
+    switch(
+        sync,
         "--dry-run",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="list the source and say what a sync would add, change and delete; write nothing",
+        "list the source and say what a sync would add, change and delete; write nothing",
     )
 
 
 def _output_options(sync: argparse.ArgumentParser) -> None:
     json_option(sync)
-    sync.add_argument(
-        "--quiet",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="no progress output (failures still print)",
-    )
+    switch(sync, "--quiet", "no progress output (failures still print)")
 
 
 def _shared_options(sync: argparse.ArgumentParser) -> None:
     """Shared sync (PostgreSQL only): processes on the same source and database
     cooperate; ``--join`` adds a participant that never starts a run itself."""
-    sync.add_argument(
+    switch(
+        sync,
         "--join",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="join the shared sync another process started on the same source and"
+        "join the shared sync another process started on the same source and"
         " postgresql:// database (never start one; wait up to 30 s for it)",
     )
     sync.add_argument(

@@ -404,7 +404,10 @@ class FinishedRun:
     and was closed (epoch seconds), the creator's ``summary`` and every file's
     ``outcomes``, as they were given to ``begin`` and ``complete`` (events as JSON
     objects, see ``streaming_sync.observe.events.event_to_dict``), and whether this
-    caller is the one that closed it."""
+    caller is the one that closed it.
+
+    ``Any`` is deliberate: the values are JSON as stored, whose shape is the events'
+    (``event_from_dict`` reads them back); this type only carries them."""
 
     started_at: float
     finished_at: float

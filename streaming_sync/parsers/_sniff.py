@@ -309,6 +309,30 @@ def parse_rdf_file(path: str, data: bytes, read: TripleReader) -> OntologyData:
     return with_warnings(map_triples(path, reading.triples), reading.warnings)
 
 
+class RdfFileParser:
+    """What the RDF parsers share: the files they accept and the one flow of
+    :func:`parse_rdf_file`; a subclass gives only its library's ``read_library``."""
+
+    __slots__ = ()
+
+    def read_library(
+        self, path: str, fmt: str, payload: str | bytes, base: str
+    ) -> tuple[list[Triple], tuple[str, ...]]:
+        """All triples of ``payload`` and the library's warnings (a ``TripleReader``)."""
+        raise NotImplementedError
+
+    def accepts(self, path: str) -> bool:
+        return path.lower().endswith(RDF_EXTENSIONS)
+
+    def parse(self, path: str, data: bytes) -> OntologyData:
+        return parse_rdf_file(path, data, self.read_library)
+
+    def read_triples(self, path: str, data: bytes, base: str | None = None) -> Reading:
+        """The checked triples of an RDF file, before any mapping (``base`` overrides
+        the base IRI, e.g. a test suite's own)."""
+        return read_rdf(path, data, self.read_library, base=base)
+
+
 def with_warnings(data: OntologyData, warnings: Iterable[str]) -> OntologyData:
     """``data`` with ``warnings`` added after its own (each once)."""
     extra = tuple(w for w in warnings if w not in data.warnings)
@@ -318,6 +342,7 @@ def with_warnings(data: OntologyData, warnings: Iterable[str]) -> OntologyData:
 __all__ = [
     "FORMATS",
     "RDF_EXTENSIONS",
+    "RdfFileParser",
     "Reading",
     "TripleReader",
     "base_iri",
