@@ -57,13 +57,16 @@ def make_coordinator(
 ) -> WorkCoordinator | None:
     """The shared-sync coordinator for a PostgreSQL ``db`` (None for SQLite; ``join``
     there is a ConfigError)."""
-    from .storage.postgres import PostgresRepository
-
-    if not isinstance(repository, PostgresRepository):
+    # decided by the URL, as open_repository does: importing the PostgreSQL backend to
+    # ask isinstance would need asyncpg, which a SQLite user need not install
+    if not is_postgres(db):
         if join:
             raise ConfigError("--join: a shared sync needs a postgresql:// database (--db)")
         return None
-    from .storage.postgres import DEFAULT_LEASE, PostgresCoordinator
+    from .storage.postgres import DEFAULT_LEASE, PostgresCoordinator, PostgresRepository
+
+    if not isinstance(repository, PostgresRepository):
+        raise TypeError(f"a postgresql:// database opened as {type(repository).__name__}")
 
     return PostgresCoordinator(repository, lease=lease or DEFAULT_LEASE, join=join)
 
