@@ -44,6 +44,7 @@ from ._model import (
     FileEntry,
     FileFailure,
     FileSkip,
+    FileWrite,
     FinishedRun,
     HierarchyEdge,
     Listing,
@@ -63,6 +64,7 @@ from ._model import (
     page_key,
 )
 from ._protocols import (
+    BatchWriter,
     BulkFetcher,
     CheckpointStore,
     EventSource,
@@ -73,6 +75,7 @@ from ._protocols import (
     Repository,
     RunHistory,
     RunLockStore,
+    StreamWriter,
     ValidatorCache,
     WorkCoordinator,
 )
@@ -119,6 +122,7 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "Axiom",
     "AxiomRow",
     "AxiomType",
+    "BatchWriter",
     "BulkFetcher",
     "CallbackSink",
     "CheckpointStore",
@@ -145,6 +149,7 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "FileSkippedEvent",
     "FileStarted",
     "FileSucceeded",
+    "FileWrite",
     "FinishedRun",
     "FolderFetcher",
     "GitHubFetcher",
@@ -199,6 +204,7 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "Stage",
     "StageTimes",
     "StorageError",
+    "StreamWriter",
     "StreamingSyncError",
     "StreamingSyncService",
     "SyncAborted",
