@@ -143,9 +143,9 @@ async def test_failure_inside_a_file_write_rolls_back_all_of_it(
 
 # The faults below are injected into a private unit -- the driver that runs the write's
 # statements (``storage/sqlite/_driver.py``) -- half-way through a file's write, where no
-# public hook reaches: the re-resolution of page links (``mark_link_paths``) runs after
-# the file's provenance rows are written and before the public rows are recomputed.
-MIDWAY = "mark_link_paths"
+# public hook reaches: collecting the file's new rows (``collect_new``) runs after its
+# provenance rows are written and before the public rows are recomputed.
+MIDWAY = "collect_new"
 
 
 async def test_python_exception_mid_write_rolls_back(

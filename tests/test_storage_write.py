@@ -12,7 +12,16 @@ from collections.abc import Mapping
 
 import pytest
 
-from streaming_sync import Axiom, AxiomType, FileEntry, FileWrite, OntologyData, OtherAxiom
+from streaming_sync import (
+    Axiom,
+    AxiomType,
+    FileEntry,
+    FileWrite,
+    OntologyData,
+    OntologyProperty,
+    OtherAxiom,
+    PropertyType,
+)
 from streaming_sync.storage import _write
 from streaming_sync.storage.postgres._sql import SQL as POSTGRES_SQL
 from streaming_sync.storage.sqlite import _driver, _open
@@ -46,7 +55,6 @@ def keys(steps: list[Step]) -> list[str]:
 
 
 HEAD = ["collect_old", "drop_file", "add_file"]
-FRESH = [k for k in _write.RECOMPUTE if k not in _write.STALE_ONLY]
 STALE = {"collect_old": 3}
 
 
@@ -54,16 +62,16 @@ def saved(content: OntologyData, answers: Mapping[str, int] | None = None) -> li
     return keys(run(_write.write_file("o", "a.md", ENTRY, content, now="T"), answers))
 
 
-def test_a_new_file_without_links_inserts_and_recomputes_only() -> None:
-    """A saved file that had no rows (collect_old found none), with no links and no
-    linkers, runs: collect, drop, add, one batch per kind of row it has, collect, mark
-    the link paths, then the recomputation without its deletions -- nothing can have
-    gone -- and no re-resolution of links."""
+def test_a_new_file_without_links_inserts_and_recomputes_only_what_it_has() -> None:
+    """A saved file that had no rows (collect_old found none), with no links, no page
+    keys and no properties, runs: collect, drop, add, one batch per kind of row it has,
+    collect, then the recomputation of its classes and edges alone -- no deletions
+    (nothing can have gone), no link marking nor re-resolution, no property upsert."""
     content = data(cls("ex:A", "A"), cls("ex:B"), edges=[("ex:A", "ex:B")], targets=())
     steps = run(_write.write_file("o", "a.md", ENTRY, content, now="T"))
     assert keys(steps) == [
-        *HEAD, "insert_file_classes", "insert_file_edges", "collect_new", "mark_link_paths",
-        *FRESH, "clear_affected",
+        *HEAD, "insert_file_classes", "insert_file_edges", "collect_new",
+        "upsert_declared_classes", "insert_placeholders", "insert_edges", "clear_affected",
     ]  # fmt: skip
     classes = steps[3]
     assert isinstance(classes, _write.Batch)
@@ -71,6 +79,17 @@ def test_a_new_file_without_links_inserts_and_recomputes_only() -> None:
         ("o", "a.md", 0, "ex:A", "A", None, None),
         ("o", "a.md", 1, "ex:B", None, None, None),
     ]
+
+
+def test_each_kind_of_row_brings_its_steps() -> None:
+    """Without stale rows, page keys bring the link marking, properties the property
+    upsert, a file with only axioms recomputes nothing."""
+    with_keys = saved(data(keys=["k"]))
+    assert with_keys[-2:] == ["mark_link_paths", "clear_affected"]
+    prop = OntologyProperty("ex:p", PropertyType.OBJECT)
+    assert saved(data(properties=(prop,)))[-2:] == ["upsert_properties", "clear_affected"]
+    axioms_only = saved(data(axioms=(Axiom(AxiomType.DISJOINT_WITH, "ex:A", "ex:B"),)))
+    assert axioms_only == [*HEAD, "insert_axioms", "collect_new", "clear_affected"]
 
 
 def test_a_file_that_had_rows_runs_the_deletions() -> None:
@@ -83,29 +102,41 @@ def test_a_file_that_had_rows_runs_the_deletions() -> None:
 def test_links_or_other_linkers_re_resolve_the_links() -> None:
     """The page links are re-resolved when the file has links now, or when some other
     file links to one of its old or new page keys (mark_link_paths marked some) -- and
-    only then; link edges collected stale by the re-resolution turn the deletions on."""
-    linking = saved(data(cls("ex:A"), links=[("ex:A", "k")], targets=()))
-    mark = linking.index("mark_link_paths")
-    assert linking[mark + 1 : mark + 1 + len(_write.RELINK)] == list(_write.RELINK)
+    only then; re-resolved link edges bring the edge steps, link edges collected stale
+    by the re-resolution turn the deletions on."""
+    linking = saved(
+        data(cls("ex:A"), links=[("ex:A", "k")], targets=()), {"collect_new_link_edges": 1}
+    )
+    at = linking.index("collect_new")
+    assert linking[at + 1 : at + 1 + len(_write.RELINK)] == list(_write.RELINK)
+    assert "insert_edges" in linking
     assert not _write.STALE_ONLY & set(linking)
     page = data(cls("ex:P"), keys=["k"])
     linked_to = saved(page, {"mark_link_paths": 2, "collect_link_edges": 1})
     assert set(_write.RELINK) <= set(linked_to)
     assert set(linked_to) >= _write.STALE_ONLY
-    assert not set(_write.RELINK) & set(saved(page))
+    alone = saved(page)
+    assert "mark_link_paths" in alone
+    assert not set(_write.RELINK) & set(alone)
 
 
 def test_removing_a_file_inserts_nothing() -> None:
     """Removing (no entry) collects and drops the file's rows, re-resolves links only
-    where others link to its keys, and recomputes; it adds no record and no rows."""
+    where others link to its keys, and recomputes; it adds no record and no rows. A
+    file that had no rows leaves nothing to recompute."""
     empty = OntologyData()
     removed = keys(run(_write.write_file("o", "a.md", None, empty, now="T"), STALE))
     assert removed == ["collect_old", "drop_file", "mark_link_paths", *_write.RECOMPUTE,
                        "clear_affected"]  # fmt: skip
     relinked = keys(
-        run(_write.write_file("o", "a.md", None, empty, now="T"), {"mark_link_paths": 3})
+        run(
+            _write.write_file("o", "a.md", None, empty, now="T"),
+            {**STALE, "mark_link_paths": 3},
+        )
     )
     assert relinked[3 : 3 + len(_write.RELINK)] == list(_write.RELINK)
+    nothing = keys(run(_write.write_file("o", "a.md", None, empty, now="T")))
+    assert nothing == ["collect_old", "drop_file", "clear_affected"]
 
 
 def test_a_batch_writes_each_file_then_finishes_once() -> None:
@@ -135,13 +166,14 @@ def test_hooks_run_once_per_transaction_around_the_recompute() -> None:
     after_recompute ones right after the last, with the transaction's parameters."""
     hooks = _write.Hooks(before_recompute=("probe_before",), after_recompute=("probe_after",))
     for count in (1, 4):
-        items = [FileWrite(FileEntry(f"{i}.md", 0, "s"), data(cls("ex:A"))) for i in range(count)]
+        content = data(cls("ex:A"), edges=[("ex:A", "ex:B")], targets=())
+        items = [FileWrite(FileEntry(f"{i}.md", 0, "s"), content) for i in range(count)]
         steps = run(_write.write_batch("o", items, "T", hooks))
         names = keys(steps)
         assert names.count("probe_before") == names.count("probe_after") == 1
         before = names.index("probe_before")
         assert names[before + 1] == _write.RECOMPUTE[0]
-        assert names[names.index("probe_after") - 1] == FRESH[-1]
+        assert names[names.index("probe_after") - 1] == "insert_edges"
         assert names[names.index("probe_after") + 1] == "clear_affected"
         assert isinstance(steps[before], _write.Statement)
         assert (steps[before].params["oid"], steps[before].params["now"]) == ("o", "T")

@@ -40,8 +40,10 @@ Once per transaction (:func:`finish`):
    files assert), placeholder rows for edge endpoints that have none, delete stale edges
    no longer asserted, insert affected edges, delete stale classes neither declared nor
    referenced, then the properties. The three deletions run only when something stale
-   was collected (a first sync of new files skips them). Then ``after_recompute`` hooks,
-   and the affected set is emptied.
+   was collected (a first sync of new files skips them); without stale rows, a step
+   whose kind of row no written file had is skipped too (``READS``: a page with no
+   properties skips the property upsert). Then ``after_recompute`` hooks, and the
+   affected set is emptied.
 
 **Hooks** (:class:`Hooks`): statement keys a feature runs inside every write
 transaction, once, at two points. At ``before_recompute`` the affected set is complete
@@ -145,6 +147,15 @@ RECOMPUTE = (
 #: The steps of ``RECOMPUTE`` that can only remove what stale rows name: skipped when a
 #: transaction collected none.
 STALE_ONLY = frozenset({"delete_edges", "delete_classes", "delete_properties"})
+#: The kind of affected rows each other step reads: without stale rows, a step whose
+#: kind no written file had finds nothing to do, and is skipped.
+READS: Mapping[str, str] = {
+    "mark_link_paths": "key",
+    "upsert_declared_classes": "iri",
+    "insert_placeholders": "edge",
+    "insert_edges": "edge",
+    "upsert_properties": "prop",
+}
 #: The batches of a file's rows, in the order they are inserted (step 2), with the
 #: parameter names of their columns (the values :func:`file_rows` gives).
 FILE_ROWS: Mapping[str, tuple[str, ...]] = {
@@ -185,6 +196,14 @@ class Transaction:
     stale: bool = False
     #: Some written file has page links.
     linked: bool = False
+    #: The kinds of the fresh rows collected so far (see ``READS``).
+    kinds: set[str] = attrs.field(factory=set)
+
+    def runs(self, key: str) -> bool:
+        """Whether the step ``key`` may have something to do."""
+        if key in STALE_ONLY:
+            return self.stale
+        return self.stale or key not in READS or READS[key] in self.kinds
 
     def params(self, path: str | None = None, sha: str | None = None) -> dict[str, object]:
         return {
@@ -244,6 +263,10 @@ def begin_file(tx: Transaction, path: str, entry: FileEntry | None) -> Steps:
         yield Statement("add_file", params)
 
 
+#: The kind of affected row each field of ``OntologyData`` gives (``collect_new``).
+_KINDS = {"iri": "classes", "edge": "edges", "prop": "properties", "key": "page_keys"}
+
+
 def file_part(tx: Transaction, path: str, data: OntologyData, numbers: RowNumbers) -> Steps:
     """Insert ``data`` as (part of) ``path``'s rows, numbered on from ``numbers``."""
     for key, rows in file_rows(tx.oid, path, data, tx.now, numbers).items():
@@ -251,6 +274,7 @@ def file_part(tx: Transaction, path: str, data: OntologyData, numbers: RowNumber
             yield Batch(key, FILE_ROWS[key], rows)
     numbers.advance(data)
     tx.linked = tx.linked or bool(data.links)
+    tx.kinds.update(kind for kind, rows in _KINDS.items() if getattr(data, rows))
 
 
 def end_file(tx: Transaction, path: str) -> Steps:
@@ -262,16 +286,18 @@ def finish(tx: Transaction, hooks: Hooks = HOOKS) -> Steps:
     """Steps 4-5, once per transaction, after its last file."""
     params = tx.params()
     # ``marked`` counts the files linking to a written file's old or new page keys.
-    marked = yield Statement("mark_link_paths", params)
+    marked = (yield Statement("mark_link_paths", params)) if tx.runs("mark_link_paths") else 0
     if marked or tx.linked:
         for key in RELINK:
             changed = yield Statement(key, params)
             if key == RELINK[0]:
                 tx.stale = tx.stale or changed > 0
+            elif key == RELINK[-1] and changed:
+                tx.kinds.add("edge")
     for key in hooks.before_recompute:
         yield Statement(key, params)
     for key in RECOMPUTE:
-        if tx.stale or key not in STALE_ONLY:
+        if tx.runs(key):
             yield Statement(key, params)
     for key in hooks.after_recompute:
         yield Statement(key, params)
@@ -345,6 +371,7 @@ __all__ = [
     "FINISH_STEPS",
     "HOOKS",
     "KEYS",
+    "READS",
     "RECOMPUTE",
     "RELINK",
     "SHARED_COLUMNS",

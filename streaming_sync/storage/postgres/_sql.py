@@ -155,19 +155,28 @@ WITH iris (iri) AS (
     UNION SELECT a FROM {_AFFECTED} WHERE kind = 'edge' AND stale
     UNION SELECT b FROM {_AFFECTED} WHERE kind = 'edge' AND stale
 )"""
+# Each class joins its first declaring row (by path, seq), whose label and comment are
+# looked for further only when that row has none (COALESCE stops at its first value).
 _CLASS_ROWS = "FROM file_classes AS c WHERE c.ontology_id = :oid AND c.class_iri = s.a"
+_FIRST_WITH = (
+    """(SELECT c.{column} """
+    + _CLASS_ROWS
+    + """ AND c.{column} IS NOT NULL
+     ORDER BY c.path, c.seq LIMIT 1)"""
+)
 _UPSERT_DECLARED_CLASSES = f"""
 INSERT INTO owl_classes (ontology_id, class_iri, label, comment, file_sha1, properties,
                          last_synced, created_at, updated_at)
 SELECT :oid, s.a,
-    (SELECT c.label {_CLASS_ROWS} AND c.label IS NOT NULL ORDER BY c.path, c.seq LIMIT 1),
-    (SELECT c.comment {_CLASS_ROWS} AND c.comment IS NOT NULL ORDER BY c.path, c.seq LIMIT 1),
-    (SELECT f.blob_sha FROM file_classes AS c
-     JOIN sync_files AS f ON f.ontology_id = c.ontology_id AND f.path = c.path
-     WHERE c.ontology_id = :oid AND c.class_iri = s.a ORDER BY c.path, c.seq LIMIT 1),
-    (SELECT c.properties {_CLASS_ROWS} ORDER BY c.path, c.seq LIMIT 1),
-    now(), now(), now()
-FROM {_AFFECTED} AS s WHERE s.kind = 'iri'
+    COALESCE(f.label, {_FIRST_WITH.format(column="label")}),
+    COALESCE(f.comment, {_FIRST_WITH.format(column="comment")}),
+    (SELECT r.blob_sha FROM sync_files AS r WHERE r.ontology_id = :oid AND r.path = f.path),
+    f.properties, now(), now(), now()
+FROM {_AFFECTED} AS s
+LEFT JOIN LATERAL (
+    SELECT c.path, c.label, c.comment, c.properties {_CLASS_ROWS} ORDER BY c.path, c.seq LIMIT 1
+) AS f ON true
+WHERE s.kind = 'iri'
 ON CONFLICT (ontology_id, class_iri) DO UPDATE SET
     label = excluded.label, comment = excluded.comment, file_sha1 = excluded.file_sha1,
     properties = excluded.properties, last_synced = excluded.last_synced,

@@ -158,24 +158,32 @@ WITH iris (iri) AS (
 )"""
 # Only the classes a written file declares (or declared) can change their values; any
 # other IRI an affected edge names just needs a row, which exists already unless it is new.
-# INDEXED BY: as for the properties below, the planner would otherwise prefer the
-# primary key's (path, seq) order and scan every class row of the ontology.
-_FIRST_CLASS_ROW = """
+# Each class joins its first declaring row (by path, seq), whose label and comment are
+# looked for further only when that row has none. INDEXED BY: the planner would
+# otherwise prefer the primary key's (path, seq) order and walk every class row of the
+# ontology (as for the properties below).
+_DECLARING_ROWS = """
     FROM file_classes AS c INDEXED BY idx_file_classes_iri
     WHERE c.ontology_id = :oid AND c.class_iri = s.a"""
+_FIRST_WITH = (
+    "(SELECT c.{column} "
+    + _DECLARING_ROWS
+    + """ AND c.{column} IS NOT NULL
+     ORDER BY c.path, c.seq LIMIT 1)"""
+)
 _UPSERT_DECLARED_CLASSES = f"""
 INSERT INTO owl_classes (ontology_id, class_iri, label, comment, file_sha1, properties,
                          last_synced, created_at, updated_at)
 SELECT :oid, s.a,
-    (SELECT c.label {_FIRST_CLASS_ROW} AND c.label IS NOT NULL ORDER BY c.path, c.seq LIMIT 1),
-    (SELECT c.comment {_FIRST_CLASS_ROW} AND c.comment IS NOT NULL
-     ORDER BY c.path, c.seq LIMIT 1),
-    (SELECT f.blob_sha FROM file_classes AS c INDEXED BY idx_file_classes_iri
-     JOIN sync_files AS f ON f.ontology_id = c.ontology_id AND f.path = c.path
-     WHERE c.ontology_id = :oid AND c.class_iri = s.a ORDER BY c.path, c.seq LIMIT 1),
-    (SELECT c.properties {_FIRST_CLASS_ROW} ORDER BY c.path, c.seq LIMIT 1),
-    :now, :now, :now
-FROM {_AFFECTED} AS s WHERE s.kind = 'iri'
+    COALESCE(f.label, {_FIRST_WITH.format(column="label")}),
+    COALESCE(f.comment, {_FIRST_WITH.format(column="comment")}),
+    (SELECT r.blob_sha FROM sync_files AS r WHERE r.ontology_id = :oid AND r.path = f.path),
+    f.properties, :now, :now, :now
+FROM {_AFFECTED} AS s
+LEFT JOIN file_classes AS f
+    ON f.ontology_id = :oid
+    AND (f.path, f.seq) = (SELECT c.path, c.seq {_DECLARING_ROWS} ORDER BY c.path, c.seq LIMIT 1)
+WHERE s.kind = 'iri'
 ON CONFLICT (ontology_id, class_iri) DO UPDATE SET
     label = excluded.label, comment = excluded.comment, file_sha1 = excluded.file_sha1,
     properties = excluded.properties, last_synced = excluded.last_synced,
