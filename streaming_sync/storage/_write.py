@@ -34,7 +34,8 @@ Once per transaction (:func:`finish`):
 
 4. Re-resolve the page links that may have changed (``RELINK``): those of every written
    file with links, and of every file linking to a page key a written file had or has --
-   nothing at all when there is neither.
+   nothing at all when there is neither, and nothing to undo when only written files
+   link (their old link edges and link axioms went with their records).
 5. ``before_recompute`` hooks, then ``RECOMPUTE``: upsert the rows of affected classes
    (never ``INSERT OR REPLACE``: it deletes, and the delete cascades to edges other
    files assert), placeholder rows for edge endpoints that have none, delete stale edges
@@ -133,6 +134,10 @@ RELINK = (
     "add_link_axioms",
     "collect_new_link_edges",
 )
+#: The steps of ``RELINK`` that undo the earlier resolution of files the transaction did
+#: not write: skipped when ``mark_link_paths`` marked none (a written file's link edges
+#: and link axioms went with its record).
+UNDO_OTHERS = frozenset(RELINK[:3])
 #: The statements that recompute the affected public rows, in order (step 5): one named
 #: step sequence, run once per transaction between the two hook points.
 RECOMPUTE = (
@@ -289,6 +294,8 @@ def finish(tx: Transaction, hooks: Hooks = HOOKS) -> Steps:
     marked = (yield Statement("mark_link_paths", params)) if tx.runs("mark_link_paths") else 0
     if marked or tx.linked:
         for key in RELINK:
+            if not marked and key in UNDO_OTHERS:
+                continue
             changed = yield Statement(key, params)
             if key == RELINK[0]:
                 tx.stale = tx.stale or changed > 0
@@ -377,6 +384,7 @@ __all__ = [
     "SHARED_COLUMNS",
     "SNAPSHOT_QUERIES",
     "STALE_ONLY",
+    "UNDO_OTHERS",
     "Batch",
     "Hooks",
     "RowNumbers",
