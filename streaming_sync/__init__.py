@@ -45,6 +45,7 @@ from ._model import (
     FileEntry,
     FileFailure,
     FileSkip,
+    FileWrite,
     FinishedRun,
     HierarchyEdge,
     Listing,
@@ -64,6 +65,7 @@ from ._model import (
     page_key,
 )
 from ._protocols import (
+    BatchWriter,
     BulkFetcher,
     CheckpointStore,
     EventSource,
@@ -74,6 +76,7 @@ from ._protocols import (
     Repository,
     RunHistory,
     RunLockStore,
+    StreamWriter,
     ValidatorCache,
     WorkCoordinator,
 )
@@ -128,6 +131,7 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "Axiom",
     "AxiomRow",
     "AxiomType",
+    "BatchWriter",
     "BlockingOntologyReader",
     "BulkFetcher",
     "CallbackSink",
@@ -154,6 +158,7 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "FileSkipped",
     "FileStarted",
     "FileSucceeded",
+    "FileWrite",
     "FinishedRun",
     "FolderFetcher",
     "GitHubFetcher",
@@ -211,6 +216,7 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "Stage",
     "StageTimes",
     "StorageError",
+    "StreamWriter",
     "StreamingSyncError",
     "StreamingSyncService",
     "SyncAborted",

@@ -294,6 +294,21 @@ class OntologyData(JsonForm):
 EMPTY = OntologyData()
 
 
+@attrs.frozen
+class FileWrite:
+    """One file's part of a group commit (``BatchWriter.write_batch``): save ``data`` as
+    ``entry.path``'s rows, committed at ``entry.sha`` -- exactly what ``save_file`` does --
+    or, when ``data`` is None, remove ``entry.path``'s rows and record, as
+    ``remove_file(entry.path)`` does (``entry.sha`` and ``size`` are then unused)."""
+
+    entry: FileEntry
+    data: OntologyData | None
+
+    @property
+    def path(self) -> str:
+        return self.entry.path
+
+
 def properties_json(properties: tuple[tuple[str, str], ...]) -> str | None:
     """The stored form of block properties: a JSON object mapping each key, in first-seen
     order, to the list of its values in file order (None when there are none)."""
@@ -509,6 +524,7 @@ __all__ = [
     "FileEntry",
     "FileFailure",
     "FileSkip",
+    "FileWrite",
     "FinishedRun",
     "HierarchyEdge",
     "JsonForm",

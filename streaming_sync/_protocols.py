@@ -8,7 +8,8 @@ format -- without touching the others. ``streaming_sync.testing`` ships in-memor
 implementations of each.
 
 The optional capabilities (``BulkFetcher``, ``EventSource``, ``RateLimitStatus``,
-``RunLockStore``, ``ValidatorCache``, ``RunHistory``) are checked once, when the service
+``RunLockStore``, ``ValidatorCache``, ``RunHistory``, ``BatchWriter``,
+``StreamWriter``) are checked once, when the service
 is built (``isinstance``: they are ``runtime_checkable``), and kept as typed attributes;
 a part without one simply goes without what it gives. ``WorkCoordinator`` is the port of
 a shared sync (see ``streaming_sync._run``).
@@ -22,6 +23,7 @@ from typing import Any, Protocol, TypeAlias, runtime_checkable
 from ._model import (
     FileEntry,
     FileFailure,
+    FileWrite,
     FinishedRun,
     Listing,
     OntologyData,
@@ -130,6 +132,44 @@ class Repository(Protocol):
     async def snapshot(self, ontology_id: str) -> OntologySnapshot: ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class BatchWriter(Protocol):
+    """Optional: a repository that can write several files in ONE transaction (group
+    commit).
+
+    ``write_batch`` leaves each file of ``items`` -- in order, a path may come more than
+    once -- exactly as ``save_file`` (``FileWrite.data`` given) or ``remove_file``
+    (``data`` None) would, its rows and its committed SHA together; the public rows are
+    recomputed once for the whole batch, so the rows equal ``streaming_sync.materialize``
+    of the files afterwards, as for the same calls one by one. On any error nothing of
+    the batch is committed (the caller may then write the files one by one to find the
+    culprit). Errors and cancellation as for ``save_file``: a cancelled batch either
+    committed whole or left nothing. An empty batch does nothing.
+    """
+
+    async def write_batch(self, ontology_id: str, items: Sequence[FileWrite]) -> None: ...
+
+
+@runtime_checkable
+class StreamWriter(Protocol):
+    """Optional: a repository that can save one file whose rows arrive in parts, without
+    holding them all (a big file parsed as a stream).
+
+    ``save_file_parts`` writes ``entry.path``'s rows part by part inside ONE
+    transaction and records ``entry.sha`` when ``parts`` ends: the result is exactly
+    ``save_file(ontology_id, entry, data)`` where ``data`` is the parts joined field by
+    field, in order (set-like rows -- edges, page keys, link targets -- may repeat
+    across parts harmlessly; classes, properties, axioms and links count in part
+    order). If ``parts`` raises, or the call is cancelled, nothing is committed and the
+    error propagates. Memory is bounded by a part (and the backend's own buffers), not
+    the file.
+    """
+
+    async def save_file_parts(
+        self, ontology_id: str, entry: FileEntry, parts: AsyncIterator[OntologyData]
+    ) -> None: ...
 
 
 @runtime_checkable
@@ -280,6 +320,7 @@ class WorkCoordinator(Protocol):
 
 __all__ = [
     "AsyncResource",
+    "BatchWriter",
     "BulkFetcher",
     "CheckpointStore",
     "Emit",
@@ -291,6 +332,7 @@ __all__ = [
     "Repository",
     "RunHistory",
     "RunLockStore",
+    "StreamWriter",
     "ValidatorCache",
     "WorkCoordinator",
 ]

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks import write_profile
 from benchmarks._scenarios import PROFILES, table_counts
 from benchmarks.baseline import baseline_sync, read_snapshot
 from benchmarks.generate import MIN_SIZE, generate, relative_path
@@ -126,3 +127,22 @@ async def test_tiny_benchmark_rows_are_identical(tiny: dict[str, Any]) -> None:
         assert sum(table_counts(Path(pipeline_db)).values()) > 0
         pipeline_rows = await read_snapshot(pipeline_db, "bench")
         assert pipeline_rows == await read_snapshot(baseline_db, "bench"), key
+
+
+def test_write_profile_floor_writes_the_same_rows_as_the_library(tmp_path: Path) -> None:
+    """``benchmarks.write_profile`` measures every mode, and its floor inserts the same
+    public rows (by table) as the library's write one file at a time and in batches --
+    so the ratio it prints compares like with like."""
+    root = tmp_path / "corpus"
+    generate(root, files=7, seed=5, mean_size=4 * 1024, max_size=8 * 1024)
+    items = write_profile.parse_folder(root)
+    result = write_profile.profile(items, tmp_path, batches=(3,), rounds=1)
+    assert result["files"] == 7
+    assert set(result["seconds"]) == {"floor", "save_file", "batch 3"}
+    counts = {mode: table_counts(tmp_path / f"{mode}.db") for mode in ("floor", "save_file")}
+    counts["batch 3"] = table_counts(tmp_path / "batch3.db")
+    tables = ["owl_classes", "owl_class_hierarchy", "owl_properties", "owl_axioms"]
+    floor = {table: counts["floor"][table] for table in tables}
+    assert all(floor[table] > 0 for table in tables)
+    for mode in ("save_file", "batch 3"):
+        assert {table: counts[mode][table] for table in tables} == floor

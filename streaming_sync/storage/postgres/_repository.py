@@ -1,9 +1,10 @@
-"""``PostgresRepository``: the PostgreSQL storage backend (a ``Repository``, a
-``CheckpointStore`` and the GitHub source's HTTP cache), on an asyncpg pool.
+"""``PostgresRepository``: the PostgreSQL storage backend (a ``Repository`` with group
+commit and streamed saves, a ``CheckpointStore`` and the GitHub source's HTTP cache), on
+an asyncpg pool.
 
 Install with ``pip install 'streaming_sync[postgres]'``. The schema is that of the SQLite
 backend with PostgreSQL types (see ``_schema``), created or upgraded on open under an
-advisory lock. Each ``save_file`` is one transaction that first takes
+advisory lock. Each ``save_file`` (or ``write_batch``) is one transaction that first takes
 ``pg_advisory_xact_lock`` on its ontology id, so writes to one ontology -- from any
 number of tasks, processes and machines -- are serialised (see :meth:`save_file`).
 asyncpg errors are translated here, at the edge, into the library's storage errors.
@@ -16,16 +17,16 @@ import json
 import logging
 import time
 import urllib.parse
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import asyncpg
 
 from ..._aio import AsyncClosing, run_to_completion
 from ..._errors import DatabaseLockedError, FatalStorageError, ServiceClosedError, StorageError
-from ..._model import EMPTY, FileEntry, FileFailure, OntologyData, SyncReport
+from ..._model import FileEntry, FileFailure, FileWrite, OntologyData, SyncReport
 from ..._snapshot import OntologySnapshot
-from ._driver import read_snapshot, write_file
+from ._driver import read_snapshot, write_batch, write_parts
 from ._schema import TEMP_DDL, migrate, quote
 
 logger = logging.getLogger(__name__)
@@ -121,20 +122,43 @@ class PostgresRepository(AsyncClosing):
         interleave their recomputations. The cost: writing is not parallel within one
         ontology -- fine while parsing dominates (a save takes milliseconds); different
         ontologies write in parallel."""
-        await self._locked(
+        await self._write(
             ontology_id,
+            [FileWrite(entry, data)],
             f"saving {entry.path!r} of ontology {ontology_id!r}",
-            lambda conn: write_file(conn, ontology_id, entry.path, entry, data),
         )
-        self._saves += 1
 
     async def remove_file(self, ontology_id: str, path: str) -> None:
         """Remove ``path``'s rows and record (nothing happens for an unknown path)."""
+        await self._write(
+            ontology_id,
+            [FileWrite(FileEntry(path, 0, ""), None)],
+            f"removing {path!r} of ontology {ontology_id!r}",
+        )
+
+    async def write_batch(self, ontology_id: str, items: Sequence[FileWrite]) -> None:
+        """Write every file of ``items`` (a save, or a removal when its ``data`` is None)
+        in ONE transaction under the ontology's lock, recomputing the public rows once
+        (``BatchWriter``). On any error (or cancellation) nothing of the batch is
+        committed."""
+        if items:
+            await self._write(
+                ontology_id, items, f"writing {_files(items)} of ontology {ontology_id!r}"
+            )
+
+    async def save_file_parts(
+        self, ontology_id: str, entry: FileEntry, parts: AsyncIterator[OntologyData]
+    ) -> None:
+        """Save ``entry.path`` from its rows in ``parts`` (``StreamWriter``): each part is
+        inserted as it comes, in ONE transaction under the ontology's lock, committed
+        when the parts end. Until then other writers of the ontology wait. If ``parts``
+        raises or the caller is cancelled, the transaction rolls back."""
         await self._locked(
             ontology_id,
-            f"removing {path!r} of ontology {ontology_id!r}",
-            lambda conn: write_file(conn, ontology_id, path, None, EMPTY),
+            f"saving {entry.path!r} of ontology {ontology_id!r} in parts",
+            lambda conn: write_parts(conn, ontology_id, entry, parts),
         )
+        self._saves += 1
 
     async def committed_files(self, ontology_id: str) -> Mapping[str, str]:
         rows = await self._fetch(
@@ -278,6 +302,10 @@ class PostgresRepository(AsyncClosing):
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
             raise translate_error(exc, self._where, doing) from exc
 
+    async def _write(self, ontology_id: str, items: Sequence[FileWrite], doing: str) -> None:
+        await self._locked(ontology_id, doing, lambda conn: write_batch(conn, ontology_id, items))
+        self._saves += sum(item.data is not None for item in items)
+
     async def _locked(self, ontology_id: str, doing: str, work: Work[T]) -> T:
         """``work`` in a transaction holding the ontology's advisory lock."""
 
@@ -323,6 +351,13 @@ async def _in_transaction(pool: asyncpg.Pool, work: Work[T], isolation: str, rea
 # intervention (shutdown) and XX internal (data corrupted) stop the sync.
 _RETRYABLE_STATES = ("40", "55P03")
 _FATAL_STATES = ("08", "28", "3D", "53", "57", "58", "XX")
+
+
+def _files(items: Sequence[FileWrite]) -> str:
+    """How an error names a batch: its one file, or the first and how many."""
+    if len(items) == 1:
+        return repr(items[0].entry.path)
+    return f"{len(items)} files ({items[0].entry.path!r}, ...)"
 
 
 def split_schema(dsn: str) -> tuple[str, str | None]:

@@ -203,7 +203,7 @@ def _until(
     return run
 
 
-async def _settle(waiter: asyncio.Future[Any]) -> None:
+async def settle(waiter: asyncio.Future[Any]) -> None:
     """Wait for ``waiter`` to end, whatever it ends with and however often the caller is
     cancelled meanwhile (the caller re-raises its cancellation afterwards)."""
     while not waiter.done():
@@ -270,7 +270,7 @@ class Connection:
         waiter: asyncio.Future[sqlite3.Connection],
     ) -> None:
         """After a failed (or cancelled) open: stop the thread and join it."""
-        await _settle(waiter)
+        await settle(waiter)
         jobs.put(None)
         await _join(thread)
 
@@ -343,8 +343,8 @@ class Connection:
             if future.cancel():
                 raise  # the thread had not taken it: it never runs
             stop.set()  # an interruptible call's next statement step aborts
-            await _settle(waiter)
+            await settle(waiter)
             raise
 
 
-__all__ = ["Connection", "cannot_write", "in_transaction", "translate_error"]
+__all__ = ["Connection", "cannot_write", "in_transaction", "settle", "translate_error"]

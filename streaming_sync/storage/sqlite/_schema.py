@@ -253,9 +253,10 @@ CREATE_SCRIPT = (
 #: Per connection: the affected set of the write in progress (see ``storage._write``).
 TEMP_SCRIPT = """
 CREATE TEMP TABLE IF NOT EXISTS sync_affected (
-    kind TEXT NOT NULL,
-    a    TEXT NOT NULL,
-    b    TEXT NOT NULL DEFAULT '',
+    kind  TEXT NOT NULL,
+    a     TEXT NOT NULL,
+    b     TEXT NOT NULL DEFAULT '',
+    stale INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (kind, a, b)
 ) WITHOUT ROWID;
 """
