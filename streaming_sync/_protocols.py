@@ -16,15 +16,17 @@ a shared sync (see ``streaming_sync._run``).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
 from ._model import (
     FileEntry,
     FileFailure,
+    FileWrite,
     FinishedRun,
     Listing,
     OntologyData,
+    ParseCost,
     Participation,
     SyncReport,
 )
@@ -130,6 +132,52 @@ class Repository(Protocol):
     async def snapshot(self, ontology_id: str) -> OntologySnapshot: ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class CostedParser(Protocol):
+    """Optional: a parser that knows what a file costs it to parse -- CPU seconds for
+    ``size`` bytes at ``path``, and whether that parse is linear and short enough to run
+    in the service's own process, where it cannot be stopped (see
+    ``streaming_sync._parse_placement``). Without it every file is parsed in the process
+    pool (unless ``parse_processes=0``). A guess, quick to compute, from the name and
+    size alone."""
+
+    def parse_cost(self, path: str, size: int) -> ParseCost: ...
+
+
+@runtime_checkable
+class StreamingParser(Protocol):
+    """Optional: a parser that can hand over one file's rows in parts, so that a big file
+    never exists as one ``OntologyData`` (see ``StreamWriter``).
+
+    ``parse_parts`` yields parts whose union, as sets, is what ``parse`` returns for the
+    same bytes (a row may come in several parts); it raises what ``parse`` raises, at
+    the point it finds the problem -- after some parts, maybe. Synchronous and picklable
+    like ``parse``. ``DefaultParser`` streams OWL Functional Syntax (``.ofn``)."""
+
+    def parse_parts(self, path: str, data: bytes) -> Iterator[OntologyData]: ...
+
+
+@runtime_checkable
+class BatchWriter(Protocol):
+    """Group commit: several files' writes in ONE transaction, each file with its
+    committed SHA exactly as save_file/remove_file would leave it. On any error nothing
+    of the batch is committed (the caller then retries the files one by one to find the
+    culprit). Recomputes public rows once per batch."""
+
+    async def write_batch(self, ontology_id: str, items: Sequence[FileWrite]) -> None: ...
+
+
+@runtime_checkable
+class StreamWriter(Protocol):
+    """One file whose rows arrive in parts (their union, as sets, is the file's
+    OntologyData; duplicates across parts are harmless), written in ONE transaction
+    with its SHA when the parts end; nothing is committed if the iterator raises."""
+
+    async def save_file_parts(
+        self, ontology_id: str, entry: FileEntry, parts: AsyncIterator[OntologyData]
+    ) -> None: ...
 
 
 @runtime_checkable
@@ -280,8 +328,10 @@ class WorkCoordinator(Protocol):
 
 __all__ = [
     "AsyncResource",
+    "BatchWriter",
     "BulkFetcher",
     "CheckpointStore",
+    "CostedParser",
     "Emit",
     "EventSource",
     "Fetcher",
@@ -291,6 +341,8 @@ __all__ = [
     "Repository",
     "RunHistory",
     "RunLockStore",
+    "StreamWriter",
+    "StreamingParser",
     "ValidatorCache",
     "WorkCoordinator",
 ]
