@@ -8,8 +8,7 @@ limit fails its file with ``ParseTimeout`` but runs on -- Python cannot stop a t
 given up and a new one takes the next parses. Being daemon threads, they never keep the
 program from exiting (the default executor's threads would: asyncio waits for them when
 the loop closes). That is why only files whose parse is known to be short and linear
-are parsed here when a process pool is available (see ``_parse_placement``); without a
-pool, ``ThreadParsing`` adds a thread when all of its threads are busy.
+are parsed here when a process pool is available (see ``_parse_placement``).
 
 A streamed parse (``parse_parts``) runs on the same thread and hands its parts to the
 event loop through a queue of ``PARTS_AHEAD`` parts: the thread waits while the writer
@@ -225,32 +224,19 @@ def _settle(
 
 
 class ThreadParsing(AsyncClosing):
-    """Every parse on a parse thread of this process (``parse_processes=0``): a free
-    one, or a new one when all are busy -- a parser may wait on something other than
-    the CPU (a lock, a service), and one such parse must not hold up the others. The
-    threads stay for the next parses, so there are never more than parses at once."""
+    """Every parse on this process's parse thread (``parse_processes=0``)."""
 
     def __init__(self, parser: Parser) -> None:
         self.parser = parser
-        self.threads: list[ParseThread] = []
+        self.thread = ParseThread()
 
     def __repr__(self) -> str:
-        busy = sum(thread.busy for thread in self.threads)
-        return (
-            f"<ThreadParsing [{len(self.threads)} threads, busy: {busy}, overran: {self.overran}]>"
-        )
+        return f"<ThreadParsing [busy: {self.thread.busy}, overran: {self.overran}]>"
 
     @property
     def overran(self) -> int:
         """Parses that overran their timeout (and ran on)."""
-        return sum(thread.overran for thread in self.threads)
-
-    def _free(self) -> ParseThread:
-        for thread in self.threads:
-            if thread.busy == 0:
-                return thread
-        self.threads.append(ParseThread())
-        return self.threads[-1]
+        return self.thread.overran
 
     def begin(self) -> None:
         return None
@@ -259,13 +245,13 @@ class ThreadParsing(AsyncClosing):
         return None
 
     async def parse(self, path: str, data: bytes, *, time_limit: float) -> Parsed:
-        return await self._free().parse(self.parser, path, data, time_limit=time_limit)
+        return await self.thread.parse(self.parser, path, data, time_limit=time_limit)
 
     def parse_parts(
         self, path: str, data: bytes, *, time_limit: float
     ) -> AsyncGenerator[OntologyData, None]:
         assert isinstance(self.parser, StreamingParser)
-        return self._free().parse_parts(self.parser, path, data, time_limit=time_limit)
+        return self.thread.parse_parts(self.parser, path, data, time_limit=time_limit)
 
     async def aclose(self) -> None:
         return None
