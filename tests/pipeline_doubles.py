@@ -51,8 +51,17 @@ class CapableRepository(InMemoryRepository):
             await self.hold.wait()
 
     async def save_file(self, ontology_id: str, entry: FileEntry, data: OntologyData) -> None:
+        # Written here, not through the base class, whose save_file may itself be a
+        # batch of one (``fail_batch`` is about batches this double is asked for).
         await self._held()
-        await super().save_file(ontology_id, entry, data)
+        if self.fail_on_save is not None and (error := self.fail_on_save(entry.path)):
+            raise error
+        self.files.setdefault(ontology_id, {})[entry.path] = (entry.sha, data)
+        self.saves += 1
+
+    async def remove_file(self, ontology_id: str, path: str) -> None:
+        await self._held()
+        self.files.get(ontology_id, {}).pop(path, None)
 
     async def write_batch(self, ontology_id: str, items: Sequence[FileWrite]) -> None:
         await self._held()

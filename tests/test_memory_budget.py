@@ -8,10 +8,18 @@ formula (``_config.default_max_bytes_in_flight``) is a private unit tested as su
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 
 import pytest
 
-from streaming_sync import ConfigError, FileEntry, OntologyData, Outcome, StreamingSyncService
+from streaming_sync import (
+    ConfigError,
+    FileEntry,
+    OntologyData,
+    OntologySnapshot,
+    Outcome,
+    StreamingSyncService,
+)
 from streaming_sync._config import RetryPolicy, SyncConfig, default_max_bytes_in_flight
 from streaming_sync.testing import InMemoryFetcher, InMemoryRepository
 
@@ -60,17 +68,32 @@ class CountingFetcher(InMemoryFetcher):
         return await super().fetch(entry)
 
 
-class CountingRepository(InMemoryRepository):
+class CountingRepository:
+    """A plain ``Repository`` (no group commit: one ``save_file`` per file, so each
+    file's write end is seen) over an ``InMemoryRepository``, the checkpoint store."""
+
     def __init__(self, flight: InFlight, on_write: object = None) -> None:
-        super().__init__()
+        self.inner = InMemoryRepository()
         self.flight = flight
         self.on_write = on_write
 
     async def save_file(self, ontology_id: str, entry: FileEntry, data: OntologyData) -> None:
-        await super().save_file(ontology_id, entry, data)
+        await self.inner.save_file(ontology_id, entry, data)
         self.flight.written(entry)
         if callable(self.on_write):
             self.on_write(entry)
+
+    async def remove_file(self, ontology_id: str, path: str) -> None:
+        await self.inner.remove_file(ontology_id, path)
+
+    async def committed_files(self, ontology_id: str) -> Mapping[str, str]:
+        return await self.inner.committed_files(ontology_id)
+
+    async def snapshot(self, ontology_id: str) -> OntologySnapshot:
+        return await self.inner.snapshot(ontology_id)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
 
 
 def padded(name: str, size: int) -> bytes:
@@ -86,12 +109,13 @@ async def run(
     workers: int = 4,
     on_write: object = None,
     held: dict[str, asyncio.Event] | None = None,
-) -> tuple[InFlight, InMemoryRepository, object]:
+) -> tuple[InFlight, CountingRepository, object]:
     flight = InFlight()
     repo = CountingRepository(flight, on_write)
     service = StreamingSyncService(
         fetcher=CountingFetcher(files, flight, held or {}),
         repository=repo,
+        checkpoint=repo.inner,
         parser=parser or LineParser(),
         config=SyncConfig(
             workers=workers,
