@@ -140,9 +140,11 @@ def build_goals(s: Raw, rows: list[Raw]) -> list[Raw]:
         _goal("Scenario 2 local: pipeline <= 1.5x the floor",
               pipe["seconds"] <= 1.5 * floor["floor_s"],
               f"{pipe['seconds']:.2f} s vs 1.5 x {floor['floor_s']:.2f} s = "
-              f"{1.5 * floor['floor_s']:.2f} s (floor: parse {floor['parse_s']:.2f} s on "
-              f"{floor['processes']} processes, pool start included, + plain insert "
-              f"{floor['plain_insert_s']:.2f} s); {pipe['seconds'] / floor['floor_s']:.2f}x"),
+              f"{1.5 * floor['floor_s']:.2f} s (floor: parse {floor['parse_s']:.2f} s -- the"
+              f" faster of {floor['processes']} processes, pool start included,"
+              f" {floor.get('parse_pool_s', floor['parse_s']):.2f} s, and this process"
+              f" alone, {floor.get('parse_here_s', floor['parse_s']):.2f} s -- + plain insert"
+              f" {floor['plain_insert_s']:.2f} s); {pipe['seconds'] / floor['floor_s']:.2f}x"),
         _goal("Per-file write (save_file) <= 2x a plain insert of the same rows",
               write_ratio <= 2.0,
               f"{write_ratio:.2f}x ({floor['save_file_s']:.2f} s vs "
