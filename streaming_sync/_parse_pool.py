@@ -73,6 +73,7 @@ class ParsePool(AsyncClosing):
         self._live = 0  # processes running or starting; at most ``processes``
         self._busy = 0
         self._starting: set[asyncio.Task[None]] = set()
+        self._takers = 0  # parses waiting in ``_take`` for a process
         self._reaping: set[asyncio.Task[int | None]] = set()
         self._blob: bytes | None = None
         self._deaths_in_a_row = 0
@@ -229,7 +230,16 @@ class ParsePool(AsyncClosing):
     # -- taking a process, and what it sends back ----------------------------------------
 
     async def _take(self) -> ParseProcess:
-        """A ready process; starts one when fewer than ``processes`` run or start."""
+        """A ready process; starts one when fewer than ``processes`` run or start and
+        more parses wait than processes start (a parse waits for one starting rather
+        than start a second: a start costs more than most parses)."""
+        self._takers += 1
+        try:
+            return await self._take_one()
+        finally:
+            self._takers -= 1
+
+    async def _take_one(self) -> ParseProcess:
         while True:
             if self._deaths_in_a_row >= self.max_deaths_in_a_row:
                 raise ParsePoolBroken(
@@ -239,7 +249,11 @@ class ParsePool(AsyncClosing):
                     " lower max_bytes_in_flight or parse_processes, or use"
                     " parse_processes=0 to see the parser's own error"
                 )
-            if self._ready.empty() and self._live < self.processes:
+            if (
+                self._ready.empty()
+                and self._live < self.processes
+                and self._takers > len(self._starting)
+            ):
                 self._start_one()
             item = await self._ready.get()
             if isinstance(item, _StartFailure):

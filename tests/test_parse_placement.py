@@ -115,3 +115,22 @@ async def test_a_short_file_timeout_keeps_long_parses_out_of_this_process(
     report, parsing = await sync(root, file_timeout=prov.seconds * 5)
     assert report.outcome is Outcome.SUCCEEDED
     assert parsing.placed["pool"] >= 1 and parsing.pool.started >= 1
+
+
+@pytest.mark.slow
+async def test_one_file_worth_a_process_starts_one_not_two(tmp_path: Path) -> None:
+    """A single Functional Syntax file whose parse is worth a process: the process
+    started for it when the sync has its list is the one that parses it -- the file,
+    arriving while that process still starts, waits for it instead of starting a
+    second one (which would only cost memory)."""
+    from benchmarks.big_ofn import write_big_ofn
+
+    root = tmp_path / "src"
+    root.mkdir()
+    write_big_ofn(root / "big.ofn", 3_600_000)
+    size = (root / "big.ofn").stat().st_size
+    cost = DefaultParser().parse_cost("big.ofn", size).seconds
+    assert POOL_WORTH_SECONDS <= cost < 2 * POOL_WORTH_SECONDS
+    report, parsing = await sync(root, file_timeout=600)
+    assert report.outcome is Outcome.SUCCEEDED and report.files.succeeded == 1
+    assert parsing.placed == {"thread": 0, "pool": 1} and parsing.pool.started == 1
