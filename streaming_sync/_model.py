@@ -295,6 +295,16 @@ EMPTY = OntologyData()
 
 
 @attrs.frozen
+class ParseCost:
+    """What parsing one file is expected to cost (``CostedParser.parse_cost``): CPU
+    ``seconds``, and whether the parse may run in the service's own process (``inline``:
+    it is known linear and short -- a parse there cannot be stopped)."""
+
+    seconds: float
+    inline: bool
+
+
+@attrs.frozen
 class FileWrite:
     """One file's part of a group commit (``BatchWriter.write_batch``): save ``data`` as
     ``entry.path``'s rows, committed at ``entry.sha`` -- exactly what ``save_file`` does --
@@ -371,30 +381,73 @@ class Stage(enum.StrEnum):
     WRITE = "write"
 
 
-_STAGE_FIELDS = {
+class Wait(enum.StrEnum):
+    """What a file can wait for between and before its stages: a worker to take it from
+    the queue, room in the memory budget, a parse thread or process (starting one
+    included), the writer (its batch to form, other batches, the database lock). The
+    values are ``StageTimes``' field names (never a ``Stage``'s: they are strings)."""
+
+    QUEUE = "queue_wait"
+    BUDGET = "budget_wait"
+    PARSE = "parse_wait"
+    WRITE = "write_wait"
+
+
+_STAGE_FIELDS: dict[Stage | Wait, str] = {
     Stage.LISTING: "listing",
     Stage.FETCH: "fetching",
     Stage.PARSE: "parsing",
     Stage.WRITE: "writing",
+    **{wait: wait.value for wait in Wait},
 }
 
 
 @attrs.frozen
 class StageTimes:
     """Seconds spent per stage: of one file (on its end event), or of a run summed over
-    workers (in its report; so they may exceed the wall time). The one type of stage
-    timing."""
+    files (in its report). The one type of stage timing.
+
+    ``fetching``, ``parsing`` and ``writing`` are *working* time: the file's own fetch,
+    its parse where it ran (the time on the parse thread or in the parse process, and
+    carrying the bytes and rows there and back), and its share of the transaction that
+    wrote it (a batch's time divided among its files by rows). Summed over a run each is
+    at most the wall time times what does that work at once (the parse processes and
+    thread; one writer), never the workers' waits. The *waits* are apart:
+    ``queue_wait`` (in the queue until a worker took it), ``budget_wait`` (for room in
+    ``max_bytes_in_flight``), ``parse_wait`` (for a parse thread or process, starting
+    one included) and ``write_wait`` (for the writer: the batch to form, the batches
+    before it, its batch's other files). ``listing`` and ``rate_limited`` are the run's.
+    """
 
     listing: float = 0.0
     fetching: float = 0.0
     parsing: float = 0.0
     writing: float = 0.0
     rate_limited: float = 0.0
+    queue_wait: float = 0.0
+    budget_wait: float = 0.0
+    parse_wait: float = 0.0
+    write_wait: float = 0.0
 
-    def add(self, stage: Stage, seconds: float) -> StageTimes:
-        """These times with ``seconds`` more spent in ``stage``."""
+    @property
+    def working(self) -> float:
+        """Seconds of fetching, parsing and writing."""
+        return self.fetching + self.parsing + self.writing
+
+    @property
+    def waiting(self) -> float:
+        """Seconds waiting for a worker, the budget, a parse slot or the writer."""
+        return self.queue_wait + self.budget_wait + self.parse_wait + self.write_wait
+
+    def add(self, stage: Stage | Wait, seconds: float) -> StageTimes:
+        """These times with ``seconds`` more spent in ``stage`` (working) or waiting."""
         field = _STAGE_FIELDS[stage]
         return attrs.evolve(self, **{field: getattr(self, field) + seconds})
+
+    @classmethod
+    def of(cls, seconds: Mapping[Stage | Wait, float]) -> StageTimes:
+        """The times of ``seconds`` per stage or wait (the others 0)."""
+        return cls(**{_STAGE_FIELDS[key]: value for key, value in seconds.items()})
 
     def __add__(self, other: StageTimes) -> StageTimes:
         return StageTimes(
@@ -535,12 +588,14 @@ __all__ = [
     "OtherAxiom",
     "Outcome",
     "PageLink",
+    "ParseCost",
     "Participation",
     "PropertyType",
     "RowCounts",
     "Stage",
     "StageTimes",
     "SyncReport",
+    "Wait",
     "checked_fields",
     "git_blob_sha1",
     "iri_list_json",

@@ -17,7 +17,7 @@ a shared sync (see ``streaming_sync._run``).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
 from ._model import (
@@ -27,6 +27,7 @@ from ._model import (
     FinishedRun,
     Listing,
     OntologyData,
+    ParseCost,
     Participation,
     SyncReport,
 )
@@ -132,6 +133,31 @@ class Repository(Protocol):
     async def snapshot(self, ontology_id: str) -> OntologySnapshot: ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class CostedParser(Protocol):
+    """Optional: a parser that knows what a file costs it to parse -- CPU seconds for
+    ``size`` bytes at ``path``, and whether that parse is linear and short enough to run
+    in the service's own process, where it cannot be stopped (see
+    ``streaming_sync._parse_placement``). Without it every file is parsed in the process
+    pool (unless ``parse_processes=0``). A guess, quick to compute, from the name and
+    size alone."""
+
+    def parse_cost(self, path: str, size: int) -> ParseCost: ...
+
+
+@runtime_checkable
+class StreamingParser(Protocol):
+    """Optional: a parser that can hand over one file's rows in parts, so that a big file
+    never exists as one ``OntologyData`` (see ``StreamWriter``).
+
+    ``parse_parts`` yields parts whose union, as sets, is what ``parse`` returns for the
+    same bytes (a row may come in several parts); it raises what ``parse`` raises, at
+    the point it finds the problem -- after some parts, maybe. Synchronous and picklable
+    like ``parse``. ``DefaultParser`` streams OWL Functional Syntax (``.ofn``)."""
+
+    def parse_parts(self, path: str, data: bytes) -> Iterator[OntologyData]: ...
 
 
 @runtime_checkable
@@ -323,6 +349,7 @@ __all__ = [
     "BatchWriter",
     "BulkFetcher",
     "CheckpointStore",
+    "CostedParser",
     "Emit",
     "EventSource",
     "Fetcher",
@@ -333,6 +360,7 @@ __all__ = [
     "RunHistory",
     "RunLockStore",
     "StreamWriter",
+    "StreamingParser",
     "ValidatorCache",
     "WorkCoordinator",
 ]
