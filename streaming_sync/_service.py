@@ -245,11 +245,20 @@ class StreamingSyncService(AsyncClosing):
             maxsize=self.config.queue_factor * plan.workers
         )
         async with asyncio.TaskGroup() as group:
-            group.create_task(writer.run())
-            async with asyncio.TaskGroup() as files:
-                files.create_task(self._feed(plan, queue))
-                for _ in range(plan.workers):
-                    files.create_task(self._work(queue, processor, files))
+            writing = group.create_task(writer.run())
+            try:
+                async with asyncio.TaskGroup() as files:
+                    files.create_task(self._feed(plan, queue))
+                    for _ in range(plan.workers):
+                        files.create_task(self._work(queue, processor, files))
+            except BaseException:
+                # A fatal error or a cancellation stopped the files: what the writer
+                # holds is parsed and whole, so it is committed before the sync stops
+                # (unless the writer is what failed).
+                if not writing.done():
+                    await writer.stop()
+                    await writing
+                raise
             await writer.close()  # every file has ended: nothing more to write
 
     async def _feed(self, plan: Plan, queue: asyncio.Queue[_Item | None]) -> None:

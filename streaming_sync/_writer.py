@@ -131,6 +131,7 @@ class Writer:
         self._coming = 0  # files being fetched or parsed, whose write is still to come
         self._held: list[_Pending | None] = []  # taken from the queue for the next round
         self.committed = self.batched = 0  # transactions, and files written in batches
+        self._stopping = False
 
     def __repr__(self) -> str:
         mode = "batches" if self.batches is not None else "per file"
@@ -170,13 +171,22 @@ class Writer:
         """No more writes: the task ends once it has written what is queued."""
         await self._queue.put(_CLOSED)
 
+    async def stop(self) -> None:
+        """The files stopped early (a fatal error, a cancellation): the task writes what
+        was handed over whole -- parsed files, removals -- and ends, so a stop costs no
+        finished work; a streamed file not begun is dropped (its parse stopped with the
+        files, and nothing of it was written)."""
+        self._stopping = True
+        await self.close()
+
     async def run(self) -> None:
         """The writer task: until ``close``. A fatal storage error raises (the sync
         stops); any other error fails only its files."""
         async with asyncio.TaskGroup() as group:
             while (first := await self._next()) is not _CLOSED:
                 if first.parts is not None:
-                    self._settle(first, await self._stream(first))
+                    if not self._stopping:
+                        self._settle(first, await self._stream(first))
                 elif self.batches is None:
                     await self._slots.acquire()
                     group.create_task(self._direct(first))
