@@ -1,11 +1,14 @@
 """One measurement, run in a fresh process: ``python -m benchmarks._measure JOB_JSON``.
 
-Each job (see ``Job``) runs one thing -- a pipeline sync, a baseline sync, the parser and
-the writes alone, or a series of re-syncs -- and prints one JSON line with what it
-measured. The parent (``_proc``) reads the process's peak RSS when it exits, so jobs
-never pollute each other's memory figures. With ``sample_memory`` a thread also sums the
-resident memory of the whole process tree (this process and its parse processes) every
-20 ms, so the peak the tree reached at one moment is known too.
+Each job (see ``Job``) runs one thing -- a pipeline sync, a baseline sync, the floor (the
+fastest parser on all cores and a plain ``sqlite3`` insert), or a series of re-syncs --
+and prints one JSON line with what it measured. Memory is counted for the whole process
+tree, each process by its own peak (``VmHWM`` in ``/proc/<pid>/status``): this
+process's is read before it exits, and a thread (``TreeSampler``) reads every
+descendant's -- the fork server, the parse processes, the resource tracker -- every
+``SAMPLE_EVERY`` seconds while the sync runs and once more at its end, so a process
+that ends early is counted too. The thread also keeps the largest sum of the tree's
+resident (``VmRSS``) and proportional (``Pss``) memory at one moment.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from streaming_sync._model import SyncReport
 from streaming_sync._service import StreamingSyncService
 from streaming_sync.parsers import DefaultParser
 
-from ._sysinfo import descendants_cpu, self_hwm_mb, tree_rss_mb
+from ._sysinfo import cpu_seconds, descendants, hwm_mb, pss_mb, self_hwm_mb, tree_rss_mb
 from .baseline import baseline_sync
 
 NO_TOKEN_ENV = "STREAMING_SYNC_BENCH_NO_TOKEN"  # an unset variable: never send a token
@@ -38,7 +41,7 @@ ONTOLOGY_ID = "bench"
 
 @attrs.frozen
 class Job:
-    """``kind``: pipeline | baseline | alone | resync. ``source``: a folder, or
+    """``kind``: pipeline | baseline | floor | resync. ``source``: a folder, or
     ``github:OWNER/REPO`` served at ``api_url`` (whose ``control_url`` counts requests)."""
 
     kind: str
@@ -54,7 +57,6 @@ class Job:
     change_fraction: float = 0.01
     cold: bool = True  # resync: start with a cold sync (False: ``db`` is already synced)
     max_bytes_in_flight: int | None = None  # None: the default budget
-    sample_memory: bool = False  # sample the process tree's memory during the sync
 
 
 def _config(job: Job) -> SyncConfig:
@@ -68,19 +70,39 @@ def _config(job: Job) -> SyncConfig:
     return SyncConfig(**options)
 
 
-class TreeSampler:
-    """Sums the resident memory of this process and its descendants every ``every``
-    seconds in a thread, keeping the largest sum (``peak_mb``)."""
+SAMPLE_EVERY = 0.05  # seconds
+PSS_EVERY = 4  # samples: reading smaps_rollup costs more than status
 
-    def __init__(self, every: float = 0.02) -> None:
+
+class TreeSampler:
+    """Reads the peak (``VmHWM``) and CPU of every descendant of this process every
+    ``every`` seconds in a thread, keeping each process's latest; and the largest sum of
+    the tree's ``VmRSS`` and ``Pss`` at one moment. ``report()`` after the exit."""
+
+    def __init__(self, every: float = SAMPLE_EVERY) -> None:
         self.every = every
-        self.peak_mb = 0.0
+        self.processes: dict[int, dict[str, float]] = {}
+        self.rss_peak_mb = 0.0
+        self.pss_peak_mb = 0.0
+        self._samples = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="tree-sampler", daemon=True)
 
     def _run(self) -> None:
         while not self._stop.wait(self.every):
-            self.peak_mb = max(self.peak_mb, tree_rss_mb(os.getpid()))
+            self.sample()
+
+    def sample(self) -> None:
+        me = os.getpid()
+        for pid, depth in descendants(me):
+            peak = hwm_mb(pid)
+            if peak:
+                self.processes[pid] = {"depth": depth, "hwm_mb": peak, "cpu_s": cpu_seconds(pid)}
+        self.rss_peak_mb = max(self.rss_peak_mb, tree_rss_mb(me))
+        if self._samples % PSS_EVERY == 0:
+            tree = [me, *(pid for pid, _ in descendants(me))]
+            self.pss_peak_mb = max(self.pss_peak_mb, sum(pss_mb(p) for p in tree))
+        self._samples += 1
 
     def __enter__(self) -> TreeSampler:
         self._thread.start()
@@ -89,6 +111,19 @@ class TreeSampler:
     def __exit__(self, *_: object) -> None:
         self._stop.set()
         self._thread.join()
+        self.sample()
+
+    def report(self, main_hwm_mb: float) -> dict[str, Any]:
+        """The tree: this process's peak ``main_hwm_mb`` plus each descendant's."""
+        children = [{"pid": pid, **v} for pid, v in sorted(self.processes.items())]
+        return {
+            "main_hwm_mb": main_hwm_mb,
+            "processes": children,
+            "hwm_sum_mb": main_hwm_mb + sum(c["hwm_mb"] for c in children),
+            "rss_peak_mb": self.rss_peak_mb,
+            "pss_peak_mb": self.pss_peak_mb,
+            "cpu_children_s": sum(c["cpu_s"] for c in children),
+        }
 
 
 def _github_options(job: Job) -> dict[str, Any]:
@@ -119,7 +154,8 @@ async def _server_change(job: Job, count: int, salt: str) -> list[str]:
 
 
 async def _one_sync(job: Job) -> dict[str, Any]:
-    """One pipeline sync through ``StreamingSyncService.from_source``, as a user runs it."""
+    """One pipeline sync through ``StreamingSyncService.from_source``, as a user runs it;
+    the process tree is sampled meanwhile (``TreeSampler``)."""
     service = await StreamingSyncService.from_source(
         job.source,
         db=job.db,
@@ -130,34 +166,52 @@ async def _one_sync(job: Job) -> dict[str, Any]:
     )
     before = await _server_requests(job)
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
-    sampler = TreeSampler() if job.sample_memory else None
+    sampler = TreeSampler()
     start = time.monotonic()
     try:
-        if sampler is not None:
-            with sampler:
-                report = await service.sync()
-        else:
+        with sampler:
             report = await service.sync()
         seconds = time.monotonic() - start
         cpu_after = resource.getrusage(resource.RUSAGE_SELF)
-        workers = descendants_cpu(os.getpid())  # the parse pool is still alive here
         parser = repr(service.parser)
         config = service.config
+        where = _placement(service)
     finally:
         await service.aclose()
+    tree = sampler.report(self_hwm_mb())
     return {
         "seconds": seconds,
         "requests": await _server_requests(job) - before,
         "report": _report_summary(report),
         "cpu_main_s": (cpu_after.ru_utime + cpu_after.ru_stime)
         - (cpu_before.ru_utime + cpu_before.ru_stime),
-        "cpu_workers_s": [w["cpu_s"] for w in workers],
-        "rss_workers_mb": [w["hwm_mb"] for w in workers],
+        "cpu_workers_s": [c["cpu_s"] for c in tree["processes"] if c["depth"] >= 2],
+        "rss_workers_mb": [c["hwm_mb"] for c in tree["processes"]],
+        "tree": tree,
+        "placement": where,
         "parser": parser,
         "workers": config.workers,
         "parse_processes": config.parse_processes,
         "max_bytes_in_flight": config.max_bytes_in_flight,
-        "tree_peak_sampled_mb": sampler.peak_mb if sampler is not None else None,
+        "tree_peak_sampled_mb": tree["rss_peak_mb"],
+    }
+
+
+def _placement(service: StreamingSyncService) -> dict[str, Any]:
+    """Where the files were parsed and what the pool did (the service's private parts:
+    this is the benchmark looking inside)."""
+    from streaming_sync._parse_placement import PlacedParsing
+
+    parsing = service._parsing
+    if not isinstance(parsing, PlacedParsing):
+        return {"strategy": type(parsing).__name__}
+    pool = parsing.pool
+    return {
+        "strategy": "placed",
+        **parsing.placed,
+        "processes_started": pool.started,
+        "bytes_to_processes": pool.sent_bytes,
+        "bytes_from_processes": pool.received_bytes,
     }
 
 
@@ -201,19 +255,18 @@ async def run_resync(job: Job) -> dict[str, Any]:
     return {"cold": cold, "unchanged": unchanged, "changed": changed, "changed_files": count}
 
 
-async def run_alone(job: Job) -> dict[str, Any]:
-    from ._alone import parse_alone, write_alone
+async def run_floor(job: Job) -> dict[str, Any]:
+    """The floor of a local sync and the per-file write cost (see ``_alone``)."""
+    from ._alone import floor
 
-    parse = await parse_alone(Path(job.source), _config(job).parse_processes)
-    write = await write_alone(job.db, ONTOLOGY_ID, parse.pop("results"))
-    return {"parse": parse, "write": write}
+    return await floor(Path(job.source), job.db, ONTOLOGY_ID)
 
 
 _KINDS = {
     "pipeline": run_pipeline,
     "baseline": run_baseline,
     "resync": run_resync,
-    "alone": run_alone,
+    "floor": run_floor,
 }
 
 

@@ -1,10 +1,11 @@
 """Running measurements in child processes, and the benchmark server's process.
 
 ``run_job`` starts ``python -m benchmarks._measure JOB`` and waits for it with
-``os.wait4``, whose resource usage is that one child's: ``ru_maxrss`` is the peak RSS of
-the measured process (on Linux the maximum over it and the children it waited for, never
-a sum). The parse pool's workers report their own peaks through ``/proc`` (see
-``_measure``), so the table can show the whole process tree too.
+``os.wait4``, whose resource usage gives the child's CPU (with the descendants it waited
+for). Its memory is NOT taken from there: ``ru_maxrss`` of a child forked from a big
+process (pytest, after memory-hungry tests) reports that process's peak, inherited at
+the fork. Each process reads its own peak (``VmHWM``) instead, and the measuring process
+reports it with its descendants' (``_measure.TreeSampler``).
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ def _env() -> dict[str, str]:
 
 
 def run_job(job: Job, timeout: float = 1800.0) -> dict[str, Any]:
-    """Run ``job`` in a fresh interpreter; its JSON result plus ``peak_rss_mb`` and
-    ``cpu_s`` (the child's own CPU, from ``wait4``)."""
+    """Run ``job`` in a fresh interpreter; its JSON result plus ``peak_rss_mb`` (the
+    child's own ``VmHWM``, which it reported) and ``cpu_s`` (from ``wait4``: the child's
+    CPU and that of the descendants it waited for)."""
     import attrs
 
     argument = json.dumps(attrs.asdict(job))
@@ -59,7 +61,7 @@ def run_job(job: Job, timeout: float = 1800.0) -> dict[str, Any]:
     if status != 0:
         raise JobError(f"{job.kind} on {job.source} exited with {status}:\n{err[-4000:]}")
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
-    result["peak_rss_mb"] = usage.ru_maxrss / 1024  # KiB on Linux
+    result["peak_rss_mb"] = result["hwm_main_mb"]
     result["cpu_s"] = usage.ru_utime + usage.ru_stime
     return result
 

@@ -233,13 +233,13 @@ class Runner:
                 for workers, cap in p.sweep
             ]  # fmt: skip
         result["corpus"] = corpus_size(logseq)
-        result["alone"] = self.measure("logseq/alone", self.job("alone", str(logseq)))[0]
+        result["floor"] = self.measure("logseq/floor", self.job("floor", str(logseq)))[0]
         return {"s1": result, "sweep": sweep}
 
     def scenario_2_local(self, gen: Path) -> dict[str, Any]:
         self.progress("scenario 2: generated RDF corpus, cold, local folder")
         result = self._pair("rdf/folder", str(gen))
-        result["alone"] = self.measure("rdf/alone", self.job("alone", str(gen)))[0]
+        result["floor"] = self.measure("rdf/floor", self.job("floor", str(gen)))[0]
         result["corpus"] = corpus_size(gen)
         return result
 
@@ -254,8 +254,6 @@ class Runner:
             _copy_db(s2["pipeline"][-1]["db"], synced)  # the cold sync just measured
             job = self.job("resync", server.source, server, resyncs=p.resyncs, cold=False)
             s3 = self.measure("rdf/server resync", attrs.evolve(job, db=synced))[0]
-        for sync in [*s3["unchanged"], *s3["changed"]]:
-            sync["peak_rss_mb"] = s3["peak_rss_mb"]  # one process ran them all
         return {"s2_server": s2, "s3": s3}
 
     def scenario_4(self, small: Path, scaled: Path) -> dict[str, Any]:
@@ -297,7 +295,7 @@ class Runner:
         out = []
         for key, title in BIG_BUDGETS:
             job = self.job("pipeline", str(root), max_bytes_in_flight=limits[key])
-            (run,) = self.measure(f"big files, {title}", attrs.evolve(job, sample_memory=True))
+            (run,) = self.measure(f"big files, {title}", job)
             out.append({"key": key, "title": title, "run": run, "corpus": corpus_size(root)})
         return out
 

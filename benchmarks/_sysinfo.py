@@ -28,6 +28,26 @@ def self_hwm_mb() -> float:
     return _kb_to_mb(_status("self").get("VmHWM"))
 
 
+def hwm_mb(pid: int | str) -> float:
+    """A process's own peak resident set size (``VmHWM``, MiB; 0 once it is gone). Its
+    own: unlike ``wait4``'s ``ru_maxrss``, which for a child forked from a big process
+    reports that process's peak, ``VmHWM`` starts again at each ``exec``."""
+    return _kb_to_mb(_status(pid).get("VmHWM"))
+
+
+def pss_mb(pid: int | str) -> float:
+    """A process's proportional set size now (MiB): shared pages divided among the
+    processes that share them (0 when unreadable)."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0.0
+    for line in text.splitlines():
+        if line.startswith("Pss:"):
+            return _kb_to_mb(line.split(":", 1)[1])
+    return 0.0
+
+
 def _children(pid: int) -> list[int]:
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
@@ -118,4 +138,24 @@ def machine() -> dict[str, Any]:
     }
 
 
-__all__ = ["descendants", "descendants_cpu", "machine", "self_hwm_mb", "tree_rss_mb"]
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` so far (0 once it is gone)."""
+    return _cpu_seconds(pid)
+
+
+def command(pid: int) -> str:
+    """What ``pid`` runs (its name), for telling the fork server from a parse process."""
+    return _status(pid).get("Name", "").strip()
+
+
+__all__ = [
+    "command",
+    "cpu_seconds",
+    "descendants",
+    "descendants_cpu",
+    "hwm_mb",
+    "machine",
+    "pss_mb",
+    "self_hwm_mb",
+    "tree_rss_mb",
+]

@@ -1,7 +1,9 @@
 """The benchmark's one entry point: ``python -m benchmarks.run [--quick] [--json PATH]``.
 
-Runs every scenario of issue 8 against the old design's batch approach (``baseline``)
-in the same invocation, prints the table and the goals (met / not met), and writes the
+Runs every scenario of issues 8, 14.5 and 15 against the old design's batch approach
+(``baseline``) and the machine's floor in the same invocation, prints the table, the
+goals (met / not met) with the machine's load, and where each scenario's time went
+(stages working and waiting, CPU per process, where files were parsed), and writes the
 whole result -- machine, settings, every raw measurement -- as JSON (by default to
 ``benchmarks/results/latest.json``). Generated corpora are cached under
 ``benchmarks/results/cache`` (``--cache`` to move it); databases go to a temporary
@@ -28,9 +30,11 @@ import attrs
 
 from ._report import (
     big_files_rows,
+    breakdown_rows,
     build_goals,
     build_rows,
     markdown_big_files,
+    markdown_breakdown,
     markdown_goals,
     markdown_table,
     recommend,
@@ -80,6 +84,7 @@ def run_benchmark(
         "duration_s": round(time.monotonic() - started, 1),
         "rows": rows,
         "big_files": big_files_rows(raw["big"]),
+        "breakdown": breakdown_rows(rows),
         "goals": build_goals(raw, rows),
         "recommendation": recommend(rows),
         "raw": raw,
@@ -95,11 +100,21 @@ def render(result: dict[str, Any]) -> str:
             f"{result['duration_s']:.0f} s",
             f"machine: {m['nproc']} cores, {m['cpu_model']}, {m['memory_gib']} GiB, "
             f"Python {m['python']}, SQLite {m['sqlite']}, pyoxigraph {m['pyoxigraph']}; "
-            f"load average before {m['loadavg_before'][0]:.1f}, after {m['loadavg_after'][0]:.1f}",
+            f"load average before {m['loadavg_before'][0]:.1f}, after "
+            f"{m['loadavg_after'][0]:.1f} on {m['nproc']} cores"
+            + (
+                " -- the machine was busy: times are slower than on a quiet one"
+                if max(m["loadavg_before"][0], m["loadavg_after"][0]) > 0.5 * m["nproc"]
+                else ""
+            ),
             "",
             markdown_table(result["rows"]),
             "",
             markdown_goals(result["goals"]),
+            "",
+            "Where the time went (stage seconds summed over files; working and waiting apart):",
+            "",
+            markdown_breakdown(result["breakdown"]),
             "",
             markdown_big_files(result["big_files"]),
             "",

@@ -27,6 +27,7 @@ from ._changes import (
     report_commit,
 )
 from ._config import DEFAULT_EXCLUDE, DEFAULT_INCLUDE, PathFilter, RetryPolicy, SyncConfig
+from ._curie import PrefixMap
 from ._errors import (
     AuthenticationError,
     ChangesPruned,
@@ -34,7 +35,6 @@ from ._errors import (
     DatabaseLockedError,
     FatalStorageError,
     FetchError,
-    FileSkipped,
     IntegrityError,
     ParseError,
     ParsePoolBroken,
@@ -43,6 +43,7 @@ from ._errors import (
     PermanentFetchError,
     SchemaError,
     ServiceClosedError,
+    SkipFile,
     SourceNotFoundError,
     StorageError,
     StreamingSyncError,
@@ -61,6 +62,7 @@ from ._model import (
     FileEntry,
     FileFailure,
     FileSkip,
+    FileWrite,
     FinishedRun,
     HierarchyEdge,
     Listing,
@@ -70,6 +72,7 @@ from ._model import (
     OtherAxiom,
     Outcome,
     PageLink,
+    ParseCost,
     Participation,
     PropertyType,
     RowCounts,
@@ -80,10 +83,12 @@ from ._model import (
     page_key,
 )
 from ._protocols import (
+    BatchWriter,
     BulkFetcher,
     ChangeFeed,
     ChangeNotifier,
     CheckpointStore,
+    CostedParser,
     EventSource,
     Fetcher,
     Parser,
@@ -92,11 +97,21 @@ from ._protocols import (
     Repository,
     RunHistory,
     RunLockStore,
+    StreamingParser,
+    StreamWriter,
     ValidatorCache,
     WorkCoordinator,
 )
-from ._read_model import ClassInfo, OntologyCounts, ReadEngine, RelatedClass, SourceFile
+from ._read_model import (
+    ClassInfo,
+    Hierarchy,
+    OntologyCounts,
+    ReadEngine,
+    RelatedClass,
+    SourceFile,
+)
 from ._reader import OntologyReader
+from ._reader_blocking import BlockingOntologyReader
 from ._service import StreamingSyncService
 from ._snapshot import (
     AxiomRow,
@@ -107,12 +122,13 @@ from ._snapshot import (
     PropertyRow,
     materialize,
 )
+from ._version import __version__ as __version__
 from ._watch import PushTrigger, Retention, Watcher, WatchStatus
 from .observe.events import (
     FileDeleted,
     FileFailed,
     FileRetrying,
-    FileSkippedEvent,
+    FileSkipped,
     FileStarted,
     FileSucceeded,
     ProgressEvent,
@@ -133,7 +149,6 @@ from .storage.sqlite import SqliteRepository
 # A library is quiet unless its user configures logging.
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__version__ = "0.1.0"
 
 __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_public_api.py
     "AuthenticationError",
@@ -141,6 +156,8 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "AxiomChange",
     "AxiomRow",
     "AxiomType",
+    "BatchWriter",
+    "BlockingOntologyReader",
     "BulkFetcher",
     "CallbackSink",
     "Change",
@@ -155,6 +172,7 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "ClassInfo",
     "ClassRow",
     "ConfigError",
+    "CostedParser",
     "DEFAULT_EXCLUDE",
     "DEFAULT_INCLUDE",
     "DatabaseLockedError",
@@ -173,15 +191,16 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "FileRetrying",
     "FileSkip",
     "FileSkipped",
-    "FileSkippedEvent",
     "FileStarted",
     "FileSucceeded",
+    "FileWrite",
     "FinishedRun",
     "FolderFetcher",
     "GitHubFetcher",
     "HealthMonitor",
     "HealthState",
     "HealthStatus",
+    "Hierarchy",
     "HierarchyEdge",
     "IntegrityError",
     "JsonLinesSink",
@@ -199,6 +218,7 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "OtherAxiomRow",
     "Outcome",
     "PageLink",
+    "ParseCost",
     "ParseError",
     "ParsePoolBroken",
     "ParseProcessDied",
@@ -207,6 +227,7 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "Participation",
     "PathFilter",
     "PermanentFetchError",
+    "PrefixMap",
     "ProgressEvent",
     "ProgressReport",
     "ProgressSink",
@@ -229,12 +250,15 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "SchemaError",
     "ServiceClosedError",
     "ServiceStats",
+    "SkipFile",
     "SourceFile",
     "SourceNotFoundError",
     "SqliteRepository",
     "Stage",
     "StageTimes",
     "StorageError",
+    "StreamWriter",
+    "StreamingParser",
     "StreamingSyncError",
     "StreamingSyncService",
     "SyncAborted",

@@ -37,15 +37,30 @@ class ByteBudget:
             f" {len(self._waiters)} waiting | peak {self.peak}]>"
         )
 
+    @property
+    def blocked(self) -> bool:
+        """Whether a file waits for room now."""
+        return bool(self._waiters) or self._oversize_waiting > 0
+
     @contextlib.asynccontextmanager
     async def admitted(self, size: int) -> AsyncIterator[None]:
         """Wait until a file of ``size`` bytes fits, hold its share, give it back after."""
-        await self._admit(size)
+        await self.acquire(size)
         try:
             yield
         finally:
-            self.in_flight -= size
-            self._wake()
+            self.release(size)
+
+    async def acquire(self, size: int) -> None:
+        """Wait until a file of ``size`` bytes fits and hold its share until
+        :meth:`release` -- for a share that outlives one block (a file holds its bytes
+        until its write ends, which the writer task sees, not the worker)."""
+        await self._admit(size)
+
+    def release(self, size: int) -> None:
+        """Give back a share :meth:`acquire` took."""
+        self.in_flight -= size
+        self._wake()
 
     async def _admit(self, size: int) -> None:
         oversize = size > self.limit

@@ -1,15 +1,16 @@
-"""The maintenance commands of the CLI: ``migrate``, ``restore`` and ``unlock``.
+"""The maintenance commands of the CLI: ``migrate``, ``restore``, ``unlock`` and
+``drop``.
 
-``_cli`` adds them with :func:`add_admin_commands` and runs them with :func:`run_admin`
-(exit codes as for the other commands: 0 done, 2 refused or failed -- the refusal
-message says why and that nothing was changed).
+``_cli`` adds them with :func:`add_admin_commands` (each runs its own coroutine;
+:func:`run_admin` runs any of them by name, for a caller that dispatches itself). Exit
+codes as for the other commands: 0 done, 2 refused or failed -- the refusal message
+says why and that nothing was changed.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import socket
 import sys
 import time
@@ -17,59 +18,70 @@ from pathlib import Path
 
 import attrs
 
-from ._config import check_ontology_id
+from ._cli_drop import add_drop, run_drop
+from ._cli_options import (
+    EXIT_OK,
+    EXIT_USAGE,
+    SubParsers,
+    add_command,
+    db_option,
+    json_option,
+    ontology_id_argument,
+    ontology_option,
+    require,
+    switch,
+    write_json,
+)
 from ._errors import ConfigError, SyncInProgress
 
-ADMIN_COMMANDS = ("migrate", "restore", "unlock")
-EXIT_OK, EXIT_REFUSED = 0, 2
+ADMIN_COMMANDS = ("migrate", "restore", "unlock", "drop")
+EXIT_REFUSED = EXIT_USAGE
 
 
-def add_admin_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``migrate``, ``restore`` and ``unlock`` to the CLI's subcommands."""
+def add_admin_commands(sub: SubParsers) -> None:
+    """Add ``migrate``, ``restore``, ``unlock`` and ``drop`` to the CLI's subcommands."""
     _add_migrate(sub)
     _add_restore(sub)
     _add_unlock(sub)
+    add_drop(sub)
 
 
-def _add_migrate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    migrate = sub.add_parser(
+def _add_migrate(sub: SubParsers) -> None:
+    migrate = add_command(
+        sub,
         "migrate",
+        _run_migrate,
         help="upgrade a database left by the original system to the current schema",
         description="Detect a legacy schema, back the database up beside it (SQLite's "
         "online backup API), move the rows to the current schema in one transaction and "
         "check the row counts. A database already current is left alone; an unknown "
         "schema is refused with nothing changed.",
     )
-    _db_option(migrate)
-    migrate.add_argument(
-        "--ontology-id",
-        default="default",
-        type=ontology_id_argument,
-        metavar="ID",
-        help="ontology the legacy rows go to (default: default)",
-    )
-    migrate.add_argument(
-        "--dry-run", action="store_true", help="report what would be migrated; change nothing"
-    )
-    migrate.add_argument(
+    db_option(migrate, postgres=False)
+    ontology_option(migrate, "ontology the legacy rows go to")
+    switch(migrate, "--dry-run", "report what would be migrated; change nothing")
+    switch(
+        migrate,
         "--drop-legacy",
-        action="store_true",
-        help="remove the rows an earlier migrate brought over (the legacy:* files)",
+        "remove the rows an earlier migrate brought over (the legacy:* files)",
     )
-    migrate.add_argument("--json", action="store_true", help="print the result as JSON")
+    json_option(migrate, "print the result as JSON")
 
 
-def _add_restore(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    restore = sub.add_parser(
+def _add_restore(sub: SubParsers) -> None:
+    restore = add_command(
+        sub,
         "restore",
+        _run_restore,
         help="put a backup back (checks the backup first; keeps the database it replaces)",
         description="Copy FILE back into the database with SQLite's backup API. Refuses, "
         "with nothing changed, a backup that is empty, damaged or not a streaming_sync "
         "database of a schema this version can use, and a database in use. The database "
         "it replaces is kept beside it as PATH.replaced-<timestamp> unless --no-keep.",
     )
-    _db_option(restore)
-    restore.add_argument("--backup", required=True, metavar="FILE", help="the backup to restore")
+    db_option(restore, postgres=False)
+    restore.add_argument("--backup", metavar="FILE", help="the backup to restore (required)")
+    require(restore, "backup")
     restore.add_argument(
         "--no-keep",
         action="store_true",
@@ -77,23 +89,19 @@ def _add_restore(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
 
 
-def _add_unlock(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    unlock = sub.add_parser(
+def _add_unlock(sub: SubParsers) -> None:
+    unlock = add_command(
+        sub,
         "unlock",
+        _run_unlock,
         help="remove a run lock left by a sync that is gone",
         description="Remove the run lock of an ontology. Only needed when a crashed sync "
         "on another host left it; a lock of a dead process on this host, or one without a "
         "heartbeat for 30 s, is taken over by the next sync anyway. Refuses the lock of "
         "a live process on this host; the lock of another host only with --force.",
     )
-    _db_option(unlock)
-    unlock.add_argument(
-        "--ontology-id",
-        default="default",
-        type=ontology_id_argument,
-        metavar="ID",
-        help="ontology (default: default)",
-    )
+    db_option(unlock, postgres=False)
+    ontology_option(unlock, "ontology")
     unlock.add_argument(
         "--force",
         action="store_true",
@@ -102,25 +110,15 @@ def _add_unlock(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
 
 
-def ontology_id_argument(value: str) -> str:
-    """``--ontology-id``: the same rule as ``SyncConfig.ontology_id``, for every command."""
-    try:
-        return check_ontology_id(value, "--ontology-id")
-    except ConfigError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
-def _db_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", required=True, metavar="PATH", help="SQLite database file")
-
-
 async def run_admin(args: argparse.Namespace) -> int:
     """Run one of :data:`ADMIN_COMMANDS`; errors propagate as the library's own."""
-    if args.command == "migrate":
-        return await _run_migrate(args)
-    if args.command == "restore":
-        return await _run_restore(args)
-    return await _run_unlock(args)
+    runners = {
+        "migrate": _run_migrate,
+        "restore": _run_restore,
+        "unlock": _run_unlock,
+        "drop": run_drop,
+    }
+    return await runners[args.command](args)
 
 
 async def _run_migrate(args: argparse.Namespace) -> int:
@@ -133,8 +131,7 @@ async def _run_migrate(args: argparse.Namespace) -> int:
         drop_legacy=args.drop_legacy,
     )
     if args.json:
-        json.dump(attrs.asdict(result), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        write_json(attrs.asdict(result))
         return EXIT_OK
     line = f"{result.database}: {result.status}"
     if result.variant:
@@ -188,10 +185,10 @@ async def _run_unlock(args: argparse.Namespace) -> int:
 
 def _refusal(held: SyncInProgress) -> str:
     """Why ``unlock`` leaves the lock ``held`` in place."""
+    from ._cli_report import local_time
     from .storage.sqlite._lock import process_started
 
-    stamp = "%Y-%m-%d %H:%M:%S"
-    locked = time.strftime(stamp, time.localtime(held.since))
+    locked = local_time(held.since)
     beat = f"last heartbeat {time.time() - held.heartbeat:.0f}s ago"
     if held.host != socket.gethostname():
         return (
@@ -200,7 +197,7 @@ def _refusal(held: SyncInProgress) -> str:
             "if you are sure that sync is gone, run unlock again with --force"
         )
     started = process_started(held.pid or 0)
-    running = f", running since {time.strftime(stamp, time.localtime(started))}" if started else ""
+    running = f", running since {local_time(started)}" if started else ""
     return (
         f"the run lock of {held.ontology_id!r} is held by a live sync on this host: process "
         f"{held.pid}{running} (lock taken {locked}, {beat}); stop that sync (it releases "

@@ -8,8 +8,7 @@ until interrupted. A ``--since`` older than what the feed keeps is refused (exit
 saying from which position it can continue). ``prune`` deletes the records older than
 the ``--keep-runs`` newest runs and/or ``--keep-days`` days.
 
-``_cli`` registers them with :func:`add_changes_commands`; :data:`CHANGES_COMMANDS`
-maps each name to the coroutine that runs it.
+``_cli_feed`` registers them with :func:`add_commands`.
 """
 
 from __future__ import annotations
@@ -18,10 +17,9 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from pathlib import Path
 from typing import TextIO
 
 import attrs
@@ -36,14 +34,21 @@ from ._changes import (
     new_row,
     old_row,
 )
-from ._cli_admin import ontology_id_argument
+from ._cli_db import check_database_path
+from ._cli_options import (
+    EXIT_OK,
+    SubParsers,
+    add_command,
+    db_options,
+    json_option,
+    positive_int,
+    switch,
+)
 from ._defaults import open_repository
 from ._errors import ConfigError
 from ._reader import OntologyReader
 from ._reader_changes import DEFAULT_POLL
 from .storage._names import is_postgres
-
-EXIT_OK = 0
 
 
 def since_argument(value: str) -> int | str:
@@ -58,60 +63,59 @@ def since_argument(value: str) -> int | str:
     )
 
 
-def database_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--db",
-        required=True,
-        metavar="PATH|URL",
-        help="SQLite database file, or postgresql://USER@HOST/DB[?schema=NAME]",
-    )
-    parser.add_argument(
-        "--ontology-id",
-        default="default",
-        type=ontology_id_argument,
-        metavar="ID",
-        help="scope of the rows (default: default)",
-    )
-
-
-def add_changes_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``changes`` and ``prune`` to the CLI's subcommands."""
-    changes = sub.add_parser(
+def add_commands(sub: SubParsers) -> None:
+    """``changes`` and ``prune``."""
+    changes = add_command(
+        sub,
         "changes",
+        run_changes,
         help="the change feed: what each sync added, removed or changed",
         description="Print the change records after --since, oldest first.",
     )
-    database_options(changes)
+    db_options(changes)
     changes.add_argument(
         "--since",
         type=since_argument,
-        default=None,
         metavar="POSITION|RUN",
         help="after this position, or from this run on (default: every record kept)",
     )
-    changes.add_argument("--limit", type=int, default=None, metavar="N", help="at most N records")
-    changes.add_argument(
-        "--follow", action="store_true", help="keep printing records as they are committed"
-    )
-    changes.add_argument("--json", action="store_true", help="one JSON object per line")
-    prune = sub.add_parser(
+    changes.add_argument("--limit", type=positive_int, metavar="N", help="at most N records")
+    switch(changes, "--follow", "keep printing records as they are committed")
+    json_option(changes, "one JSON object per line")
+    prune = add_command(
+        sub,
         "prune",
+        run_prune,
         help="delete old change records",
-        description="Delete the change records older than the --keep-runs newest runs that "
+        description="Remove the change records older than the --keep-runs newest runs that "
         "changed something and/or older than --keep-days days. Readers asking for pruned "
         "records are told so (never given a partial feed).",
     )
-    database_options(prune)
-    prune.add_argument("--keep-runs", type=int, default=None, metavar="N")
-    prune.add_argument("--keep-days", type=float, default=None, metavar="DAYS")
+    db_options(prune)
+    retention_options(prune, "")
+
+
+def retention_options(parser: argparse.ArgumentParser, when: str) -> None:
+    """``--keep-runs`` and ``--keep-days`` (``when``: a prefix for their help)."""
+    parser.add_argument(
+        "--keep-runs",
+        type=positive_int,
+        metavar="N",
+        help=f"{when}keep the change records of the N newest runs that changed something",
+    )
+    parser.add_argument(
+        "--keep-days",
+        type=float,
+        metavar="DAYS",
+        help=f"{when}keep the change records of the last DAYS days",
+    )
 
 
 @asynccontextmanager
 async def _reader(db: str, ontology_id: str) -> AsyncIterator[OntologyReader]:
     """A reader on ``db``: a SQLite file read-only, or a PostgreSQL repository."""
     if not is_postgres(db):
-        if not await asyncio.to_thread(Path(db).is_file):
-            raise ConfigError(f"--db {db}: no such database file; run a sync first")
+        await asyncio.to_thread(check_database_path, db, must_exist=True)
         async with await OntologyReader.open(db, ontology_id=ontology_id) as reader:
             yield reader
         return
@@ -183,8 +187,7 @@ async def run_prune(args: argparse.Namespace) -> int:
         raise ConfigError(f"--keep-runs {args.keep_runs}: keep at least 1 run")
     if args.keep_days is not None and not args.keep_days >= 0:
         raise ConfigError(f"--keep-days {args.keep_days}: must be 0 or more")
-    if not is_postgres(args.db) and not await asyncio.to_thread(Path(args.db).is_file):
-        raise ConfigError(f"--db {args.db}: no such database file; run a sync first")
+    await asyncio.to_thread(check_database_path, args.db, must_exist=True)
     keep_for = None if args.keep_days is None else timedelta(days=args.keep_days)
     async with await open_repository(args.db) as repository:
         deleted = await repository.prune(
@@ -194,16 +197,11 @@ async def run_prune(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-#: The commands of this module, by name.
-CHANGES_COMMANDS: Mapping[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
-    "changes": run_changes,
-    "prune": run_prune,
-}
-
 __all__ = [
-    "CHANGES_COMMANDS",
-    "add_changes_commands",
+    "add_commands",
     "change_line",
-    "database_options",
+    "retention_options",
+    "run_changes",
+    "run_prune",
     "since_argument",
 ]

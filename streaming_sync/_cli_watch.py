@@ -24,8 +24,20 @@ from collections.abc import AsyncIterator, Awaitable
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from ._cli_changes import database_options
-from ._config import SyncConfig, default_workers
+from ._cli_changes import retention_options
+from ._cli_db import check_database_path
+from ._cli_options import (
+    EXIT_OK,
+    SubParsers,
+    add_command,
+    json_option,
+    positive_float,
+    positive_int,
+    switch,
+)
+from ._cli_source import check_token_env
+from ._cli_sync import source_options
+from ._config import SyncConfig
 from ._defaults import GITHUB_PREFIX
 from ._errors import ConfigError
 from ._formats import RDF_PARSER_KINDS
@@ -44,47 +56,41 @@ logger = logging.getLogger("streaming_sync.cli")
 
 T = TypeVar("T")
 
-EXIT_OK = 0
 
-
-def add_watch_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``watch`` to the CLI's subcommands."""
-    watch = sub.add_parser(
+def add_commands(sub: SubParsers) -> None:
+    """``watch``."""
+    watch = add_command(
+        sub,
         "watch",
+        run_watch,
         help="sync SOURCE now and again whenever it changes (polling, webhooks)",
         description="Sync SOURCE, then poll it every --interval seconds and sync when it "
         "moved (idle polls write nothing); with --webhook-port a GitHub push syncs at once.",
     )
-    watch.add_argument("source", metavar="SOURCE", help="a folder, or github:OWNER/REPO[@REF]")
-    database_options(watch)
-    _source_options(watch)
+    source_options(watch)
+    watch.add_argument(
+        "--workers",
+        type=positive_int,
+        metavar="N",
+        help="files processed at once (default: 2 per core, at most 8)",
+    )
+    watch.add_argument(
+        "--parser",
+        choices=RDF_PARSER_KINDS,
+        default="auto",
+        help="RDF parser (auto: pyoxigraph when installed)",
+    )
     watch.add_argument(
         "--interval",
-        type=float,
+        type=positive_float,
         default=DEFAULT_INTERVAL,
         metavar="SECONDS",
         help=f"seconds between polls (default {DEFAULT_INTERVAL:g})",
     )
-    watch.add_argument("--json", action="store_true", help="one JSON report per sync on stdout")
-    watch.add_argument("--quiet", action="store_true", help="no progress output")
+    json_option(watch, "one JSON report per sync on stdout")
+    switch(watch, "--quiet", "no progress output")
     _endpoint_options(watch)
-    watch.add_argument("--keep-runs", type=int, default=None, metavar="N",
-                       help="after each sync, prune change records older than N runs")  # fmt: skip
-    watch.add_argument("--keep-days", type=float, default=None, metavar="DAYS",
-                       help="after each sync, prune change records older than DAYS")  # fmt: skip
-
-
-def _source_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--workers", type=int, default=None, help=f"parallel files (default {default_workers()})"
-    )
-    parser.add_argument("--include", action="append", metavar="GLOB", help="only paths matching")
-    parser.add_argument("--exclude", action="append", metavar="GLOB", help="skip paths matching")
-    parser.add_argument("--parser", choices=RDF_PARSER_KINDS, default="auto", help="RDF parser")
-    parser.add_argument("--api-url", default=None, help="GitHub API URL (GitHub Enterprise)")
-    parser.add_argument(
-        "--token-env", default="GITHUB_TOKEN", metavar="NAME", help="variable holding the token"
-    )
+    retention_options(watch, "after each sync, ")
 
 
 def _endpoint_options(parser: argparse.ArgumentParser) -> None:
@@ -92,22 +98,32 @@ def _endpoint_options(parser: argparse.ArgumentParser) -> None:
         parser.add_argument(
             f"--{name}-port", type=int, default=None, metavar="N", help=f"serve {what} on port N"
         )
-        parser.add_argument(f"--{name}-host", default="127.0.0.1", metavar="HOST")
+        parser.add_argument(
+            f"--{name}-host",
+            default="127.0.0.1",
+            metavar="HOST",
+            help=f"address the {what} server listens on (default 127.0.0.1)",
+        )
     parser.add_argument(
         "--webhook-port", type=int, default=None, metavar="N",
         help="serve GitHub's push webhook on port N (needs --webhook-secret-env)",
     )  # fmt: skip
-    parser.add_argument("--webhook-host", default="127.0.0.1", metavar="HOST")
+    parser.add_argument(
+        "--webhook-host",
+        default="127.0.0.1",
+        metavar="HOST",
+        help="address the webhook server listens on (default 127.0.0.1)",
+    )
     parser.add_argument(
         "--webhook-secret-env", default=None, metavar="NAME",
         help="environment variable holding the webhook's secret",
     )  # fmt: skip
     parser.add_argument(
-        "--webhook-max-bytes", type=int, default=DEFAULT_MAX_BODY, metavar="N",
+        "--webhook-max-bytes", type=positive_int, default=DEFAULT_MAX_BODY, metavar="N",
         help=f"refuse deliveries over N bytes (default {DEFAULT_MAX_BODY})",
     )  # fmt: skip
     parser.add_argument(
-        "--safety-interval", type=float, default=None, metavar="SECONDS",
+        "--safety-interval", type=positive_float, default=None, metavar="SECONDS",
         help="with webhooks: seconds between safety-net polls (default 10 x --interval)",
     )  # fmt: skip
 
@@ -237,6 +253,8 @@ async def _listen(name: str, starting: Awaitable[T]) -> T:
 
 async def run_watch(args: argparse.Namespace) -> int:
     """Watch until interrupted (see the module docstring)."""
+    check_token_env(args)
+    check_database_path(args.db, must_exist=False)
     trigger = PushTrigger()
     receiver = _receiver(args, trigger)
     interval, retention = _interval(args), _retention(args)
@@ -267,4 +285,4 @@ async def run_watch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-__all__ = ["add_watch_command", "run_watch"]
+__all__ = ["add_commands", "run_watch"]

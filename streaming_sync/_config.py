@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from ._errors import ConfigError, FileSkipped
+from ._errors import ConfigError, SkipFile
 from ._formats import include_patterns
 
 #: Files a sync looks at unless told otherwise: every kind the default parser reads
@@ -160,11 +160,33 @@ def _as_tuple(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(values)
 
 
+def glob_problem(pattern: str) -> str | None:
+    """Why ``pattern`` is not a usable glob, or None: it is empty, or a ``[`` opens a
+    set of characters that no ``]`` closes (fnmatch would quietly match a literal
+    ``[`` instead, so the pattern would match nothing the user meant)."""
+    if not pattern:
+        return "an empty pattern matches nothing"
+    i = 0
+    while (i := pattern.find("[", i)) != -1:
+        j = i + 1
+        j += pattern.startswith("!", j)
+        j += pattern.startswith("]", j)  # a "]" first in the set is one of its characters
+        end = pattern.find("]", j)
+        if end == -1:
+            return f"the '[' at position {i + 1} opens a set of characters no ']' closes"
+        i = end + 1
+    return None
+
+
 def _patterns(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, tuple) or not all(isinstance(p, str) for p in value):
         raise ConfigError(
             f"{attribute.name}={value!r}: give a list of glob patterns (strings), e.g. ['*.md']"
         )
+    for pattern in value:
+        problem = glob_problem(pattern)
+        if problem is not None:
+            raise ConfigError(f"{attribute.name}: {pattern!r} is not a usable glob: {problem}")
 
 
 @attrs.frozen
@@ -230,7 +252,7 @@ class SyncConfig:
 
 
 def check_file_size(path: str, size: int, limit: int | None, *, read: bool = False) -> None:
-    """The one ``max_file_size`` rule: ``FileSkipped`` when ``size`` bytes are over
+    """The one ``max_file_size`` rule: ``SkipFile`` when ``size`` bytes are over
     ``limit`` (None: no limit). The pipeline checks each file's listed size before
     fetching it; a source checks the bytes it actually read (``read=True``, after
     reading at most ``limit + 1``), so a file that grew after the listing, or a server
@@ -238,12 +260,12 @@ def check_file_size(path: str, size: int, limit: int | None, *, read: bool = Fal
     if limit is None or size <= limit:
         return
     if read:
-        raise FileSkipped(
+        raise SkipFile(
             path,
             f"more than max_file_size={limit} bytes arrived (the file grew after it was"
             " listed, or the source sent more than it listed)",
         )
-    raise FileSkipped(path, f"{size} bytes is over max_file_size={limit}")
+    raise SkipFile(path, f"{size} bytes is over max_file_size={limit}")
 
 
 def path_filter(include: Sequence[str] | None, exclude: Sequence[str] | None) -> PathFilter:
@@ -265,5 +287,6 @@ __all__ = [
     "default_max_bytes_in_flight",
     "default_parse_processes",
     "default_workers",
+    "glob_problem",
     "path_filter",
 ]

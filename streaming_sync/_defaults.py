@@ -9,6 +9,7 @@ builds the service from it (this module never imports the service)."""
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, Unpack
 
@@ -56,13 +57,16 @@ def make_coordinator(
 ) -> WorkCoordinator | None:
     """The shared-sync coordinator for a PostgreSQL ``db`` (None for SQLite; ``join``
     there is a ConfigError)."""
-    from .storage.postgres import PostgresRepository
-
-    if not isinstance(repository, PostgresRepository):
+    # decided by the URL, as open_repository does: importing the PostgreSQL backend to
+    # ask isinstance would need asyncpg, which a SQLite user need not install
+    if not is_postgres(db):
         if join:
             raise ConfigError("--join: a shared sync needs a postgresql:// database (--db)")
         return None
-    from .storage.postgres import DEFAULT_LEASE, PostgresCoordinator
+    from .storage.postgres import DEFAULT_LEASE, PostgresCoordinator, PostgresRepository
+
+    if not isinstance(repository, PostgresRepository):
+        raise TypeError(f"a postgresql:// database opened as {type(repository).__name__}")
 
     return PostgresCoordinator(repository, lease=lease or DEFAULT_LEASE, join=join)
 
@@ -97,11 +101,29 @@ def make_fetcher(
         )
     from .sources.folder import FolderFetcher
 
-    if not os.path.isdir(source):
-        raise ConfigError(
-            f"SOURCE {source!r}: no such folder; give a folder path or github:OWNER/REPO"
-        )
+    check_source(source)
     return FolderFetcher(source, path_filter=filt, max_file_size=config.max_file_size)
+
+
+def check_source(source: str) -> None:
+    """``ConfigError`` saying what is wrong with ``source`` -- a GitHub spec that does not
+    parse, a path that is a file or does not exist -- before anything is opened for it
+    (so a typo leaves no database behind)."""
+    if source.startswith(GITHUB_PREFIX):
+        from .sources._github_spec import parse_github_spec
+
+        parse_github_spec(source)
+        return
+    if os.path.isdir(source):
+        return
+    if os.path.exists(source):
+        folder, name = os.path.split(os.path.abspath(source))
+        raise ConfigError(
+            f"SOURCE {source!r} is a file; a sync reads a folder of files: give the folder"
+            f" that holds it ({folder}), with --include {shlex.quote(name)} to sync this"
+            " file alone"
+        )
+    raise ConfigError(f"SOURCE {source!r}: no such folder; give a folder path or github:OWNER/REPO")
 
 
 def make_parser(config: SyncConfig, rdf: str = "auto") -> Parser:
@@ -150,6 +172,7 @@ async def open_parts(
 ) -> Parts:
     """Open the default parts for ``source`` and ``db``; the caller owns what
     ``Parts.owned`` lists (see ``SourceOptions`` for the options)."""
+    check_source(source)
     parser_obj = make_parser(config, options.get("parser", "auto"))
     repository = await open_repository(db)
     try:
@@ -175,6 +198,7 @@ async def open_parts(
 __all__ = [
     "Parts",
     "SourceOptions",
+    "check_source",
     "make_coordinator",
     "make_fetcher",
     "make_parser",

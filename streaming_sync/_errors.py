@@ -7,7 +7,7 @@ that library, so the rest of the code -- and the retry logic -- looks only at th
     StreamingSyncError                      root; .retryable / .fatal say how to react
     ├── ConfigError                         a wrong option or setting (names it)
     ├── ServiceClosedError                  the service was closed and cannot be reused
-    ├── FileSkipped                         not an error: a file with nothing to sync (reason)
+    ├── SkipFile                            not an error: a file with nothing to sync (reason)
     ├── FetchError                          a source could not deliver (url, status)
     │   ├── TransientFetchError             retryable: 5xx, timeout, reset, truncated body
     │   │   └── IntegrityError              retryable: bytes do not match the listed SHA
@@ -70,8 +70,10 @@ class ServiceClosedError(StreamingSyncError, RuntimeError):
     fatal = True
 
 
-class FileSkipped(StreamingSyncError):  # noqa: N818 -- a signal, not an error; named for what it says
-    """A file holds nothing to sync (no ontology block, unsupported format, too large).
+class SkipFile(StreamingSyncError):  # noqa: N818 -- an instruction, not an error (as unittest.SkipTest)
+    """Skip this file: it holds nothing to sync (no ontology block, unsupported format,
+    too large). Named as an instruction, like ``unittest.SkipTest``; the event that
+    reports a skipped file is ``FileSkipped``.
 
     Raised by parsers and fetchers; the service records the file as *skipped* with
     ``reason``, removes anything it stored before, and does not count it as failed.
@@ -82,7 +84,7 @@ class FileSkipped(StreamingSyncError):  # noqa: N818 -- a signal, not an error; 
         self.path = path
         self.reason = reason
 
-    def __reduce__(self) -> tuple[type[FileSkipped], tuple[str, str]]:
+    def __reduce__(self) -> tuple[type[SkipFile], tuple[str, str]]:
         # Crosses process boundaries (the parse pool): rebuild from our own arguments.
         return (type(self), (self.path, self.reason))
 
@@ -240,6 +242,39 @@ def describe_exit(exitcode: int | None) -> str:
     return f"exited with code {exitcode}"
 
 
+#: File signatures worth naming when a file is not what it should be (first bytes).
+_SIGNATURES = (
+    (b"SQLite format 3\x00", "a SQLite database"),
+    (b"PGDMP", "a PostgreSQL dump"),
+    (b"\x1f\x8b", "gzip data"),
+    (b"PK\x03\x04", "a zip archive"),
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\x7fELF", "an ELF program"),
+    (b"BZh", "bzip2 data"),
+    (b"\xfd7zXZ", "xz data"),
+)
+
+
+def describe_start(head: bytes) -> str:
+    """What the first bytes of a file look like, for a message: ``a gzip data``, ``text
+    ('# My notes')``, ``empty``, ``binary data (00 01 ...)``."""
+    if not head:
+        return "nothing (the file is empty)"
+    for signature, kind in _SIGNATURES:
+        if head.startswith(signature):
+            return kind
+    try:
+        text: str | None = head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # A character cut by the end of the sample still leaves text.
+        text = head[: error.start].decode("utf-8") if error.start > len(head) - 4 else None
+    if text is None or any(c < " " and c not in "\t\n\r\f" for c in text):
+        return f"binary data ({head[:8].hex(' ')})"
+    first = text.strip().splitlines()[0][:40] if text.strip() else ""
+    return f"text ({first!r})" if first else "blank text"
+
+
 class StorageError(StreamingSyncError):
     """The database refused an operation."""
 
@@ -365,7 +400,6 @@ __all__ = [
     "DatabaseLockedError",
     "FatalStorageError",
     "FetchError",
-    "FileSkipped",
     "IntegrityError",
     "ParseError",
     "ParsePoolBroken",
@@ -374,6 +408,7 @@ __all__ = [
     "PermanentFetchError",
     "SchemaError",
     "ServiceClosedError",
+    "SkipFile",
     "SourceNotFoundError",
     "StorageError",
     "StreamingSyncError",
@@ -384,4 +419,5 @@ __all__ = [
     "WaitBudgetExceeded",
     "WriteTimeout",
     "describe_exit",
+    "describe_start",
 ]

@@ -1,7 +1,11 @@
 """The values that flow through a sync: listings, one file's ontology data, reports.
 
 Everything here is a frozen attrs class: safe to share between tasks, picklable for
-process pools, comparable in tests.
+process pools, comparable in tests. What a backend stores -- ``FileEntry`` and
+``OntologyData`` with its rows -- has a JSON form: ``to_dict()`` gives plain dicts,
+lists, strings, numbers, booleans and None (keys named as the fields; sets as sorted
+lists, enums as their values), and ``Class.from_dict(d)`` gives the equal value back,
+refusing unknown keys and missing required ones with ``ValueError``.
 """
 
 from __future__ import annotations
@@ -10,14 +14,65 @@ import enum
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Self
 
 import attrs
 
 from ._change_counts import ChangeSummary
+from ._timestamps import epoch_of, iso_utc
 
 #: ``owl_axioms.annotations`` of the SubClassOf axiom a page link (``is-subclass-of::``) made.
 LINK_AXIOM_ANNOTATIONS = '{"derived_from":"is-subclass-of"}'
+
+
+def checked_fields(cls: type[Any], raw: Mapping[str, Any]) -> dict[str, Any]:
+    """``raw`` as keyword arguments of the attrs class ``cls``: ``ValueError`` naming
+    the keys it does not know and the required ones it lacks (a stored form of another
+    version, a typo), instead of a ``TypeError`` from deep inside ``__init__``."""
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"{cls.__name__}.from_dict: expected a dict, got {type(raw).__name__}")
+    fields = attrs.fields_dict(cls)
+    unknown = sorted(set(raw) - set(fields))
+    missing = sorted(n for n, f in fields.items() if f.default is attrs.NOTHING and n not in raw)
+    if unknown or missing:
+        raise ValueError(
+            f"{cls.__name__}.from_dict: unknown keys {unknown}, missing keys {missing} "
+            f"(its keys are {sorted(fields)})"
+        )
+    return dict(raw)
+
+
+def _plain(value: Any) -> Any:
+    """A field's value as JSON data: a row as its ``to_dict()``, an enum as its value, a
+    set as a sorted list, a tuple as a list."""
+    if isinstance(value, JsonForm):
+        return value.to_dict()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, frozenset | set):
+        return sorted(value)
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+class JsonForm:
+    """The JSON form of a frozen attrs value: :meth:`to_dict` for any of them;
+    :meth:`from_dict` as is for fields that JSON holds as they are (strings, numbers,
+    booleans, None), overridden where a field needs decoding (enums, tuples, rows)."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: one key per field, its value as :func:`_plain` gives it."""
+        # A mixin of attrs classes only; mypy cannot know that ``type(self)`` is one.
+        fields = attrs.fields(type(self))  # type: ignore[arg-type]
+        return {f.name: _plain(getattr(self, f.name)) for f in fields}
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Self:
+        """The value :meth:`to_dict` gave ``raw`` for."""
+        return cls(**checked_fields(cls, raw))
 
 
 def git_blob_sha1(data: bytes) -> str:
@@ -26,7 +81,7 @@ def git_blob_sha1(data: bytes) -> str:
 
 
 @attrs.frozen
-class FileEntry:
+class FileEntry(JsonForm):
     """One file of a listing: its path relative to the source root ('/'-separated),
     its size in bytes and its git blob SHA-1."""
 
@@ -61,7 +116,9 @@ class Listing:
     """A source's files at one revision. ``complete`` is False when the source could not
     list everything: such a listing never causes deletions, and the sync it feeds is at
     best ``partial``. ``missing`` says what it lacks, one short description per part,
-    naming it (e.g. ``"folder 'big/': GitHub truncated its listing"``)."""
+    naming it (e.g. ``"folder 'big/': GitHub truncated its listing"``). ``commit`` names
+    the revision; ``""`` when there is none to name (a folder with nothing listed): the
+    report's ``commit`` is then None."""
 
     commit: str
     entries: tuple[FileEntry, ...]
@@ -70,7 +127,7 @@ class Listing:
 
 
 @attrs.frozen
-class OntologyClass:
+class OntologyClass(JsonForm):
     """A class a file declares. ``properties`` are the page's block properties, losslessly:
     (key, value) pairs in file order, repeated keys kept."""
 
@@ -79,9 +136,16 @@ class OntologyClass:
     comment: str | None = None
     properties: tuple[tuple[str, str], ...] = ()
 
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> OntologyClass:
+        """The class :meth:`to_dict` gave ``raw`` for."""
+        fields = checked_fields(cls, raw)
+        pairs = fields.pop("properties", ())
+        return cls(**fields, properties=tuple((str(k), str(v)) for k, v in pairs))
+
 
 @attrs.frozen
-class HierarchyEdge:
+class HierarchyEdge(JsonForm):
     """``class_iri rdfs:subClassOf parent_iri``, both named."""
 
     class_iri: str
@@ -99,7 +163,7 @@ def _iri_set(values: Iterable[str]) -> frozenset[str]:
 
 
 @attrs.frozen
-class OntologyProperty:
+class OntologyProperty(JsonForm):
     """A property a file declares, with the domain and range IRIs it gives."""
 
     iri: str
@@ -107,6 +171,12 @@ class OntologyProperty:
     label: str | None = None
     domain: frozenset[str] = attrs.field(default=frozenset(), converter=_iri_set)
     range: frozenset[str] = attrs.field(default=frozenset(), converter=_iri_set)
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> OntologyProperty:
+        """The property :meth:`to_dict` gave ``raw`` for."""
+        fields = checked_fields(cls, raw)
+        return cls(**{**fields, "property_type": PropertyType(fields["property_type"])})
 
 
 class AxiomType(enum.StrEnum):
@@ -118,7 +188,7 @@ class AxiomType(enum.StrEnum):
 
 
 @attrs.frozen
-class Axiom:
+class Axiom(JsonForm):
     """One axiom row. ``subject``/``object`` are plain IRIs for named entities, canonical
     Functional Syntax (see ``streaming_sync._owl.render``) for expressions and literals.
     ``property_iri`` is the asserted property of the two assertion types, else None.
@@ -131,9 +201,15 @@ class Axiom:
     annotations: str | None = None
     is_inferred: bool = False
 
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Axiom:
+        """The axiom :meth:`to_dict` gave ``raw`` for."""
+        fields = checked_fields(cls, raw)
+        return cls(**{**fields, "axiom_type": AxiomType(fields["axiom_type"])})
+
 
 @attrs.frozen
-class OtherAxiom:
+class OtherAxiom(JsonForm):
     """An axiom of a kind the public tables have no place for, kept verbatim
     (canonical Functional Syntax) so nothing is silently dropped."""
 
@@ -142,7 +218,7 @@ class OtherAxiom:
 
 
 @attrs.frozen
-class PageLink:
+class PageLink(JsonForm):
     """``is-subclass-of:: [[Page]]``: ``class_iri`` is a subclass of each class the page
     whose key is ``target`` offers as a link target (see ``page_key`` and
     ``OntologyData.link_targets``)."""
@@ -171,7 +247,7 @@ def _declared_targets(data: OntologyData, _: object, targets: tuple[str, ...]) -
 
 
 @attrs.frozen
-class OntologyData:
+class OntologyData(JsonForm):
     """Everything one file contributes. ``page_keys`` are the names other pages may link
     to this one by, ``link_targets`` the IRIs of the classes such a link resolves to
     (each one of ``classes``; a Logseq page offers the classes its blocks name with
@@ -199,8 +275,49 @@ class OntologyData:
             or self.links
         )
 
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> OntologyData:
+        """The data :meth:`to_dict` gave ``raw`` for (a key left out is empty)."""
+        fields = checked_fields(cls, raw)
+        return cls(
+            classes=tuple(OntologyClass.from_dict(r) for r in fields.get("classes", ())),
+            edges=tuple(HierarchyEdge.from_dict(r) for r in fields.get("edges", ())),
+            properties=tuple(OntologyProperty.from_dict(r) for r in fields.get("properties", ())),
+            axioms=tuple(Axiom.from_dict(r) for r in fields.get("axioms", ())),
+            other_axioms=tuple(OtherAxiom.from_dict(r) for r in fields.get("other_axioms", ())),
+            links=tuple(PageLink.from_dict(r) for r in fields.get("links", ())),
+            page_keys=tuple(str(k) for k in fields.get("page_keys", ())),
+            warnings=tuple(str(w) for w in fields.get("warnings", ())),
+            link_targets=tuple(str(t) for t in fields.get("link_targets", ())),
+        )
+
 
 EMPTY = OntologyData()
+
+
+@attrs.frozen
+class ParseCost:
+    """What parsing one file is expected to cost (``CostedParser.parse_cost``): CPU
+    ``seconds``, and whether the parse may run in the service's own process (``inline``:
+    it is known linear and short -- a parse there cannot be stopped)."""
+
+    seconds: float
+    inline: bool
+
+
+@attrs.frozen
+class FileWrite:
+    """One file's part of a group commit (``BatchWriter.write_batch``): save ``data`` as
+    ``entry.path``'s rows, committed at ``entry.sha`` -- exactly what ``save_file`` does --
+    or, when ``data`` is None, remove ``entry.path``'s rows and record, as
+    ``remove_file(entry.path)`` does (``entry.sha`` and ``size`` are then unused)."""
+
+    entry: FileEntry
+    data: OntologyData | None
+
+    @property
+    def path(self) -> str:
+        return self.entry.path
 
 
 def properties_json(properties: tuple[tuple[str, str], ...]) -> str | None:
@@ -265,30 +382,73 @@ class Stage(enum.StrEnum):
     WRITE = "write"
 
 
-_STAGE_FIELDS = {
+class Wait(enum.StrEnum):
+    """What a file can wait for between and before its stages: a worker to take it from
+    the queue, room in the memory budget, a parse thread or process (starting one
+    included), the writer (its batch to form, other batches, the database lock). The
+    values are ``StageTimes``' field names (never a ``Stage``'s: they are strings)."""
+
+    QUEUE = "queue_wait"
+    BUDGET = "budget_wait"
+    PARSE = "parse_wait"
+    WRITE = "write_wait"
+
+
+_STAGE_FIELDS: dict[Stage | Wait, str] = {
     Stage.LISTING: "listing",
     Stage.FETCH: "fetching",
     Stage.PARSE: "parsing",
     Stage.WRITE: "writing",
+    **{wait: wait.value for wait in Wait},
 }
 
 
 @attrs.frozen
 class StageTimes:
     """Seconds spent per stage: of one file (on its end event), or of a run summed over
-    workers (in its report; so they may exceed the wall time). The one type of stage
-    timing."""
+    files (in its report). The one type of stage timing.
+
+    ``fetching``, ``parsing`` and ``writing`` are *working* time: the file's own fetch,
+    its parse where it ran (the time on the parse thread or in the parse process, and
+    carrying the bytes and rows there and back), and its share of the transaction that
+    wrote it (a batch's time divided among its files by rows). Summed over a run each is
+    at most the wall time times what does that work at once (the parse processes and
+    thread; one writer), never the workers' waits. The *waits* are apart:
+    ``queue_wait`` (in the queue until a worker took it), ``budget_wait`` (for room in
+    ``max_bytes_in_flight``), ``parse_wait`` (for a parse thread or process, starting
+    one included) and ``write_wait`` (for the writer: the batch to form, the batches
+    before it, its batch's other files). ``listing`` and ``rate_limited`` are the run's.
+    """
 
     listing: float = 0.0
     fetching: float = 0.0
     parsing: float = 0.0
     writing: float = 0.0
     rate_limited: float = 0.0
+    queue_wait: float = 0.0
+    budget_wait: float = 0.0
+    parse_wait: float = 0.0
+    write_wait: float = 0.0
 
-    def add(self, stage: Stage, seconds: float) -> StageTimes:
-        """These times with ``seconds`` more spent in ``stage``."""
+    @property
+    def working(self) -> float:
+        """Seconds of fetching, parsing and writing."""
+        return self.fetching + self.parsing + self.writing
+
+    @property
+    def waiting(self) -> float:
+        """Seconds waiting for a worker, the budget, a parse slot or the writer."""
+        return self.queue_wait + self.budget_wait + self.parse_wait + self.write_wait
+
+    def add(self, stage: Stage | Wait, seconds: float) -> StageTimes:
+        """These times with ``seconds`` more spent in ``stage`` (working) or waiting."""
         field = _STAGE_FIELDS[stage]
         return attrs.evolve(self, **{field: getattr(self, field) + seconds})
+
+    @classmethod
+    def of(cls, seconds: Mapping[Stage | Wait, float]) -> StageTimes:
+        """The times of ``seconds`` per stage or wait (the others 0)."""
+        return cls(**{_STAGE_FIELDS[key]: value for key, value in seconds.items()})
 
     def __add__(self, other: StageTimes) -> StageTimes:
         return StageTimes(
@@ -313,7 +473,10 @@ class FinishedRun:
     and was closed (epoch seconds), the creator's ``summary`` and every file's
     ``outcomes``, as they were given to ``begin`` and ``complete`` (events as JSON
     objects, see ``streaming_sync.observe.events.event_to_dict``), and whether this
-    caller is the one that closed it."""
+    caller is the one that closed it.
+
+    ``Any`` is deliberate: the values are JSON as stored, whose shape is the events'
+    (``event_from_dict`` reads them back); this type only carries them."""
 
     started_at: float
     finished_at: float
@@ -355,7 +518,9 @@ class SyncReport:
         return self.files.processed / self.duration_s if self.duration_s > 0 else 0.0
 
     def to_dict(self) -> dict[str, object]:
-        """The JSON shape of the CLI's ``--json`` output."""
+        """The JSON shape of the CLI's ``--json`` output. Timestamps are ISO 8601 in UTC
+        (``started_at``, ``finished_at``); ``started_at_epoch`` keeps the exact epoch
+        seconds (the run's key in the run history)."""
         return {
             "ontology_id": self.ontology_id,
             "source": self.source,
@@ -363,7 +528,9 @@ class SyncReport:
             "outcome": str(self.outcome),
             "files": attrs.asdict(self.files),
             "rows": attrs.asdict(self.rows),
-            "started_at": self.started_at,
+            "started_at": iso_utc(self.started_at),
+            "started_at_epoch": self.started_at,
+            "finished_at": iso_utc(self.started_at + self.duration_s),
             "duration_s": round(self.duration_s, 6),
             "files_per_second": round(self.files_per_second, 3),
             "stages": {k: round(v, 6) for k, v in attrs.asdict(self.stages).items()},
@@ -376,7 +543,8 @@ class SyncReport:
 
     @classmethod
     def from_dict(cls, raw: dict[str, object]) -> SyncReport:
-        """Rebuild a report from :meth:`to_dict` output (used by ``status`` and history)."""
+        """Rebuild a report from :meth:`to_dict` output (used by ``status`` and history);
+        reads reports stored before timestamps were ISO 8601 (``started_at`` a number)."""
 
         def as_dict(key: str) -> dict[str, object]:
             value = raw.get(key) or {}
@@ -395,7 +563,7 @@ class SyncReport:
             outcome=Outcome(str(raw["outcome"])),
             files=FileCounts(**as_dict("files")),  # type: ignore[arg-type]
             rows=RowCounts(**as_dict("rows")),  # type: ignore[arg-type]
-            started_at=float(raw["started_at"]),  # type: ignore[arg-type]
+            started_at=epoch_of(raw.get("started_at_epoch", raw["started_at"])),
             duration_s=float(raw["duration_s"]),  # type: ignore[arg-type]
             failures=tuple(FileFailure(**f) for f in as_list("failures")),  # type: ignore[arg-type]
             skipped=tuple(FileSkip(**s) for s in as_list("skipped")),  # type: ignore[arg-type]
@@ -415,8 +583,10 @@ __all__ = [
     "FileEntry",
     "FileFailure",
     "FileSkip",
+    "FileWrite",
     "FinishedRun",
     "HierarchyEdge",
+    "JsonForm",
     "Listing",
     "OntologyClass",
     "OntologyData",
@@ -424,12 +594,15 @@ __all__ = [
     "OtherAxiom",
     "Outcome",
     "PageLink",
+    "ParseCost",
     "Participation",
     "PropertyType",
     "RowCounts",
     "Stage",
     "StageTimes",
     "SyncReport",
+    "Wait",
+    "checked_fields",
     "git_blob_sha1",
     "iri_list_json",
     "page_key",

@@ -1,9 +1,9 @@
-"""Where parsing runs: a supervised pool of parse processes, or a thread of this process.
+"""The supervised pool of parse processes (``ParsePool``).
 
-``FileProcessor`` only calls ``Parsing.parse(path, data, time_limit=...)``; two strategies
-answer it. ``ParsePool`` (``parse_processes`` > 0) keeps that many processes, each
-parsing one file at a time over its own socket (``_parse_process``; the process's own
-side is ``_parse_worker``), so it always knows which file a process was parsing:
+``_parse_placement`` decides which files are parsed here and when the pool starts; the
+pool keeps at most ``processes`` processes, each parsing one file at a time over its own
+socket (``_parse_process``; the process's own side is ``_parse_worker``), so it always
+knows which file a process was parsing:
 
 * a process that dies (the out-of-memory killer, a native crash) fails only the file it
   was parsing, with ``ParseProcessDied`` naming the signal or exit code, and is replaced;
@@ -12,10 +12,10 @@ side is ``_parse_worker``), so it always knows which file a process was parsing:
   ``ParsePoolBroken``, as does a parser that a new process cannot load;
 * a parse that overruns its time limit is stopped by killing its process (the only way to
   stop a parse), fails with ``ParseTimeout``, and the process is replaced;
-* processes start in the background (``start``) or when a parse needs one, and a new
-  process counts for no file's timeout until it has loaded the parser.
-
-``ThreadParsing`` (``parse_processes=0``, in ``_parse_thread``) is the other strategy.
+* processes start in the background (``start``: all of them) or one at a time when a
+  parse needs one and none is free, and a new process counts for no file's timeout
+  until it has loaded the parser;
+* a streamed parse (``parse_parts``) receives the parts as the process sends them.
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ import logging
 import multiprocessing
 import pickle
 import sys
-from collections.abc import Coroutine
+import time
+from collections.abc import AsyncGenerator, Coroutine
 from multiprocessing.context import ForkServerContext, SpawnContext
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 import attrs
 
@@ -35,27 +36,13 @@ from ._aio import AsyncClosing
 from ._errors import ParsePoolBroken, ParseProcessDied, ParseTimeout, describe_exit
 from ._model import OntologyData
 from ._parse_process import ParseProcess, Reply, relog
-from ._parse_thread import ThreadParsing
-from ._parse_worker import INIT_FAILED, RAISED
+from ._parse_thread import Parsed
+from ._parse_worker import INIT_FAILED, PART, RAISED
 from ._protocols import Parser
 
 logger = logging.getLogger(__name__)
 
 START_TIMEOUT = 120.0  # a new process imports the parser's libraries; a busy machine is slow
-
-
-class Parsing(Protocol):
-    """Runs ``parse`` + ``validate`` for the pipeline. ``parse`` raises what the parser
-    raises (``ParseError``, ``FileSkipped``, ...), ``ParseTimeout`` once the parse itself
-    (not the wait for a free process) took ``time_limit`` seconds, ``ParseProcessDied`` /
-    ``ParsePoolBroken`` for a process pool's faults; it is safe to cancel. ``start`` may
-    begin expensive set-up in the background."""
-
-    def start(self) -> None: ...
-
-    async def parse(self, path: str, data: bytes, *, time_limit: float) -> OntologyData: ...
-
-    async def aclose(self) -> None: ...
 
 
 @attrs.frozen
@@ -86,11 +73,13 @@ class ParsePool(AsyncClosing):
         self._live = 0  # processes running or starting; at most ``processes``
         self._busy = 0
         self._starting: set[asyncio.Task[None]] = set()
+        self._takers = 0  # parses waiting in ``_take`` for a process
         self._reaping: set[asyncio.Task[int | None]] = set()
         self._blob: bytes | None = None
         self._deaths_in_a_row = 0
         self._last_death = ""
         self.started = self.died = self.timed_out = self.parsed = 0
+        self._carried = [0, 0]  # bytes sent to and received from processes now gone
 
     def __repr__(self) -> str:
         return (
@@ -99,19 +88,43 @@ class ParsePool(AsyncClosing):
             f" timed out {self.timed_out}]>"
         )
 
-    def start(self) -> None:
-        """Start the missing processes in the background (their start-up overlaps the
-        listing); a new sync also forgets the deaths of the last one."""
+    def start(self, count: int | None = None) -> None:
+        """Start processes in the background until ``count`` (default: ``processes``,
+        at most that) run or start; their start-up overlaps what the sync does
+        meanwhile."""
         self._on_this_loop()
-        self._deaths_in_a_row = 0
-        while self._live < self.processes:
+        target = self.processes if count is None else min(count, self.processes)
+        while self._live < target:
             self._start_one()
 
-    async def parse(self, path: str, data: bytes, *, time_limit: float) -> OntologyData:
+    def begin(self) -> None:
+        """A new sync begins: forget the deaths of the last one (nothing starts here:
+        processes start when ``start`` is called or a parse needs one)."""
         self._on_this_loop()
+        self._deaths_in_a_row = 0
+
+    def has_idle(self) -> bool:
+        """Whether a started process is free now, so a parse would not wait."""
+        return self._busy + len(self._starting) < self._live
+
+    def running(self) -> bool:
+        """Whether a process has started (not only is starting)."""
+        return len(self._starting) < self._live
+
+    async def parse(self, path: str, data: bytes, *, time_limit: float) -> OntologyData:
+        """Parse and validate ``path`` in a process (see ``parse_timed``)."""
+        return (await self.parse_timed(path, data, time_limit=time_limit)).data
+
+    async def parse_timed(self, path: str, data: bytes, *, time_limit: float) -> Parsed:
+        """Parse and validate ``path`` in a process: its rows, the seconds it waited for
+        a process (one starting included) and spent with it (carrying bytes and rows
+        included). ``ParseTimeout`` once the parse took ``time_limit`` seconds."""
+        self._on_this_loop()
+        asked = time.monotonic()
         async with self._slots:
             worker = await self._take()
             self._busy += 1
+            began = time.monotonic()
             try:
                 kind, value, records = await self._exchange(worker, path, data, time_limit)
             except BaseException:
@@ -124,7 +137,58 @@ class ParsePool(AsyncClosing):
         relog(records)
         if kind == RAISED:
             raise value
-        return cast(OntologyData, value)
+        return Parsed(cast(OntologyData, value), began - asked, time.monotonic() - began)
+
+    async def parse_parts(
+        self, path: str, data: bytes, *, time_limit: float
+    ) -> AsyncGenerator[OntologyData, None]:
+        """The parts of a streamed parse (the parser is a ``StreamingParser``) as the
+        process sends them. The whole stream -- the consumer's time between parts
+        included -- has ``time_limit`` seconds; the process is killed when it overruns,
+        dies, or the consumer stops early (it may be half-way through the file)."""
+        self._on_this_loop()
+        async with self._slots:
+            worker = await self._take()
+            self._busy += 1
+            finished = False
+            deadline = asyncio.get_running_loop().time() + time_limit
+            try:
+                async for part in self._parts(worker, path, data, deadline):
+                    yield part
+                finished = True
+            except TimeoutError:
+                self._overran(worker, path, time_limit)
+                raise ParseTimeout(path, time_limit) from None
+            finally:
+                self._busy -= 1
+                if finished:
+                    self._ready.put_nowait(worker)
+                else:
+                    self._discard(worker)
+
+    async def _parts(
+        self, worker: ParseProcess, path: str, data: bytes, deadline: float
+    ) -> AsyncGenerator[OntologyData, None]:
+        """The parts ``worker`` sends, each awaited until ``deadline`` (loop time) -- a
+        deadline, not a timeout around the loop, which would cancel whatever the consumer
+        does between parts, outside this generator."""
+        async with asyncio.timeout_at(deadline):
+            sent = await worker.send(path, data, parts=True)
+            reply = await worker.receive() if sent else None
+        while reply is not None and reply[0] == PART:
+            relog(reply[2])
+            yield cast(OntologyData, reply[1])
+            async with asyncio.timeout_at(deadline):
+                reply = await worker.receive()
+        if reply is None:
+            exitcode = await worker.exitcode()
+            self._death(f"parsing {path}: {describe_exit(exitcode)}")
+            raise ParseProcessDied(path, exitcode)
+        self._deaths_in_a_row = 0
+        self.parsed += 1
+        relog(reply[2])
+        if reply[0] == RAISED:
+            raise reply[1]
 
     async def aclose(self) -> None:
         """Stop every process and reap it (idempotent); a parse still running fails."""
@@ -134,6 +198,8 @@ class ParsePool(AsyncClosing):
         await asyncio.gather(*self._starting, return_exceptions=True)
         workers, self._workers = list(self._workers), set()
         for worker in workers:
+            self._carried[0] += worker.sent
+            self._carried[1] += worker.received
             worker.stop()
         self._live = 0
         self._ready = asyncio.Queue()
@@ -164,7 +230,16 @@ class ParsePool(AsyncClosing):
     # -- taking a process, and what it sends back ----------------------------------------
 
     async def _take(self) -> ParseProcess:
-        """A ready process; starts one when fewer than ``processes`` run or start."""
+        """A ready process; starts one when fewer than ``processes`` run or start and
+        more parses wait than processes start (a parse waits for one starting rather
+        than start a second: a start costs more than most parses)."""
+        self._takers += 1
+        try:
+            return await self._take_one()
+        finally:
+            self._takers -= 1
+
+    async def _take_one(self) -> ParseProcess:
         while True:
             if self._deaths_in_a_row >= self.max_deaths_in_a_row:
                 raise ParsePoolBroken(
@@ -174,7 +249,11 @@ class ParsePool(AsyncClosing):
                     " lower max_bytes_in_flight or parse_processes, or use"
                     " parse_processes=0 to see the parser's own error"
                 )
-            if self._ready.empty() and self._live < self.processes:
+            if (
+                self._ready.empty()
+                and self._live < self.processes
+                and self._takers > len(self._starting)
+            ):
                 self._start_one()
             item = await self._ready.get()
             if isinstance(item, _StartFailure):
@@ -196,14 +275,7 @@ class ParsePool(AsyncClosing):
             async with asyncio.timeout(time_limit):
                 reply = await worker.exchange(path, data)
         except TimeoutError:
-            self.timed_out += 1
-            logger.warning(
-                "%s: parsing overran file_timeout=%gs; killing parse process %s",
-                path,
-                time_limit,
-                worker.pid,
-                extra={"path": path, "event": "parse.timeout"},
-            )
+            self._overran(worker, path, time_limit)
             raise ParseTimeout(path, time_limit) from None
         if reply is None:
             exitcode = await worker.exitcode()
@@ -212,6 +284,16 @@ class ParsePool(AsyncClosing):
         self._deaths_in_a_row = 0
         self.parsed += 1
         return reply
+
+    def _overran(self, worker: ParseProcess, path: str, time_limit: float) -> None:
+        self.timed_out += 1
+        logger.warning(
+            "%s: parsing overran file_timeout=%gs; killing parse process %s",
+            path,
+            time_limit,
+            worker.pid,
+            extra={"path": path, "event": "parse.timeout"},
+        )
 
     def _death(self, what: str) -> None:
         self.died += 1
@@ -225,7 +307,19 @@ class ParsePool(AsyncClosing):
         self._live += 1
         _track(self._starting, self._start_worker())
 
+    @property
+    def sent_bytes(self) -> int:
+        """Bytes sent to parse processes (files and requests), in all."""
+        return self._carried[0] + sum(w.sent for w in self._workers)
+
+    @property
+    def received_bytes(self) -> int:
+        """Bytes received from parse processes (rows, parts, errors, logs), in all."""
+        return self._carried[1] + sum(w.received for w in self._workers)
+
     def _discard(self, worker: ParseProcess) -> None:
+        self._carried[0] += worker.sent
+        self._carried[1] += worker.received
         self._live -= 1
         self._workers.discard(worker)
         worker.stop()
@@ -292,9 +386,4 @@ def _track(tasks: set[asyncio.Task[Any]], work: Coroutine[Any, Any, Any]) -> Non
     task.add_done_callback(tasks.discard)
 
 
-def parsing_for(parser: Parser, processes: int) -> Parsing:
-    """``ParsePool`` of ``processes`` processes, or ``ThreadParsing`` for 0."""
-    return ThreadParsing(parser) if processes == 0 else ParsePool(parser, processes)
-
-
-__all__ = ["ParsePool", "Parsing", "ThreadParsing", "parsing_for"]
+__all__ = ["ParsePool"]

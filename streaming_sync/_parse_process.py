@@ -27,6 +27,7 @@ class ParseProcess:
         self.process = process
         self.sock = sock
         self.returncode: int | None = None  # once the process has ended and been reaped
+        self.sent = self.received = 0  # bytes over the socket, both ways
         self._reaping: asyncio.Task[int | None] | None = None
 
     @classmethod
@@ -80,13 +81,30 @@ class ParseProcess:
 
     async def exchange(self, path: str, data: bytes) -> Reply | None:
         """Send one file, return the reply; None when the process died meanwhile."""
-        loop = asyncio.get_running_loop()
-        try:
-            await loop.sock_sendall(self.sock, frame((path, len(data))))
-            await loop.sock_sendall(self.sock, data)
-            return await receive(self.sock)
-        except OSError:  # the process died while we were sending
+        if not await self.send(path, data, parts=False):
             return None
+        return await self.receive()
+
+    async def send(self, path: str, data: bytes, *, parts: bool) -> bool:
+        """Send one file (``parts``: ask for its parts as they are made); False when the
+        process died while we were sending."""
+        loop = asyncio.get_running_loop()
+        request = frame((path, len(data), parts))
+        try:
+            await loop.sock_sendall(self.sock, request)
+            await loop.sock_sendall(self.sock, data)
+        except OSError:
+            return False
+        self.sent += len(request) + len(data)
+        return True
+
+    async def receive(self) -> Reply | None:
+        """The process's next message; None when it died (or closed the socket)."""
+        try:
+            reply = await receive(self.sock, self)
+        except OSError:
+            return None
+        return reply
 
     async def exitcode(self) -> int | None:
         """The exit code once the process has ended, then reaped (None if it has not
@@ -104,13 +122,18 @@ class ParseProcess:
         return self.returncode
 
 
-async def receive(sock: socket.socket) -> Reply | None:
-    """One message from ``sock``; None when the process closed it (or died)."""
+async def receive(sock: socket.socket, counter: ParseProcess | None = None) -> Reply | None:
+    """One message from ``sock``; None when the process closed it (or died). Its size
+    is added to ``counter.received``."""
     header = await _receive_exactly(sock, HEADER_SIZE)
     if header is None:
         return None
     payload = await _receive_exactly(sock, frame_size(bytes(header)))
-    return None if payload is None else cast(Reply, pickle.loads(payload))
+    if payload is None:
+        return None
+    if counter is not None:
+        counter.received += HEADER_SIZE + len(payload)
+    return cast(Reply, pickle.loads(payload))
 
 
 async def _receive_exactly(sock: socket.socket, size: int) -> bytearray | None:

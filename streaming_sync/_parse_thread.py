@@ -1,76 +1,214 @@
-"""Parsing in a thread of this process (``parse_processes=0``): the other ``Parsing``
-strategy beside ``_parse_pool.ParsePool``.
+"""Parsing on a thread of this process: ``ParseThread``, and ``ThreadParsing``, the
+``Parsing`` strategy of ``parse_processes=0`` (beside ``_parse_pool.ParsePool``).
 
-Each file is parsed in a daemon thread of its own. A parse that overruns its time limit
-fails its file with ``ParseTimeout`` but runs on -- Python cannot stop a thread -- taking
-CPU (and the GIL) from the rest of the sync until it ends; being a daemon thread, it
-never keeps the program from exiting (the default executor's threads would: asyncio
-waits for them when the loop closes).
+Parsers hold the GIL, so two parses in one process never run at once: one daemon thread
+takes the parses in turn (no thread started per file). A parse that overruns its time
+limit fails its file with ``ParseTimeout`` but runs on -- Python cannot stop a thread
+-- taking CPU (and the GIL) from the rest of the sync until it ends; the thread is then
+given up and a new one takes the next parses. Being daemon threads, they never keep the
+program from exiting (the default executor's threads would: asyncio waits for them when
+the loop closes). That is why only files whose parse is known to be short and linear
+are parsed here when a process pool is available (see ``_parse_placement``).
+
+A streamed parse (``parse_parts``) runs on the same thread and hands its parts to the
+event loop through a queue of ``PARTS_AHEAD`` parts: the thread waits while the writer
+is behind, so the parts in memory stay bounded.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import queue
 import threading
+import time
+from collections.abc import AsyncGenerator, Callable, Iterable
+from typing import Any
+
+import attrs
 
 from ._aio import AsyncClosing
 from ._errors import ParseTimeout
 from ._model import OntologyData
-from ._parse_worker import parse_and_validate
-from ._protocols import Parser
+from ._parse_worker import parse_and_validate, parse_parts_and_validate
+from ._protocols import Parser, StreamingParser
+
+#: Parts a streamed parse may run ahead of the writer.
+PARTS_AHEAD = 2
+_END = object()
 
 
-class ThreadParsing(AsyncClosing):
-    """Parses in a daemon thread of this process per file (see the module docstring)."""
+@attrs.frozen
+class Parsed:
+    """One file's parse: its rows, and the seconds it waited for a thread or process
+    (``waited``) and spent there (``worked``: the parse, and carrying bytes and rows)."""
 
-    def __init__(self, parser: Parser) -> None:
-        self.parser = parser
-        self.overran = 0  # parses that overran their timeout (and ran on)
+    data: OntologyData
+    waited: float = 0.0
+    worked: float = 0.0
 
-    def __repr__(self) -> str:
-        return f"<ThreadParsing [overran: {self.overran}]>"
 
-    def start(self) -> None:
-        return None
+class _Job:
+    """One parse for the thread: ``run`` is called there; ``started`` (a future of the
+    event loop) is set when the thread takes it, so the time limit counts from there."""
 
-    async def parse(self, path: str, data: bytes, *, time_limit: float) -> OntologyData:
+    __slots__ = ("dropped", "loop", "run", "started")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, run: Callable[[], None]) -> None:
+        self.loop = loop
+        self.run = run
+        self.started: asyncio.Future[float] = loop.create_future()
+        self.dropped = threading.Event()  # its caller went away before the thread took it
+
+
+class ParseThread:
+    """One daemon thread parsing in turn; replaced when a parse overruns (see above)."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self.busy = 0  # parses handed over and not yet ended (or given up)
+        self.overran = 0
+
+    def _ensure(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(
+                target=_serve, args=(self._jobs,), name="streaming-sync-parse", daemon=True
+            )
+            self._thread.start()
+
+    def _abandon(self) -> None:
+        """The current thread is stuck in an overrunning parse: leave it to end on its
+        own (it exits after that parse) and serve the next parses on a new thread."""
+        stuck, self._jobs = self._jobs, queue.SimpleQueue()
+        while True:  # the parses waiting behind it move to the new thread...
+            try:
+                job = stuck.get_nowait()
+            except queue.Empty:
+                break
+            if job is not None:
+                self._jobs.put(job)
+        stuck.put(None)  # ...and the stuck thread ends after its parse
+        self._thread = None
+        self._ensure()
+
+    async def parse(self, parser: Parser, path: str, data: bytes, *, time_limit: float) -> Parsed:
+        """Parse and validate on the thread; ``ParseTimeout`` once the parse itself (not
+        the wait for the thread) took ``time_limit`` seconds."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[OntologyData] = loop.create_future()
-        thread = threading.Thread(
-            target=_parse_in_thread,
-            args=(loop, future, self.parser, path, data),
-            name=f"parse {path}",
-            daemon=True,
-        )
-        thread.start()
+        asked = time.monotonic()
+
+        def run() -> None:
+            try:
+                result = parse_and_validate(parser, path, data)
+            except Exception as error:
+                _deliver(loop, future, None, error)
+            else:
+                _deliver(loop, future, result, None)
+
+        job = self._submit(loop, run)
         try:
+            start = await job.started
             async with asyncio.timeout(time_limit):
-                return await future
+                result = await future
         except TimeoutError:
-            self.overran += 1
+            self._overran()
             raise ParseTimeout(path, time_limit, stopped=False) from None
+        finally:
+            job.dropped.set()
+            self.busy -= 1
+        return Parsed(result, start - asked, time.monotonic() - start)
 
-    async def aclose(self) -> None:
-        return None
+    async def parse_parts(
+        self, parser: StreamingParser, path: str, data: bytes, *, time_limit: float
+    ) -> AsyncGenerator[OntologyData, None]:
+        """The parts of a streamed parse, validated, as the thread makes them (at most
+        ``PARTS_AHEAD`` ahead); ``ParseTimeout`` once the parse took ``time_limit``
+        seconds, the time the consumer took between parts included."""
+        loop = asyncio.get_running_loop()
+        parts: asyncio.Queue[Any] = asyncio.Queue()
+        room = threading.Semaphore(PARTS_AHEAD)
+        stop = threading.Event()
+
+        def run() -> None:
+            try:
+                for part in parse_parts_and_validate(parser, path, data):
+                    room.acquire()
+                    if stop.is_set():
+                        return
+                    _call(loop, parts.put_nowait, part)
+            except Exception as error:
+                _call(loop, parts.put_nowait, error)
+            else:
+                _call(loop, parts.put_nowait, _END)
+
+        job = self._submit(loop, run)
+        try:
+            # A deadline, not a timeout around the loop: a timeout would cancel whatever
+            # the consumer does between parts, outside this generator.
+            deadline = await job.started + time_limit
+            while True:
+                async with asyncio.timeout_at(_loop_time(deadline)):
+                    item = await parts.get()
+                if item is _END:
+                    break
+                if isinstance(item, Exception):
+                    raise item
+                room.release()
+                yield item
+        except TimeoutError:
+            self._overran()
+            raise ParseTimeout(path, time_limit, stopped=False) from None
+        finally:
+            # A consumer that stopped early ends the parse at its next part.
+            stop.set()
+            room.release()
+            job.dropped.set()
+            self.busy -= 1
+
+    def _submit(self, loop: asyncio.AbstractEventLoop, run: Callable[[], None]) -> _Job:
+        self._ensure()
+        job = _Job(loop, run)
+        self.busy += 1
+        self._jobs.put(job)
+        return job
+
+    def _overran(self) -> None:
+        self.overran += 1
+        self._abandon()
 
 
-def _parse_in_thread(
+def _loop_time(monotonic: float) -> float:
+    """A ``time.monotonic()`` instant on the running loop's clock."""
+    return asyncio.get_running_loop().time() + (monotonic - time.monotonic())
+
+
+def _serve(jobs: queue.SimpleQueue[_Job | None]) -> None:
+    while (job := jobs.get()) is not None:
+        if job.dropped.is_set():
+            continue
+        _call(job.loop, _start, job.started, time.monotonic())
+        job.run()
+
+
+def _start(started: asyncio.Future[float], when: float) -> None:
+    if not started.done():
+        started.set_result(when)
+
+
+def _call(loop: asyncio.AbstractEventLoop, function: Callable[..., None], *args: Any) -> None:
+    with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits any more
+        loop.call_soon_threadsafe(function, *args)
+
+
+def _deliver(
     loop: asyncio.AbstractEventLoop,
     future: asyncio.Future[OntologyData],
-    parser: Parser,
-    path: str,
-    data: bytes,
+    result: OntologyData | None,
+    error: Exception | None,
 ) -> None:
-    try:
-        outcome: tuple[OntologyData | None, Exception | None] = (
-            parse_and_validate(parser, path, data),
-            None,
-        )
-    except Exception as error:
-        outcome = (None, error)
-    with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits for this parse
-        loop.call_soon_threadsafe(_settle, future, *outcome)
+    _call(loop, _settle, future, result, error)
 
 
 def _settle(
@@ -85,4 +223,38 @@ def _settle(
         future.set_result(result)
 
 
-__all__ = ["ThreadParsing"]
+class ThreadParsing(AsyncClosing):
+    """Every parse on this process's parse thread (``parse_processes=0``)."""
+
+    def __init__(self, parser: Parser) -> None:
+        self.parser = parser
+        self.thread = ParseThread()
+
+    def __repr__(self) -> str:
+        return f"<ThreadParsing [busy: {self.thread.busy}, overran: {self.overran}]>"
+
+    @property
+    def overran(self) -> int:
+        """Parses that overran their timeout (and ran on)."""
+        return self.thread.overran
+
+    def begin(self) -> None:
+        return None
+
+    def expect(self, files: Iterable[tuple[str, int]]) -> None:
+        return None
+
+    async def parse(self, path: str, data: bytes, *, time_limit: float) -> Parsed:
+        return await self.thread.parse(self.parser, path, data, time_limit=time_limit)
+
+    def parse_parts(
+        self, path: str, data: bytes, *, time_limit: float
+    ) -> AsyncGenerator[OntologyData, None]:
+        assert isinstance(self.parser, StreamingParser)
+        return self.thread.parse_parts(self.parser, path, data, time_limit=time_limit)
+
+    async def aclose(self) -> None:
+        return None
+
+
+__all__ = ["PARTS_AHEAD", "ParseThread", "Parsed", "ThreadParsing"]

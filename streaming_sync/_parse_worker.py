@@ -4,11 +4,18 @@ A parse process serves one socket (one end of a ``socketpair``; the pool holds t
 other). The wire format is a frame: an 8-byte big-endian length, then a pickle -- except
 a request's file bytes, which follow their frame raw so that they are never pickled.
 
-    pool -> process   (path, size) frame, then ``size`` raw bytes
+    pool -> process   (path, size, parts) frame, then ``size`` raw bytes
     process -> pool   (READY, pid, log records)           once, when the parser is loaded
                       (INIT_FAILED, reason, log records)  instead, when it cannot be
-                      (RESULT, OntologyData, log records) per request
-                      (RAISED, exception, log records)    per request
+                      (PART, OntologyData, log records)   for a request with ``parts``:
+                                                          each part as it is made
+                      (RESULT, OntologyData, log records) per request (None after parts)
+                      (RAISED, exception, log records)    per request (maybe after parts)
+
+A streamed request (``parts``: the parser is a ``StreamingParser``) sends each part as
+soon as the parser yields it; the socket's buffer is the bounded queue between the two
+processes: when the pool is not reading (its writer is busy), ``sendall`` waits, and so
+does the parser.
 
 A parse process must die with the sync that started it and never hold its terminal or
 pipes (a caller that captures the CLI's output waits for every holder of the pipe):
@@ -32,13 +39,14 @@ import signal
 import socket
 import struct
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from ._model import OntologyData
-from ._protocols import Parser
+from ._protocols import Parser, StreamingParser
 from ._validate import validate
 
-READY, INIT_FAILED, RESULT, RAISED = "ready", "init-failed", "result", "raised"
+READY, INIT_FAILED, RESULT, RAISED, PART = "ready", "init-failed", "result", "raised", "part"
 MAX_LOG_RECORDS = 100  # per reply: a parser that logs per triple must not flood the pool
 COLLECT_AFTER = 1024 * 1024  # bytes: collect garbage after files this big (cheap next to them)
 
@@ -48,6 +56,15 @@ _HEADER = struct.Struct("!Q")
 def parse_and_validate(parser: Parser, path: str, data: bytes) -> OntologyData:
     """What runs in a parse process (or thread): parse, then validate (both CPU-bound)."""
     return validate(path, parser.parse(path, data))
+
+
+def parse_parts_and_validate(
+    parser: StreamingParser, path: str, data: bytes
+) -> Iterator[OntologyData]:
+    """A streamed parse: each part validated as it comes (the checks are per row; a row
+    repeated in two parts is merged by the writer, as parts are sets)."""
+    for part in parser.parse_parts(path, data):
+        yield validate(path, part)
 
 
 # -- wire format (blocking side; the pool speaks it with the event loop's sock_* calls) --
@@ -78,16 +95,16 @@ def _receive_exactly(sock: socket.socket, size: int) -> bytearray | None:
     return buffer
 
 
-def _receive_request(sock: socket.socket) -> tuple[str, bytes] | None:
+def _receive_request(sock: socket.socket) -> tuple[str, bytes, bool] | None:
     header = _receive_exactly(sock, HEADER_SIZE)
     if header is None:
         return None
     frame_bytes = _receive_exactly(sock, frame_size(bytes(header)))
     if frame_bytes is None:
         return None
-    path, size = pickle.loads(frame_bytes)
+    path, size, parts = pickle.loads(frame_bytes)
     data = _receive_exactly(sock, size)
-    return None if data is None else (path, bytes(data))
+    return None if data is None else (path, bytes(data), parts)
 
 
 # -- the process's own set-up -------------------------------------------------------------
@@ -187,11 +204,15 @@ def serve(sock: socket.socket, parser_blob: bytes, log_level: int) -> None:
         return
     sock.sendall(frame((READY, os.getpid(), logs.drain())))
     while (request := _receive_request(sock)) is not None:
-        sock.sendall(_reply(parser, *request, logs))
+        path, data, parts = request
+        if parts and isinstance(parser, StreamingParser):
+            _stream(sock, parser, path, data, logs)
+        else:
+            sock.sendall(_reply(parser, path, data, logs))
         # Nothing of a file may outlive its reply: parsing leaves reference cycles, which
         # an idle process would never collect -- 550 MB kept after a 42 MB Turtle file.
-        big = len(request[1]) >= COLLECT_AFTER
-        del request
+        big = len(data) >= COLLECT_AFTER
+        del request, data
         if big:
             gc.collect()
 
@@ -205,14 +226,30 @@ def _reply(parser: Parser, path: str, data: bytes, logs: _LogBuffer) -> bytes:
     return frame((*reply, logs.drain()))
 
 
+def _stream(
+    sock: socket.socket, parser: StreamingParser, path: str, data: bytes, logs: _LogBuffer
+) -> None:
+    """Send each part as it is made, then RESULT (or RAISED, where the parse failed)."""
+    try:
+        for part in parse_parts_and_validate(parser, path, data):
+            sock.sendall(frame((PART, part, logs.drain())))
+            del part  # only the part being made stays in this process
+    except Exception as error:
+        sock.sendall(frame((RAISED, _picklable(error), logs.drain())))
+    else:
+        sock.sendall(frame((RESULT, None, logs.drain())))
+
+
 __all__ = [
     "HEADER_SIZE",
     "INIT_FAILED",
+    "PART",
     "RAISED",
     "READY",
     "RESULT",
     "frame",
     "frame_size",
     "parse_and_validate",
+    "parse_parts_and_validate",
     "serve",
 ]

@@ -8,7 +8,8 @@ format -- without touching the others. ``streaming_sync.testing`` ships in-memor
 implementations of each.
 
 The optional capabilities (``BulkFetcher``, ``EventSource``, ``RateLimitStatus``,
-``RunLockStore``, ``ValidatorCache``, ``RunHistory``) are checked once, when the service
+``RunLockStore``, ``ValidatorCache``, ``RunHistory``, ``BatchWriter``,
+``StreamWriter``) are checked once, when the service
 is built (``isinstance``: they are ``runtime_checkable``), and kept as typed attributes;
 a part without one simply goes without what it gives. ``ChangeFeed`` and
 ``ChangeNotifier`` are what the read side (``OntologyReader.changes``/``follow``) asks
@@ -18,7 +19,7 @@ a shared sync (see ``streaming_sync._run``).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
@@ -26,9 +27,11 @@ from ._changes import Change
 from ._model import (
     FileEntry,
     FileFailure,
+    FileWrite,
     FinishedRun,
     Listing,
     OntologyData,
+    ParseCost,
     Participation,
     SyncReport,
 )
@@ -51,7 +54,7 @@ class Fetcher(Protocol):
 
     ``fetch`` returns one file's bytes at that same revision. It raises
     ``TransientFetchError`` for faults worth retrying, ``PermanentFetchError`` or
-    ``FileSkipped`` otherwise. It must be safe to cancel and to call concurrently.
+    ``SkipFile`` otherwise. It must be safe to cancel and to call concurrently.
     """
 
     @property
@@ -97,7 +100,7 @@ class Parser(Protocol):
     ``parse`` is synchronous and CPU-bound: the service runs it in an executor (a process
     pool by default), so implementations must be picklable and keep no state between
     calls. It raises ``ParseError`` (naming the path, the line when known, and the
-    reason) for a malformed file and ``FileSkipped`` for a file with nothing to sync.
+    reason) for a malformed file and ``SkipFile`` for a file with nothing to sync.
     ``accepts`` says whether this parser handles a path at all (by its name).
     """
 
@@ -134,6 +137,69 @@ class Repository(Protocol):
     async def snapshot(self, ontology_id: str) -> OntologySnapshot: ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class CostedParser(Protocol):
+    """Optional: a parser that knows what a file costs it to parse -- CPU seconds for
+    ``size`` bytes at ``path``, and whether that parse is linear and short enough to run
+    in the service's own process, where it cannot be stopped (see
+    ``streaming_sync._parse_placement``). Without it every file is parsed in the process
+    pool (unless ``parse_processes=0``). A guess, quick to compute, from the name and
+    size alone."""
+
+    def parse_cost(self, path: str, size: int) -> ParseCost: ...
+
+
+@runtime_checkable
+class StreamingParser(Protocol):
+    """Optional: a parser that can hand over one file's rows in parts, so that a big file
+    never exists as one ``OntologyData`` (see ``StreamWriter``).
+
+    ``parse_parts`` yields parts whose union, as sets, is what ``parse`` returns for the
+    same bytes (a row may come in several parts); it raises what ``parse`` raises, at
+    the point it finds the problem -- after some parts, maybe. Synchronous and picklable
+    like ``parse``. ``DefaultParser`` streams OWL Functional Syntax (``.ofn``)."""
+
+    def parse_parts(self, path: str, data: bytes) -> Iterator[OntologyData]: ...
+
+
+@runtime_checkable
+class BatchWriter(Protocol):
+    """Optional: a repository that can write several files in ONE transaction (group
+    commit).
+
+    ``write_batch`` leaves each file of ``items`` -- in order, a path may come more than
+    once -- exactly as ``save_file`` (``FileWrite.data`` given) or ``remove_file``
+    (``data`` None) would, its rows and its committed SHA together; the public rows are
+    recomputed once for the whole batch, so the rows equal ``streaming_sync.materialize``
+    of the files afterwards, as for the same calls one by one. On any error nothing of
+    the batch is committed (the caller may then write the files one by one to find the
+    culprit). Errors and cancellation as for ``save_file``: a cancelled batch either
+    committed whole or left nothing. An empty batch does nothing.
+    """
+
+    async def write_batch(self, ontology_id: str, items: Sequence[FileWrite]) -> None: ...
+
+
+@runtime_checkable
+class StreamWriter(Protocol):
+    """Optional: a repository that can save one file whose rows arrive in parts, without
+    holding them all (a big file parsed as a stream).
+
+    ``save_file_parts`` writes ``entry.path``'s rows part by part inside ONE
+    transaction and records ``entry.sha`` when ``parts`` ends: the result is exactly
+    ``save_file(ontology_id, entry, data)`` where ``data`` is the parts joined field by
+    field, in order (set-like rows -- edges, page keys, link targets -- may repeat
+    across parts harmlessly; classes, properties, axioms and links count in part
+    order). If ``parts`` raises, or the call is cancelled, nothing is committed and the
+    error propagates. Memory is bounded by a part (and the backend's own buffers), not
+    the file.
+    """
+
+    async def save_file_parts(
+        self, ontology_id: str, entry: FileEntry, parts: AsyncIterator[OntologyData]
+    ) -> None: ...
 
 
 @runtime_checkable
@@ -326,10 +392,12 @@ class ChangeNotifier(Protocol):
 
 __all__ = [
     "AsyncResource",
+    "BatchWriter",
     "BulkFetcher",
     "ChangeFeed",
     "ChangeNotifier",
     "CheckpointStore",
+    "CostedParser",
     "Emit",
     "EventSource",
     "Fetcher",
@@ -339,6 +407,8 @@ __all__ = [
     "Repository",
     "RunHistory",
     "RunLockStore",
+    "StreamWriter",
+    "StreamingParser",
     "ValidatorCache",
     "WorkCoordinator",
 ]

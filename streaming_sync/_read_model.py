@@ -61,6 +61,34 @@ class SourceFile:
 
 
 @attrs.frozen
+class Hierarchy:
+    """The part of the hierarchy reached from ``root`` going ``direction`` (``"up"``:
+    its ancestors, ``"down"``: its descendants): the classes, typed and labelled as
+    :meth:`~streaming_sync.OntologyReader.ancestors` and ``descendants`` give them
+    (``classes`` is exactly their result for the same arguments), and the edges between
+    them -- everything needed to draw it. ``root`` is the start itself, at depth 0."""
+
+    root: RelatedClass
+    direction: Direction
+    classes: tuple[RelatedClass, ...] = ()
+    edges: tuple[EdgeRow, ...] = ()
+
+    def label(self, iri: str) -> str | None:
+        """The label of ``root`` or of one of ``classes`` (None if it has none)."""
+        for related in (self.root, *self.classes):
+            if related.iri == iri:
+                return related.label
+        return None
+
+    def levels(self) -> dict[int, list[RelatedClass]]:
+        """The classes by depth, ``root`` at 0, each level by IRI (rows to lay out)."""
+        found: dict[int, list[RelatedClass]] = {}
+        for related in (self.root, *self.classes):
+            found.setdefault(related.depth, []).append(related)
+        return found
+
+
+@attrs.frozen
 class OntologyCounts:
     """Row counts of one ontology id. ``classes`` includes placeholders;
     ``declared_classes`` only the classes some file declares. ``files`` are the committed
@@ -80,7 +108,11 @@ class OntologyCounts:
 
 
 class ReadEngine(Protocol):
-    """What :class:`OntologyReader` needs from a storage engine (one per backend)."""
+    """What :class:`OntologyReader` needs from a storage engine (one per backend).
+
+    ``find_classes`` returns one page of the classes: all of them by IRI when ``needle``
+    is None, else those :func:`search_rank` matches, by (rank, IRI). IRIs reach an
+    engine already expanded (no CURIEs)."""
 
     async def find_classes(
         self, oid: str, needle: str | None, limit: int, offset: int
@@ -111,13 +143,40 @@ def fold(text: str) -> str:
     return text.casefold()
 
 
+#: The ranks of :func:`search_rank`, best first.
+EXACT, PREFIX, SUBSTRING, NO_LABEL = 0, 1, 2, 3
+
+
+def search_rank(row: ClassRow, needle: str) -> int | None:
+    """How well ``row`` matches a search for ``needle`` (already :func:`fold`-ed), or
+    None when it does not: :data:`EXACT` (the label or the IRI is the needle),
+    :data:`PREFIX` (the label starts with it), :data:`SUBSTRING` (the label or the IRI
+    contains it), and last :data:`NO_LABEL` (a class without a label -- placeholders --
+    that matches by its IRI). Results sort by (rank, IRI); the SQLite engine computes the
+    same rank in SQL (``storage/sqlite/_read.py``)."""
+    iri, label = fold(row.class_iri), None if row.label is None else fold(row.label)
+    if needle not in iri and (label is None or needle not in label):
+        return None
+    if label is None:
+        return NO_LABEL
+    if needle in (label, iri):
+        return EXACT
+    return PREFIX if label.startswith(needle) else SUBSTRING
+
+
 __all__ = [
+    "EXACT",
+    "NO_LABEL",
+    "PREFIX",
+    "SUBSTRING",
     "AxiomRole",
     "ClassInfo",
     "Direction",
+    "Hierarchy",
     "OntologyCounts",
     "ReadEngine",
     "RelatedClass",
     "SourceFile",
     "fold",
+    "search_rank",
 ]

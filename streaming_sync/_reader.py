@@ -3,9 +3,9 @@
 :class:`OntologyReader` answers the same questions over any ``Repository``. Two engines
 sit behind it:
 
-* the **generic** one reads ``await repository.snapshot(ontology_id)`` on every call and
-  answers in Python, so it works on any backend that passes the repository contract
-  (including your own); it costs one snapshot per call;
+* the **generic** one (``_read_snapshot.SnapshotEngine``) reads
+  ``await repository.snapshot(ontology_id)`` on every call and answers in Python, so it
+  works on any backend that passes the repository contract (including your own);
 * the **SQLite** one (``streaming_sync.storage.sqlite._read``) queries the public tables
   with recursive CTEs on its own read-only connection; ``OntologyReader.open`` picks it
   for a database path or a file-backed ``SqliteRepository``.
@@ -13,163 +13,50 @@ sit behind it:
 Both return the same typed values (``_read_model``, which also declares the
 ``ReadEngine`` protocol). Where they can differ is documented on the method
 (:meth:`OntologyReader.sources`). Hierarchy walks are cycle-safe: a class is visited
-once, at its shortest distance.
+once, at its shortest distance. Every method that takes an IRI takes a CURIE too
+(``BFO:0000040``, ``mv:Avatar``; see ``_curie.PrefixMap``). For scripts that do not run
+an event loop, ``BlockingOntologyReader`` (``_reader_blocking``) has the same methods.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Self
 
 import attrs
 
 from ._aio import AsyncClosing
 from ._config import DEFAULT_ONTOLOGY_ID
+from ._curie import PrefixMap
 from ._protocols import Repository
 from ._read_model import (
     AxiomRole,
     ClassInfo,
     Direction,
+    Hierarchy,
     OntologyCounts,
     ReadEngine,
     RelatedClass,
     SourceFile,
     fold,
 )
+from ._read_snapshot import SnapshotEngine, ends, walk
 from ._reader_changes import ChangeReading
-from ._snapshot import AxiomRow, ClassRow, EdgeRow, OntologySnapshot
+from ._snapshot import AxiomRow, EdgeRow
+from .parsers.logseq import DEFAULT_PREFIXES
 
 #: Default page size of :meth:`OntologyReader.classes`.
 DEFAULT_LIMIT = 100
+
+#: The prefixes a reader knows unless told more: those the sync's parsers know.
+READER_PREFIXES = PrefixMap(DEFAULT_PREFIXES)
 
 
 def axiom_sort_key(row: AxiomRow) -> tuple[str, ...]:
     """Axioms come back in one order whatever the engine: by their values as text."""
     return tuple("" if v is None else str(v) for v in attrs.astuple(row))
-
-
-def _ends(edge: EdgeRow, direction: Direction) -> tuple[str, str]:
-    """(the end we come from, the end we go to) of ``edge`` walking ``direction``."""
-    if direction == "up":
-        return edge.class_iri, edge.parent_iri
-    return edge.parent_iri, edge.class_iri
-
-
-def walk(
-    edges: Iterable[EdgeRow], start: str, direction: Direction, max_depth: int | None = None
-) -> tuple[list[EdgeRow], dict[str, int]]:
-    """Breadth-first from ``start``: the edges met and each class's shortest distance
-    (``start`` itself left out, even on a cycle). Each class is expanded once, so cycles
-    end the walk instead of looping."""
-    step: dict[str, list[EdgeRow]] = {}
-    for edge in edges:
-        step.setdefault(_ends(edge, direction)[0], []).append(edge)
-    depths, found = {start: 0}, []
-    queue = deque([start])
-    while queue:
-        node = queue.popleft()
-        if max_depth is not None and depths[node] >= max_depth:
-            continue
-        for edge in step.get(node, ()):
-            found.append(edge)
-            far = _ends(edge, direction)[1]
-            if far not in depths:
-                depths[far] = depths[node] + 1
-                queue.append(far)
-    del depths[start]
-    return found, depths
-
-
-class SnapshotEngine:
-    """The generic engine: answers from ``repository.snapshot()`` (one per call)."""
-
-    def __init__(self, repository: Repository) -> None:
-        self.repository = repository
-
-    async def _snapshot(self, oid: str) -> OntologySnapshot:
-        return await self.repository.snapshot(oid)
-
-    async def find_classes(
-        self, oid: str, needle: str | None, limit: int, offset: int
-    ) -> list[ClassRow]:
-        rows = sorted((await self._snapshot(oid)).classes, key=lambda r: r.class_iri)
-        if needle is not None:
-            rows = [r for r in rows if needle in fold(r.class_iri) or needle in fold(r.label or "")]
-        return rows[offset : offset + limit]
-
-    async def class_row(self, oid: str, iri: str) -> ClassRow | None:
-        rows = [r for r in (await self._snapshot(oid)).classes if r.class_iri == iri]
-        return rows[0] if rows else None
-
-    async def direct(self, oid: str, iri: str, direction: Direction) -> list[EdgeRow]:
-        edges = (await self._snapshot(oid)).edges
-        return [e for e in edges if _ends(e, direction)[0] == iri]
-
-    async def closure(self, oid: str, iri: str, direction: Direction) -> list[EdgeRow]:
-        return walk((await self._snapshot(oid)).edges, iri, direction)[0]
-
-    async def labels(self, oid: str, iris: Sequence[str]) -> dict[str, str | None]:
-        wanted = set(iris)
-        return {
-            r.class_iri: r.label
-            for r in (await self._snapshot(oid)).classes
-            if r.class_iri in wanted
-        }
-
-    async def axioms(self, oid: str, iri: str, role: AxiomRole) -> list[AxiomRow]:
-        rows = (await self._snapshot(oid)).axioms
-        return [r for r in rows if _plays(r, iri, role)]
-
-    async def sources(self, oid: str, iri: str) -> list[SourceFile]:
-        """Derived: the files committed at the content of the declaring file that sorts
-        first (``file_sha1``), and the files with axioms whose subject is ``iri``. Other
-        files that also declare the class are not visible in a snapshot."""
-        snapshot = await self._snapshot(oid)
-        committed = await self.repository.committed_files(oid)
-        row = next((r for r in snapshot.classes if r.class_iri == iri), None)
-        found: dict[str, SourceFile] = {}
-        if row is not None and row.file_sha1 is not None:
-            for path, sha in committed.items():
-                if sha == row.file_sha1:
-                    found[path] = SourceFile(path, sha, True)
-        for axiom in snapshot.axioms:
-            path = axiom.source_path
-            if axiom.subject == iri and path not in found and path in committed:
-                found[path] = SourceFile(path, committed[path], False)
-        return sorted(found.values())
-
-    async def counts(self, oid: str) -> OntologyCounts:
-        snapshot = await self._snapshot(oid)
-        committed = await self.repository.committed_files(oid)
-        return OntologyCounts(
-            classes=len(snapshot.classes),
-            declared_classes=sum(1 for r in snapshot.classes if r.file_sha1 is not None),
-            edges=len(snapshot.edges),
-            properties=len(snapshot.properties),
-            axioms=len(snapshot.axioms),
-            other_axioms=len(snapshot.other_axioms),
-            files=len(committed),
-        )
-
-    async def ontology_ids(self) -> list[str]:
-        raise NotImplementedError(
-            "a Repository cannot list its ontology ids; open the reader on a SQLite "
-            "database (OntologyReader.open(path)) to list them"
-        )
-
-    async def aclose(self) -> None:
-        """The repository belongs to the caller: nothing to close."""
-
-
-def _plays(row: AxiomRow, iri: str, role: AxiomRole) -> bool:
-    if role == "subject":
-        return row.subject == iri
-    if role == "object":
-        return row.object == iri
-    return iri in (row.subject, row.object)
 
 
 def parse_properties(raw: str | None) -> dict[str, list[str]]:
@@ -190,9 +77,11 @@ def _check_role(role: str) -> None:
         raise ValueError(f"role={role!r}: use 'subject', 'object' or 'any'")
 
 
-def _check_direction(direction: str) -> None:
+def _check_walk(direction: str, max_depth: int | None) -> None:
     if direction not in ("up", "down"):
         raise ValueError(f"direction={direction!r}: use 'up' (ancestors) or 'down'")
+    if max_depth is not None and max_depth < 0:
+        raise ValueError(f"max_depth={max_depth}: use 0 or more, or None for no limit")
 
 
 class OntologyReader(ChangeReading, AsyncClosing):
@@ -202,20 +91,37 @@ class OntologyReader(ChangeReading, AsyncClosing):
     ``await OntologyReader.open(path_or_repository)`` picks the SQLite engine for a
     database path or a file-backed ``SqliteRepository`` and the generic one otherwise.
     An IRI that is not in the ontology gives None (:meth:`get_class`) or empty results.
-    Use it as an async context manager, or call :meth:`aclose` (which closes only what
-    the reader opened itself, never the repository it was given).
+    Wherever an IRI is asked for, a CURIE does too: the prefixes the sync's parsers
+    know, the OBO convention (``BFO:0000040``) and ``prefixes`` (name -> namespace)
+    given here; :meth:`curie` shows an IRI the short way. Use it as an async context
+    manager, or call :meth:`aclose` (which closes only what the reader opened itself,
+    never the repository it was given).
     """
 
-    def __init__(self, repository: Repository, ontology_id: str = DEFAULT_ONTOLOGY_ID) -> None:
+    def __init__(
+        self,
+        repository: Repository,
+        ontology_id: str = DEFAULT_ONTOLOGY_ID,
+        *,
+        prefixes: Mapping[str, str] | None = None,
+    ) -> None:
         self._engine: ReadEngine = SnapshotEngine(repository)
         self.ontology_id = ontology_id
+        self.prefixes = READER_PREFIXES.with_prefixes(prefixes)
 
     @classmethod
-    def from_engine(cls, engine: ReadEngine, ontology_id: str = DEFAULT_ONTOLOGY_ID) -> Self:
+    def from_engine(
+        cls,
+        engine: ReadEngine,
+        ontology_id: str = DEFAULT_ONTOLOGY_ID,
+        *,
+        prefixes: Mapping[str, str] | None = None,
+    ) -> Self:
         """A reader on any :class:`ReadEngine` (the reader owns and closes it)."""
         reader = cls.__new__(cls)
         reader._engine = engine
         reader.ontology_id = ontology_id
+        reader.prefixes = READER_PREFIXES.with_prefixes(prefixes)
         return reader
 
     @classmethod
@@ -224,23 +130,29 @@ class OntologyReader(ChangeReading, AsyncClosing):
         source: Repository | str | os.PathLike[str],
         *,
         ontology_id: str = DEFAULT_ONTOLOGY_ID,
+        prefixes: Mapping[str, str] | None = None,
     ) -> Self:
         """A reader on a SQLite database file (a path), or on a repository: the SQLite
         engine for a ``SqliteRepository`` on a file, the generic one otherwise (an
         in-memory SQLite database cannot be shared with a second connection).
 
-        A path that is not a file raises ``ConfigError``; a file that is not a
+        The file is opened read-only (``mode=ro``, or ``immutable`` where not even the
+        side files can be made), so a read-only file, folder or file system is read as
+        it is. A path that is not a file raises ``ConfigError``; a file that is not a
         streaming_sync database (or of another schema version) raises ``SchemaError``."""
         # Imported here, on use: the reader sits above the backends and needs SQLite only
         # when asked to open a database (the import is downward, no circle).
         from .storage.sqlite import SqliteReadEngine, database_file
 
+        path: str | os.PathLike[str] | None
         if isinstance(source, str | os.PathLike):
-            return cls.from_engine(await SqliteReadEngine.open(source), ontology_id)
-        path = database_file(source)
-        if path is not None:
-            return cls.from_engine(await SqliteReadEngine.open(path), ontology_id)
-        return cls(source, ontology_id)
+            path = source
+        else:
+            path = database_file(source)
+            if path is None:
+                return cls(source, ontology_id, prefixes=prefixes)
+        engine = await SqliteReadEngine.open(path)
+        return cls.from_engine(engine, ontology_id, prefixes=prefixes)
 
     @property
     def engine(self) -> ReadEngine:
@@ -253,68 +165,85 @@ class OntologyReader(ChangeReading, AsyncClosing):
         """Close what the reader opened (idempotent)."""
         await self._engine.aclose()
 
+    # -- names ---------------------------------------------------------------------------
+
+    def iri(self, name: str) -> str:
+        """The IRI ``name`` stands for: a CURIE expanded, anything else as it is."""
+        return self.prefixes.expand(name)
+
+    def curie(self, iri: str) -> str:
+        """``iri`` the short way (``BFO:0000040``), or as it is when no prefix fits;
+        :meth:`iri` of the result is ``iri`` again."""
+        return self.prefixes.compress(iri)
+
     # -- classes -------------------------------------------------------------------------
 
     async def classes(
         self, search: str | None = None, *, limit: int = DEFAULT_LIMIT, offset: int = 0
     ) -> list[ClassInfo]:
-        """Classes by IRI (byte order), placeholders included. ``search`` keeps those whose
-        IRI or label contains it, ignoring case; ``limit``/``offset`` page through."""
+        """Classes, placeholders included, by IRI (byte order); ``limit``/``offset`` page
+        through. ``search`` keeps those whose IRI or label contains it, ignoring case,
+        best first: the label (or the IRI) is exactly ``search``, then the label starts
+        with it, then it is inside the label or the IRI, and last the classes without a
+        label (placeholders); by IRI within each rank."""
         _check_page(limit, offset)
         needle = None if search is None else fold(search)
         rows = await self._engine.find_classes(self.ontology_id, needle, limit, offset)
         return [ClassInfo.from_row(r) for r in rows]
 
     async def get_class(self, iri: str) -> ClassInfo | None:
-        """The class ``iri``, or None when the ontology has no such row."""
-        row = await self._engine.class_row(self.ontology_id, iri)
+        """The class ``iri`` (an IRI or a CURIE), or None when the ontology has no such row."""
+        row = await self._engine.class_row(self.ontology_id, self.iri(iri))
         return None if row is None else ClassInfo.from_row(row)
 
     async def properties(self, iri: str) -> dict[str, list[str]]:
         """The block properties of ``iri`` (key -> values in file order; ``{}`` when it
         has none), from the declaring file that sorts first by path."""
-        row = await self._engine.class_row(self.ontology_id, iri)
+        row = await self._engine.class_row(self.ontology_id, self.iri(iri))
         return {} if row is None else parse_properties(row.properties)
 
     # -- hierarchy -----------------------------------------------------------------------
 
     async def parents(self, iri: str) -> list[RelatedClass]:
         """The direct superclasses of ``iri`` (a self-loop lists ``iri`` itself)."""
-        return await self._related(await self._engine.direct(self.ontology_id, iri, "up"), "up")
+        return await self._related(self.iri(iri), "up")
 
     async def children(self, iri: str) -> list[RelatedClass]:
         """The direct subclasses of ``iri``."""
-        edges = await self._engine.direct(self.ontology_id, iri, "down")
-        return await self._related(edges, "down")
+        return await self._related(self.iri(iri), "down")
 
     async def ancestors(self, iri: str, *, max_depth: int | None = None) -> list[RelatedClass]:
         """Every class above ``iri`` (at most ``max_depth`` steps up), each once at its
         shortest distance, by (depth, IRI). ``iri`` itself is never listed."""
-        return await self._transitive(iri, "up", max_depth)
+        return list((await self.hierarchy(iri, direction="up", max_depth=max_depth)).classes)
 
     async def descendants(self, iri: str, *, max_depth: int | None = None) -> list[RelatedClass]:
         """Every class below ``iri``; as :meth:`ancestors`, downwards."""
-        return await self._transitive(iri, "down", max_depth)
+        return list((await self.hierarchy(iri, direction="down", max_depth=max_depth)).classes)
 
     async def hierarchy(
         self, iri: str, *, direction: Direction = "up", max_depth: int | None = None
-    ) -> list[EdgeRow]:
-        """The edges on the paths from ``iri`` going ``direction`` (``"up"``: towards its
-        ancestors, ``"down"``: its descendants), sorted: the subgraph to draw."""
-        _check_direction(direction)
-        edges = await self._engine.closure(self.ontology_id, iri, direction)
-        return sorted(set(walk(edges, iri, direction, max_depth)[0]))
+    ) -> Hierarchy:
+        """The part of the hierarchy reached from ``iri`` going ``direction`` (``"up"``:
+        towards its ancestors, ``"down"``: its descendants), at most ``max_depth`` steps:
+        its ``classes`` are what :meth:`ancestors` (or :meth:`descendants`) return, its
+        ``edges`` (sorted) the subclass edges between them: the subgraph to draw."""
+        _check_walk(direction, max_depth)
+        start = self.iri(iri)
+        edges = await self._engine.closure(self.ontology_id, start, direction)
+        met, depths = walk(edges, start, direction, max_depth)
+        labels = await self._engine.labels(self.ontology_id, sorted({start, *depths}))
+        classes = sorted(RelatedClass(d, c, labels.get(c)) for c, d in depths.items())
+        return Hierarchy(
+            root=RelatedClass(0, start, labels.get(start)),
+            direction=direction,
+            classes=tuple(classes),
+            edges=tuple(sorted(set(met))),
+        )
 
-    async def _transitive(
-        self, iri: str, direction: Direction, max_depth: int | None
-    ) -> list[RelatedClass]:
-        edges = await self._engine.closure(self.ontology_id, iri, direction)
-        depths = walk(edges, iri, direction, max_depth)[1]
-        labels = await self._engine.labels(self.ontology_id, sorted(depths))
-        return sorted(RelatedClass(d, c, labels.get(c)) for c, d in depths.items())
-
-    async def _related(self, edges: list[EdgeRow], direction: Direction) -> list[RelatedClass]:
-        far = sorted({_ends(e, direction)[1] for e in edges})
+    async def _related(self, iri: str, direction: Direction) -> list[RelatedClass]:
+        edges: list[EdgeRow] = await self._engine.direct(self.ontology_id, iri, direction)
+        far = sorted({ends(e, direction)[1] for e in edges})
         labels = await self._engine.labels(self.ontology_id, far)
         return [RelatedClass(1, c, labels.get(c)) for c in far]
 
@@ -324,7 +253,7 @@ class OntologyReader(ChangeReading, AsyncClosing):
         """The ``owl_axioms`` rows whose ``subject`` (or ``object``, or either: ``role``)
         is exactly ``iri``; each row names the file it came from (``source_path``)."""
         _check_role(role)
-        rows = await self._engine.axioms(self.ontology_id, iri, role)
+        rows = await self._engine.axioms(self.ontology_id, self.iri(iri), role)
         return sorted(rows, key=axiom_sort_key)
 
     async def sources(self, iri: str) -> list[SourceFile]:
@@ -336,7 +265,7 @@ class OntologyReader(ChangeReading, AsyncClosing):
         at the content of the first declaring file (``file_sha1``) and the files with
         axioms about ``iri``; a further file that declares the class without axioms
         about it is missed."""
-        return await self._engine.sources(self.ontology_id, iri)
+        return await self._engine.sources(self.ontology_id, self.iri(iri))
 
     async def counts(self) -> OntologyCounts:
         """How many rows each public table holds for this ontology id, and how many files."""
@@ -348,4 +277,11 @@ class OntologyReader(ChangeReading, AsyncClosing):
         return await self._engine.ontology_ids()
 
 
-__all__ = ["OntologyReader", "SnapshotEngine", "parse_properties", "walk"]
+__all__ = [
+    "DEFAULT_LIMIT",
+    "READER_PREFIXES",
+    "OntologyReader",
+    "SnapshotEngine",
+    "parse_properties",
+    "walk",
+]

@@ -282,7 +282,7 @@ def sync_started(
     return SyncStarted(
         config.ontology_id,
         source,
-        listing.commit,
+        listing.commit or None,  # "": the source has no revision to name (nothing listed)
         len(listing.entries),
         len(plan.todo),
         plan.unchanged,

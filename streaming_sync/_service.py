@@ -6,14 +6,17 @@ once, when it is built, which optional capabilities they have (see ``_protocols`
 How a sync runs -- alone, or sharing a run with other processes -- is a ``Run``
 strategy (``_run``) chosen once, so nothing here asks which mode it is in.
 
-One ``sync()`` runs at a time per service. A task group owns the feeder and the
-workers; the feeder closes the queue with one sentinel per worker, so end of input is
-signalled, never polled. Memory stays O(workers): the queue holds at most
-``queue_factor * workers`` files' bytes, and the files being fetched, parsed or written
-at most ``max_bytes_in_flight`` bytes (``ByteBudget``; one bigger file alone). Every
-event goes to the run's ``RunTally`` first (the report, ``progress()`` and ``stats()``
-are read from it), then to the sinks. The service owns what it makes: the parse
-processes (``_parse_pool``), closed by ``aclose``.
+One ``sync()`` runs at a time per service. A task group owns the feeder, the workers,
+the files waiting for their write to end, and the sync's one writer task (``_writer``:
+group commit); the feeder closes the queue with one sentinel per worker, so end of
+input is signalled, never polled, and the writer is closed once every file ended. A
+worker hands a parsed file to the writer and goes on; the file's end event is sent once
+its write committed. Memory stays O(workers): the queue holds at most ``queue_factor *
+workers`` files' bytes, the writer a bounded number of files, and the files being
+fetched, parsed or written at most ``max_bytes_in_flight`` bytes (``ByteBudget``; one
+bigger file alone). Every event goes to the run's ``RunTally`` first (the report,
+``progress()`` and ``stats()`` are read from it), then to the sinks. The service owns
+what it makes: the parse processes (``_parse_placement``), closed by ``aclose``.
 """
 
 from __future__ import annotations
@@ -32,8 +35,8 @@ from ._config import SyncConfig
 from ._defaults import SourceOptions, open_parts
 from ._errors import ServiceClosedError, StreamingSyncError, SyncAborted
 from ._model import FileEntry, FileFailure, Listing, Outcome, SyncReport, path_problem, shown
-from ._parse_pool import Parsing, parsing_for
-from ._pipeline import FileProcessor
+from ._parse_placement import Parsing, parsing_for
+from ._pipeline import Ending, FileProcessor
 from ._protocols import (
     AsyncResource,
     CheckpointStore,
@@ -49,6 +52,7 @@ from ._protocols import (
 from ._retry import retrying
 from ._run import LocalRun, Plan, Run, SharedRun, sync_started
 from ._watch import DEFAULT_DEBOUNCE, DEFAULT_INTERVAL, PushTrigger, Retention, Watcher
+from ._writer import Writer
 from .observe.events import FileDeleted, FileStarted, ProgressEvent, SyncFinished
 from .observe.health import HealthMonitor
 from .observe.tally import LISTING, ProgressReport, RunTally, ServiceStats
@@ -56,7 +60,7 @@ from .observe.tally import LISTING, ProgressReport, RunTally, ServiceStats
 logger = logging.getLogger(__name__)
 
 _DONE = None  # queue sentinel: one per worker closes the stream
-_Item = tuple[FileEntry, bytes | None]
+_Item = tuple[FileEntry, bytes | None, float]  # the file, its bytes if delivered, queued at
 
 
 class StreamingSyncService(AsyncClosing):
@@ -217,25 +221,17 @@ class StreamingSyncService(AsyncClosing):
         self._queued = 0
         previous: list[FileFailure] = []
         try:
-            # Parse processes start now, so their start-up overlaps the listing.
             parsing = self._parse_strategy()
-            parsing.start()
+            parsing.begin()
             previous, _ = await self.checkpoint.load(self.config.ontology_id)
             plan, refused = await self._plan()
             await self.checkpoint.record_run(tally.report(Outcome.RUNNING))
             await self._delete(plan.deletions)
-            processor = FileProcessor(
-                self.fetcher,
-                self.parser,
-                self.repository,
-                self.config,
-                self._emit,
-                parsing,
-                ByteBudget(self.config.max_bytes_in_flight),
-                refused,
-            )
             if plan.workers:
-                await self._pool(plan, processor)
+                # The pool starts now if the files to parse are worth it (its start-up
+                # overlaps the fetches); see _parse_placement.
+                parsing.expect((e.path, e.size) for e in plan.todo)
+                await self._pool(plan, parsing, refused)
         except (asyncio.CancelledError, Exception) as raised:
             error = _unwrap(raised)
             report = tally.report(Outcome.ABORTED, error=_describe(error))
@@ -264,30 +260,58 @@ class StreamingSyncService(AsyncClosing):
             await self.repository.remove_file(self.config.ontology_id, path)
             await self._emit(FileDeleted(path))
 
-    async def _pool(self, plan: Plan, processor: FileProcessor) -> None:
+    async def _pool(self, plan: Plan, parsing: Parsing, refused: dict[str, str]) -> None:
+        """The feeder, the workers, the files waiting for their writes, and the writer."""
+        budget = ByteBudget(self.config.max_bytes_in_flight)
+        writer = Writer(self.repository, self.config, self._emit, budget, concurrency=plan.workers)
+        processor = FileProcessor(
+            self.fetcher, self.parser, self.config, self._emit, parsing, budget, writer, refused
+        )
         queue: asyncio.Queue[_Item | None] = asyncio.Queue(
             maxsize=self.config.queue_factor * plan.workers
         )
         async with asyncio.TaskGroup() as group:
-            group.create_task(self._feed(plan, queue))
-            for _ in range(plan.workers):
-                group.create_task(self._work(queue, processor))
+            writing = group.create_task(writer.run())
+            try:
+                async with asyncio.TaskGroup() as files:
+                    files.create_task(self._feed(plan, queue))
+                    for _ in range(plan.workers):
+                        files.create_task(self._work(queue, processor, files))
+            except BaseException:
+                # A fatal error or a cancellation stopped the files: what the writer
+                # holds is parsed and whole, so it is committed before the sync stops
+                # (unless the writer is what failed).
+                if not writing.done():
+                    await writer.stop()
+                    await writing
+                raise
+            await writer.close()  # every file has ended: nothing more to write
 
     async def _feed(self, plan: Plan, queue: asyncio.Queue[_Item | None]) -> None:
-        async for item in self._run.items(plan.todo):
-            await queue.put(item)
+        async for entry, data in self._run.items(plan.todo):
+            await queue.put((entry, data, time.monotonic()))
             self._queued += 1
         for _ in range(plan.workers):
             await queue.put(_DONE)
 
-    async def _work(self, queue: asyncio.Queue[_Item | None], processor: FileProcessor) -> None:
+    async def _work(
+        self,
+        queue: asyncio.Queue[_Item | None],
+        processor: FileProcessor,
+        files: asyncio.TaskGroup,
+    ) -> None:
         while (item := await queue.get()) is not _DONE:
-            entry, data = item
+            entry, data, queued_at = item
             self._queued -= 1
             await self._emit(FileStarted(entry.path, entry.size))
-            ended = await processor.process(entry, data)
-            await self._run.complete(ended)
-            await self._emit(ended)
+            ending = await processor.process(entry, data, queued=time.monotonic() - queued_at)
+            files.create_task(self._end(ending))
+
+    async def _end(self, ending: Ending) -> None:
+        """Once its write ended: the file's end event (the run records it first)."""
+        ended = await ending.wait()
+        await self._run.complete(ended)
+        await self._emit(ended)
 
     async def _finish(self, report: SyncReport, previous: Sequence[FileFailure]) -> SyncReport:
         """Record the outcome (the run's strategy), then tell the sinks."""
@@ -304,10 +328,13 @@ class StreamingSyncService(AsyncClosing):
                 logger.exception("progress sink %r failed; ignoring it", sink)
 
     def _parse_strategy(self) -> Parsing:
-        """Where files are parsed (parsers hold the GIL): a supervised process pool, or a
-        thread of this process for ``parse_processes=0``; made once per service."""
+        """Where files are parsed (parsers hold the GIL): on a thread of this process or
+        in a supervised process pool, by cost (``_parse_placement``), or all on the
+        thread for ``parse_processes=0``; made once per service."""
         if self._parsing is None:
-            self._parsing = parsing_for(self.parser, self.config.parse_processes)
+            self._parsing = parsing_for(
+                self.parser, self.config.parse_processes, file_timeout=self.config.file_timeout
+            )
         return self._parsing
 
 

@@ -22,6 +22,8 @@ The rules, forced by real data (see ``docs/schema.md``):
   (label: the first that has one); ``domain``/``range`` the sorted union.
 * Axioms are a multiset: each file's own, plus one SubClassOf per resolved link edge,
   attributed to the linking file.
+
+Each row type has the JSON form of ``_model``'s rows (``to_dict``/``from_dict``).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import attrs
 from ._model import (
     LINK_AXIOM_ANNOTATIONS,
     AxiomType,
+    JsonForm,
     OntologyData,
     iri_list_json,
     properties_json,
@@ -40,7 +43,7 @@ from ._model import (
 
 
 @attrs.frozen(order=True)
-class ClassRow:
+class ClassRow(JsonForm):
     class_iri: str
     label: str | None
     comment: str | None
@@ -49,13 +52,13 @@ class ClassRow:
 
 
 @attrs.frozen(order=True)
-class EdgeRow:
+class EdgeRow(JsonForm):
     class_iri: str
     parent_iri: str
 
 
 @attrs.frozen(order=True)
-class PropertyRow:
+class PropertyRow(JsonForm):
     property_iri: str
     label: str | None
     property_type: str
@@ -64,7 +67,7 @@ class PropertyRow:
 
 
 @attrs.frozen(order=True)
-class AxiomRow:
+class AxiomRow(JsonForm):
     axiom_type: str
     subject: str
     object: str
@@ -75,7 +78,7 @@ class AxiomRow:
 
 
 @attrs.frozen
-class OtherAxiomRow:
+class OtherAxiomRow(JsonForm):
     source_path: str
     kind: str
     text: str

@@ -9,7 +9,8 @@ receives each class and edge of a file once. IRIs that cannot be stored meaningf
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Protocol, TypeVar
 
 import attrs
 
@@ -30,36 +31,39 @@ def _check_iri(path: str, iri: str, what: str) -> None:
         raise ValidationError(path, f"{what} IRI {iri[:80]!r} holds a control character or <>")
 
 
-def _merge_classes(classes: Iterable[OntologyClass]) -> tuple[OntologyClass, ...]:
-    merged: dict[str, OntologyClass] = {}
-    for c in classes:
-        seen = merged.get(c.iri)
-        if seen is None:
-            merged[c.iri] = c
-            continue
-        merged[c.iri] = attrs.evolve(
-            seen,
-            label=seen.label if seen.label is not None else c.label,
-            comment=seen.comment if seen.comment is not None else c.comment,
-            properties=seen.properties + c.properties,
-        )
+class _Named(Protocol):
+    @property
+    def iri(self) -> str: ...
+
+
+_T = TypeVar("_T", bound=_Named)
+
+
+def _merge_by_iri(items: Iterable[_T], combine: Callable[[_T, _T], _T]) -> tuple[_T, ...]:
+    """One item per IRI, in first-seen order; a repeat is folded into the first."""
+    merged: dict[str, _T] = {}
+    for item in items:
+        seen = merged.get(item.iri)
+        merged[item.iri] = item if seen is None else combine(seen, item)
     return tuple(merged.values())
 
 
-def _merge_properties(props: Iterable[OntologyProperty]) -> tuple[OntologyProperty, ...]:
-    merged: dict[str, OntologyProperty] = {}
-    for p in props:
-        seen = merged.get(p.iri)
-        if seen is None:
-            merged[p.iri] = p
-            continue
-        merged[p.iri] = attrs.evolve(
-            seen,
-            label=seen.label if seen.label is not None else p.label,
-            domain=seen.domain | p.domain,
-            range=seen.range | p.range,
-        )
-    return tuple(merged.values())
+def _combine_classes(seen: OntologyClass, c: OntologyClass) -> OntologyClass:
+    return attrs.evolve(
+        seen,
+        label=seen.label if seen.label is not None else c.label,
+        comment=seen.comment if seen.comment is not None else c.comment,
+        properties=seen.properties + c.properties,
+    )
+
+
+def _combine_properties(seen: OntologyProperty, p: OntologyProperty) -> OntologyProperty:
+    return attrs.evolve(
+        seen,
+        label=seen.label if seen.label is not None else p.label,
+        domain=seen.domain | p.domain,
+        range=seen.range | p.range,
+    )
 
 
 def validate(path: str, data: OntologyData) -> OntologyData:
@@ -82,9 +86,9 @@ def validate(path: str, data: OntologyData) -> OntologyData:
         _check_iri(path, link.class_iri, "linking class")
     return attrs.evolve(
         data,
-        classes=_merge_classes(data.classes),
+        classes=_merge_by_iri(data.classes, _combine_classes),
         edges=tuple(dict.fromkeys(data.edges)),
-        properties=_merge_properties(data.properties),
+        properties=_merge_by_iri(data.properties, _combine_properties),
         links=tuple(dict.fromkeys(data.links)),
         page_keys=tuple(dict.fromkeys(data.page_keys)),
         link_targets=tuple(dict.fromkeys(data.link_targets)),

@@ -1,14 +1,14 @@
 """A tiny line format for service tests that are about the pipeline, not about parsing.
 
 ``class IRI [label]``, ``sub CHILD PARENT``, ``link CLASS PAGE``, ``page KEY``,
-``fail REASON`` (a ParseError on that line), ``skip REASON`` (FileSkipped).
+``fail REASON`` (a ParseError on that line), ``skip REASON`` (SkipFile).
 """
 
 from __future__ import annotations
 
 import threading
 
-from streaming_sync._errors import FileSkipped, ParseError
+from streaming_sync._errors import ParseError, SkipFile
 from streaming_sync._model import (
     Axiom,
     AxiomType,
@@ -51,7 +51,7 @@ class LineParser:
             elif word == "fail":
                 raise ParseError(path, rest, line=number)
             elif word == "skip":
-                raise FileSkipped(path, rest)
+                raise SkipFile(path, rest)
         return OntologyData(
             classes=tuple(classes),
             edges=tuple(edges),

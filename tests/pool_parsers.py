@@ -16,6 +16,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from streaming_sync._model import OntologyClass, OntologyData
@@ -79,3 +80,21 @@ class BlockingParser(LineParser):
             self.blocked.set()
             self.release.wait(60)
         return super().parse(path, data)
+
+
+class StreamingScriptedParser(ScriptedParser):
+    """A ``StreamingParser`` of the line format: each line that declares a class is a part
+    of its own; a line ``die`` or ``hang PIDFILE`` among them does what the first line
+    does in ``ScriptedParser`` -- after the parts before it were sent."""
+
+    def parse_parts(self, path: str, data: bytes) -> Iterator[OntologyData]:
+        for line in data.decode().splitlines():
+            word, _, argument = line.partition(" ")
+            if word == "die":
+                os.kill(os.getpid(), signal.SIGKILL)
+            elif word == "hang":
+                Path(argument).write_text(str(os.getpid()))
+                while True:
+                    time.sleep(60)
+            elif word == "class":
+                yield LineParser().parse(path, line.encode())

@@ -14,11 +14,11 @@ from pathlib import Path
 
 from streaming_sync import (
     FileEntry,
-    FileSkipped,
     Listing,
     OntologySnapshot,
     PathFilter,
     RetryPolicy,
+    SkipFile,
     StreamingSyncService,
     SyncConfig,
     SyncReport,
@@ -52,7 +52,7 @@ def expected(files: Mapping[str, bytes]) -> OntologySnapshot:
     for path, data in files.items():
         try:
             parsed[path] = (git_blob_sha1(data), validate(path, parser.parse(path, data)))
-        except FileSkipped:
+        except SkipFile:
             continue
     return materialize(parsed)
 

@@ -14,6 +14,9 @@ from typing import Any
 
 import pytest
 
+from benchmarks import write_profile
+from benchmarks._measure import Job
+from benchmarks._proc import run_job
 from benchmarks._scenarios import PROFILES, table_counts
 from benchmarks.baseline import baseline_sync, read_snapshot
 from benchmarks.generate import MIN_SIZE, generate, relative_path
@@ -86,11 +89,14 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # the fixture runs the whole plan: minutes on a busy machine
 def test_tiny_benchmark_reports_every_scenario(tiny: dict[str, Any]) -> None:
-    """The whole plan (subprocesses, the GitHub-like server, every scenario, the goals)
-    on a tiny profile: every row is there and measured, cold syncs process every file,
-    re-syncs only the changed ones, the big files land under each memory budget with
-    the process tree's peak measured, and the printed summary names every row."""
+    """The whole plan (subprocesses, the GitHub-like server, every scenario, the floor,
+    the goals) on a tiny profile: every row is there and measured, cold syncs process
+    every file, re-syncs only the changed ones, the floor and the write costs are
+    measured, each scenario's time is broken down, the big files land under each memory
+    budget with the process tree's peak measured, and the printed summary names every
+    row and every goal."""
     rows = {row["key"]: row for row in tiny["rows"]}
     sweep = {f"sweep_w{w}_c{c or 8}" for w, c in PROFILES["tiny"].sweep}
     assert set(rows) == EXPECTED_ROWS | sweep
@@ -103,11 +109,20 @@ def test_tiny_benchmark_reports_every_scenario(tiny: dict[str, Any]) -> None:
     assert rows["s3_unchanged"]["pipeline"]["files"] == 0
     assert rows["s3_changed"]["pipeline"]["files"] == rows["s3_changed"]["changed_files"]
     assert rows["s2_server"]["pipeline"]["requests"] > 0
-    assert len(tiny["goals"]) == 9
+    assert len(tiny["goals"]) == 13
     assert all(isinstance(goal["met"], bool) for goal in tiny["goals"])
+    floor = tiny["raw"]["s2_local"]["floor"]
+    assert floor["parse_s"] > 0 and floor["plain_insert_s"] > 0 and floor["save_file_s"] > 0
+    assert floor["floor_s"] == floor["parse_s"] + floor["plain_insert_s"]
+    assert {b["key"] for b in tiny["breakdown"]} == set(rows)
+    for row in rows.values():
+        tree = row["pipeline"]["rss_tree_mb"]
+        assert tree >= row["pipeline"]["rss_mb"] > 0
     text = render(tiny)
     for row in rows.values():
         assert row["scenario"] in text
+    for goal in tiny["goals"]:
+        assert goal["goal"] in text
     big = tiny["big_files"]
     assert [row["key"] for row in big] == ["unbounded", "default", "one"]
     for row in big:
@@ -117,6 +132,7 @@ def test_tiny_benchmark_reports_every_scenario(tiny: dict[str, Any]) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # when it is the first to need the fixture
 async def test_tiny_benchmark_rows_are_identical(tiny: dict[str, Any]) -> None:
     """Beyond equal row counts: the baseline's and the pipeline's public tables are the
     same snapshot, for the Logseq corpus (page links, placeholders) and the RDF one."""
@@ -126,3 +142,38 @@ async def test_tiny_benchmark_rows_are_identical(tiny: dict[str, Any]) -> None:
         assert sum(table_counts(Path(pipeline_db)).values()) > 0
         pipeline_rows = await read_snapshot(pipeline_db, "bench")
         assert pipeline_rows == await read_snapshot(baseline_db, "bench"), key
+
+
+@pytest.mark.slow
+def test_a_measurement_reports_its_own_memory_not_its_parents(tmp_path: Path) -> None:
+    """A measurement started from a process that holds a lot of memory (pytest after
+    memory-hungry tests) reports its own peak: ``wait4``'s ``ru_maxrss`` would report the
+    parent's, inherited at the fork (the tiny benchmark failed that way)."""
+    folder = tmp_path / "src"
+    generate(folder, files=2, seed=3, mean_size=4 * 1024, max_size=8 * 1024)
+    ballast = bytearray(400 * 2**20)  # touched: resident in this process
+    ballast[::4096] = b"x" * len(ballast[::4096])
+    result = run_job(Job(kind="pipeline", source=str(folder), db=str(tmp_path / "m.db")))
+    del ballast
+    assert result["report"]["files"]["succeeded"] == 2
+    assert 0 < result["peak_rss_mb"] < 300
+    assert result["tree"]["hwm_sum_mb"] >= result["peak_rss_mb"]
+
+
+def test_write_profile_floor_writes_the_same_rows_as_the_library(tmp_path: Path) -> None:
+    """``benchmarks.write_profile`` measures every mode, and its floor inserts the same
+    public rows (by table) as the library's write one file at a time and in batches --
+    so the ratio it prints compares like with like."""
+    root = tmp_path / "corpus"
+    generate(root, files=7, seed=5, mean_size=4 * 1024, max_size=8 * 1024)
+    items = write_profile.parse_folder(root)
+    result = write_profile.profile(items, tmp_path, batches=(3,), rounds=1)
+    assert result["files"] == 7
+    assert set(result["seconds"]) == {"floor", "save_file", "batch 3"}
+    counts = {mode: table_counts(tmp_path / f"{mode}.db") for mode in ("floor", "save_file")}
+    counts["batch 3"] = table_counts(tmp_path / "batch3.db")
+    tables = ["owl_classes", "owl_class_hierarchy", "owl_properties", "owl_axioms"]
+    floor = {table: counts["floor"][table] for table in tables}
+    assert all(floor[table] > 0 for table in tables)
+    for mode in ("save_file", "batch 3"):
+        assert {table: counts[mode][table] for table in tables} == floor

@@ -9,9 +9,9 @@ import pytest
 
 from streaming_sync import (
     FileEntry,
-    FileSkipped,
     IntegrityError,
     PathFilter,
+    SkipFile,
     SourceNotFoundError,
     git_blob_sha1,
 )
@@ -67,7 +67,7 @@ async def test_never_follows_links_out_of_the_root(tmp_path: Path) -> None:
     entries = {e.path: e for e in (await fetcher.list_files()).entries}
     assert list(entries) == ["alias.md", "escape.md", "inside.md"]
     assert await fetcher.fetch(entries["alias.md"]) == b"inside"
-    with pytest.raises(FileSkipped, match="outside the folder"):
+    with pytest.raises(SkipFile, match="outside the folder"):
         await fetcher.fetch(entries["escape.md"])
 
 
@@ -79,7 +79,7 @@ async def test_fetch_verifies_content_and_size_limit(tmp_path: Path) -> None:
     fetcher = FolderFetcher(tmp_path, max_file_size=3)
     (entry,) = (await FolderFetcher(tmp_path).list_files()).entries
     assert entry.sha == git_blob_sha1(b"hello")
-    with pytest.raises(FileSkipped, match="more than max_file_size=3 bytes"):
+    with pytest.raises(SkipFile, match="more than max_file_size=3 bytes"):
         await fetcher.fetch(entry)
     assert await FolderFetcher(tmp_path).fetch(entry) == b"hello"
     write(tmp_path, "a.md", b"changed")

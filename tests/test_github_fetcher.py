@@ -19,11 +19,11 @@ from streaming_sync import (
     BulkFetcher,
     Fetcher,
     FileEntry,
-    FileSkipped,
     IntegrityError,
     PathFilter,
     PermanentFetchError,
     RateLimited,
+    SkipFile,
     SourceNotFoundError,
     TransientFetchError,
     WaitBudgetExceeded,
@@ -272,7 +272,7 @@ async def test_oversized_files_are_listed_but_skipped(small: GitHubLikeServer) -
         big = next(e for e in listing.entries if e.path == "big.md")
         assert big.size == 100
         understated = FileEntry(big.path, 10, big.sha)
-        with pytest.raises(FileSkipped, match="more than max_file_size=50 bytes"):
+        with pytest.raises(SkipFile, match="more than max_file_size=50 bytes"):
             await fetcher.fetch(understated)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from streaming_sync import (
     FileEntry,
     FileFailed,
     FileFailure,
-    FileSkippedEvent,
+    FileSkipped,
     FileStarted,
     FileSucceeded,
     HealthMonitor,
@@ -82,7 +83,7 @@ def test_error_rate_over_the_window_gives_degraded_then_unhealthy_then_recovers(
     assert status.ok
     assert status.reason == "error rate 20% over the last 5 files (1 failed)"
     mon.observe(failed("f2"))
-    mon.observe(FileSkippedEvent("s", "empty"))  # skipped is not an error
+    mon.observe(FileSkipped("s", "empty"))  # skipped is not an error
     assert mon.status().state is HealthState.DEGRADED
     for path in ("f3", "f4", "f5"):
         mon.observe(failed(path))
@@ -262,17 +263,21 @@ async def test_history_lists_several_runs_newest_first(db_path: Path) -> None:
 def test_cli_history_prints_text_and_json(
     db_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """``streaming-sync history`` prints one line per run (newest first) or, with
-    ``--json``, the reports; ``--limit`` and ``--ontology-id`` apply."""
+    """``streaming-sync history`` prints one line per run (newest first: its start in ISO
+    8601, its outcome) or, with ``--json``, the reports; ``--limit`` and
+    ``--ontology-id`` apply, and an ontology id with no run is an error naming those
+    there are."""
     asyncio.run(sync_runs(db_path))
     assert main(["history", "--db", str(db_path)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == len(RUNS)
-    assert [line.split()[2] for line in lines] == ["succeeded", "partial", "succeeded"]
+    assert [line.split()[1] for line in lines] == ["succeeded", "partial", "succeeded"]
+    assert all(datetime.fromisoformat(line.split()[0]).tzinfo for line in lines)
     assert "1 failed" in lines[1]
     assert "1 deleted" in lines[0]
     assert main(["history", "--db", str(db_path), "--limit", "2", "--json"]) == 0
     reports = json.loads(capsys.readouterr().out)
     assert [r["outcome"] for r in reports] == ["succeeded", "partial"]
-    assert main(["history", "--db", str(db_path), "--ontology-id", "nobody"]) == 0
-    assert "no sync recorded" in capsys.readouterr().out
+    assert main(["history", "--db", str(db_path), "--ontology-id", "nobody"]) == 2
+    error = capsys.readouterr().err
+    assert "no sync recorded for ontology 'nobody'" in error and "ids there: default" in error

@@ -8,11 +8,18 @@ formula (``_config.default_max_bytes_in_flight``) is a private unit tested as su
 from __future__ import annotations
 
 import asyncio
-import threading
+from collections.abc import Mapping
 
 import pytest
 
-from streaming_sync import ConfigError, FileEntry, OntologyData, Outcome, StreamingSyncService
+from streaming_sync import (
+    ConfigError,
+    FileEntry,
+    OntologyData,
+    OntologySnapshot,
+    Outcome,
+    StreamingSyncService,
+)
 from streaming_sync._config import RetryPolicy, SyncConfig, default_max_bytes_in_flight
 from streaming_sync.testing import InMemoryFetcher, InMemoryRepository
 
@@ -39,26 +46,54 @@ class InFlight:
 
 
 class CountingFetcher(InMemoryFetcher):
-    def __init__(self, files: dict[str, bytes], flight: InFlight) -> None:
+    """Counts the fetches; a fetch of a path in ``held`` waits for its event once it
+    started (the file is in flight meanwhile)."""
+
+    def __init__(
+        self, files: dict[str, bytes], flight: InFlight, held: dict[str, asyncio.Event]
+    ) -> None:
         super().__init__(files)
         self.flight = flight
+        self.held = held
 
     async def fetch(self, entry: FileEntry) -> bytes:
         self.flight.fetching(entry)
+        if entry.path in self.held:
+            try:
+                await asyncio.wait_for(self.held[entry.path].wait(), 20)
+            except TimeoutError:
+                raise AssertionError(
+                    "the small files never got through beside the big ones"
+                ) from None
         return await super().fetch(entry)
 
 
-class CountingRepository(InMemoryRepository):
+class CountingRepository:
+    """A plain ``Repository`` (no group commit: one ``save_file`` per file, so each
+    file's write end is seen) over an ``InMemoryRepository``, the checkpoint store."""
+
     def __init__(self, flight: InFlight, on_write: object = None) -> None:
-        super().__init__()
+        self.inner = InMemoryRepository()
         self.flight = flight
         self.on_write = on_write
 
     async def save_file(self, ontology_id: str, entry: FileEntry, data: OntologyData) -> None:
-        await super().save_file(ontology_id, entry, data)
+        await self.inner.save_file(ontology_id, entry, data)
         self.flight.written(entry)
         if callable(self.on_write):
             self.on_write(entry)
+
+    async def remove_file(self, ontology_id: str, path: str) -> None:
+        await self.inner.remove_file(ontology_id, path)
+
+    async def committed_files(self, ontology_id: str) -> Mapping[str, str]:
+        return await self.inner.committed_files(ontology_id)
+
+    async def snapshot(self, ontology_id: str) -> OntologySnapshot:
+        return await self.inner.snapshot(ontology_id)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
 
 
 def padded(name: str, size: int) -> bytes:
@@ -73,12 +108,14 @@ async def run(
     parser: LineParser | None = None,
     workers: int = 4,
     on_write: object = None,
-) -> tuple[InFlight, InMemoryRepository, object]:
+    held: dict[str, asyncio.Event] | None = None,
+) -> tuple[InFlight, CountingRepository, object]:
     flight = InFlight()
     repo = CountingRepository(flight, on_write)
     service = StreamingSyncService(
-        fetcher=CountingFetcher(files, flight),
+        fetcher=CountingFetcher(files, flight, held or {}),
         repository=repo,
+        checkpoint=repo.inner,
         parser=parser or LineParser(),
         config=SyncConfig(
             workers=workers,
@@ -116,25 +153,12 @@ async def test_a_file_larger_than_the_budget_runs_alone() -> None:
     assert all(event != "fetch" for event, _, _ in flight.log[fetch + 1 : written])
 
 
-class HoldingParser(LineParser):
-    """Holds the parse of ``big1.txt`` until ``release`` is set (parsing in threads), so
-    ``big1`` stays in flight while the rest of the sync runs."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.release = threading.Event()
-
-    def parse(self, path: str, data: bytes) -> OntologyData:
-        if path == "big1.txt" and not self.release.wait(20):
-            raise AssertionError("the small files never got through beside the big ones")
-        return super().parse(path, data)
-
-
 async def test_small_files_stream_on_while_a_big_one_waits_for_room() -> None:
-    """Budget 100: big1 (60 bytes) is in flight and held; big2 (60) must wait for room;
-    the 12 small files (5 bytes) behind big2 still go through beside big1 -- big1 is only
-    released once all of them are written, so a waiting big2 blocking them would hang."""
-    parser = HoldingParser()
+    """Budget 100: big1 (60 bytes) is in flight and held (its fetch waits); big2 (60)
+    must wait for room; the 12 small files (5 bytes) behind big2 still go through beside
+    big1 -- big1 is only released once all of them are written, so a waiting big2
+    blocking them would hang."""
+    release = asyncio.Event()
     files = {"big1.txt": padded("Big1", 60), "big2.txt": padded("Big2", 60)}
     files |= {f"small{i:02d}.txt": padded(f"Small{i}", 5) for i in range(12)}
     small = {p for p in files if p.startswith("small")}
@@ -143,9 +167,11 @@ async def test_small_files_stream_on_while_a_big_one_waits_for_room() -> None:
     def on_write(entry: FileEntry) -> None:
         done.add(entry.path)
         if small <= done:
-            parser.release.set()
+            release.set()
 
-    flight, _, _ = await run(files, budget=100, parser=parser, workers=4, on_write=on_write)
+    flight, _, _ = await run(
+        files, budget=100, workers=4, on_write=on_write, held={"big1.txt": release}
+    )
     order = [path for event, path, _ in flight.log if event == "written"]
     assert order.index("big1.txt") > max(order.index(p) for p in small)
     assert order.index("big2.txt") > order.index("big1.txt")

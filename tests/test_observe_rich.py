@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import time
 
 import pytest
@@ -11,7 +12,7 @@ from streaming_sync import (
     FileCounts,
     FileFailed,
     FileFailure,
-    FileSkippedEvent,
+    FileSkipped,
     FileStarted,
     FileSucceeded,
     Outcome,
@@ -41,7 +42,7 @@ async def test_bar_shows_counts_tallies_and_outcome() -> None:
     await sink.emit(SyncStarted("default", "src", "c0", 4, 4, 0, 0))
     await sink.emit(FileStarted("a.md", 10))
     await sink.emit(FileSucceeded("a.md", 10, 1, 0, 1, 0.01))
-    await sink.emit(FileSkippedEvent("b.md", "no ontology block"))
+    await sink.emit(FileSkipped("b.md", "no ontology block"))
     failure = FileFailure("c.ttl", "ParseError", "c.ttl:3: bad", False, 1)
     await sink.emit(FileFailed(failure, Stage.PARSE))
     screen = out.getvalue()
@@ -64,3 +65,29 @@ async def test_rate_limit_pause_is_shown_as_such() -> None:
     screen = out.getvalue()
     assert "rate limited until" in screen
     assert time.strftime("%H:%M:%S", time.localtime(resume)) in screen
+
+
+def frames(raw: str) -> list[str]:
+    """The lines a terminal shows, control sequences removed."""
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", raw)
+    return [line for line in re.split(r"[\r\n]", text) if line.strip()]
+
+
+@pytest.mark.parametrize("width", [80, 60])
+async def test_eta_stays_readable_on_a_narrow_terminal(width: int) -> None:
+    """At 80 (and 60) columns, with six-digit totals and a rate-limit pause, every line
+    fits the console and shows the counts and the ETA in full; what gives way is the text
+    after them (cut with an ellipsis), not the ETA."""
+    out = io.StringIO()
+    console = rich_console.Console(file=out, force_terminal=True, width=width, color_system=None)
+    sink = RichProgressSink(console)
+    await sink.emit(SyncStarted("default", "src", "c0", 123_456, 123_456, 0, 0))
+    for n in range(50):
+        await sink.emit(FileStarted(f"f{n}.md", 10))
+        await sink.emit(FileSucceeded(f"f{n}.md", 10, 1, 0, 1, 0.01))
+    await sink.emit(RateLimited(time.time() + 3_600, "primary rate limit"))
+    sink.progress.stop()
+    lines = frames(out.getvalue())
+    assert lines and all(len(line) <= width for line in lines)
+    assert all(re.search(r"\b\d+/123456 ETA (\d+:\d\d:\d\d|-:--:--)", line) for line in lines)
+    assert any("rate limited" in line for line in lines)

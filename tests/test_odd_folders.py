@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 from streaming_sync import (
-    FileSkipped,
     FolderFetcher,
     Outcome,
+    SkipFile,
     SqliteRepository,
     StreamingSyncService,
     SyncConfig,
@@ -119,7 +119,7 @@ async def test_bad_links_are_skipped_with_reasons_by_the_cli(tmp_path: Path) -> 
 
 async def test_bad_links_in_the_library_skip_once_and_land_when_fixed(tmp_path: Path) -> None:
     """Through the library: the listing holds each bad link (git's SHA of a link: the
-    blob of its target path), ``fetch`` raises FileSkipped with the reason, the sync
+    blob of its target path), ``fetch`` raises SkipFile with the reason, the sync
     reports them skipped; the next sync leaves them alone while unchanged, and once the
     dangling link's target appears inside the folder it lands like any file."""
     folder = tmp_path / "src"
@@ -131,7 +131,7 @@ async def test_bad_links_in_the_library_skip_once_and_land_when_fixed(tmp_path: 
     assert set(reasons) <= set(by_path)
     assert by_path["dangling.md"].sha == git_blob_sha1(b"missing.md")
     for path, words in reasons.items():
-        with pytest.raises(FileSkipped, match=words):
+        with pytest.raises(SkipFile, match=words):
             await fetcher.fetch(by_path[path])
     config = SyncConfig(parse_processes=0, workers=2)
     async with await SqliteRepository.open(tmp_path / "s.db") as repo:

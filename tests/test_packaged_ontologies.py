@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from streaming_sync import FileSkipped, OntologyData, ParseError
+from streaming_sync import OntologyData, ParseError, SkipFile
 from streaming_sync.parsers import RDF_EXTENSIONS
 from streaming_sync.parsers._select import rdf_parser
 from streaming_sync.parsers.oxigraph import OxigraphParser
@@ -53,7 +53,7 @@ def rdf_files(root: Path) -> list[Path]:
 def outcome(parser: RdflibParser | OxigraphParser, path: str, data: bytes) -> object:
     try:
         return rows(parser.parse(path, data))
-    except FileSkipped:
+    except SkipFile:
         return "skipped"
     except ParseError:
         return "refused"

@@ -19,10 +19,10 @@ from streaming_sync import (
     AxiomRow,
     AxiomType,
     EdgeRow,
-    FileSkipped,
     OntologyClass,
     OntologyData,
     OntologySnapshot,
+    SkipFile,
     StreamingSyncService,
     SyncConfig,
     materialize,
@@ -52,7 +52,7 @@ async def sync_folder(folder: Path, db: Path) -> OntologySnapshot:
     for path, sha in committed.items():
         try:
             files[path] = (sha, parser.parse(path, (folder / path).read_bytes()))
-        except FileSkipped:  # committed with no rows
+        except SkipFile:  # committed with no rows
             files[path] = (sha, OntologyData())
     assert snapshot == materialize(files)
     return snapshot

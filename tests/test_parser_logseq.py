@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rdflib.namespace import OWL, RDF, RDFS
 
-from streaming_sync._errors import FileSkipped, ParseError
+from streaming_sync._errors import ParseError, SkipFile
 from streaming_sync._model import (
     Axiom,
     AxiomType,
@@ -311,7 +311,7 @@ def test_column_zero_page_property_after_block_stays_in_block(corpus: Path) -> N
 def test_block_without_owl_class_is_skipped(corpus: Path, name: str) -> None:
     """No owl:class in the block (Human-in-the-Loop's owl:class lies after column-0
     bullets, past the end of its block) -> skipped with the documented reason."""
-    with pytest.raises(FileSkipped) as info:
+    with pytest.raises(SkipFile) as info:
         read_page(corpus, NGM, name)
     assert info.value.reason == "ontology block without owl:class"
 
@@ -326,7 +326,7 @@ def test_block_without_owl_class_is_skipped(corpus: Path, name: str) -> None:
 )
 def test_empty_and_blockless_pages_are_skipped(corpus: Path, name: str, reason: str) -> None:
     """Empty files and pages without the exact marker are skipped, not failed."""
-    with pytest.raises(FileSkipped) as info:
+    with pytest.raises(SkipFile) as info:
         read_page(corpus, NGM, name)
     assert info.value.reason == reason
 
@@ -384,7 +384,7 @@ def test_several_blocks_and_a_block_without_owl_class() -> None:
         ),
     )
     assert data.warnings == ("line 7: ontology block without owl:class skipped",)
-    with pytest.raises(FileSkipped, match="without owl:class"):
+    with pytest.raises(SkipFile, match="without owl:class"):
         parse("none.md", block(None) + block(None))
 
 
@@ -606,7 +606,7 @@ def expected_skip(text: str) -> bool:
 
 @pytest.mark.parametrize("folder", ["logseq-metaverse", NGM])
 def test_every_sample_page_parses_or_is_skipped_as_expected(corpus: Path, folder: str) -> None:
-    """Every page parses; the only exceptions are FileSkipped, exactly for the pages the
+    """Every page parses; the only exceptions are SkipFile, exactly for the pages the
     independent check expects to be skipped."""
     skipped, expected = set(), set()
     for path in sorted((corpus / folder).rglob("*.md")):
@@ -616,7 +616,7 @@ def test_every_sample_page_parses_or_is_skipped_as_expected(corpus: Path, folder
             expected.add(name)
         try:
             data = LogseqParser().parse(name, raw)
-        except FileSkipped:
+        except SkipFile:
             skipped.add(name)
             continue
         assert data.classes, name
@@ -670,7 +670,7 @@ def test_metaverse_pages_agree_with_the_authors_export(corpus: Path) -> None:
     for path in sorted(folder.rglob("*.md")):
         try:
             data = parser.parse(path.name, path.read_bytes())
-        except FileSkipped:
+        except SkipFile:
             continue
         classes |= {c.iri for c in data.classes}
         edges |= {(e.class_iri, e.parent_iri) for e in data.edges}

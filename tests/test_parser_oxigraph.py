@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from streaming_sync._errors import ConfigError, FileSkipped, ParseError
+from streaming_sync._errors import ConfigError, ParseError, SkipFile
 from streaming_sync._model import OntologyData
 from streaming_sync.parsers._select import FallbackParser, rdf_parser
 from streaming_sync.parsers.oxigraph import OxigraphParser
@@ -130,7 +130,7 @@ def test_corpus_agrees_with_rdflib(corpus: Path) -> None:
         data = path.read_bytes()
         try:
             expected = RDFLIB.parse(relative, data)
-        except (ParseError, FileSkipped) as error:
+        except (ParseError, SkipFile) as error:
             with pytest.raises(type(error)):
                 OX.parse(relative, data)
             continue
@@ -157,7 +157,7 @@ def test_hostile_xml_and_jsonld_are_refused() -> None:
         OX.parse("l.owl", laughs)
     with pytest.raises(ParseError, match=r"127\.0\.0\.1:9/c"):
         OX.parse("c.jsonld", b'{"@context": "http://127.0.0.1:9/c", "@id": "http://e.org/a"}')
-    with pytest.raises(FileSkipped, match="OWL/XML"):
+    with pytest.raises(SkipFile, match="OWL/XML"):
         OX.parse("o.owl", b'<Ontology xmlns="http://www.w3.org/2002/07/owl#"/>')
 
 

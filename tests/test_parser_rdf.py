@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import rdflib
 
-from streaming_sync._errors import FileSkipped, ParseError
+from streaming_sync._errors import ParseError, SkipFile
 from streaming_sync._model import (
     Axiom,
     AxiomType,
@@ -422,9 +422,9 @@ def test_jsonld_with_inline_context_parses() -> None:
 def test_owl_xml_and_plain_xml_are_skipped() -> None:
     """OWL/XML is skipped with a reason; XML that is not RDF is skipped, not misread."""
     owlxml = b'<?xml version="1.0"?>\n<Ontology xmlns="http://www.w3.org/2002/07/owl#"/>'
-    with pytest.raises(FileSkipped, match="OWL/XML is not supported"):
+    with pytest.raises(SkipFile, match="OWL/XML is not supported"):
         PARSER.parse("o.owl", owlxml)
-    with pytest.raises(FileSkipped, match="not RDF/XML"):
+    with pytest.raises(SkipFile, match="not RDF/XML"):
         PARSER.parse("pom.xml", b"<project><modelVersion>4</modelVersion></project>")
 
 
@@ -432,7 +432,7 @@ def test_functional_syntax_without_reader_is_skipped(monkeypatch: pytest.MonkeyP
     """When the Functional Syntax reader is not installed, .owl files holding it are
     skipped with a reason (not failed)."""
     monkeypatch.setitem(sys.modules, "streaming_sync.parsers.ofn", None)
-    with pytest.raises(FileSkipped, match="Functional Syntax parser not available"):
+    with pytest.raises(SkipFile, match="Functional Syntax parser not available"):
         PARSER.parse("x.owl", b"Prefix(:=<http://e.org/>)\nOntology(<http://e.org/o>)")
 
 

@@ -18,6 +18,7 @@ import asyncpg
 import pytest
 
 from streaming_sync import (
+    BatchWriter,
     CheckpointStore,
     FileCounts,
     FileEntry,
@@ -29,6 +30,7 @@ from streaming_sync import (
     SchemaError,
     StorageError,
     StreamingSyncService,
+    StreamWriter,
     SyncConfig,
     SyncReport,
 )
@@ -74,9 +76,12 @@ class TestPostgresRepository(RepositoryContract):
 
 
 async def test_is_a_repository_and_checkpoint_store(pg: PostgresRepository) -> None:
-    """The backend satisfies both protocols the service needs."""
+    """The backend satisfies both protocols the service needs, and declares group commit
+    and streamed saves (so the contract holds it to them)."""
     assert isinstance(pg, Repository)
     assert isinstance(pg, CheckpointStore)
+    assert isinstance(pg, BatchWriter)
+    assert isinstance(pg, StreamWriter)
 
 
 async def test_in_process_random_edit_sequences_converge(

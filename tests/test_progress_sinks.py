@@ -3,12 +3,16 @@ callback), fed by a real sync with in-memory parts or by scripted events."""
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
 import logging
 import os
 import pty
 import re
+import struct
+import termios
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -196,7 +200,7 @@ async def test_terminal_bar_renders_counts_rate_eta_to_a_captured_terminal() -> 
     """Drawn to a StringIO: each frame is erased and redrawn in place; the last frame
     shows 5/5 100% with each outcome count and ends the line."""
     out = io.StringIO()
-    await make_service(TerminalProgressSink(out, width=10, min_interval=0)).sync()
+    await make_service(TerminalProgressSink(out, width=10, columns=150, min_interval=0)).sync()
     raw = out.getvalue()
     assert raw.startswith("\r\x1b[2K")
     assert raw.endswith("\n")
@@ -223,8 +227,9 @@ async def test_terminal_bar_shows_a_rate_limit_pause_as_such() -> None:
     await bar.emit(RateLimited(resume_at=50_042.0, reason="primary rate limit"))
     frame = strip_bar(out.getvalue())[-1]
     assert "RATE LIMITED until" in frame
-    assert "resuming in 42s" in frame
+    assert "(42s)" in frame  # the countdown ("resuming in 42s" where there is room)
     assert "ETA" not in frame
+    assert len(frame) < 80  # the default terminal width (no terminal here)
     wall.now += 60
     assert "RATE LIMITED" not in bar.render()
     assert "ETA 3s" in bar.render()
@@ -242,9 +247,37 @@ async def test_terminal_bar_throttles_redraws() -> None:
     assert len(strip_bar(out.getvalue())) == 3  # start, failure, finish
 
 
+@pytest.mark.parametrize("columns", [80, 60, 40])
+async def test_terminal_bar_fits_the_terminal_width(columns: int) -> None:
+    """No frame fills the terminal's width (it would wrap and leave a trail of lines):
+    with big counts, a rate-limit pause or the end, the bar and the lesser fields make
+    room, while the counts and the ETA or pause stay readable (as long as any room is)."""
+    clock, wall = FakeClock(), FakeClock(50_000.0)
+    bar = TerminalProgressSink(io.StringIO(), columns=columns, clock=clock, wall_clock=wall)
+    await bar.emit(SyncStarted("default", "memory:", "c", 123_456, 123_456, 0, 0))
+    for n in range(1_000):
+        await bar.emit(FileStarted(f"f{n}", 250_000))
+        clock.now += 0.01
+        await bar.emit(FileSucceeded(f"f{n}", 250_000, 1, 1, 1, 0.01))
+    running = bar.render()
+    await bar.emit(RateLimited(resume_at=50_000.0 + 3_600, reason="primary rate limit"))
+    paused = bar.render()
+    wall.now += 4_000
+    await bar.emit(SyncFinished(report(Outcome.PARTIAL)))
+    done = bar.render()
+    assert all(len(frame) < columns for frame in (running, paused, done))
+    assert "1000/123456" in running and "ETA 1225s" in running
+    assert "RATE LIMITED until" in paused
+    if columns >= 80:
+        assert running.startswith("[") and "(3600s)" in paused  # a bar; the pause in full
+    assert "1000/123456" in done
+
+
 async def test_terminal_bar_through_a_real_pseudo_terminal() -> None:
-    """Written to a pty, the bytes a terminal receives hold the final frame."""
+    """Written to a pty 80 columns wide, the bytes a terminal receives hold the final
+    frame, and no frame reaches the last column (where the terminal would wrap it)."""
     leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     try:
         with os.fdopen(follower, "w", closefd=False) as tty:
             assert tty.isatty()
@@ -258,6 +291,7 @@ async def test_terminal_bar_through_a_real_pseudo_terminal() -> None:
     text = received.decode()
     assert "\x1b[2K" in text
     assert "5/5 100% ok 3 skip 1 fail 1" in text
+    assert all(len(frame) < 80 for frame in strip_bar(text))
 
 
 # -- JSON lines and callbacks ------------------------------------------------------------
@@ -274,9 +308,15 @@ async def test_json_lines_sink_writes_one_parsable_object_per_event() -> None:
     assert names[-1] == "SyncFinished"
     assert names.count("FileStarted") == 5
     assert names.count("FileSucceeded") == 3
-    assert names.count("FileFailed") == names.count("FileSkippedEvent") == 1
+    assert names.count("FileFailed") == names.count("FileSkipped") == 1
     assert lines[0]["to_process"] == 5
-    assert all(isinstance(x["time"], float) for x in lines)
+    # ISO 8601 in UTC, with the epoch seconds beside it
+    assert all(x["time"].endswith("Z") for x in lines)
+    assert all(
+        datetime.fromisoformat(x["time"]).timestamp() == pytest.approx(x["time_epoch"], abs=1e-5)
+        for x in lines
+    )
+    assert lines[-1]["report"]["started_at"].endswith("Z")
     (failed,) = [x for x in lines if x["event"] == "FileFailed"]
     assert failed["failure"]["path"] == "bad.txt"
     (retry,) = [x for x in lines if x["event"] == "FileRetrying"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 import pytest
 
@@ -12,6 +13,8 @@ from streaming_sync import (
     FileEntry,
     FileRetrying,
     FileStarted,
+    FileWrite,
+    OntologyData,
     Outcome,
     RetryPolicy,
     ServiceClosedError,
@@ -212,16 +215,28 @@ async def test_fatal_fetch_error_at_listing_aborts_cleanly() -> None:
 async def test_cancelled_sync_writes_final_checkpoint_and_resumes() -> None:
     """Cancelling sync() mid-run records an aborted run; the next sync finishes the rest."""
     files = {f"f{i:03}.txt": f"class ex:C{i}".encode() for i in range(60)}
-    gate = asyncio.Event()
+    gate, landed = asyncio.Event(), asyncio.Event()
 
     class Slow(InMemoryFetcher):
         async def fetch(self, entry: FileEntry) -> bytes:
             if len(self.fetch_calls) >= 10:
+                # cancel once some files committed (group commit may hold the first ten
+                # a moment, waiting for more to join their transaction)
+                await landed.wait()
                 gate.set()
                 await asyncio.sleep(10)
             return await super().fetch(entry)
 
-    repo = InMemoryRepository()
+    class Landing(InMemoryRepository):
+        async def write_batch(self, ontology_id: str, items: Sequence[FileWrite]) -> None:
+            await super().write_batch(ontology_id, items)
+            landed.set()
+
+        async def save_file(self, ontology_id: str, entry: FileEntry, data: OntologyData) -> None:
+            await super().save_file(ontology_id, entry, data)
+            landed.set()
+
+    repo = Landing()
     svc, *_ = service(files, repo=repo, fetcher=Slow(files), workers=2)
     task = asyncio.create_task(svc.sync())
     await gate.wait()

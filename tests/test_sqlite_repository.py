@@ -8,7 +8,7 @@ import asyncio
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import closing, contextmanager
 from pathlib import Path
 
@@ -35,6 +35,8 @@ from streaming_sync.storage._write import Batch, Statement
 from streaming_sync.storage.sqlite import SqliteRepository, _driver
 from streaming_sync.storage.sqlite._connection import translate_error
 from streaming_sync.testing.contract import assert_same_rows, cls, data
+
+SQLText = Mapping[str, str]
 
 OID = "onto"
 OLD = data(cls("ex:Old", "old"), edges=[("ex:Old", "ex:Root")], links=[("ex:Old", "t")], keys=["a"])
@@ -141,9 +143,9 @@ async def test_failure_inside_a_file_write_rolls_back_all_of_it(
 
 # The faults below are injected into a private unit -- the driver that runs the write's
 # statements (``storage/sqlite/_driver.py``) -- half-way through a file's write, where no
-# public hook reaches: the re-resolution of page links (``mark_link_paths``) runs after
-# the file's provenance rows are written and before the public rows are recomputed.
-MIDWAY = "mark_link_paths"
+# public hook reaches: collecting the file's new rows (``collect_new``) runs after its
+# provenance rows are written and before the public rows are recomputed.
+MIDWAY = "collect_new"
 
 
 async def test_python_exception_mid_write_rolls_back(
@@ -154,10 +156,10 @@ async def test_python_exception_mid_write_rolls_back(
     await save(repo, "a.md", OLD, "1")
     execute = _driver.execute
 
-    def explode(conn: sqlite3.Connection, statement: Statement | Batch) -> int:
+    def explode(conn: sqlite3.Connection, statement: Statement | Batch, sql: SQLText) -> int:
         if statement.key == MIDWAY:
             raise RuntimeError("boom")
-        return execute(conn, statement)
+        return execute(conn, statement, sql)
 
     monkeypatch.setattr(_driver, "execute", explode)
     with pytest.raises(RuntimeError, match="boom"):
@@ -176,13 +178,13 @@ class Staller:
         self.fail = fail
         self.execute = _driver.execute
 
-    def __call__(self, conn: sqlite3.Connection, statement: Statement | Batch) -> int:
+    def __call__(self, conn: sqlite3.Connection, statement: Statement | Batch, sql: SQLText) -> int:
         if statement.key == MIDWAY:
             self.reached.set()
             assert self.release.wait(10), "never released"
             if self.fail:
                 raise RuntimeError("failed after the cancellation")
-        return self.execute(conn, statement)
+        return self.execute(conn, statement, sql)
 
     async def wait_reached(self) -> None:
         assert await asyncio.to_thread(self.reached.wait, 5)

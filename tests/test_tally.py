@@ -14,7 +14,7 @@ from streaming_sync import (
     FileFailed,
     FileFailure,
     FileRetrying,
-    FileSkippedEvent,
+    FileSkipped,
     FileStarted,
     FileSucceeded,
     FinishedRun,
@@ -41,7 +41,7 @@ STARTED = SyncStarted("o", "src", "c1", 5, 4, 1, 1, 0.75, False, ("folder 'x/': 
 ENDS: list[ProgressEvent] = [
     FileSucceeded("a.md", 10, 2, 1, 3, 1.0, ("line 1: odd",), T),
     FileFailed(FAILURE, Stage.PARSE, T),
-    FileSkippedEvent("c.txt", "no parser for this kind of file", T),
+    FileSkipped("c.txt", "no parser for this kind of file", T),
 ]
 EVERY_KIND: list[ProgressEvent] = [
     STARTED,

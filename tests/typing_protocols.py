@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from typing import Any
 
 from streaming_sync import (
+    BatchWriter,
     BulkFetcher,
     CheckpointStore,
     EdgeRow,
@@ -14,6 +15,7 @@ from streaming_sync import (
     Fetcher,
     FileEntry,
     FileFailure,
+    FileWrite,
     FinishedRun,
     Listing,
     OntologyData,
@@ -26,6 +28,7 @@ from streaming_sync import (
     Repository,
     RunHistory,
     RunLockStore,
+    StreamWriter,
     SyncReport,
     ValidatorCache,
     WorkCoordinator,
@@ -181,6 +184,19 @@ class MyCoordinator:
         return None
 
 
+class MyBatchWriter:
+    async def write_batch(self, ontology_id: str, items: Sequence[FileWrite]) -> None:
+        return None
+
+
+class MyStreamWriter:
+    async def save_file_parts(
+        self, ontology_id: str, entry: FileEntry, parts: AsyncIterator[OntologyData]
+    ) -> None:
+        async for _ in parts:
+            pass
+
+
 bulk: BulkFetcher = MyBulkFetcher()
 event_source: EventSource = MyEventSource()
 rate_status: RateLimitStatus = MyRateLimitStatus()
@@ -188,3 +204,5 @@ run_locks: RunLockStore = MyRunLockStore()
 validator_cache: ValidatorCache = MyValidatorCache()
 run_history: RunHistory = MyRunHistory()
 coordinator: WorkCoordinator = MyCoordinator()
+batch_writer: BatchWriter = MyBatchWriter()
+stream_writer: StreamWriter = MyStreamWriter()

@@ -3,13 +3,18 @@
 ``SyncStarted`` first (with totals, after the listing), then per-file events as files
 land, ``RateLimited`` whenever the source makes every worker wait, and ``SyncFinished``
 with the report last. Each file that starts ends with exactly one *end event*
-(``FileSucceeded``, ``FileFailed`` or ``FileSkippedEvent``) carrying the seconds it
+(``FileSucceeded``, ``FileFailed`` or ``FileSkipped``) carrying the seconds it
 spent per stage; ``FileFailed`` names the stage that failed. Progress, metrics, health
 and the report are all computed from these events (``streaming_sync.observe.tally``).
 
+Names: ``File`` + what happened to the file, ``Sync`` + what happened to the sync.
+(``FileSkipped`` was ``FileSkippedEvent`` before 0.2, when the exception a parser raises
+to skip a file held the name; that exception is ``SkipFile`` now.)
+
 :func:`event_to_dict` and :func:`event_from_dict` are the JSON form of every event:
 the JSON-lines sink writes it, and a shared sync stores its files' end events in the
-work table in it.
+work table in it. Timestamps (fields ending in ``_at``, epoch seconds in Python) are
+ISO 8601 text in UTC there, with the epoch seconds beside them as ``<name>_epoch``.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import attrs
 
 from .._change_counts import ChangeSummary
 from .._model import FileFailure, Stage, StageTimes, SyncReport
+from .._timestamps import epoch_of, iso_utc
 
 
 @attrs.frozen
@@ -73,7 +79,9 @@ class FileFailed:
 
 
 @attrs.frozen
-class FileSkippedEvent:
+class FileSkipped:
+    """A file held nothing to sync (``reason``): it is recorded as skipped, not failed."""
+
     path: str
     reason: str
     stages: StageTimes = attrs.field(factory=StageTimes)
@@ -124,7 +132,7 @@ ProgressEvent: TypeAlias = (
     | FileStarted
     | FileSucceeded
     | FileFailed
-    | FileSkippedEvent
+    | FileSkipped
     | FileDeleted
     | FileRetrying
     | RateLimited
@@ -133,7 +141,7 @@ ProgressEvent: TypeAlias = (
 )
 
 #: How one file ended: exactly one of these follows each ``FileStarted``.
-FileEnded: TypeAlias = FileSucceeded | FileFailed | FileSkippedEvent
+FileEnded: TypeAlias = FileSucceeded | FileFailed | FileSkipped
 
 _KINDS: dict[str, type[ProgressEvent]] = {
     kind.__name__: kind
@@ -142,7 +150,7 @@ _KINDS: dict[str, type[ProgressEvent]] = {
         FileStarted,
         FileSucceeded,
         FileFailed,
-        FileSkippedEvent,
+        FileSkipped,
         FileDeleted,
         FileRetrying,
         RateLimited,
@@ -150,6 +158,9 @@ _KINDS: dict[str, type[ProgressEvent]] = {
         RowsChanged,
     )
 }
+#: Event names of earlier versions, still read from stored shared-run outcomes.
+_FORMER_NAMES: dict[str, type[ProgressEvent]] = {"FileSkippedEvent": FileSkipped}
+_EPOCH = "_epoch"
 
 
 def _plain(value: object) -> object:
@@ -167,8 +178,14 @@ def event_to_dict(event: ProgressEvent) -> dict[str, Any]:
     """The JSON form of ``event``: ``{"event": TYPE, ...its fields}``, nested values as
     dicts (``SyncFinished``'s report as ``SyncReport.to_dict()`` gives it). ``Any``:
     the values are whatever JSON holds."""
-    fields = {f.name: _plain(getattr(event, f.name)) for f in attrs.fields(type(event))}
-    return {"event": type(event).__name__, **fields}
+    fields: dict[str, Any] = {"event": type(event).__name__}
+    for field in attrs.fields(type(event)):
+        value = getattr(event, field.name)
+        if field.name.endswith("_at") and isinstance(value, int | float):
+            fields[field.name], fields[field.name + _EPOCH] = iso_utc(value), value
+        else:
+            fields[field.name] = _plain(value)
+    return fields
 
 
 def _field_value(name: str, raw: Any) -> object:
@@ -184,6 +201,8 @@ def _field_value(name: str, raw: Any) -> object:
         return SyncReport.from_dict(raw)
     if name == "changes":
         return ChangeSummary.from_dict(raw)
+    if name.endswith("_at"):
+        return epoch_of(raw)
     if isinstance(raw, list):
         return tuple(raw)
     return raw
@@ -192,11 +211,17 @@ def _field_value(name: str, raw: Any) -> object:
 def event_from_dict(raw: Mapping[str, Any]) -> ProgressEvent:
     """The event :func:`event_to_dict` gave ``raw`` for (other keys, such as a JSON-lines
     ``time``, are ignored); ``ValueError`` for an unknown event type."""
-    kind = _KINDS.get(str(raw.get("event")))
+    name = str(raw.get("event"))
+    kind = _KINDS.get(name) or _FORMER_NAMES.get(name)
     if kind is None:
         raise ValueError(f"not an event of streaming_sync: {raw.get('event')!r}")
-    names = [f.name for f in attrs.fields(kind)]
-    values: dict[str, Any] = {n: _field_value(n, raw[n]) for n in names if n in raw}
+    values: dict[str, Any] = {}
+    for field in attrs.fields(kind):
+        exact = raw.get(field.name + _EPOCH)  # a timestamp's epoch form, when it has one
+        if exact is not None:
+            values[field.name] = float(exact)
+        elif field.name in raw:
+            values[field.name] = _field_value(field.name, raw[field.name])
     return kind(**values)
 
 
@@ -205,7 +230,7 @@ __all__ = [
     "FileEnded",
     "FileFailed",
     "FileRetrying",
-    "FileSkippedEvent",
+    "FileSkipped",
     "FileStarted",
     "FileSucceeded",
     "ProgressEvent",

@@ -27,7 +27,7 @@ from .._errors import ConfigError
 from .._model import Outcome
 from .events import (
     FileFailed,
-    FileSkippedEvent,
+    FileSkipped,
     FileStarted,
     FileSucceeded,
     ProgressEvent,
@@ -117,7 +117,7 @@ class HealthMonitor:
             self._in_flight, self._aborted = 0, None
         elif isinstance(event, FileStarted):
             self._in_flight += 1
-        elif isinstance(event, FileSucceeded | FileSkippedEvent | FileFailed):
+        elif isinstance(event, FileSucceeded | FileSkipped | FileFailed):
             self._in_flight = max(self._in_flight - 1, 0)
             self._outcomes.append(isinstance(event, FileFailed))
         elif isinstance(event, RateLimited):

@@ -31,7 +31,7 @@ from .events import (
     FileDeleted,
     FileFailed,
     FileRetrying,
-    FileSkippedEvent,
+    FileSkipped,
     FileStarted,
     FileSucceeded,
     ProgressEvent,
@@ -184,7 +184,7 @@ class SyncMetrics:
             self._succeeded(event)
         elif isinstance(event, FileFailed):
             self._failed(event.failure, event.stage)
-        elif isinstance(event, FileSkippedEvent):
+        elif isinstance(event, FileSkipped):
             self._sizes.pop(event.path, None)
             c["files_skipped"] += 1
         elif isinstance(event, FileDeleted):

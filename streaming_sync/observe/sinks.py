@@ -18,9 +18,13 @@ from typing import Any, TextIO
 
 import attrs
 
+from .._timestamps import iso_utc
 from .events import (
+    FileDeleted,
     FileFailed,
     FileRetrying,
+    FileSkipped,
+    FileSucceeded,
     ProgressEvent,
     RateLimited,
     SyncFinished,
@@ -28,6 +32,7 @@ from .events import (
     event_to_dict,
 )
 from .tally import Clock, ProgressReport, ProgressTracker
+from .terminal import TerminalProgressSink, clock_text, eta_text
 
 logger = logging.getLogger("streaming_sync.progress")
 
@@ -53,24 +58,12 @@ def redact(text: str) -> str:
     return text
 
 
-def _eta(p: ProgressReport) -> str:
-    if p.eta_s is None:
-        return "--"
-    if 0 < p.eta_s < 1:
-        return "<1s"
-    return f"{p.eta_s:.0f}s" if p.eta_s < 3600 else f"{p.eta_s / 3600:.1f}h"
-
-
-def _clock_text(epoch: float) -> str:
-    return time.strftime("%H:%M:%S", time.localtime(epoch))
-
-
 def progress_line(p: ProgressReport) -> str:
     """One line of counts, rate and ETA (the log sink's and the summary's wording)."""
     return (
         f"{p.processed}/{p.total} files ({p.percentage:.0f}%): {p.succeeded} ok, "
         f"{p.skipped} skipped, {p.failed} failed, {p.in_flight} in flight; "
-        f"{p.files_per_second:.1f} files/s, {p.mb_processed:.2f} MB, ETA {_eta(p)}"
+        f"{p.files_per_second:.1f} files/s, {p.mb_processed:.2f} MB, ETA {eta_text(p)}"
     )
 
 
@@ -92,8 +85,9 @@ def _progress_fields(p: ProgressReport) -> dict[str, object]:
 class LogSink:
     """Logs a progress line every ``every_files`` files or ``every_seconds`` seconds,
     whichever comes first, plus the start, failures, retries, rate-limit pauses and the
-    summary. Each record carries its values as structured fields in ``extra``
-    (``record.event``, ``record.processed``, ``record.path``, ...)."""
+    summary; at DEBUG also each file that landed, was skipped or deleted. Each record
+    carries its values as structured fields in ``extra`` (``record.event``,
+    ``record.processed``, ``record.path``, ...)."""
 
     def __init__(
         self,
@@ -132,7 +126,7 @@ class LogSink:
         elif isinstance(event, RateLimited):
             self.log.warning(
                 "rate limited: waiting until %s (%s)",
-                _clock_text(event.resume_at),
+                clock_text(event.resume_at),
                 event.reason,
                 extra={
                     "event": "sync.rate_limited",
@@ -143,13 +137,32 @@ class LogSink:
         elif isinstance(event, SyncFinished):
             self._finished(event)
             return
+        elif isinstance(event, FileSucceeded | FileSkipped | FileDeleted):
+            self._file_ended(event)
         self._maybe_progress()
+
+    def _file_ended(self, event: FileSucceeded | FileSkipped | FileDeleted) -> None:
+        if not self.log.isEnabledFor(logging.DEBUG):
+            return
+        fields: dict[str, object] = {"path": event.path}
+        if isinstance(event, FileSucceeded):
+            message = "synced %s: %d classes, %d properties, %d axioms, %d warning(s)"
+            args: tuple[object, ...] = (event.classes, event.properties, event.axioms)
+            args += (len(event.warnings),)
+            fields.update(event="sync.file_succeeded", seconds=round(event.seconds, 6))
+        elif isinstance(event, FileSkipped):
+            message, args = "skipped %s: %s", (event.reason,)
+            fields.update(event="sync.file_skipped", reason=event.reason)
+        else:
+            message, args = "deleted %s (gone from the source)", ()
+            fields.update(event="sync.file_deleted")
+        self.log.debug(message, event.path, *args, extra=fields)
 
     def _started(self, event: SyncStarted) -> None:
         self.log.info(
             "sync of %s at %s: %d files listed, %d to process, %d unchanged, %d to delete",
             event.source,
-            event.commit,
+            event.commit or "-",
             event.listed,
             event.to_process,
             event.unchanged,
@@ -199,63 +212,6 @@ class LogSink:
             self.log.info("progress: %s", progress_line(p), extra=_progress_fields(p))
 
 
-class TerminalProgressSink:
-    """A one-line progress bar redrawn in place on a terminal (``\\r`` + erase line):
-    counts, rate, MB, ETA, files in flight, and a rate-limit pause shown as such.
-
-    Redraws at most every ``min_interval`` seconds, except for the start, failures,
-    rate-limit pauses and the end, which always redraw; the end adds a newline.
-    ``clock`` (monotonic) and ``wall_clock`` (epoch, for rate-limit times) are
-    injectable for tests.
-    """
-
-    def __init__(
-        self,
-        stream: TextIO,
-        width: int = 30,
-        *,
-        min_interval: float = 0.1,
-        clock: Clock = time.monotonic,
-        wall_clock: Clock = time.time,
-    ) -> None:
-        self.stream, self.width, self.min_interval = stream, width, min_interval
-        self.clock, self.wall_clock = clock, wall_clock
-        self.tracker = ProgressTracker(clock=clock)
-        self._last_draw: float | None = None
-
-    def render(self) -> str:
-        """The bar as it would be drawn now (no control characters)."""
-        p = self.tracker.snapshot()
-        filled = min(int(self.width * p.percentage / 100), self.width)
-        bar = "#" * filled + "-" * (self.width - filled)
-        text = (
-            f"[{bar}] {p.processed}/{p.total} {p.percentage:3.0f}% "
-            f"ok {p.succeeded} skip {p.skipped} fail {p.failed} | "
-            f"{p.in_flight} active {p.files_per_second:.1f} files/s {p.mb_processed:.2f} MB | "
-        )
-        pause = p.rate_limit_pause_s(self.wall_clock())
-        if pause > 0:
-            assert p.rate_limited_until is not None
-            return text + (
-                f"RATE LIMITED until {_clock_text(p.rate_limited_until)} (resuming in {pause:.0f}s)"
-            )
-        if p.finished:
-            return text + f"done in {p.elapsed_s:.1f}s"
-        return text + f"ETA {_eta(p)}"
-
-    async def emit(self, event: ProgressEvent) -> None:
-        self.tracker.observe(event)
-        now = self.clock()
-        urgent = isinstance(event, SyncStarted | SyncFinished | RateLimited | FileFailed)
-        if not urgent and self._last_draw is not None and now - self._last_draw < self.min_interval:
-            return
-        self._last_draw = now
-        self.stream.write("\r\x1b[2K" + self.render())
-        if isinstance(event, SyncFinished):
-            self.stream.write("\n")
-        self.stream.flush()
-
-
 def _redacted(value: Any) -> Any:
     if isinstance(value, str):
         return redact(value)
@@ -267,25 +223,37 @@ def _redacted(value: Any) -> Any:
 
 
 def event_dict(event: ProgressEvent, now: float | None = None) -> dict[str, Any]:
-    """The JSON shape of an event: ``{"event": TYPE, "time": EPOCH, ...its fields}``
-    (``event_to_dict`` with the time, credentials redacted); ``SyncFinished`` carries
-    the report as ``SyncReport.to_dict()`` gives it."""
+    """The JSON shape of an event: ``{"event": TYPE, "time": ISO, "time_epoch": EPOCH,
+    ...its fields}`` (``event_to_dict`` with the time -- ISO 8601 in UTC, and the epoch
+    seconds beside it -- credentials redacted); ``SyncFinished`` carries the report as
+    ``SyncReport.to_dict()`` gives it."""
     body = event_to_dict(event)
     stamp = time.time() if now is None else now
-    return {"event": body.pop("event"), "time": round(stamp, 6), **_redacted(body)}
+    head = {"event": body.pop("event"), "time": iso_utc(stamp), "time_epoch": round(stamp, 6)}
+    return {**head, **_redacted(body)}
 
 
 class JsonLinesSink:
     """Writes each event as one JSON object per line to ``stream`` (see
-    :func:`event_dict` for the shape), flushing after each line."""
+    :func:`event_dict` for the shape), flushing after each line.
+
+    When the reader of ``stream`` goes away (a broken pipe: ``... --events - | head``),
+    the sink stops writing, quietly, and says so in ``closed``; the sync goes on."""
 
     def __init__(self, stream: TextIO, *, wall_clock: Clock = time.time) -> None:
         self.stream, self.wall_clock = stream, wall_clock
+        self.closed = False
 
     async def emit(self, event: ProgressEvent) -> None:
+        if self.closed:
+            return
         line = json.dumps(event_dict(event, self.wall_clock()), ensure_ascii=False, default=str)
-        self.stream.write(line + "\n")
-        self.stream.flush()
+        try:
+            self.stream.write(line + "\n")
+            self.stream.flush()
+        except BrokenPipeError:
+            self.closed = True
+            logger.debug("the reader of the JSON-lines stream went away; no more events to it")
 
 
 class CallbackSink:

@@ -34,7 +34,7 @@ from .events import (
     FileDeleted,
     FileFailed,
     FileRetrying,
-    FileSkippedEvent,
+    FileSkipped,
     FileStarted,
     FileSucceeded,
     ProgressEvent,
@@ -185,7 +185,7 @@ class RunTally:
             self.stages = attrs.evolve(self.stages, listing=self.stages.listing + event.listing_s)
         elif isinstance(event, FileStarted):
             self.in_flight += 1
-        elif isinstance(event, FileSucceeded | FileFailed | FileSkippedEvent):
+        elif isinstance(event, FileSucceeded | FileFailed | FileSkipped):
             self._ended_file(event)
         elif isinstance(event, FileDeleted):
             self.deleted += 1
@@ -198,7 +198,7 @@ class RunTally:
         elif isinstance(event, RowsChanged):
             self.changes += event.changes
 
-    def _ended_file(self, event: FileSucceeded | FileFailed | FileSkippedEvent) -> None:
+    def _ended_file(self, event: FileSucceeded | FileFailed | FileSkipped) -> None:
         self.in_flight = max(self.in_flight - 1, 0)
         self.stages += event.stages
         if isinstance(event, FileSucceeded):

@@ -339,6 +339,27 @@ class RowBuilder:
         self._equivalences = Equivalences()
         self._apply_labels()
 
+    @property
+    def ready_rows(self) -> int:
+        """Rows :meth:`flush` would hand over now."""
+        return len(self.edges) + len(self.axioms) + len(self.other)
+
+    def flush(self) -> OntologyData:
+        """The rows final already -- edges, axiom rows, other axioms: an axiom's rows do
+        not depend on the rest of the file -- handed over and forgotten. What needs the
+        whole file waits for :meth:`build`: classes and properties (a later label,
+        domain or declaration still changes them), equivalence groups, axioms naming
+        anonymous individuals and property axioms whose kind the declarations decide.
+        Together the parts and ``build()`` hold the rows ``build()`` alone would."""
+        edges, self.edges = self.edges, []
+        axioms, self.axioms = self.axioms, []
+        others, self.other = self.other, []
+        return OntologyData(
+            edges=_unique(edges, lambda e: (e.class_iri, e.parent_iri)),
+            axioms=_unique(axioms, _axiom_key),
+            other_axioms=_unique(others, lambda o: (o.kind, o.text)),
+        )
+
     def build(self, page_keys: Iterable[str] = ()) -> OntologyData:
         self._finish()
         edges, self.edges = self.edges, []

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import attrs
 
-from .._errors import ConfigError, FileSkipped, ParseError
+from .._errors import ConfigError, ParseError, SkipFile
 from .._formats import RDF_EXTENSIONS, RDF_PARSER_KINDS
 from .._model import OntologyData
 from .._protocols import Parser
@@ -38,7 +38,7 @@ class FallbackParser:
         except ParseError as refused:
             try:
                 rows = self.fallback.parse(path, data)
-            except (ParseError, FileSkipped):
+            except (ParseError, SkipFile):
                 raise refused from None
             where = f" at line {refused.line}" if refused.line is not None else ""
             note = (

@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 import attrs
 
-from .._errors import FileSkipped, ParseError
+from .._errors import ParseError, SkipFile
 from .._formats import RDF_EXTENSIONS
 from .._model import OntologyData
 from ._jsonnumber import NotJsonError, refuse_constant, where_not_json
@@ -276,7 +276,7 @@ def delegate_ofn(path: str, data: bytes) -> OntologyData:
     except (ImportError, AttributeError) as error:
         if isinstance(error, ImportError) and error.name != module_name:
             raise
-        raise FileSkipped(path, "OWL Functional Syntax parser not available") from None
+        raise SkipFile(path, "OWL Functional Syntax parser not available") from None
     return parse_ofn(path, data, None)
 
 
@@ -284,13 +284,13 @@ def read_rdf(
     path: str, data: bytes, read: TripleReader, fmt: str | None = None, base: str | None = None
 ) -> Reading:
     """The triples of an RDF file: sniff the format (unless given), check the payload,
-    then ``read`` it with the library. OWL/XML and Functional Syntax are FileSkipped
+    then ``read`` it with the library. OWL/XML and Functional Syntax are SkipFile
     here (they have no triples); :func:`parse_rdf_file` routes them first."""
     fmt = fmt or sniff_format(path, data)
     if fmt == "owlxml":
         raise skip_owlxml(path)
     if fmt == "ofn":
-        raise FileSkipped(path, "OWL Functional Syntax has no RDF triples")
+        raise SkipFile(path, "OWL Functional Syntax has no RDF triples")
     payload = prepare_payload(path, fmt, data)
     triples, warnings = read(path, fmt, payload, base or base_iri(path))
     return Reading(fmt, tuple(triples), warnings)
@@ -309,6 +309,30 @@ def parse_rdf_file(path: str, data: bytes, read: TripleReader) -> OntologyData:
     return with_warnings(map_triples(path, reading.triples), reading.warnings)
 
 
+class RdfFileParser:
+    """What the RDF parsers share: the files they accept and the one flow of
+    :func:`parse_rdf_file`; a subclass gives only its library's ``read_library``."""
+
+    __slots__ = ()
+
+    def read_library(
+        self, path: str, fmt: str, payload: str | bytes, base: str
+    ) -> tuple[list[Triple], tuple[str, ...]]:
+        """All triples of ``payload`` and the library's warnings (a ``TripleReader``)."""
+        raise NotImplementedError
+
+    def accepts(self, path: str) -> bool:
+        return path.lower().endswith(RDF_EXTENSIONS)
+
+    def parse(self, path: str, data: bytes) -> OntologyData:
+        return parse_rdf_file(path, data, self.read_library)
+
+    def read_triples(self, path: str, data: bytes, base: str | None = None) -> Reading:
+        """The checked triples of an RDF file, before any mapping (``base`` overrides
+        the base IRI, e.g. a test suite's own)."""
+        return read_rdf(path, data, self.read_library, base=base)
+
+
 def with_warnings(data: OntologyData, warnings: Iterable[str]) -> OntologyData:
     """``data`` with ``warnings`` added after its own (each once)."""
     extra = tuple(w for w in warnings if w not in data.warnings)
@@ -318,6 +342,7 @@ def with_warnings(data: OntologyData, warnings: Iterable[str]) -> OntologyData:
 __all__ = [
     "FORMATS",
     "RDF_EXTENSIONS",
+    "RdfFileParser",
     "Reading",
     "TripleReader",
     "base_iri",

@@ -29,7 +29,7 @@ import codecs
 import re
 import xml.etree.ElementTree as ET
 
-from .._errors import FileSkipped, ParseError
+from .._errors import ParseError, SkipFile
 
 _OWL = "http://www.w3.org/2002/07/owl#"
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -156,7 +156,7 @@ def prepare_xml(path: str, data: bytes) -> bytes:
     """RDF/XML ready for a library: UTF-8, no DTD, plain internal entities expanded.
 
     Raises ParseError for anything an XML parser could use to expand without bound or to
-    read outside the document, FileSkipped for XML that is not RDF/XML.
+    read outside the document, SkipFile for XML that is not RDF/XML.
     """
     text = decode_xml(path, data)
     nul = text.find("\x00")
@@ -297,11 +297,11 @@ def _require_rdf(path: str, text: str) -> None:
     # (.xml, .owl) without either is some other XML language and skipped.
     rdf_named = local == "RDF" or _RDF in text[: root.end() + _SNIFF_CHARS]
     if not rdf_named and not path.lower().endswith(".rdf"):
-        raise FileSkipped(path, "XML file is not RDF/XML")
+        raise SkipFile(path, "XML file is not RDF/XML")
 
 
-def skip_owlxml(path: str) -> FileSkipped:
-    return FileSkipped(path, "OWL/XML is not supported; convert to RDF/XML or Turtle")
+def skip_owlxml(path: str) -> SkipFile:
+    return SkipFile(path, "OWL/XML is not supported; convert to RDF/XML or Turtle")
 
 
 def _line(text: str, position: int) -> int:

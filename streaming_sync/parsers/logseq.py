@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import attrs
 
-from .._errors import FileSkipped, ParseError
+from .._errors import ParseError, SkipFile
 from .._model import OntologyData, page_key
 from .._owl import IRI
 from ._ofn_lex import (
@@ -252,15 +252,15 @@ class LogseqParser:
     def parse(self, path: str, data: bytes) -> OntologyData:
         text = decode_utf8(path, data)
         if not text.strip():
-            raise FileSkipped(path, "empty file")
+            raise SkipFile(path, "empty file")
         lines = split_lines(text)
         spans = find_blocks(lines)
         if not spans:
-            raise FileSkipped(path, "no ontology block (### OntologyBlock)")
+            raise SkipFile(path, "no ontology block (### OntologyBlock)")
         blocks = [scan_block(lines, start, end) for start, end in spans]
         kept = [block for block in blocks if block.first("owl:class")]
         if not kept:
-            raise FileSkipped(path, "ontology block without owl:class")
+            raise SkipFile(path, "ontology block without owl:class")
         rows = RowBuilder()
         for block in blocks:
             rows.warnings.extend(block.warnings)

@@ -33,12 +33,11 @@ except ImportError as error:  # pragma: no cover - exercised by a test that hide
     ) from error
 
 from .._errors import ParseError
-from .._model import OntologyData
 from .._owl import IRI, Anonymous, Literal
 from ._capture import capture_library_output
 from ._rdfexpr import Node
 from ._rdfmap import Triple, make_literal
-from ._sniff import RDF_EXTENSIONS, Reading, parse_rdf_file, read_rdf
+from ._sniff import RdfFileParser
 from ._xmlguard import XML_LITERAL, canonical_xml_literal
 
 logger = logging.getLogger(__name__)
@@ -57,19 +56,13 @@ _QUOTED = re.compile(r"'([^']+)'")
 
 
 @attrs.frozen
-class OxigraphParser:
+class OxigraphParser(RdfFileParser):
     """The Parser for RDF formats on pyoxigraph (stateless, picklable)."""
 
-    def accepts(self, path: str) -> bool:
-        return path.lower().endswith(RDF_EXTENSIONS)
-
-    def parse(self, path: str, data: bytes) -> OntologyData:
-        return parse_rdf_file(path, data, _read)
-
-    def read_triples(self, path: str, data: bytes, base: str | None = None) -> Reading:
-        """The checked triples of an RDF file, before any mapping (``base`` overrides
-        the base IRI, e.g. a test suite's own)."""
-        return read_rdf(path, data, _read, base=base)
+    def read_library(
+        self, path: str, fmt: str, payload: str | bytes, base: str
+    ) -> tuple[list[Triple], tuple[str, ...]]:
+        return _read(path, fmt, payload, base)
 
 
 def _read(

@@ -73,7 +73,7 @@ from ._jsonnumber import load_json
 from ._rdfexpr import Node
 from ._rdflib_numbers import is_json_number, json_number_literal, numbers_as_written
 from ._rdfmap import Triple, make_literal, map_triples
-from ._sniff import RDF_EXTENSIONS, Reading, base_iri, parse_rdf_file, read_rdf, sniff_format
+from ._sniff import RdfFileParser, base_iri, sniff_format
 from ._sniff import with_warnings as _with_warnings
 from ._turtlesyntax import MAX_NESTING, SyntaxProblem, check_syntax
 from ._xmlguard import XML_LITERAL, canonical_xml_literal
@@ -93,19 +93,13 @@ _RDFLIB_FORMAT = {"nt": "turtle"}
 
 
 @attrs.frozen
-class RdflibParser:
+class RdflibParser(RdfFileParser):
     """The Parser for RDF formats on rdflib (stateless, picklable)."""
 
-    def accepts(self, path: str) -> bool:
-        return path.lower().endswith(RDF_EXTENSIONS)
-
-    def parse(self, path: str, data: bytes) -> OntologyData:
-        return parse_rdf_file(path, data, _read)
-
-    def read_triples(self, path: str, data: bytes, base: str | None = None) -> Reading:
-        """The checked triples of an RDF file, before any mapping (``base`` overrides
-        the base IRI, e.g. a test suite's own)."""
-        return read_rdf(path, data, _read, base=base)
+    def read_library(
+        self, path: str, fmt: str, payload: str | bytes, base: str
+    ) -> tuple[list[Triple], tuple[str, ...]]:
+        return _read(path, fmt, payload, base)
 
 
 def parse_turtle_fragment(

@@ -28,9 +28,9 @@ from pathlib import Path
 
 from .._config import PathFilter, check_file_size
 from .._errors import (
-    FileSkipped,
     IntegrityError,
     PermanentFetchError,
+    SkipFile,
     SourceNotFoundError,
 )
 from .._model import FileEntry, Listing, git_blob_sha1
@@ -131,7 +131,7 @@ class FolderFetcher:
     async def fetch(self, entry: FileEntry) -> bytes:
         problem = self._unusable.get(entry.path)
         if problem is not None:
-            raise FileSkipped(entry.path, problem)
+            raise SkipFile(entry.path, problem)
         data = await asyncio.to_thread(self._read, entry.path)
         if git_blob_sha1(data) != entry.sha:
             raise IntegrityError(
@@ -161,7 +161,10 @@ class FolderFetcher:
                 if item is not None:
                     _add(found, *item)
         entries = sorted((entry for entry, _ in found.values()), key=lambda e: e.path.encode())
+        # A listing names its content by a hash of its entries; an empty one has no
+        # content to name (the hash of nothing would be git's well-known empty blob).
         commit = git_blob_sha1("\n".join(f"{e.sha} {e.path}" for e in entries).encode())
+        commit = commit if entries else ""
         unusable = {path: problem for path, (_, problem) in found.items() if problem}
         return Listing(commit=commit, entries=tuple(entries), complete=True), unusable
 

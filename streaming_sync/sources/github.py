@@ -196,7 +196,11 @@ class GitHubFetcher(AsyncClosing):
     @classmethod
     def from_spec(cls, spec: str | GitHubSpec, **options: Any) -> GitHubFetcher:
         """A fetcher for ``github:OWNER/REPO[@REF][/PATH]``; ``options`` as for the
-        constructor (``api_url``, ``token``, ...)."""
+        constructor (``api_url``, ``token``, ...).
+
+        ``options`` is ``Any`` because it is forwarded unchanged: the constructor's
+        keyword-only parameters are the typed contract, and a wrong name or type fails
+        there with the constructor's own ``TypeError``."""
         parsed = spec if isinstance(spec, GitHubSpec) else parse_github_spec(spec)
         return cls(
             owner=parsed.owner, repo=parsed.repo, ref=parsed.ref, path=parsed.path, **options

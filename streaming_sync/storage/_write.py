@@ -1,51 +1,76 @@
-"""The per-file write, once for every dialect: which statements run, in what order, with
-which parameters -- and the snapshot read's rows assembled into an ``OntologySnapshot``.
+"""The write, once for every dialect: which statements run, in what order, with which
+parameters -- and the snapshot read's rows assembled into an ``OntologySnapshot``.
 
-This module does no I/O and holds no dialect's SQL. :func:`write_file` is a generator
-(*sans-IO*): it yields a :class:`Statement` (a ``key`` naming the statement, and its
-named parameters) or a :class:`Batch` (a key, the names of its columns and one tuple of
-values per row, for ``executemany``), and receives, for each, the number of rows it
-changed. Each backend keeps the SQL text of every key in its own ``_sql`` module, with
-the parameters named (``:oid``, a batch's columns), and a small driver that runs the
-generator: SQLite synchronously on its connection's thread (the whole file is one call,
-one thread hop), PostgreSQL with asyncpg. A dialect whose SQL stamps rows itself (the
-transaction's ``now()`` on PostgreSQL) leaves ``now`` unused. (A batch's rows are tuples,
-not mappings: binding by position is what keeps a large file's inserts cheap.)
+This module does no I/O and holds no dialect's SQL. Its steps are generators (*sans-IO*):
+they yield a :class:`Statement` (a ``key`` naming the statement, and its named
+parameters) or a :class:`Batch` (a key, the names of its columns and one tuple of values
+per row), and receive, for each, the number of rows it changed. Each backend keeps the
+SQL text of every key in its own ``_sql`` module, with the parameters named (``:oid``, a
+batch's columns), and a small driver that runs the steps inside ONE transaction:
+SQLite synchronously on its connection's thread (a whole transaction is one call there),
+PostgreSQL with asyncpg. A dialect whose SQL stamps rows itself (the transaction's
+``now()`` on PostgreSQL) leaves ``now`` unused.
 
-The steps (each one set-based statement, so a file costs a small constant number of
-statements whatever its size):
+A transaction writes one file (``save_file``/``remove_file``), several
+(``write_batch``: group commit) or one file in parts (``save_file_parts``). The
+*affected set* -- the connection's temporary table ``sync_affected`` -- gathers every
+class IRI, edge, property IRI and page key a write touched; a row of it is *stale* when
+it came from a contribution that is gone (it must be checked, it may have to go), fresh
+when it came from rows just inserted (asserted, by construction). The steps:
 
-1. *Collect* what the file asserted before into the connection's temporary table
-   ``sync_affected`` (class IRIs, edges -- its own and those its page links resolved
-   to --, property IRIs, page keys).
-2. Delete its ``sync_files`` row: the foreign keys cascade to every ``file_*`` and
-   ``link_edges`` row of the file, a trigger drops its axioms. Insert the new record and
-   rows (:func:`file_rows`), and collect them too.
-3. Re-resolve the page links that may have changed: the file's own, and those of every
-   file that links to one of the file's old or new page keys -- nothing to do when no
-   other file links to its keys and it has no links now (the file's old link edges were
-   collected in step 1 and dropped with its record).
-4. Recompute the affected public rows in an order that keeps the foreign keys valid:
-   upsert the rows of the classes the file declares or declared (never ``INSERT OR
-   REPLACE``: it deletes, and the delete cascades to edges other files assert), insert
-   placeholder rows for edge endpoints that have none, delete edges no longer asserted,
-   insert asserted ones, delete class rows that are neither declared nor referenced;
-   then the properties. Finally empty the affected set.
+Per file, in the transaction's order (:func:`begin_file`, :func:`file_part`,
+:func:`end_file`):
 
-The change feed runs at two hook points around step 4, as statements of its own (so
-they work whether step 4 runs once per file or once per batch of files):
-:func:`before_recompute` copies the affected class, edge and property rows aside;
-:func:`after_recompute` records, in ``sync_changes``, each row that step 4 added, removed
-or changed, and each axiom row the write removed or added (the dialect's capture
-triggers keep the axiom rows a write deletes and the paths whose records it inserts:
-axioms are replaced per file in steps 2-3, not recomputed), tagged with the run
-(``:run``), then empties what it kept. The number of rows each ``record_*`` statement
-inserted is the commit's ``ChangeSummary`` (:func:`feed_summary`).
+1. ``collect_old``: what the file asserted before (its class IRIs, edges -- its own and
+   those its page links resolved to --, property IRIs, page keys), marked stale.
+2. ``drop_file``: its ``sync_files`` row; the foreign keys cascade to every ``file_*``
+   and ``link_edges`` row of the file, a trigger drops its axioms. Then, for a save,
+   ``add_file`` (the record with the new SHA) and the file's rows (:func:`file_rows`, in
+   batches; a stream inserts them part by part, row numbers continuing).
+3. ``collect_new``: the rows just inserted, fresh (and the file among the link paths to
+   resolve when it has page links).
+
+Once per transaction (:func:`finish`):
+
+4. Re-resolve the page links that may have changed (``RELINK``): those of every written
+   file with links, and of every file linking to a page key a written file had or has --
+   nothing at all when there is neither, and nothing to undo when only written files
+   link (their old link edges and link axioms went with their records).
+5. ``before_recompute`` hooks, then ``RECOMPUTE``: upsert the rows of affected classes
+   (never ``INSERT OR REPLACE``: it deletes, and the delete cascades to edges other
+   files assert), placeholder rows for edge endpoints that have none, delete stale edges
+   no longer asserted, insert affected edges, delete stale classes neither declared nor
+   referenced, then the properties. The three deletions run only when something stale
+   was collected (a first sync of new files skips them); without stale rows, a step
+   whose kind of row no written file had is skipped too (``READS``: a page with no
+   properties skips the property upsert). Then ``after_recompute`` hooks, and the
+   affected set is emptied.
+
+**Hooks** (:class:`Hooks`): statement keys a feature runs inside every write
+transaction, once, at two points. At ``before_recompute`` the affected set is complete
+(every written file's old and new rows, re-resolved link edges included) and the
+public ``owl_classes``/``owl_class_hierarchy``/``owl_properties`` rows still hold the
+values of before the transaction; at ``after_recompute`` they hold the new values and the
+affected set is still there. (A written file's own ``owl_axioms``/``owl_other_axioms``
+rows are replaced in step 2, per file, before either point.) A hook statement gets the
+transaction's parameters (``:oid``, ``:now``) and must not touch the provenance tables:
+the recompute relies on fresh affected rows being asserted. ``HOOKS`` is what every
+write runs; a dialect's ``_sql`` must define SQL for each of its keys.
+
+The change feed is the hooks every write runs (``HOOKS``): before the recompute it
+copies the affected class, edge and property rows aside (``BEFORE_RECOMPUTE``); after
+it (:func:`after_recompute`) it records, in ``sync_changes``, each row the recompute
+added, removed or changed, and each axiom row the transaction's files removed or added
+(the dialect's capture triggers keep the axiom rows a write deletes and the paths whose
+records it inserts: axioms are replaced per file in step 2, not recomputed), tagged
+with the run (``:run``), then empties what it kept. So a batch of files, or a file
+streamed in parts, is recorded once, as one commit. The number of rows each
+``record_*`` statement inserted is the commit's ``ChangeSummary`` (:func:`feed_summary`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -54,6 +79,7 @@ from .._change_counts import ChangeCounts, ChangeSummary
 from .._model import (
     LINK_AXIOM_ANNOTATIONS,
     FileEntry,
+    FileWrite,
     OntologyData,
     iri_list_json,
     properties_json,
@@ -73,8 +99,11 @@ class Statement:
 
 @attrs.frozen
 class Batch:
-    """Run the dialect's SQL for ``key`` once per row (``executemany``); ``columns``
-    names the parameters, in the order of each row's values."""
+    """Run the dialect's SQL for ``key`` over ``rows`` (``executemany``, or one
+    set-based statement over the columns); ``columns`` names the parameters, in the order
+    of each row's values. The columns of ``SHARED_COLUMNS`` hold the same value in every
+    row, so a driver may bind them once. (Rows are tuples, not mappings: binding by
+    position is what keeps a large file's inserts cheap.)"""
 
     key: str
     columns: tuple[str, ...]
@@ -85,16 +114,61 @@ class Batch:
 #: in (for a batch, the number of rows given).
 Steps = Generator[Statement | Batch, int, None]
 
-#: The statements that re-resolve page links, in order (step 3).
+
+@attrs.frozen
+class HookSteps:
+    """A hook whose statements depend on what earlier ones changed: ``steps`` makes them
+    from the transaction's parameters (and receives each one's row count); ``keys`` names
+    every statement it may yield (each dialect defines their SQL)."""
+
+    keys: frozenset[str]
+    steps: Callable[[Params], Steps]
+
+
+@attrs.frozen
+class Hooks:
+    """What runs once per write transaction around the recompute (see the module
+    docstring for what each point sees): ``before_recompute`` just before its first
+    statement, ``after_recompute`` just after its last, before the affected set is
+    emptied. Each entry is a statement key, or :class:`HookSteps`."""
+
+    before_recompute: tuple[str | HookSteps, ...] = ()
+    after_recompute: tuple[str | HookSteps, ...] = ()
+
+    @property
+    def keys(self) -> frozenset[str]:
+        entries = self.before_recompute + self.after_recompute
+        return frozenset(
+            key for entry in entries for key in ((entry,) if isinstance(entry, str) else entry.keys)
+        )
+
+
+def run_hooks(entries: tuple[str | HookSteps, ...], params: Params) -> Steps:
+    """The statements of one hook point, in order."""
+    for entry in entries:
+        if isinstance(entry, str):
+            yield Statement(entry, params)
+        else:
+            yield from entry.steps(params)
+
+
+#: The statements that re-resolve page links, in order (step 4): the link edges of the
+#: link paths are collected stale, dropped with their axioms, resolved again, given
+#: their axioms and collected fresh.
 RELINK = (
     "collect_link_edges",
     "drop_link_edges",
     "drop_link_axioms",
     "resolve_links",
     "add_link_axioms",
-    "collect_link_edges",
+    "collect_new_link_edges",
 )
-#: The statements that recompute the affected public rows, in order (step 4).
+#: The steps of ``RELINK`` that undo the earlier resolution of files the transaction did
+#: not write: skipped when ``mark_link_paths`` marked none (a written file's link edges
+#: and link axioms went with its record).
+UNDO_OTHERS = frozenset(RELINK[:3])
+#: The statements that recompute the affected public rows, in order (step 5): one named
+#: step sequence, run once per transaction between the two hook points.
 RECOMPUTE = (
     "upsert_declared_classes",
     "insert_placeholders",
@@ -104,7 +178,7 @@ RECOMPUTE = (
     "upsert_properties",
     "delete_properties",
 )
-#: The change feed's hook before step 4: copy the affected public rows aside.
+#: The change feed's hook before the recompute: copy the affected public rows aside.
 BEFORE_RECOMPUTE = ("feed_copy_classes", "feed_copy_edges", "feed_copy_properties")
 #: The feed's record statements, each with the summary field and operation its row
 #: count adds to.
@@ -143,20 +217,14 @@ FEED_CLEAR = (
     "feed_clear_other_axioms",
     "feed_clear_paths",
 )
+#: Every key of the feed's after hook.
+FEED_AFTER_KEYS = frozenset({*FEED_RECORDS, *FEED_CLEAR, *(gone for gone, _, _ in _REPLACED)})
 #: Every key of the feed's hooks.
-FEED_KEYS = frozenset(
-    {*BEFORE_RECOMPUTE, *FEED_RECORDS, *FEED_CLEAR, *(gone for gone, _, _ in _REPLACED)}
-)
-
-
-def before_recompute(params: Params) -> Steps:
-    """The change feed's hook before step 4 (see the module docstring)."""
-    for key in BEFORE_RECOMPUTE:
-        yield Statement(key, params)
+FEED_KEYS = frozenset(BEFORE_RECOMPUTE) | FEED_AFTER_KEYS
 
 
 def after_recompute(params: Params) -> Steps:
-    """The change feed's hook after step 4: record what step 4 and the write did, in an
+    """The change feed's hook after the recompute: record what step 4 and the write did, in an
     order an app can apply as it goes (classes before the edges naming them, removed
     edges before their classes), then empty what the feed kept."""
     for key in ("record_classes_added", "record_classes_changed", "record_properties_added",
@@ -172,8 +240,25 @@ def after_recompute(params: Params) -> Steps:
         yield Statement(key, params)
 
 
-#: The batches of a file's provenance rows, in the order they are inserted (step 2),
-#: with the parameter names of their columns (the values :func:`file_rows` gives).
+#: The hooks every write runs: the change feed's.
+HOOKS = Hooks(
+    before_recompute=BEFORE_RECOMPUTE,
+    after_recompute=(HookSteps(FEED_AFTER_KEYS, after_recompute),),
+)
+#: The steps of ``RECOMPUTE`` that can only remove what stale rows name: skipped when a
+#: transaction collected none.
+STALE_ONLY = frozenset({"delete_edges", "delete_classes", "delete_properties"})
+#: The kind of affected rows each other step reads: without stale rows, a step whose
+#: kind no written file had finds nothing to do, and is skipped.
+READS: Mapping[str, str] = {
+    "mark_link_paths": "key",
+    "upsert_declared_classes": "iri",
+    "insert_placeholders": "edge",
+    "insert_edges": "edge",
+    "upsert_properties": "prop",
+}
+#: The batches of a file's rows, in the order they are inserted (step 2), with the
+#: parameter names of their columns (the values :func:`file_rows` gives).
 FILE_ROWS: Mapping[str, tuple[str, ...]] = {
     "insert_file_classes": (
         "oid", "path", "seq", "class_iri", "label", "comment", "properties",
@@ -191,14 +276,82 @@ FILE_ROWS: Mapping[str, tuple[str, ...]] = {
     ),
     "insert_other_axioms": ("oid", "path", "now", "kind", "text"),
 }  # fmt: skip
+#: The batch columns that hold one value for the whole batch.
+SHARED_COLUMNS = frozenset({"oid", "path", "now"})
+#: The statements of one file's write (steps 1-3) and the last one of a transaction.
+FILE_STEPS = ("collect_old", "drop_file", "add_file", "collect_new")
+FINISH_STEPS = ("mark_link_paths", "clear_affected")
 #: Every key a dialect's SQL must define.
-KEYS = frozenset(
-    {"collect_file", "drop_file", "add_file", "mark_link_paths", "clear_affected"}
-    | set(RELINK)
-    | set(RECOMPUTE)
-    | set(FILE_ROWS)
-    | FEED_KEYS
-)
+KEYS = frozenset({*FILE_STEPS, *FINISH_STEPS, *RELINK, *RECOMPUTE, *FILE_ROWS} | HOOKS.keys)
+
+
+@attrs.define
+class Transaction:
+    """What the writes of one transaction have found so far (the driver makes one per
+    transaction and hands it to each step)."""
+
+    oid: str
+    #: The timestamp bound to ``:now``.
+    now: object
+    #: The run id the change feed's records carry (``:run``; None outside a sync).
+    run: str | None = None
+    #: Some collected row came from a contribution that is gone.
+    stale: bool = False
+    #: Some written file has page links.
+    linked: bool = False
+    #: The kinds of the fresh rows collected so far (see ``READS``).
+    kinds: set[str] = attrs.field(factory=set)
+
+    def runs(self, key: str) -> bool:
+        """Whether the step ``key`` may have something to do."""
+        if key in STALE_ONLY:
+            return self.stale
+        return self.stale or key not in READS or READS[key] in self.kinds
+
+    def params(self, path: str | None = None, sha: str | None = None) -> dict[str, object]:
+        return {
+            "oid": self.oid,
+            "path": path,
+            "now": self.now,
+            "sha": sha,
+            "link_annotations": LINK_AXIOM_ANNOTATIONS,
+            "run": self.run,
+        }
+
+
+@attrs.define
+class RowNumbers:
+    """The next ``seq`` of a file's classes, properties and links: a stream's parts
+    number their rows on from where the previous part stopped."""
+
+    classes: int = 0
+    properties: int = 0
+    links: int = 0
+
+    def advance(self, data: OntologyData) -> None:
+        self.classes += len(data.classes)
+        self.properties += len(data.properties)
+        self.links += len(data.links)
+
+
+def write_batch(
+    oid: str,
+    items: Iterable[FileWrite],
+    now: object,
+    hooks: Hooks = HOOKS,
+    run: str | None = None,
+) -> Steps:
+    """Write every file of ``items`` in order (each exactly as ``save_file`` or
+    ``remove_file`` would), then recompute once, inside the driver's transaction;
+    ``run`` tags the change feed's records."""
+    tx = Transaction(oid, now, run)
+    for item in items:
+        saved = item.data is not None
+        yield from begin_file(tx, item.entry.path, item.entry if saved else None)
+        if item.data is not None:
+            yield from file_part(tx, item.entry.path, item.data, RowNumbers())
+            yield from end_file(tx, item.entry.path)
+    yield from finish(tx, hooks)
 
 
 def write_file(
@@ -210,34 +363,61 @@ def write_file(
     run: str | None = None,
 ) -> Steps:
     """Replace ``path``'s contribution with ``data`` committed at ``entry.sha`` -- or
-    remove it, record included, when ``entry`` is None -- inside the driver's
-    transaction. ``now`` is the timestamp bound to ``:now``; ``run`` the run id the
-    change feed's records carry (``:run``; None outside a sync)."""
-    params = {
-        "oid": oid,
-        "path": path,
-        "now": now,
-        "sha": entry.sha if entry is not None else None,
-        "link_annotations": LINK_AXIOM_ANNOTATIONS,
-        "run": run,
-    }
-    yield Statement("collect_file", params)
+    remove it, record included, when ``entry`` is None: a batch of one (``run`` as for
+    :func:`write_batch`)."""
+    item = FileWrite(entry, data) if entry is not None else FileWrite(FileEntry(path, 0, ""), None)
+    return write_batch(oid, [item], now, run=run)
+
+
+def begin_file(tx: Transaction, path: str, entry: FileEntry | None) -> Steps:
+    """Steps 1-2 up to the rows: collect the file's old contribution, drop it, and --
+    for a save (``entry`` given) -- record the new SHA."""
+    params = tx.params(path, entry.sha if entry is not None else None)
+    collected = yield Statement("collect_old", params)
+    tx.stale = tx.stale or collected > 0
     yield Statement("drop_file", params)
     if entry is not None:
         yield Statement("add_file", params)
-        for key, rows in file_rows(oid, path, data, now).items():
-            if rows:  # an empty batch costs a round trip and does nothing
-                yield Batch(key, FILE_ROWS[key], rows)
-        yield Statement("collect_file", params)
-    marked = yield Statement("mark_link_paths", params)
-    # ``marked`` counts the file itself and every file linking to its old or new keys.
-    if marked > 1 or data.links:
+
+
+#: The kind of affected row each field of ``OntologyData`` gives (``collect_new``).
+_KINDS = {"iri": "classes", "edge": "edges", "prop": "properties", "key": "page_keys"}
+
+
+def file_part(tx: Transaction, path: str, data: OntologyData, numbers: RowNumbers) -> Steps:
+    """Insert ``data`` as (part of) ``path``'s rows, numbered on from ``numbers``."""
+    for key, rows in file_rows(tx.oid, path, data, tx.now, numbers).items():
+        if rows:  # an empty batch costs a round trip and does nothing
+            yield Batch(key, FILE_ROWS[key], rows)
+    numbers.advance(data)
+    tx.linked = tx.linked or bool(data.links)
+    tx.kinds.update(kind for kind, rows in _KINDS.items() if getattr(data, rows))
+
+
+def end_file(tx: Transaction, path: str) -> Steps:
+    """Step 3: collect the rows just inserted for ``path``."""
+    yield Statement("collect_new", tx.params(path))
+
+
+def finish(tx: Transaction, hooks: Hooks = HOOKS) -> Steps:
+    """Steps 4-5, once per transaction, after its last file."""
+    params = tx.params()
+    # ``marked`` counts the files linking to a written file's old or new page keys.
+    marked = (yield Statement("mark_link_paths", params)) if tx.runs("mark_link_paths") else 0
+    if marked or tx.linked:
         for key in RELINK:
-            yield Statement(key, params)
-    yield from before_recompute(params)
+            if not marked and key in UNDO_OTHERS:
+                continue
+            changed = yield Statement(key, params)
+            if key == RELINK[0]:
+                tx.stale = tx.stale or changed > 0
+            elif key == RELINK[-1] and changed:
+                tx.kinds.add("edge")
+    yield from run_hooks(hooks.before_recompute, params)
     for key in RECOMPUTE:
-        yield Statement(key, params)
-    yield from after_recompute(params)
+        if tx.runs(key):
+            yield Statement(key, params)
+    yield from run_hooks(hooks.after_recompute, params)
     yield Statement("clear_affected", params)
 
 
@@ -252,28 +432,30 @@ def feed_summary(changed: Mapping[str, int]) -> ChangeSummary:
 
 
 def file_rows(
-    oid: str, path: str, data: OntologyData, now: object
+    oid: str, path: str, data: OntologyData, now: object, numbers: RowNumbers | None = None
 ) -> dict[str, list[tuple[object, ...]]]:
-    """The rows of each provenance batch of ``data``, in the column order of
-    ``FILE_ROWS``."""
+    """The rows of each batch of ``data``, in the column order of ``FILE_ROWS``; the
+    ``seq`` of classes, properties and links counts on from ``numbers``."""
+    start = numbers or RowNumbers()
+    c0, p0, k0 = start.classes, start.properties, start.links
     return {
         "insert_file_classes": [
-            (oid, path, i, c.iri, c.label, c.comment, properties_json(c.properties))
+            (oid, path, c0 + i, c.iri, c.label, c.comment, properties_json(c.properties))
             for i, c in enumerate(data.classes)
         ],
         "insert_file_edges": [(oid, path, e.class_iri, e.parent_iri) for e in data.edges],
         "insert_file_properties": [
-            (oid, path, i, p.iri, str(p.property_type), p.label, iri_list_json(p.domain),
+            (oid, path, p0 + i, p.iri, p.property_type.value, p.label, iri_list_json(p.domain),
              iri_list_json(p.range))
             for i, p in enumerate(data.properties)
         ],
         "insert_file_links": [
-            (oid, path, i, k.class_iri, k.target) for i, k in enumerate(data.links)
+            (oid, path, k0 + i, k.class_iri, k.target) for i, k in enumerate(data.links)
         ],
         "insert_file_pages": [(oid, path, key) for key in data.page_keys],
         "insert_file_link_targets": [(oid, path, iri) for iri in data.link_targets],
         "insert_axioms": [
-            (oid, path, now, str(a.axiom_type), a.subject, a.object, a.annotations,
+            (oid, path, now, a.axiom_type.value, a.subject, a.object, a.annotations,
              a.is_inferred, a.property_iri)
             for a in data.axioms
         ],
@@ -312,21 +494,38 @@ def assemble_snapshot(rows: Mapping[str, Sequence[Sequence[Any]]]) -> OntologySn
 
 __all__ = [
     "BEFORE_RECOMPUTE",
+    "FEED_AFTER_KEYS",
     "FEED_CLEAR",
     "FEED_KEYS",
     "FEED_RECORDS",
     "FILE_ROWS",
+    "FILE_STEPS",
+    "FINISH_STEPS",
+    "HOOKS",
     "KEYS",
+    "READS",
     "RECOMPUTE",
     "RELINK",
+    "SHARED_COLUMNS",
     "SNAPSHOT_QUERIES",
+    "STALE_ONLY",
+    "UNDO_OTHERS",
     "Batch",
+    "HookSteps",
+    "Hooks",
+    "RowNumbers",
     "Statement",
     "Steps",
+    "Transaction",
     "after_recompute",
     "assemble_snapshot",
-    "before_recompute",
+    "begin_file",
+    "end_file",
     "feed_summary",
+    "file_part",
     "file_rows",
+    "finish",
+    "run_hooks",
+    "write_batch",
     "write_file",
 ]

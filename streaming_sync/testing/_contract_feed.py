@@ -28,10 +28,11 @@ from .._changes import (
     summarize,
 )
 from .._errors import ChangesPruned
-from .._model import Axiom, AxiomType, FileEntry, OntologyData
-from .._protocols import ChangeFeed, Repository
+from .._model import Axiom, AxiomType, FileEntry, FileWrite, OntologyData
+from .._protocols import BatchWriter, ChangeFeed, Repository, StreamWriter
 from .._snapshot import OntologySnapshot
 from ..observe.events import ProgressEvent, RowsChanged
+from ._contract_batch import _parts, _split
 from ._contract_support import CONTENTS, OPERATIONS, ContractBase, cls, data, sha_of, with_page_key
 
 EMPTY_ROWS = OntologySnapshot.build([], [], [], [], [])
@@ -79,6 +80,11 @@ class FeedSteps:
             await self.repo.save_file(
                 self.oid, FileEntry(path, 0, sha or sha_of(path, content)), content
             )
+        return await self.recorded(before)
+
+    async def recorded(self, before: OntologySnapshot) -> list[Change]:
+        """The records of the commit just made: the reference difference from
+        ``before`` to the rows now."""
         after = await self.repo.snapshot(self.oid)
         records = await self.new_records()
         assert _essence(records) == _essence(diff_snapshots(before, after))
@@ -199,6 +205,87 @@ class ChangeFeedContract(ContractBase):
                 await steps.step(path, content, sha_of(path, content, index))
         everything = await steps.feed.changes(oid, limit=100_000)
         assert apply_changes(EMPTY_ROWS, everything) == await repository.snapshot(oid)
+
+    @settings(
+        max_examples=20,
+        deadline=None,
+        database=None,
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.differing_executors,
+        ],
+    )
+    @given(pool=st.lists(CONTENTS, min_size=1, max_size=5), ops=OPERATIONS, size=st.integers(2, 5))
+    async def test_a_batch_is_one_commit_of_its_whole_difference(
+        self,
+        repository: Repository,
+        pool: list[OntologyData],
+        ops: list[tuple[str, int | None]],
+        size: int,
+    ) -> None:
+        """Random saves and removals written in batches (``BatchWriter``, a path may come
+        twice in one): each batch records exactly the difference of the rows before and
+        after it, tagged with the run, reported as ONE ``RowsChanged`` naming its files;
+        the feed replays to the rows."""
+        if not isinstance(repository, BatchWriter):
+            pytest.skip(f"{type(repository).__name__} does not declare BatchWriter")
+        oid = f"feed-batch-{uuid.uuid4().hex}"
+        steps, run = FeedSteps(repository, oid), "2000-01-01T00:00:00.000000Z-0002"
+        heard: list[ProgressEvent] = []
+        expected: list[RowsChanged] = []
+
+        async def emit(event: RowsChanged) -> None:
+            heard.append(event)
+
+        async with feeding(run, emit):
+            for start in range(0, len(ops), size):
+                items = [_write_of(path, index, pool) for path, index in ops[start : start + size]]
+                before = await repository.snapshot(oid)
+                await repository.write_batch(oid, items)
+                records = await steps.recorded(before)
+                assert {c.run_id for c in records} <= {run}
+                if records:
+                    paths = tuple(item.entry.path for item in items)
+                    expected.append(RowsChanged(paths, summarize(records, run)))
+        assert heard == expected
+        everything = await steps.feed.changes(oid, limit=100_000)
+        assert apply_changes(EMPTY_ROWS, everything) == await repository.snapshot(oid)
+
+    async def test_a_streamed_file_is_one_commit(self, repository: Repository) -> None:
+        """A file saved in parts (``StreamWriter``) records, once its parts end, exactly
+        the difference of the whole file, as one commit of the run."""
+        if not isinstance(repository, StreamWriter):
+            pytest.skip(f"{type(repository).__name__} does not declare StreamWriter")
+        steps, run = FeedSteps(repository, "feed-stream"), "2000-01-01T00:00:00.000000Z-0003"
+        heard: list[ProgressEvent] = []
+
+        async def emit(event: RowsChanged) -> None:
+            heard.append(event)
+
+        edges = (("ex:A", "ex:B"), ("ex:C", "ex:B"))
+        first = data(cls("ex:A", "A"), cls("ex:B"), cls("ex:C"), edges=edges, axioms=(_AXIOM,))
+        second = data(cls("ex:A", "A2"), cls("ex:D"), edges=edges[:1], axioms=(_AXIOM, _AXIOM))
+        async with feeding(run, emit):
+            for content, sha in ((first, "1" * 40), (second, "2" * 40)):
+                before = await repository.snapshot("feed-stream")
+                parts = _parts(_split(content, [30, 60]))
+                await repository.save_file_parts("feed-stream", FileEntry("a.ofn", 0, sha), parts)
+                records = await steps.recorded(before)
+                assert records
+                assert {c.run_id for c in records} == {run}
+        assert [event.paths for event in heard if isinstance(event, RowsChanged)] == [
+            ("a.ofn",),
+            ("a.ofn",),
+        ]
+
+
+def _write_of(path: str, index: int | None, pool: list[OntologyData]) -> FileWrite:
+    """The batch item of one random operation: a removal (None) or a save."""
+    if index is None:
+        return FileWrite(FileEntry(path, 0, ""), None)
+    content = with_page_key(path, pool[index % len(pool)])
+    return FileWrite(FileEntry(path, 0, sha_of(path, content, index)), content)
 
 
 _AXIOM = Axiom(AxiomType.SUBCLASS_OF, "ex:A", "ex:B")

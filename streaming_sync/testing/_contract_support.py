@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 
 import attrs
 import pytest
@@ -14,6 +14,7 @@ from .._model import (
     Axiom,
     AxiomType,
     FileEntry,
+    FileWrite,
     HierarchyEdge,
     OntologyClass,
     OntologyData,
@@ -24,7 +25,7 @@ from .._model import (
     git_blob_sha1,
     page_key,
 )
-from .._protocols import Repository
+from .._protocols import BatchWriter, Repository, StreamWriter
 from .._snapshot import ClassRow, OntologySnapshot, materialize
 
 Files = dict[str, tuple[str, OntologyData]]
@@ -66,6 +67,26 @@ class Model:
     async def remove(self, path: str) -> None:
         await self.repo.remove_file(self.oid, path)
         self.files.pop(path, None)
+
+    async def write_batch(self, ops: Sequence[tuple[str, OntologyData | None, str]]) -> None:
+        """One ``write_batch`` of (path, data or None to remove, sha); the model follows
+        only when it commits."""
+        assert isinstance(self.repo, BatchWriter)
+        items = [FileWrite(FileEntry(p, 0, sha), d) for p, d, sha in ops]
+        await self.repo.write_batch(self.oid, items)
+        for path, content, sha in ops:
+            if content is None:
+                self.files.pop(path, None)
+            else:
+                self.files[path] = (sha, content)
+
+    async def save_parts(
+        self, path: str, parts: AsyncIterator[OntologyData], whole: OntologyData, sha: str
+    ) -> None:
+        """``save_file_parts`` of ``parts``, whose join is ``whole``."""
+        assert isinstance(self.repo, StreamWriter)
+        await self.repo.save_file_parts(self.oid, FileEntry(path, 0, sha), parts)
+        self.files[path] = (sha, whole)
 
     async def verify(self) -> OntologySnapshot:
         """Assert the repository holds exactly ``materialize(files)``; return its snapshot."""
@@ -196,6 +217,7 @@ OPERATIONS = st.lists(st.tuples(PATHS, st.none() | st.integers(0, 4)), min_size=
 __all__ = [
     "CONTENTS",
     "OPERATIONS",
+    "PATHS",
     "ContractBase",
     "Files",
     "Model",

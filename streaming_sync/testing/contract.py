@@ -12,9 +12,13 @@ empty repository::
 
 Every test saves and removes files and then compares ``await repo.snapshot(oid)`` with
 ``streaming_sync.materialize`` of the files saved and not removed (and
-``committed_files`` with their SHAs). Override :meth:`RepositoryContract.check_invariants`
-to run backend-specific checks (e.g. foreign keys) after each comparison. Needs pytest,
-pytest-asyncio and hypothesis (the ``test`` extra).
+``committed_files`` with their SHAs). A repository that declares the optional
+``BatchWriter`` (group commit) or ``StreamWriter`` (a file saved in parts) capability is
+held to them too, with random batches and splits, and batches and streams that fail
+midway (nothing committed); one that does not skips those tests. Override
+:meth:`RepositoryContract.check_invariants` to run backend-specific checks (e.g. foreign
+keys) after each comparison. Needs pytest, pytest-asyncio and hypothesis:
+``pip install 'streaming_sync[contract]'``.
 """
 
 from __future__ import annotations
@@ -23,9 +27,16 @@ import asyncio
 import itertools
 import uuid
 
-import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+try:
+    import pytest
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+except ImportError as missing:  # a bare "No module named 'pytest'" would not say what to do
+    raise ImportError(
+        f"streaming_sync.testing.contract is a pytest suite and needs {missing.name}:"
+        " pip install 'streaming_sync[contract]' (pytest, pytest-asyncio, hypothesis)",
+        name=missing.name,
+    ) from missing
 
 from .._model import (
     EMPTY,
@@ -38,6 +49,7 @@ from .._model import (
 )
 from .._protocols import Repository
 from .._snapshot import ClassRow, EdgeRow, OntologySnapshot
+from ._contract_batch import BatchWriterContract, StreamWriterContract
 from ._contract_feed import ChangeFeedContract
 from ._contract_links import PageLinkContract
 from ._contract_support import (
@@ -53,10 +65,14 @@ from ._contract_support import (
 )
 
 
-class RepositoryContract(PageLinkContract, ChangeFeedContract):
+class RepositoryContract(
+    PageLinkContract, BatchWriterContract, StreamWriterContract, ChangeFeedContract
+):
     """The behaviour every ``Repository`` must show. Subclass and provide ``repository``
-    (the page-link tests come from ``PageLinkContract``; a ``ChangeFeed``'s from
-    ``ChangeFeedContract``)."""
+    (the page-link tests come from ``PageLinkContract``; a repository that declares
+    ``BatchWriter`` or ``StreamWriter`` is held to ``BatchWriterContract`` and
+    ``StreamWriterContract`` too, the others skip those tests; a ``ChangeFeed``'s come
+    from ``ChangeFeedContract``)."""
 
     async def test_empty_repository_has_no_rows(self, repository: Repository) -> None:
         """A fresh repository has no rows and no committed files."""

@@ -7,12 +7,21 @@ reference semantics itself (it materialises rows with ``streaming_sync.materiali
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import attrs
 
 from .._errors import PermanentFetchError
-from .._model import FileEntry, FileFailure, Listing, OntologyData, SyncReport, git_blob_sha1
+from .._model import (
+    FileEntry,
+    FileFailure,
+    FileWrite,
+    Listing,
+    OntologyData,
+    SyncReport,
+    git_blob_sha1,
+)
 from .._snapshot import OntologySnapshot, materialize
 from ..observe.events import ProgressEvent
 from ._memory_feed import MemoryChangeFeed
@@ -66,10 +75,12 @@ class InMemoryFetcher:
 
 
 class InMemoryRepository(MemoryChangeFeed):
-    """A ``Repository`` (and ``CheckpointStore``, and ``ChangeFeed``) in a dict, with the
-    reference semantics.
+    """A ``Repository`` (and ``CheckpointStore``, ``BatchWriter``, ``StreamWriter``,
+    ``ChangeFeed``) in a dict, with the reference semantics.
 
-    ``fail_on_save`` may raise to simulate a storage fault for a path."""
+    ``fail_on_save`` may raise to simulate a storage fault for a path: ``save_file``
+    raises it, and so does a ``write_batch`` holding the path (committing nothing of the
+    batch) or a ``save_file_parts`` of it (when its parts have ended)."""
 
     def __init__(self, fail_on_save: Callable[[str], Exception | None] | None = None) -> None:
         super().__init__()
@@ -77,24 +88,53 @@ class InMemoryRepository(MemoryChangeFeed):
         self.failures: dict[str, list[FileFailure]] = {}
         self.runs: list[SyncReport] = []
         self.saves = 0
+        #: How many transactions wrote files (a batch counts once).
+        self.transactions = 0
         self.fail_on_save = fail_on_save
 
     async def save_file(self, ontology_id: str, entry: FileEntry, data: OntologyData) -> None:
-        if self.fail_on_save is not None:
-            error = self.fail_on_save(entry.path)
-            if error is not None:
-                raise error
-        self.saves += 1
-        before = await self.snapshot(ontology_id)
-        self.files.setdefault(ontology_id, {})[entry.path] = (entry.sha, data)
-        await self.record_write(
-            ontology_id, (entry.path,), before, await self.snapshot(ontology_id)
-        )
+        await self.write_batch(ontology_id, [FileWrite(entry, data)])
 
     async def remove_file(self, ontology_id: str, path: str) -> None:
-        before = await self.snapshot(ontology_id)
-        self.files.get(ontology_id, {}).pop(path, None)
-        await self.record_write(ontology_id, (path,), before, await self.snapshot(ontology_id))
+        await self.write_batch(ontology_id, [FileWrite(FileEntry(path, 0, ""), None)])
+
+    async def write_batch(self, ontology_id: str, items: Sequence[FileWrite]) -> None:
+        for item in items:
+            if item.data is not None:
+                self._check(item.entry.path)
+        # Copies, every field read as a database would, before anything changes: data
+        # that fails to be read fails the whole batch here, not a later snapshot.
+        writes = [
+            (item.entry, None if item.data is None else joined([item.data])) for item in items
+        ]
+        if not writes:
+            return
+        # The rows straight from the dict, not through snapshot(): a subclass may
+        # override that to watch the reads made by others.
+        before = materialize(self.files.get(ontology_id, {}))
+        files = self.files.setdefault(ontology_id, {})
+        for entry, content in writes:
+            if content is None:
+                files.pop(entry.path, None)
+            else:
+                files[entry.path] = (entry.sha, content)
+                self.saves += 1
+        self.transactions += 1
+        # One transaction, one commit of the feed: what the batch did as a whole.
+        paths = [entry.path for entry, _ in writes]
+        await self.record_write(ontology_id, paths, before, materialize(files))
+
+    async def save_file_parts(
+        self, ontology_id: str, entry: FileEntry, parts: AsyncIterator[OntologyData]
+    ) -> None:
+        # A dict holds the whole file anyway: the parts are joined, then saved.
+        await self.save_file(ontology_id, entry, joined([part async for part in parts]))
+
+    def _check(self, path: str) -> None:
+        if self.fail_on_save is not None:
+            error = self.fail_on_save(path)
+            if error is not None:
+                raise error
 
     async def committed_files(self, ontology_id: str) -> Mapping[str, str]:
         return {p: sha for p, (sha, _) in self.files.get(ontology_id, {}).items()}
@@ -121,6 +161,27 @@ class InMemoryRepository(MemoryChangeFeed):
         return None
 
 
+def joined(parts: Iterable[OntologyData]) -> OntologyData:
+    """The ``OntologyData`` of a file whose rows came in ``parts``: each field the parts'
+    values in order (what ``StreamWriter.save_file_parts`` stores)."""
+    parts = list(parts)
+
+    def cat(field: str) -> tuple[Any, ...]:
+        return tuple(value for part in parts for value in getattr(part, field))
+
+    return OntologyData(
+        classes=cat("classes"),
+        edges=cat("edges"),
+        properties=cat("properties"),
+        axioms=cat("axioms"),
+        other_axioms=cat("other_axioms"),
+        links=cat("links"),
+        page_keys=cat("page_keys"),
+        warnings=cat("warnings"),
+        link_targets=cat("link_targets"),
+    )
+
+
 @attrs.define
 class RecordingSink:
     """A ``ProgressSink`` that keeps every event, for assertions."""
@@ -134,4 +195,4 @@ class RecordingSink:
         return [e for e in self.events if isinstance(e, kind)]
 
 
-__all__ = ["InMemoryFetcher", "InMemoryRepository", "RecordingSink"]
+__all__ = ["InMemoryFetcher", "InMemoryRepository", "RecordingSink", "joined"]

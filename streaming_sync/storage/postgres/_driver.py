@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import AsyncIterator, Iterable, Mapping
 
 import asyncpg
 
 from ..._change_counts import ChangeSummary
-from ..._model import FileEntry, OntologyData
+from ..._model import FileEntry, FileWrite, OntologyData
 from ..._snapshot import OntologySnapshot
 from .. import _write
 from ._feed_sql import NOTIFY
@@ -34,44 +35,53 @@ def positional(sql: str) -> tuple[str, tuple[str, ...]]:
     return _NAMED.sub(number, sql), tuple(names)
 
 
-async def execute(conn: asyncpg.Connection, step: _write.Statement | _write.Batch) -> int:
+def batch_arguments(step: _write.Batch, names: tuple[str, ...]) -> list[object]:
+    """The arguments of a batch's one statement: a shared column's value once, every
+    other column as the array of its values (for ``unnest``), in ``$n`` order."""
+    arguments: list[object] = []
+    for name in names:
+        i = step.columns.index(name)
+        if name in _write.SHARED_COLUMNS:
+            arguments.append(step.rows[0][i])
+        else:
+            arguments.append([row[i] for row in step.rows])
+    return arguments
+
+
+async def execute(
+    conn: asyncpg.Connection, step: _write.Statement | _write.Batch, sql: Mapping[str, str] = SQL
+) -> int:
     """Run ``step``; the number of rows it changed (for a batch, the number of rows
-    given: asyncpg reports none). A key whose SQL is empty needs nothing on PostgreSQL
-    (no round trip)."""
-    if not SQL[step.key]:
+    given). A key whose SQL is empty needs nothing on PostgreSQL (no round trip)."""
+    if not sql[step.key]:
         return 0
-    text, names = positional(SQL[step.key])
+    text, names = positional(sql[step.key])
     if isinstance(step, _write.Batch):
-        # The columns the SQL uses, in its $n order (a row's "now" may be unused).
-        places = [step.columns.index(n) for n in names]
-        await conn.executemany(text, [[row[i] for i in places] for row in step.rows])
+        await conn.execute(text, *batch_arguments(step, names))
         return len(step.rows)
     status = str(await conn.execute(text, *(step.params[n] for n in names)))
     return int(status.rsplit(" ", 1)[-1]) if status[-1:].isdigit() else 0
 
 
-async def write_file(
+async def run(
     conn: asyncpg.Connection,
-    oid: str,
-    path: str,
-    entry: FileEntry | None,
-    data: OntologyData,
-    run: str | None = None,
-) -> ChangeSummary:
-    """``storage._write.write_file`` on ``conn``, inside the caller's transaction (which
-    holds the ontology's advisory lock). Timestamps are the transaction's ``now()``;
-    ``run`` tags the change feed's records. Returns what the write changed."""
-    steps = _write.write_file(oid, path, entry, data, now=None, run=run)
-    changed: dict[str, int] = {}
+    steps: _write.Steps,
+    sql: Mapping[str, str] = SQL,
+    changed: dict[str, int] | None = None,
+) -> dict[str, int]:
+    """Drive ``steps`` on ``conn`` to their end, inside the caller's transaction; the
+    rows each key changed, summed (into ``changed`` when given: a transaction driven in
+    several runs)."""
+    changed = {} if changed is None else changed
     try:
         step = next(steps)
         while True:
-            count = await execute(conn, step)
+            count = await execute(conn, step, sql)
             changed[step.key] = changed.get(step.key, 0) + count
             step = steps.send(count)
     except StopIteration:
         pass
-    return _write.feed_summary(changed)
+    return changed
 
 
 async def notify(conn: asyncpg.Connection, channel: str, oid: str, run: str | None) -> None:
@@ -80,6 +90,53 @@ async def notify(conn: asyncpg.Connection, channel: str, oid: str, run: str | No
     text, names = positional(NOTIFY)
     params = {"channel": channel, "oid": oid, "run": run}
     await conn.execute(text, *(params[n] for n in names))
+
+
+async def write_batch(
+    conn: asyncpg.Connection,
+    oid: str,
+    items: Iterable[FileWrite],
+    hooks: _write.Hooks = _write.HOOKS,
+    sql: Mapping[str, str] = SQL,
+    run_id: str | None = None,
+) -> ChangeSummary:
+    """``storage._write.write_batch`` on ``conn``, inside the caller's transaction (which
+    holds the ontology's advisory lock). Timestamps are the transaction's ``now()``;
+    ``run_id`` tags the change feed's records. Returns what the transaction changed."""
+    changed = await run(conn, _write.write_batch(oid, items, None, hooks, run_id), sql)
+    return _write.feed_summary(changed)
+
+
+async def write_file(
+    conn: asyncpg.Connection,
+    oid: str,
+    path: str,
+    entry: FileEntry | None,
+    data: OntologyData,
+    run_id: str | None = None,
+) -> ChangeSummary:
+    """One file's save (``entry`` given) or removal, as a batch of one."""
+    changed = await run(conn, _write.write_file(oid, path, entry, data, None, run_id))
+    return _write.feed_summary(changed)
+
+
+async def write_parts(
+    conn: asyncpg.Connection,
+    oid: str,
+    entry: FileEntry,
+    parts: AsyncIterator[OntologyData],
+    run_id: str | None = None,
+) -> ChangeSummary:
+    """Save ``entry.path`` from ``parts``, each inserted as it comes, inside the caller's
+    transaction: the steps of a batch of one, the rows part by part."""
+    tx = _write.Transaction(oid, None, run_id)
+    numbers = _write.RowNumbers()
+    changed = await run(conn, _write.begin_file(tx, entry.path, entry))
+    async for part in parts:
+        await run(conn, _write.file_part(tx, entry.path, part, numbers), changed=changed)
+    await run(conn, _write.end_file(tx, entry.path), changed=changed)
+    await run(conn, _write.finish(tx), changed=changed)
+    return _write.feed_summary(changed)
 
 
 async def read_snapshot(conn: asyncpg.Connection, oid: str) -> OntologySnapshot:
@@ -92,4 +149,14 @@ async def read_snapshot(conn: asyncpg.Connection, oid: str) -> OntologySnapshot:
     return _write.assemble_snapshot(rows)
 
 
-__all__ = ["execute", "notify", "positional", "read_snapshot", "write_file"]
+__all__ = [
+    "batch_arguments",
+    "execute",
+    "notify",
+    "positional",
+    "read_snapshot",
+    "run",
+    "write_batch",
+    "write_file",
+    "write_parts",
+]

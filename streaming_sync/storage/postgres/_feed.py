@@ -90,7 +90,7 @@ async def read_page(
 async def prune_feed(
     conn: asyncpg.Connection, oid: str, keep_runs: int | None, keep_for: timedelta | None
 ) -> int:
-    """Delete the records older than both limits allow; the number deleted."""
+    """Remove the records older than both limits allow; the number deleted."""
     cuts = [0]
     if keep_runs is not None:
         first = await _value(conn, PRUNE_QUERIES["nth_run"], oid=oid, skip=keep_runs - 1)
@@ -195,7 +195,7 @@ class PostgresChangeFeed:
         keep_runs: int | None = None,
         keep_for: timedelta | None = None,
     ) -> int:
-        """Delete the records of ``ontology_id`` older than the ``keep_runs`` newest runs
+        """Remove the records of ``ontology_id`` older than the ``keep_runs`` newest runs
         that changed something and/or older than ``keep_for``; returns how many went."""
         check_retention(keep_runs, keep_for)
         return await self._transaction(

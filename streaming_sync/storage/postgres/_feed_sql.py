@@ -23,7 +23,7 @@ _CAPTURE = """
 CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF to_regclass('pg_temp.{target}') IS NOT NULL THEN
-        INSERT INTO pg_temp.{target} SELECT {columns} FROM {rows};
+        INSERT INTO pg_temp.{target} SELECT {columns} FROM {rows}{where};
     END IF;
     RETURN NULL;
 END $$;
@@ -33,6 +33,12 @@ CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {side} TABLE AS {rows
 """
 _AXIOM_COLUMNS = "axiom_type, subject, object, property_iri, annotations, is_inferred, source_path"
 _OTHER_COLUMNS = "source_path, kind, text"
+#: A deleted axiom row counts as gone unless its path's record was written earlier in the
+#: same transaction: then the row was inserted by it (a batch writing a path twice, or
+#: saving then removing it), and was never in the feed's "before".
+_NOT_WRITTEN = """
+            WHERE NOT EXISTS (SELECT 1 FROM pg_temp.sync_feed_paths AS w
+                WHERE w.ontology_id = gone.ontology_id AND w.path = gone.source_path)"""
 
 #: Migration 4: the feed's tables and capture triggers.
 MIGRATION = (
@@ -59,6 +65,7 @@ CREATE TABLE IF NOT EXISTS sync_change_horizon (
         target="sync_feed_axioms",
         columns=f"ontology_id, {_AXIOM_COLUMNS}",
         rows="gone",
+        where=_NOT_WRITTEN,
         table="owl_axioms",
         event="DELETE",
         side="OLD",
@@ -68,6 +75,7 @@ CREATE TABLE IF NOT EXISTS sync_change_horizon (
         target="sync_feed_other_axioms",
         columns=f"ontology_id, {_OTHER_COLUMNS}",
         rows="gone",
+        where=_NOT_WRITTEN,
         table="owl_other_axioms",
         event="DELETE",
         side="OLD",
@@ -77,6 +85,7 @@ CREATE TABLE IF NOT EXISTS sync_change_horizon (
         target="sync_feed_paths",
         columns="ontology_id, path",
         rows="written",
+        where="",
         table="sync_files",
         event="INSERT",
         side="NEW",

@@ -1,9 +1,10 @@
-"""``PostgresRepository``: the PostgreSQL storage backend (a ``Repository``, a
-``CheckpointStore`` and the GitHub source's HTTP cache), on an asyncpg pool.
+"""``PostgresRepository``: the PostgreSQL storage backend (a ``Repository`` with group
+commit and streamed saves, a ``CheckpointStore`` and the GitHub source's HTTP cache), on
+an asyncpg pool.
 
 Install with ``pip install 'streaming_sync[postgres]'``. The schema is that of the SQLite
 backend with PostgreSQL types (see ``_schema``), created or upgraded on open under an
-advisory lock. Each ``save_file`` is one transaction that first takes
+advisory lock. Each ``save_file`` (or ``write_batch``) is one transaction that first takes
 ``pg_advisory_xact_lock`` on its ontology id, so writes to one ontology -- from any
 number of tasks, processes and machines -- are serialised (see :meth:`save_file`).
 asyncpg errors are translated here, at the edge, into the library's storage errors.
@@ -16,7 +17,7 @@ import json
 import logging
 import time
 import urllib.parse
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import asyncpg
@@ -25,9 +26,9 @@ from ..._aio import AsyncClosing, run_to_completion
 from ..._change_counts import ChangeSummary
 from ..._changes import current_run_id, report_commit
 from ..._errors import DatabaseLockedError, FatalStorageError, ServiceClosedError, StorageError
-from ..._model import EMPTY, FileEntry, FileFailure, OntologyData, SyncReport
+from ..._model import FileEntry, FileFailure, FileWrite, OntologyData, SyncReport
 from ..._snapshot import OntologySnapshot
-from ._driver import notify, read_snapshot, write_file
+from ._driver import notify, read_snapshot, write_batch, write_parts
 from ._feed import DEFAULT_CHANNEL, Listener, PostgresChangeFeed
 from ._schema import TEMP_DDL, migrate, quote
 
@@ -152,39 +153,49 @@ class PostgresRepository(PostgresChangeFeed, AsyncClosing):
         interleave their recomputations. The cost: writing is not parallel within one
         ontology -- fine while parsing dominates (a save takes milliseconds); different
         ontologies write in parallel."""
-        run = current_run_id()
-        changed = await self._locked(
+        await self._write(
             ontology_id,
+            [FileWrite(entry, data)],
             f"saving {entry.path!r} of ontology {ontology_id!r}",
-            lambda conn: self._write(conn, ontology_id, entry.path, entry, data, run),
         )
-        self._saves += 1
-        await report_commit((entry.path,), changed)
 
     async def remove_file(self, ontology_id: str, path: str) -> None:
         """Remove ``path``'s rows and record (nothing happens for an unknown path)."""
-        run = current_run_id()
-        changed = await self._locked(
+        await self._write(
             ontology_id,
+            [FileWrite(FileEntry(path, 0, ""), None)],
             f"removing {path!r} of ontology {ontology_id!r}",
-            lambda conn: self._write(conn, ontology_id, path, None, EMPTY, run),
         )
-        await report_commit((path,), changed)
 
-    async def _write(
-        self,
-        conn: asyncpg.Connection,
-        oid: str,
-        path: str,
-        entry: FileEntry | None,
-        data: OntologyData,
-        run: str | None,
-    ) -> ChangeSummary:
-        """One file's write, and the notification when it changed rows."""
-        changed = await write_file(conn, oid, path, entry, data, run)
-        if changed.total and self.notify_channel is not None:
-            await notify(conn, self.notify_channel, oid, run)
-        return changed
+    async def write_batch(self, ontology_id: str, items: Sequence[FileWrite]) -> None:
+        """Write every file of ``items`` (a save, or a removal when its ``data`` is None)
+        in ONE transaction under the ontology's lock, recomputing the public rows once
+        (``BatchWriter``). On any error (or cancellation) nothing of the batch is
+        committed."""
+        if items:
+            await self._write(
+                ontology_id, items, f"writing {_files(items)} of ontology {ontology_id!r}"
+            )
+
+    async def save_file_parts(
+        self, ontology_id: str, entry: FileEntry, parts: AsyncIterator[OntologyData]
+    ) -> None:
+        """Save ``entry.path`` from its rows in ``parts`` (``StreamWriter``): each part is
+        inserted as it comes, in ONE transaction under the ontology's lock, committed
+        when the parts end. Until then other writers of the ontology wait. If ``parts``
+        raises or the caller is cancelled, the transaction rolls back."""
+        run = current_run_id()
+
+        async def work(conn: asyncpg.Connection) -> ChangeSummary:
+            changed = await write_parts(conn, ontology_id, entry, parts, run)
+            await self._notify(conn, ontology_id, run, changed)
+            return changed
+
+        changed = await self._locked(
+            ontology_id, f"saving {entry.path!r} of ontology {ontology_id!r} in parts", work
+        )
+        self._saves += 1
+        await report_commit((entry.path,), changed)
 
     async def committed_files(self, ontology_id: str) -> Mapping[str, str]:
         rows = await self._fetch(
@@ -328,6 +339,27 @@ class PostgresRepository(PostgresChangeFeed, AsyncClosing):
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
             raise translate_error(exc, self._where, doing) from exc
 
+    async def _write(self, ontology_id: str, items: Sequence[FileWrite], doing: str) -> None:
+        """One transaction of ``items``, tagged with the current run, its notification
+        when it changed rows, and its ``RowsChanged`` once committed."""
+        run = current_run_id()
+
+        async def work(conn: asyncpg.Connection) -> ChangeSummary:
+            changed = await write_batch(conn, ontology_id, items, run_id=run)
+            await self._notify(conn, ontology_id, run, changed)
+            return changed
+
+        changed = await self._locked(ontology_id, doing, work)
+        self._saves += sum(item.data is not None for item in items)
+        await report_commit([item.entry.path for item in items], changed)
+
+    async def _notify(
+        self, conn: asyncpg.Connection, oid: str, run: str | None, changed: ChangeSummary
+    ) -> None:
+        """``NOTIFY`` (sent when the transaction commits) if it changed rows."""
+        if changed.total and self.notify_channel is not None:
+            await notify(conn, self.notify_channel, oid, run)
+
     async def _locked(self, ontology_id: str, doing: str, work: Work[T]) -> T:
         """``work`` in a transaction holding the ontology's advisory lock."""
 
@@ -373,6 +405,13 @@ async def _in_transaction(pool: asyncpg.Pool, work: Work[T], isolation: str, rea
 # intervention (shutdown) and XX internal (data corrupted) stop the sync.
 _RETRYABLE_STATES = ("40", "55P03")
 _FATAL_STATES = ("08", "28", "3D", "53", "57", "58", "XX")
+
+
+def _files(items: Sequence[FileWrite]) -> str:
+    """How an error names a batch: its one file, or the first and how many."""
+    if len(items) == 1:
+        return repr(items[0].entry.path)
+    return f"{len(items)} files ({items[0].entry.path!r}, ...)"
 
 
 def split_schema(dsn: str) -> tuple[str, str | None]:

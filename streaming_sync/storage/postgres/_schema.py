@@ -306,9 +306,10 @@ MIGRATIONS: dict[int, str] = {
 TEMP_DDL = (
     """
 CREATE TEMP TABLE IF NOT EXISTS sync_affected (
-    kind TEXT COLLATE "C" NOT NULL,
-    a    TEXT COLLATE "C" NOT NULL,
-    b    TEXT COLLATE "C" NOT NULL DEFAULT '',
+    kind  TEXT COLLATE "C" NOT NULL,
+    a     TEXT COLLATE "C" NOT NULL,
+    b     TEXT COLLATE "C" NOT NULL DEFAULT '',
+    stale BOOLEAN NOT NULL DEFAULT false,
     PRIMARY KEY (kind, a, b)
 ) ON COMMIT DELETE ROWS;
 """

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import os
 import queue
 import sqlite3
 import threading
@@ -32,7 +33,13 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from ..._aio import run_to_completion
-from ..._errors import DatabaseLockedError, FatalStorageError, ServiceClosedError, StorageError
+from ..._errors import (
+    DatabaseLockedError,
+    FatalStorageError,
+    ServiceClosedError,
+    StorageError,
+    describe_start,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -86,18 +93,46 @@ def translate_error(exc: sqlite3.Error, database: str, doing: str) -> StorageErr
             "on a copy (`streaming-sync status` and `history` only read)"
         )
     if primary == _SQLITE_CANTOPEN or "unable to open database" in text:
+        return FatalStorageError(f"{database}: {doing}: {exc}. {_cannot_open(database)}")
+    if primary == _SQLITE_NOTADB or "file is not a database" in text:
         return FatalStorageError(
-            f"{database}: {doing}: {exc}. SQLite cannot open the file: check that it exists "
-            "and that you may read it and its folder (SQLite keeps -wal and -shm files "
-            "beside it, so writing also needs a writable folder)"
+            f"{database}: {doing}: not a SQLite database: it starts with"
+            f" {describe_start(_head(database))}. Check the path; nothing was changed"
+        )
+    if primary == _SQLITE_FULL or "disk is full" in text:
+        return FatalStorageError(
+            f"{database}: {doing}: {exc}. The disk is full: free space and sync again"
+            " (what was committed stays)"
         )
     if primary in _FATAL_CODES or any(t in text for t in _FATAL_TEXT):
         return FatalStorageError(
-            f"{database}: {doing}: {exc}. The database file is corrupt, unreadable or the "
-            "disk is full: free space or restore the file from a backup (or delete it and "
-            "sync again from scratch)"
+            f"{database}: {doing}: {exc}. The database file is damaged or unreadable:"
+            " restore it from a backup (`streaming-sync restore`), or sync into a new"
+            " database file"
         )
     return StorageError(f"{database}: {doing}: {exc}")
+
+
+def _cannot_open(database: str) -> str:
+    """Why SQLite could not open ``database``, when the file system can tell."""
+    folder = os.path.dirname(os.path.abspath(database))
+    if not os.path.isdir(folder):
+        return f"The folder {folder} does not exist: create it, or give a path in an existing one"
+    if os.path.isdir(database):
+        return "That is a folder: give the path of a database file (in it, or elsewhere)"
+    return (
+        "SQLite cannot open the file: check that you may read it and its folder (SQLite"
+        " keeps -wal and -shm files beside it, so writing also needs a writable folder)"
+    )
+
+
+def _head(database: str) -> bytes:
+    """The first bytes of ``database`` (none when it cannot be read)."""
+    try:
+        with open(database, "rb") as file:
+            return file.read(64)
+    except OSError:
+        return b""
 
 
 def in_transaction(
@@ -168,7 +203,7 @@ def _until(
     return run
 
 
-async def _settle(waiter: asyncio.Future[Any]) -> None:
+async def settle(waiter: asyncio.Future[Any]) -> None:
     """Wait for ``waiter`` to end, whatever it ends with and however often the caller is
     cancelled meanwhile (the caller re-raises its cancellation afterwards)."""
     while not waiter.done():
@@ -235,7 +270,7 @@ class Connection:
         waiter: asyncio.Future[sqlite3.Connection],
     ) -> None:
         """After a failed (or cancelled) open: stop the thread and join it."""
-        await _settle(waiter)
+        await settle(waiter)
         jobs.put(None)
         await _join(thread)
 
@@ -308,8 +343,8 @@ class Connection:
             if future.cancel():
                 raise  # the thread had not taken it: it never runs
             stop.set()  # an interruptible call's next statement step aborts
-            await _settle(waiter)
+            await settle(waiter)
             raise
 
 
-__all__ = ["Connection", "cannot_write", "in_transaction", "translate_error"]
+__all__ = ["Connection", "cannot_write", "in_transaction", "settle", "translate_error"]

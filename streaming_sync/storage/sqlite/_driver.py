@@ -1,16 +1,17 @@
 """Runs the dialect-neutral write and snapshot read (``storage._write``) on a stdlib
 ``sqlite3`` connection, synchronously: the repository calls these on the connection's
-thread, so a file's whole write is one call there -- one thread hop, not one per
-statement."""
+thread, so a whole transaction is one call there -- one thread hop, not one per
+statement (a stream's parts come to that call through a queue, see ``_stream``)."""
 
 from __future__ import annotations
 
 import functools
 import re
 import sqlite3
+from collections.abc import Iterable, Mapping
 
 from ..._change_counts import ChangeSummary
-from ..._model import FileEntry, OntologyData
+from ..._model import FileEntry, FileWrite, OntologyData
 from ..._snapshot import OntologySnapshot
 from .. import _write
 from ._sql import SQL
@@ -25,12 +26,52 @@ def numbered(sql: str, columns: tuple[str, ...]) -> str:
     return _NAMED.sub(lambda match: f"?{columns.index(match.group(1)) + 1}", sql)
 
 
-def execute(conn: sqlite3.Connection, step: _write.Statement | _write.Batch) -> int:
+def execute(
+    conn: sqlite3.Connection, step: _write.Statement | _write.Batch, sql: Mapping[str, str] = SQL
+) -> int:
     """Run ``step``; the number of rows it changed (for a batch, the rows given)."""
     if isinstance(step, _write.Batch):
-        conn.executemany(numbered(SQL[step.key], step.columns), step.rows)
+        conn.executemany(numbered(sql[step.key], step.columns), step.rows)
         return len(step.rows)
-    return conn.execute(SQL[step.key], step.params).rowcount
+    return conn.execute(sql[step.key], step.params).rowcount
+
+
+def run(
+    conn: sqlite3.Connection,
+    steps: _write.Steps,
+    sql: Mapping[str, str] = SQL,
+    changed: dict[str, int] | None = None,
+) -> dict[str, int]:
+    """Drive ``steps`` on ``conn`` to their end, inside the caller's transaction; the
+    rows each key changed, summed (into ``changed`` when given: a transaction driven in
+    several runs)."""
+    changed = {} if changed is None else changed
+    try:
+        step = next(steps)
+        while True:
+            count = execute(conn, step, sql)
+            changed[step.key] = changed.get(step.key, 0) + count
+            step = steps.send(count)
+    except StopIteration:
+        pass
+    return changed
+
+
+def write_batch(
+    conn: sqlite3.Connection,
+    oid: str,
+    items: Iterable[FileWrite],
+    now: str,
+    hooks: _write.Hooks = _write.HOOKS,
+    sql: Mapping[str, str] = SQL,
+    run_id: str | None = None,
+) -> ChangeSummary:
+    """``storage._write.write_batch`` on ``conn``, inside the caller's transaction; ``now``
+    is the ISO-8601 timestamp of the rows it writes, ``run_id`` the run of the change
+    feed's records. ``hooks`` and ``sql`` default to what every write runs (tests pass
+    their own). Returns what the transaction changed (the feed's counts)."""
+    changed = run(conn, _write.write_batch(oid, items, now, hooks, run_id), sql)
+    return _write.feed_summary(changed)
 
 
 def write_file(
@@ -40,21 +81,30 @@ def write_file(
     entry: FileEntry | None,
     data: OntologyData,
     now: str,
-    run: str | None = None,
+    run_id: str | None = None,
 ) -> ChangeSummary:
-    """``storage._write.write_file`` on ``conn``, inside the caller's transaction; ``now``
-    is the ISO-8601 timestamp of the rows it writes, ``run`` the run id of the change
-    feed's records. Returns what the write changed (the feed's counts)."""
-    steps = _write.write_file(oid, path, entry, data, now, run)
-    changed: dict[str, int] = {}
-    try:
-        step = next(steps)
-        while True:
-            count = execute(conn, step)
-            changed[step.key] = changed.get(step.key, 0) + count
-            step = steps.send(count)
-    except StopIteration:
-        pass
+    """One file's save (``entry`` given) or removal, as a batch of one."""
+    changed = run(conn, _write.write_file(oid, path, entry, data, now, run_id))
+    return _write.feed_summary(changed)
+
+
+def write_parts(
+    conn: sqlite3.Connection,
+    oid: str,
+    entry: FileEntry,
+    parts: Iterable[OntologyData],
+    now: str,
+    run_id: str | None = None,
+) -> ChangeSummary:
+    """Save ``entry.path`` from ``parts`` (each inserted as it comes), inside the caller's
+    transaction: the steps of a batch of one, the rows part by part."""
+    tx = _write.Transaction(oid, now, run_id)
+    numbers = _write.RowNumbers()
+    changed = run(conn, _write.begin_file(tx, entry.path, entry))
+    for part in parts:
+        run(conn, _write.file_part(tx, entry.path, part, numbers), changed=changed)
+    run(conn, _write.end_file(tx, entry.path), changed=changed)
+    run(conn, _write.finish(tx), changed=changed)
     return _write.feed_summary(changed)
 
 
@@ -67,4 +117,12 @@ def read_snapshot(conn: sqlite3.Connection, oid: str) -> OntologySnapshot:
     return _write.assemble_snapshot(rows)
 
 
-__all__ = ["execute", "numbered", "read_snapshot", "write_file"]
+__all__ = [
+    "execute",
+    "numbered",
+    "read_snapshot",
+    "run",
+    "write_batch",
+    "write_file",
+    "write_parts",
+]

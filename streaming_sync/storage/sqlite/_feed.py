@@ -56,7 +56,7 @@ def read_page(
 def prune_feed(
     conn: sqlite3.Connection, oid: str, keep_runs: int | None, keep_for: timedelta | None
 ) -> int:
-    """Delete the records older than both limits allow; the number deleted."""
+    """Remove the records older than both limits allow; the number deleted."""
     cuts = [0]
     if keep_runs is not None:
         row = conn.execute(PRUNE_QUERIES["nth_run"], {"oid": oid, "skip": keep_runs - 1})
@@ -106,7 +106,7 @@ class SqliteChangeFeed:
         keep_runs: int | None = None,
         keep_for: timedelta | None = None,
     ) -> int:
-        """Delete the records of ``ontology_id`` older than the ``keep_runs`` newest runs
+        """Remove the records of ``ontology_id`` older than the ``keep_runs`` newest runs
         that changed something and/or older than ``keep_for``; returns how many went."""
         check_retention(keep_runs, keep_for)
         return await self._require_open().transaction(

@@ -52,6 +52,12 @@ FEED_DDL = "".join(FEED_TABLES)
 _AXIOM_COLUMNS = "axiom_type, subject, object, property_iri, annotations, is_inferred, source_path"
 _OTHER_COLUMNS = "source_path, kind, text"
 
+#: A deleted axiom row counts as gone unless its path's record was written earlier in the
+#: same transaction: then the row was inserted by it (a batch writing a path twice, or
+#: saving then removing it), and was never in the feed's "before".
+_NOT_WRITTEN = """NOT EXISTS (SELECT 1 FROM temp.sync_feed_paths AS w
+    WHERE w.ontology_id = OLD.ontology_id AND w.path = OLD.source_path)"""
+
 #: Per connection: what the feed keeps during one write (see the module docstring).
 TEMP_DDL = f"""
 CREATE TEMP TABLE IF NOT EXISTS sync_feed_classes (
@@ -74,13 +80,14 @@ CREATE TEMP TABLE IF NOT EXISTS sync_feed_paths (
     ontology_id TEXT NOT NULL, path TEXT NOT NULL, PRIMARY KEY (ontology_id, path)
 ) WITHOUT ROWID;
 
-CREATE TEMP TRIGGER IF NOT EXISTS sync_feed_axiom_gone AFTER DELETE ON main.owl_axioms BEGIN
+CREATE TEMP TRIGGER IF NOT EXISTS sync_feed_axiom_gone AFTER DELETE ON main.owl_axioms
+WHEN {_NOT_WRITTEN} BEGIN
     INSERT INTO sync_feed_axioms (ontology_id, {_AXIOM_COLUMNS}) VALUES (OLD.ontology_id,
         OLD.axiom_type, OLD.subject, OLD.object, OLD.property_iri, OLD.annotations,
         OLD.is_inferred, OLD.source_path);
 END;
 CREATE TEMP TRIGGER IF NOT EXISTS sync_feed_other_axiom_gone AFTER DELETE ON main.owl_other_axioms
-BEGIN
+WHEN {_NOT_WRITTEN} BEGIN
     INSERT INTO sync_feed_other_axioms (ontology_id, {_OTHER_COLUMNS})
     VALUES (OLD.ontology_id, OLD.source_path, OLD.kind, OLD.text);
 END;

@@ -3,7 +3,9 @@ provenance for ``sources``), on its own read-only connection.
 
 Hierarchy walks are recursive CTEs over the *set* of classes reached (``UNION``, not
 ``UNION ALL``), so they end on cycles and cost O(edges reached); the shortest distances
-are then computed in Python from the edges the CTE returns (see ``streaming_sync._reader.walk``).
+are then computed in Python from the edges the CTE returns (see
+``streaming_sync._read_snapshot.walk``). A search ranks its matches in SQL, as
+``_read_model.search_rank`` does in Python.
 In WAL mode the reader never blocks a running sync, and a sync never blocks it.
 """
 
@@ -20,7 +22,17 @@ from typing import Any
 
 from ..._errors import ConfigError, SchemaError, ServiceClosedError
 from ..._protocols import Repository
-from ..._read_model import AxiomRole, Direction, OntologyCounts, SourceFile, fold
+from ..._read_model import (
+    EXACT,
+    NO_LABEL,
+    PREFIX,
+    SUBSTRING,
+    AxiomRole,
+    Direction,
+    OntologyCounts,
+    SourceFile,
+    fold,
+)
 from ..._snapshot import AxiomRow, ClassRow, EdgeRow
 from ._connection import Connection
 from ._feed import SqliteChangeFeed
@@ -33,11 +45,21 @@ _FOLD = "streaming_sync_fold"
 
 _CLASS_COLUMNS = "class_iri, label, comment, file_sha1, properties"
 
+# The ranks of _read_model.search_rank, in SQL: exact, label prefix, substring, no label.
 _FIND = f"""
 SELECT {_CLASS_COLUMNS} FROM owl_classes
 WHERE ontology_id = ?1 AND (?2 IS NULL OR instr({_FOLD}(class_iri), ?2) > 0
                              OR instr({_FOLD}(coalesce(label, '')), ?2) > 0)
-ORDER BY class_iri LIMIT ?3 OFFSET ?4
+ORDER BY
+    CASE
+        WHEN ?2 IS NULL THEN 0
+        WHEN label IS NULL THEN {NO_LABEL}
+        WHEN {_FOLD}(label) = ?2 OR {_FOLD}(class_iri) = ?2 THEN {EXACT}
+        WHEN instr({_FOLD}(label), ?2) = 1 THEN {PREFIX}
+        ELSE {SUBSTRING}
+    END,
+    class_iri
+LIMIT ?3 OFFSET ?4
 """
 
 # (column we come from, column we go to) per direction.

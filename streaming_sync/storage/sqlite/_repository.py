@@ -1,32 +1,37 @@
-"""``SqliteRepository``: the SQLite storage backend (a ``Repository``, a
-``CheckpointStore``, the run lock, the HTTP validator cache and the run history), on one
-``Connection`` (``_connection``): a stdlib ``sqlite3`` connection that owns one thread.
+"""``SqliteRepository``: the SQLite storage backend (a ``Repository`` with group commit
+and streamed saves, a ``CheckpointStore``, the run lock, the HTTP validator cache and
+the run history), on one ``Connection`` (``_connection``): a stdlib ``sqlite3``
+connection that owns one thread.
 
-Every transaction is ONE call on that thread -- each ``save_file`` is one ``BEGIN
-IMMEDIATE ... COMMIT`` -- and the thread runs the calls in order, so no two tasks'
-statements ever interleave and reads never see a write in progress; no lock is needed
-beside it. sqlite3 errors are translated at that edge into the library's storage errors.
+Every transaction is ONE call on that thread -- each ``save_file`` or ``write_batch`` is
+one ``BEGIN IMMEDIATE ... COMMIT`` -- and the thread runs the calls in order, so no two
+tasks' statements ever interleave and reads never see a write in progress; no lock is
+needed beside it. sqlite3 errors are translated at that edge into the library's storage
+errors.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from ..._aio import AsyncClosing, run_to_completion
+from ..._change_counts import ChangeSummary
 from ..._changes import current_run_id, report_commit
 from ..._errors import ServiceClosedError
-from ..._model import EMPTY, FileEntry, FileFailure, OntologyData, SyncReport
+from ..._model import FileEntry, FileFailure, FileWrite, OntologyData, SyncReport
 from ..._snapshot import OntologySnapshot
 from . import _lock
-from ._connection import Connection
-from ._driver import read_snapshot, write_file
+from ._connection import Connection, settle
+from ._driver import read_snapshot, write_batch, write_parts
 from ._feed import SqliteChangeFeed
+from ._handoff import Handoff
 from ._open import MEMORY, now_iso, open_database, open_read_only
 
 logger = logging.getLogger(__name__)
@@ -113,22 +118,65 @@ class SqliteRepository(SqliteChangeFeed, AsyncClosing):
         The whole write is one call on the connection's thread: a caller cancelled
         meanwhile waits for it (one file's write), so the file is either committed or
         left as it was, never half written."""
-        now, run = now_iso(), current_run_id()
-        changed = await self._transaction(
+        await self._write(
+            ontology_id,
+            [FileWrite(entry, data)],
             f"saving {entry.path!r} of ontology {ontology_id!r}",
-            lambda conn: write_file(conn, ontology_id, entry.path, entry, data, now, run),
         )
-        self._saves += 1
-        await report_commit((entry.path,), changed)
 
     async def remove_file(self, ontology_id: str, path: str) -> None:
         """Remove ``path``'s rows and record (nothing happens for an unknown path)."""
-        now, run = now_iso(), current_run_id()
-        changed = await self._transaction(
+        await self._write(
+            ontology_id,
+            [FileWrite(FileEntry(path, 0, ""), None)],
             f"removing {path!r} of ontology {ontology_id!r}",
-            lambda conn: write_file(conn, ontology_id, path, None, EMPTY, now, run),
         )
-        await report_commit((path,), changed)
+
+    async def write_batch(self, ontology_id: str, items: Sequence[FileWrite]) -> None:
+        """Write every file of ``items`` (a save, or a removal when its ``data`` is None)
+        in ONE transaction, recomputing the public rows once (``BatchWriter``). On any
+        error nothing of the batch is committed. Cancellation as for :meth:`save_file`."""
+        if items:
+            await self._write(
+                ontology_id, items, f"writing {_files(items)} of ontology {ontology_id!r}"
+            )
+
+    async def save_file_parts(
+        self, ontology_id: str, entry: FileEntry, parts: AsyncIterator[OntologyData]
+    ) -> None:
+        """Save ``entry.path`` from its rows in ``parts`` (``StreamWriter``), inserting
+        each part as it comes, in ONE transaction committed when the parts end.
+
+        The transaction is one call on the connection's thread that takes the parts
+        from a bounded handoff (``_handoff``) while this task reads them from ``parts``:
+        the event loop never blocks, and at most a few parts are held at a time. Until
+        the parts end, the repository's other calls wait (one connection, one
+        transaction) and other processes cannot write the database. If ``parts`` raises
+        or the caller is cancelled before they end, the transaction rolls back and the
+        error propagates."""
+        doing = f"saving {entry.path!r} of ontology {ontology_id!r} in parts"
+        handoff = Handoff(asyncio.get_running_loop())
+        now, run = now_iso(), current_run_id()
+
+        def work(conn: sqlite3.Connection) -> ChangeSummary:
+            try:
+                return write_parts(conn, ontology_id, entry, handoff.parts(), now, run)
+            finally:
+                handoff.stop()
+
+        job = asyncio.ensure_future(self._transaction(doing, work))
+        try:
+            async for part in parts:
+                if not await handoff.put(part):
+                    break  # the write failed: its error is raised below
+        except BaseException:
+            handoff.abort()
+            await settle(job)
+            raise
+        handoff.end()
+        changed = await job
+        self._saves += 1
+        await report_commit((entry.path,), changed)
 
     async def committed_files(self, ontology_id: str) -> Mapping[str, str]:
         rows = await self._read(
@@ -298,6 +346,16 @@ class SqliteRepository(SqliteChangeFeed, AsyncClosing):
 
     # -- plumbing ----------------------------------------------------------------------
 
+    async def _write(self, ontology_id: str, items: Sequence[FileWrite], doing: str) -> None:
+        """One transaction of ``items``, tagged with the current run; its
+        ``RowsChanged`` once committed."""
+        now, run = now_iso(), current_run_id()
+        changed = await self._transaction(
+            doing, lambda conn: write_batch(conn, ontology_id, items, now, run_id=run)
+        )
+        self._saves += sum(item.data is not None for item in items)
+        await report_commit([item.entry.path for item in items], changed)
+
     def _require_open(self) -> Connection:
         if self._db is None:
             raise ServiceClosedError(
@@ -320,6 +378,13 @@ class SqliteRepository(SqliteChangeFeed, AsyncClosing):
             "%s: %s took %.2f ms", self._database, doing, (time.perf_counter() - started) * 1e3
         )
         return result
+
+
+def _files(items: Sequence[FileWrite]) -> str:
+    """How an error names a batch: its one file, or the first and how many."""
+    if len(items) == 1:
+        return repr(items[0].entry.path)
+    return f"{len(items)} files ({items[0].entry.path!r}, ...)"
 
 
 __all__ = ["DEFAULT_BUSY_TIMEOUT", "MEMORY", "SqliteRepository"]

@@ -263,9 +263,10 @@ CREATE_SCRIPT = (
 TEMP_SCRIPT = (
     """
 CREATE TEMP TABLE IF NOT EXISTS sync_affected (
-    kind TEXT NOT NULL,
-    a    TEXT NOT NULL,
-    b    TEXT NOT NULL DEFAULT '',
+    kind  TEXT NOT NULL,
+    a     TEXT NOT NULL,
+    b     TEXT NOT NULL DEFAULT '',
+    stale INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (kind, a, b)
 ) WITHOUT ROWID;
 """

@@ -1,12 +1,12 @@
-"""The SQL text of the per-file write on SQLite, one statement per key of the algorithm
-in ``storage._write`` (which says what each step does and in what order). Run by
-``_repository.write_file`` on the connection's thread, inside its transaction.
+"""The SQL text of the write on SQLite, one statement per key of the algorithm in
+``storage._write`` (which says what each step does and in what order). Run by
+``_driver`` on the connection's thread, inside the repository's transaction.
 
 SQLite's dialect: ``INSERT OR IGNORE`` where a row may exist; ``:now`` (ISO-8601 text
 from the driver) for timestamps; ``INDEXED BY`` where the planner would otherwise walk a
 whole ontology; the domain/range union through the ``streaming_sync_iri_list`` function
 the connection registers (``_open``). The affected set is the connection's temporary
-table ``temp.sync_affected`` (``_schema.TEMP_SCRIPT``).
+table ``temp.sync_affected`` (``_schema.TEMP_SCRIPT``); its ``stale`` column is 0 or 1.
 
 (The PostgreSQL text in ``postgres/_sql.py`` has the same statements in its dialect: the
 two are kept apart, each complete, because nearly every statement differs in some
@@ -26,17 +26,35 @@ IRI_LIST_FUNCTION = "streaming_sync_iri_list"
 
 _AFFECTED = "temp.sync_affected"
 
-_COLLECT_FILE = f"""
+# Step 1: the old contribution, stale (an upsert: a row a written file collected fresh
+# becomes stale when a later write of the transaction drops it again).
+_COLLECT_OLD = f"""
+INSERT INTO {_AFFECTED} (kind, a, b, stale)
+SELECT 'iri', class_iri, '', 1 FROM file_classes WHERE ontology_id = :oid AND path = :path
+UNION ALL
+SELECT 'edge', class_iri, parent_iri, 1 FROM file_edges WHERE ontology_id = :oid AND path = :path
+UNION ALL
+SELECT 'edge', class_iri, parent_iri, 1 FROM link_edges WHERE ontology_id = :oid AND path = :path
+UNION ALL
+SELECT 'prop', property_iri, '', 1 FROM file_properties WHERE ontology_id = :oid AND path = :path
+UNION ALL
+SELECT 'key', page_key, '', 1 FROM file_pages WHERE ontology_id = :oid AND path = :path
+ON CONFLICT (kind, a, b) DO UPDATE SET stale = 1
+"""
+# Step 3: the rows just inserted, fresh; the file is a link path when it has links (its
+# link edges are resolved once per transaction, and collected then).
+_COLLECT_NEW = f"""
 INSERT OR IGNORE INTO {_AFFECTED} (kind, a, b)
 SELECT 'iri', class_iri, '' FROM file_classes WHERE ontology_id = :oid AND path = :path
 UNION ALL
 SELECT 'edge', class_iri, parent_iri FROM file_edges WHERE ontology_id = :oid AND path = :path
 UNION ALL
-SELECT 'edge', class_iri, parent_iri FROM link_edges WHERE ontology_id = :oid AND path = :path
-UNION ALL
 SELECT 'prop', property_iri, '' FROM file_properties WHERE ontology_id = :oid AND path = :path
 UNION ALL
 SELECT 'key', page_key, '' FROM file_pages WHERE ontology_id = :oid AND path = :path
+UNION ALL
+SELECT 'lpath', :path, ''
+WHERE EXISTS (SELECT 1 FROM file_links WHERE ontology_id = :oid AND path = :path)
 """
 
 _DROP_FILE = "DELETE FROM sync_files WHERE ontology_id = :oid AND path = :path"
@@ -82,19 +100,24 @@ VALUES (:oid, :path, :kind, :text, :now)
 
 _LINK_PATHS = f"SELECT a FROM {_AFFECTED} WHERE kind = 'lpath'"
 
-# The file itself, plus every file linking to one of its old or new page keys.
+# Every file linking to one of the written files' old or new page keys (the written
+# files with links are link paths already, from collect_new).
 _MARK_LINK_PATHS = f"""
 INSERT OR IGNORE INTO {_AFFECTED} (kind, a)
-SELECT 'lpath', :path
-UNION ALL
 SELECT 'lpath', l.path FROM file_links AS l
 WHERE l.ontology_id = :oid AND l.target IN (SELECT a FROM {_AFFECTED} WHERE kind = 'key')
 """
-_COLLECT_LINK_EDGES = f"""
-INSERT OR IGNORE INTO {_AFFECTED} (kind, a, b)
-SELECT 'edge', e.class_iri, e.parent_iri
+_LINK_EDGES_OF_PATHS = f"""
 FROM link_edges AS e
-WHERE e.ontology_id = :oid AND e.path IN ({_LINK_PATHS})
+WHERE e.ontology_id = :oid AND e.path IN ({_LINK_PATHS})"""
+_COLLECT_LINK_EDGES = f"""
+INSERT INTO {_AFFECTED} (kind, a, b, stale)
+SELECT 'edge', e.class_iri, e.parent_iri, 1 {_LINK_EDGES_OF_PATHS}
+ON CONFLICT (kind, a, b) DO UPDATE SET stale = 1
+"""
+_COLLECT_NEW_LINK_EDGES = f"""
+INSERT OR IGNORE INTO {_AFFECTED} (kind, a, b)
+SELECT 'edge', e.class_iri, e.parent_iri {_LINK_EDGES_OF_PATHS}
 """
 _DROP_LINK_EDGES = f"DELETE FROM link_edges WHERE ontology_id = :oid AND path IN ({_LINK_PATHS})"
 _DROP_LINK_AXIOMS = f"""
@@ -127,40 +150,54 @@ FROM link_edges AS e
 WHERE e.ontology_id = :oid AND e.path IN ({_LINK_PATHS})
 """
 
-_AFFECTED_IRIS = f"""
+# The class IRIs whose row may have to go: stale ones, and the ends of stale edges.
+_STALE_IRIS = f"""
 WITH iris (iri) AS (
-    SELECT a FROM {_AFFECTED} WHERE kind = 'iri'
-    UNION SELECT a FROM {_AFFECTED} WHERE kind = 'edge'
-    UNION SELECT b FROM {_AFFECTED} WHERE kind = 'edge'
+    SELECT a FROM {_AFFECTED} WHERE kind = 'iri' AND stale
+    UNION SELECT a FROM {_AFFECTED} WHERE kind = 'edge' AND stale
+    UNION SELECT b FROM {_AFFECTED} WHERE kind = 'edge' AND stale
 )"""
-# Only the classes this file declares (or declared) can change their values; any other
-# IRI an affected edge names just needs a row, which exists already unless it is new.
-# INDEXED BY: as for the properties below, the planner would otherwise prefer the
-# primary key's (path, seq) order and scan every class row of the ontology.
-_FIRST_CLASS_ROW = """
+# Only the classes a written file declares (or declared) can change their values; any
+# other IRI an affected edge names just needs a row, which exists already unless it is new.
+# Each class joins its first declaring row (by path, seq), whose label and comment are
+# looked for further only when that row has none. INDEXED BY: the planner would
+# otherwise prefer the primary key's (path, seq) order and walk every class row of the
+# ontology (as for the properties below).
+_DECLARING_ROWS = """
     FROM file_classes AS c INDEXED BY idx_file_classes_iri
     WHERE c.ontology_id = :oid AND c.class_iri = s.a"""
+_FIRST_WITH = (
+    "(SELECT c.{column} "
+    + _DECLARING_ROWS
+    + """ AND c.{column} IS NOT NULL
+     ORDER BY c.path, c.seq LIMIT 1)"""
+)
 _UPSERT_DECLARED_CLASSES = f"""
 INSERT INTO owl_classes (ontology_id, class_iri, label, comment, file_sha1, properties,
                          last_synced, created_at, updated_at)
 SELECT :oid, s.a,
-    (SELECT c.label {_FIRST_CLASS_ROW} AND c.label IS NOT NULL ORDER BY c.path, c.seq LIMIT 1),
-    (SELECT c.comment {_FIRST_CLASS_ROW} AND c.comment IS NOT NULL
-     ORDER BY c.path, c.seq LIMIT 1),
-    (SELECT f.blob_sha FROM file_classes AS c INDEXED BY idx_file_classes_iri
-     JOIN sync_files AS f ON f.ontology_id = c.ontology_id AND f.path = c.path
-     WHERE c.ontology_id = :oid AND c.class_iri = s.a ORDER BY c.path, c.seq LIMIT 1),
-    (SELECT c.properties {_FIRST_CLASS_ROW} ORDER BY c.path, c.seq LIMIT 1),
-    :now, :now, :now
-FROM {_AFFECTED} AS s WHERE s.kind = 'iri'
+    COALESCE(f.label, {_FIRST_WITH.format(column="label")}),
+    COALESCE(f.comment, {_FIRST_WITH.format(column="comment")}),
+    (SELECT r.blob_sha FROM sync_files AS r WHERE r.ontology_id = :oid AND r.path = f.path),
+    f.properties, :now, :now, :now
+FROM {_AFFECTED} AS s
+LEFT JOIN file_classes AS f
+    ON f.ontology_id = :oid
+    AND (f.path, f.seq) = (SELECT c.path, c.seq {_DECLARING_ROWS} ORDER BY c.path, c.seq LIMIT 1)
+WHERE s.kind = 'iri'
 ON CONFLICT (ontology_id, class_iri) DO UPDATE SET
     label = excluded.label, comment = excluded.comment, file_sha1 = excluded.file_sha1,
     properties = excluded.properties, last_synced = excluded.last_synced,
     updated_at = excluded.updated_at
 """
-_INSERT_PLACEHOLDERS = f"""{_AFFECTED_IRIS}
+# Both ends of every affected edge (the declared classes have their rows already; an
+# IRI repeated just conflicts).
+_INSERT_PLACEHOLDERS = f"""
 INSERT INTO owl_classes (ontology_id, class_iri, last_synced, created_at, updated_at)
-SELECT :oid, iris.iri, :now, :now, :now FROM iris WHERE true
+SELECT :oid, e.iri, :now, :now, :now FROM (
+    SELECT a AS iri FROM {_AFFECTED} WHERE kind = 'edge'
+    UNION ALL SELECT b FROM {_AFFECTED} WHERE kind = 'edge'
+) AS e WHERE true
 ON CONFLICT (ontology_id, class_iri) DO NOTHING
 """
 
@@ -172,15 +209,16 @@ _ASSERTED = """(
 _DELETE_EDGES = f"""
 DELETE FROM owl_class_hierarchy
 WHERE ontology_id = :oid
-  AND (class_iri, parent_iri) IN (SELECT a, b FROM {_AFFECTED} WHERE kind = 'edge')
+  AND (class_iri, parent_iri) IN (SELECT a, b FROM {_AFFECTED} WHERE kind = 'edge' AND stale)
   AND NOT {_ASSERTED.format(c="owl_class_hierarchy.class_iri", p="owl_class_hierarchy.parent_iri")}
 """
+# A fresh edge was just inserted by its file (or resolved): asserted, no need to look.
 _INSERT_EDGES = f"""
 INSERT OR IGNORE INTO owl_class_hierarchy (ontology_id, class_iri, parent_iri)
 SELECT :oid, s.a, s.b FROM {_AFFECTED} AS s
-WHERE s.kind = 'edge' AND {_ASSERTED.format(c="s.a", p="s.b")}
+WHERE s.kind = 'edge' AND (NOT s.stale OR {_ASSERTED.format(c="s.a", p="s.b")})
 """
-_DELETE_CLASSES = f"""{_AFFECTED_IRIS}
+_DELETE_CLASSES = f"""{_STALE_IRIS}
 DELETE FROM owl_classes
 WHERE ontology_id = :oid AND class_iri IN (SELECT iri FROM iris)
   AND NOT EXISTS (SELECT 1 FROM file_classes AS c
@@ -217,7 +255,7 @@ ON CONFLICT (ontology_id, property_iri) DO UPDATE SET
 _DELETE_PROPERTIES = f"""
 DELETE FROM owl_properties
 WHERE ontology_id = :oid
-  AND property_iri IN (SELECT a FROM {_AFFECTED} WHERE kind = 'prop')
+  AND property_iri IN (SELECT a FROM {_AFFECTED} WHERE kind = 'prop' AND stale)
   AND NOT EXISTS (SELECT 1 FROM file_properties AS p
                   WHERE p.ontology_id = :oid AND p.property_iri = owl_properties.property_iri)
 """
