@@ -26,7 +26,9 @@ from streaming_sync import (
 )
 from streaming_sync.observe.events import event_from_dict, event_to_dict
 
-STYLE = r"^(File|Sync)[A-Z][a-z]+(ed|ing)$|^RateLimited$"
+#: File/Sync events, and the two that are about neither one file nor the run:
+#: ``RateLimited`` and ``RowsChanged`` (a commit of the change feed, one file or a batch).
+STYLE = r"^(File|Sync)[A-Z][a-z]+(ed|ing)$|^RateLimited$|^RowsChanged$"
 
 
 def test_every_event_is_named_in_one_style() -> None:
