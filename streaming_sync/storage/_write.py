@@ -46,14 +46,15 @@ Once per transaction (:func:`finish`):
    properties skips the property upsert). Then ``after_recompute`` hooks, and the
    affected set is emptied.
 
-**Hooks** (:class:`Hooks`): statement keys a feature runs inside every write
-transaction, once, at two points. At ``before_recompute`` the affected set is complete
+**Hooks** (:class:`Hooks`): statement keys (or :class:`HookSteps`, for statements that
+depend on an earlier one's row count) a feature runs inside every write transaction,
+once, at two points. At ``before_recompute`` the affected set is complete
 (every written file's old and new rows, re-resolved link edges included) and the
 public ``owl_classes``/``owl_class_hierarchy``/``owl_properties`` rows still hold the
 values of before the transaction; at ``after_recompute`` they hold the new values and the
 affected set is still there. (A written file's own ``owl_axioms``/``owl_other_axioms``
 rows are replaced in step 2, per file, before either point.) A hook statement gets the
-transaction's parameters (``:oid``, ``:now``) and must not touch the provenance tables:
+transaction's parameters (``:oid``, ``:now``, ``:run``) and must not touch the provenance tables:
 the recompute relies on fresh affected rows being asserted. ``HOOKS`` is what every
 write runs; a dialect's ``_sql`` must define SQL for each of its keys.
 
