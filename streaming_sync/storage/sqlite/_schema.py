@@ -17,7 +17,8 @@ SCHEMA_VERSION = 2
 #: The version that added each table that schema 1 did not have.
 TABLE_SINCE: Mapping[str, int] = {"file_link_targets": 2}
 
-#: The classes a link to the page resolves to (``OntologyData.link_targets``).
+#: The classes a link to the page resolves to (``OntologyData.link_targets``). Alone,
+#: not in the DDL below with its like tables: the upgrade to schema 2 creates it too.
 LINK_TARGETS_DDL = """
 CREATE TABLE IF NOT EXISTS file_link_targets (
     ontology_id TEXT NOT NULL,
