@@ -11,10 +11,26 @@ from __future__ import annotations
 
 import logging
 
+from ._change_counts import ChangeCounts, ChangeSummary
+from ._changes import (
+    AxiomChange,
+    Change,
+    ChangeOp,
+    ClassChange,
+    EdgeChange,
+    OtherAxiomChange,
+    PropertyChange,
+    apply_changes,
+    current_run_id,
+    diff_snapshots,
+    feeding,
+    report_commit,
+)
 from ._config import DEFAULT_EXCLUDE, DEFAULT_INCLUDE, PathFilter, RetryPolicy, SyncConfig
 from ._curie import PrefixMap
 from ._errors import (
     AuthenticationError,
+    ChangesPruned,
     ConfigError,
     DatabaseLockedError,
     FatalStorageError,
@@ -36,6 +52,7 @@ from ._errors import (
     TransientFetchError,
     ValidationError,
     WaitBudgetExceeded,
+    WatchInProgress,
     WriteTimeout,
 )
 from ._model import (
@@ -68,6 +85,8 @@ from ._model import (
 from ._protocols import (
     BatchWriter,
     BulkFetcher,
+    ChangeFeed,
+    ChangeNotifier,
     CheckpointStore,
     CostedParser,
     EventSource,
@@ -104,6 +123,7 @@ from ._snapshot import (
     materialize,
 )
 from ._version import __version__ as __version__
+from ._watch import PushTrigger, Retention, Watcher, WatchStatus
 from .observe.events import (
     FileDeleted,
     FileFailed,
@@ -113,6 +133,7 @@ from .observe.events import (
     FileSucceeded,
     ProgressEvent,
     RateLimited,
+    RowsChanged,
     SyncFinished,
     SyncStarted,
 )
@@ -132,13 +153,22 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_public_api.py
     "AuthenticationError",
     "Axiom",
+    "AxiomChange",
     "AxiomRow",
     "AxiomType",
     "BatchWriter",
     "BlockingOntologyReader",
     "BulkFetcher",
     "CallbackSink",
+    "Change",
+    "ChangeCounts",
+    "ChangeFeed",
+    "ChangeNotifier",
+    "ChangeOp",
+    "ChangeSummary",
+    "ChangesPruned",
     "CheckpointStore",
+    "ClassChange",
     "ClassInfo",
     "ClassRow",
     "ConfigError",
@@ -147,6 +177,7 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "DEFAULT_INCLUDE",
     "DatabaseLockedError",
     "DefaultParser",
+    "EdgeChange",
     "EdgeRow",
     "EventSource",
     "FatalStorageError",
@@ -183,6 +214,7 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "OntologyReader",
     "OntologySnapshot",
     "OtherAxiom",
+    "OtherAxiomChange",
     "OtherAxiomRow",
     "Outcome",
     "PageLink",
@@ -200,15 +232,19 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "ProgressReport",
     "ProgressSink",
     "ProgressTracker",
+    "PropertyChange",
     "PropertyRow",
     "PropertyType",
+    "PushTrigger",
     "RateLimitStatus",
     "RateLimited",
     "ReadEngine",
     "RelatedClass",
     "Repository",
+    "Retention",
     "RetryPolicy",
     "RowCounts",
+    "RowsChanged",
     "RunHistory",
     "RunLockStore",
     "SchemaError",
@@ -237,9 +273,17 @@ __all__ = [  # noqa: RUF022 -- plain sorted() order, checked by tests/test_publi
     "ValidationError",
     "ValidatorCache",
     "WaitBudgetExceeded",
+    "WatchInProgress",
+    "WatchStatus",
+    "Watcher",
     "WorkCoordinator",
     "WriteTimeout",
+    "apply_changes",
+    "current_run_id",
+    "diff_snapshots",
+    "feeding",
     "git_blob_sha1",
     "materialize",
     "page_key",
+    "report_commit",
 ]

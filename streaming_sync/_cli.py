@@ -22,7 +22,7 @@ from typing import NoReturn, cast
 
 import attrs
 
-from . import _cli_report, _cli_sync
+from . import _cli_feed, _cli_report, _cli_sync
 from ._cli_admin import add_admin_commands
 from ._cli_logging import configure, new_run_id
 from ._cli_options import (
@@ -39,11 +39,12 @@ from ._errors import ConfigError, StreamingSyncError
 from ._version import __version__
 
 #: The modules' command registrations: sync and check; status, history and
-#: ontologies; migrate, restore, unlock and drop.
+#: ontologies; migrate, restore, unlock and drop; changes, prune and watch.
 COMMAND_GROUPS: tuple[AddCommands, ...] = (
     _cli_sync.add_commands,
     _cli_report.add_commands,
     add_admin_commands,
+    _cli_feed.add_commands,
 )
 
 

@@ -24,8 +24,10 @@ that library, so the rest of the code -- and the retry logic -- looks only at th
     │   ├── DatabaseLockedError             retryable: another writer holds the lock
     │   ├── WriteTimeout                    retryable: the write overran file_timeout
     │   ├── SchemaError                     fatal: the database has a schema we do not know
+    │   ├── ChangesPruned                   the change feed no longer holds what was asked
     │   └── FatalStorageError               fatal: corrupt database, disk full, out of memory
     ├── SyncInProgress                      fatal: another sync holds this ontology's run lock
+    │   └── WatchInProgress                 fatal: another watcher watches this ontology
     └── SyncAborted                         fatal: the sync stopped; what was committed stays
 
 A *retryable* error is retried in place with backoff (see ``RetryPolicy``); a
@@ -296,6 +298,17 @@ class SchemaError(StorageError):
     fatal = True
 
 
+class ChangesPruned(StorageError):  # noqa: N818 -- reads as the condition it reports
+    """``changes(since=...)`` asked for records older than the change feed keeps (they
+    were pruned, or the feed began later): a partial answer would silently lose changes.
+    ``kept_after`` is the oldest position the feed can still answer from; the caller
+    re-reads the rows it follows and continues from there."""
+
+    def __init__(self, message: str, *, kept_after: int) -> None:
+        super().__init__(message)
+        self.kept_after = kept_after
+
+
 class FatalStorageError(StorageError):
     """The database is corrupt, the disk is full or memory ran out: the sync must stop."""
 
@@ -334,6 +347,24 @@ class SyncInProgress(StreamingSyncError):  # noqa: N818 -- reads as the conditio
         return (
             _rebuild_in_progress,
             (self.ontology_id, self.holder, self.since, self.heartbeat, self.database),
+        )
+
+
+class WatchInProgress(SyncInProgress):
+    """Another watcher of the same database and ontology runs (``streaming-sync watch``
+    or ``StreamingSyncService.watch``); this one did not start: two would only repeat
+    each other's syncs."""
+
+    def __init__(
+        self, ontology_id: str, holder: str, *, since: float, heartbeat: float, database: str = ""
+    ) -> None:
+        super().__init__(ontology_id, holder, since=since, heartbeat=heartbeat, database=database)
+        where = f" in {database}" if database else ""
+        started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(since))
+        self.args = (
+            f"another watcher of ontology {ontology_id!r}{where} is running: process {self.pid}"
+            f" on host {self.host!r}, since {started}. Stop it first; if that process is gone,"
+            " its lock goes stale on its own within 30 s",
         )
 
 

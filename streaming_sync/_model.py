@@ -18,6 +18,7 @@ from typing import Any, Self
 
 import attrs
 
+from ._change_counts import ChangeSummary
 from ._timestamps import epoch_of, iso_utc
 
 #: ``owl_axioms.annotations`` of the SubClassOf axiom a page link (``is-subclass-of::``) made.
@@ -512,6 +513,9 @@ class SyncReport:
     warnings: tuple[tuple[str, str], ...] = ()
     stages: StageTimes = StageTimes()
     error: str | None = None
+    #: What the run changed in the public rows (zeros when the repository keeps no
+    #: change feed, see ``ChangeFeed``).
+    changes: ChangeSummary = attrs.field(factory=ChangeSummary)
 
     @property
     def files_per_second(self) -> float:
@@ -538,6 +542,7 @@ class SyncReport:
             "skipped": [attrs.asdict(s) for s in self.skipped],
             "warnings": [{"path": p, "warning": w} for p, w in self.warnings],
             "error": self.error,
+            "changes": self.changes.to_dict(),
         }
 
     @classmethod
@@ -569,6 +574,7 @@ class SyncReport:
             warnings=tuple((str(w["path"]), str(w["warning"])) for w in as_list("warnings")),
             stages=StageTimes(**as_dict("stages")),  # type: ignore[arg-type]
             error=None if raw.get("error") is None else str(raw["error"]),
+            changes=ChangeSummary.from_dict(as_dict("changes")),
         )
 
 

@@ -11,15 +11,19 @@ The optional capabilities (``BulkFetcher``, ``EventSource``, ``RateLimitStatus``
 ``RunLockStore``, ``ValidatorCache``, ``RunHistory``, ``BatchWriter``,
 ``StreamWriter``) are checked once, when the service
 is built (``isinstance``: they are ``runtime_checkable``), and kept as typed attributes;
-a part without one simply goes without what it gives. ``WorkCoordinator`` is the port of
+a part without one simply goes without what it gives. ``ChangeFeed`` and
+``ChangeNotifier`` are what the read side (``OntologyReader.changes``/``follow``) asks
+of a repository. ``WorkCoordinator`` is the port of
 a shared sync (see ``streaming_sync._run``).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from datetime import timedelta
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
+from ._changes import Change
 from ._model import (
     FileEntry,
     FileFailure,
@@ -344,10 +348,54 @@ class WorkCoordinator(Protocol):
     async def finalize(self, run_id: int) -> FinishedRun | None: ...
 
 
+@runtime_checkable
+class ChangeFeed(Protocol):
+    """Optional: a repository that records, in the same transaction as the rows, every
+    public row each write added, removed or changed (see ``streaming_sync._changes``):
+    applying its records in order to the rows before them gives the rows after them.
+
+    A write tags its records with the run of ``streaming_sync._changes.current_run_id()``
+    and, after the commit, calls ``report_commit(paths, summary)`` (the sync's
+    ``RowsChanged`` event). ``changes`` returns up to ``limit`` records after ``since``
+    -- a position, a run id (that run's records and later ones) or None (all kept) -- in
+    commit order; it raises ``ChangesPruned`` when records it would need are no longer
+    kept, never a partial feed. ``last_position`` is the newest record's position (0 for
+    none). ``prune`` deletes records older than the ``keep_runs`` newest runs that
+    changed something and/or older than ``keep_for``, returning how many went."""
+
+    async def changes(
+        self, ontology_id: str, since: int | str | None = None, limit: int = 1000
+    ) -> list[Change]: ...
+
+    async def last_position(self, ontology_id: str) -> int: ...
+
+    async def prune(
+        self,
+        ontology_id: str,
+        *,
+        keep_runs: int | None = None,
+        keep_for: timedelta | None = None,
+    ) -> int: ...
+
+
+@runtime_checkable
+class ChangeNotifier(Protocol):
+    """Optional: a ``ChangeFeed`` that can wake a reader when a commit changed an
+    ontology's rows (PostgreSQL's ``NOTIFY``), instead of polling. ``wait_for_changes``
+    returns once such a commit happened since its last call (at once if one did
+    meanwhile); the caller bounds the wait with ``asyncio.timeout`` and reads the feed
+    anyway when it runs out (a notification can be missed while reconnecting). Safe to
+    cancel."""
+
+    async def wait_for_changes(self, ontology_id: str) -> None: ...
+
+
 __all__ = [
     "AsyncResource",
     "BatchWriter",
     "BulkFetcher",
+    "ChangeFeed",
+    "ChangeNotifier",
     "CheckpointStore",
     "CostedParser",
     "Emit",

@@ -43,6 +43,7 @@ from ._read_model import (
     fold,
 )
 from ._read_snapshot import SnapshotEngine, ends, walk
+from ._reader_changes import ChangeReading
 from ._snapshot import AxiomRow, EdgeRow
 from .parsers.logseq import DEFAULT_PREFIXES
 
@@ -83,7 +84,7 @@ def _check_walk(direction: str, max_depth: int | None) -> None:
         raise ValueError(f"max_depth={max_depth}: use 0 or more, or None for no limit")
 
 
-class OntologyReader(AsyncClosing):
+class OntologyReader(ChangeReading, AsyncClosing):
     """Query one ontology id of a repository.
 
     ``OntologyReader(repository)`` uses the generic engine (any ``Repository``);

@@ -24,6 +24,7 @@ from collections.abc import Coroutine, Mapping
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
+from ._changes import Change
 from ._config import DEFAULT_ONTOLOGY_ID
 from ._curie import PrefixMap
 from ._errors import ServiceClosedError
@@ -38,6 +39,7 @@ from ._read_model import (
     SourceFile,
 )
 from ._reader import DEFAULT_LIMIT, OntologyReader
+from ._reader_changes import DEFAULT_PAGE, Since
 from ._snapshot import AxiomRow
 
 T = TypeVar("T")
@@ -241,6 +243,11 @@ class BlockingOntologyReader:
     def ontology_ids(self) -> list[str]:
         """As ``OntologyReader.ontology_ids``."""
         return self._run(self._open_reader().ontology_ids())
+
+    def changes(self, since: Since = None, *, limit: int = DEFAULT_PAGE) -> list[Change]:
+        """See :meth:`OntologyReader.changes` (``follow``, an endless async iterator, is
+        the async reader's alone: a script pages with ``since=`` the last position)."""
+        return self._run(self._open_reader().changes(since, limit=limit))
 
 
 __all__ = ["BlockingOntologyReader"]

@@ -30,6 +30,7 @@ from typing import Self, Unpack
 
 from ._aio import AsyncClosing, run_to_completion
 from ._budget import ByteBudget
+from ._changes import feeding, new_run_id
 from ._config import SyncConfig
 from ._defaults import SourceOptions, open_parts
 from ._errors import ServiceClosedError, StreamingSyncError, SyncAborted
@@ -52,8 +53,10 @@ from ._protocols import (
 )
 from ._retry import retrying
 from ._run import LocalRun, Plan, Run, SharedRun, sync_started
+from ._watch import DEFAULT_DEBOUNCE, DEFAULT_INTERVAL, PushTrigger, Retention, Watcher
 from ._writer import Writer
 from .observe.events import FileDeleted, FileStarted, ProgressEvent, SyncFinished
+from .observe.health import HealthMonitor
 from .observe.tally import LISTING, ProgressReport, RunTally, ServiceStats
 
 logger = logging.getLogger(__name__)
@@ -189,8 +192,31 @@ class StreamingSyncService(AsyncClosing):
         """
         if self._closed:
             raise ServiceClosedError("this StreamingSyncService was closed; create a new one")
-        async with self._lock, self._run.hold():
+        async with self._lock, self._run.hold(), feeding(new_run_id(), self._emit):
             return await self._sync()
+
+    def watch(
+        self,
+        interval: float = DEFAULT_INTERVAL,
+        *,
+        trigger: PushTrigger | None = None,
+        debounce: float = DEFAULT_DEBOUNCE,
+        retention: Retention | None = None,
+        monitor: HealthMonitor | None = None,
+    ) -> Watcher:
+        """Sync now, then again each time upstream moved, polled every ``interval``
+        seconds (idle polls write nothing) or pushed by ``trigger`` (a webhook): an async
+        iterator of the reports, ``async for report in service.watch(60): ...``.
+        Cancelling it ends it after the current file's transaction. See
+        ``streaming_sync._watch`` for ``debounce``, ``retention`` and ``monitor``."""
+        return Watcher(
+            self,
+            interval=interval,
+            trigger=trigger,
+            debounce=debounce,
+            retention=retention,
+            monitor=monitor,
+        )
 
     async def _sync(self) -> SyncReport:
         self._tally = tally = RunTally(self.config.ontology_id, self.fetcher.source)

@@ -18,6 +18,7 @@ import pytest
 
 from streaming_sync import SqliteRepository
 from streaming_sync._runlock import make_holder
+from streaming_sync.storage.sqlite._schema import SCHEMA_VERSION
 from streaming_sync.testing.github_server import GitHubLikeServer
 
 from .cli_support import SAMPLE, acli, cli
@@ -74,7 +75,7 @@ def test_check_an_existing_database_reads_its_schema_and_writes_nothing(tmp_path
     findings = json.loads(done.stdout)
     assert findings["ok"] is True
     details = [f["detail"] for f in findings["checks"] if f["name"] == "database"]
-    assert f"{db}: schema version 2 (current)" in details
+    assert f"{db}: schema version {SCHEMA_VERSION} (current)" in details
     assert any(
         d.startswith("last sync of 'default': ") and d.endswith("succeeded") for d in details
     )

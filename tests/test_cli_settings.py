@@ -179,7 +179,10 @@ def test_every_option_of_every_command_is_a_setting() -> None:
 
 def sample_value(action: argparse.Action) -> tuple[str, object]:
     """A valid text for ``action`` and the value it gives."""
-    if action.dest in ("verbose", "workers", "limit", "metrics_port"):
+    if action.dest in (
+        "verbose", "workers", "limit", "metrics_port", "health_port", "webhook_port",
+        "webhook_max_bytes", "keep_runs", "since",
+    ):  # fmt: skip
         return "3", 3
     if action.nargs == 0:
         return "true", True
@@ -188,7 +191,7 @@ def sample_value(action: argparse.Action) -> tuple[str, object]:
         return str(choice).lower(), choice
     if action.dest in ("include", "exclude"):
         return "*.md,*.ttl", ["*.md", "*.ttl"]
-    if action.dest == "lease":
+    if action.dest in ("lease", "interval", "safety_interval", "keep_days"):
         return "2.5", 2.5
     return "some-value", "some-value"
 

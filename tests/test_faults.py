@@ -164,12 +164,13 @@ async def test_lock_held_past_the_retries_fails_those_files_cleanly(tmp_path: Pa
 
 @pytest.fixture
 def tiny_filesystem(tmp_path: Path) -> Iterator[Path]:
-    """A 384 KiB tmpfs (needs root and mount; skipped where unavailable -- the
-    max_page_count variant below runs everywhere)."""
+    """A 768 KiB tmpfs (needs root and mount; skipped where unavailable -- the
+    max_page_count variant below runs everywhere): room for the schema and a few files
+    with their change records, not for the 60 files below."""
     mount = tmp_path / "tiny"
     mount.mkdir()
     done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=384k", "tmpfs", str(mount)],
+        ["mount", "-t", "tmpfs", "-o", "size=768k", "tmpfs", str(mount)],
         capture_output=True,
         check=False,
     )

@@ -33,6 +33,7 @@ SHOWS = {
     "02_github_sync": (1, 1, "one clean sync"),
     "03_custom_backend": (0, 1, "JSON file (yours)"),
     "04_monitoring": (1, 2, "classes written"),
+    "05_keeping_current": (1, 1, "metaverse#Immersion"),
 }
 #: Files a run or a user may leave in a checkout; the sdist must never hold them.
 LEFTOVERS = (
@@ -114,7 +115,7 @@ def outputs(nb: Any, kind: str) -> list[Any]:
     return [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == kind]
 
 
-def test_the_four_notebooks_exist() -> None:
+def test_the_five_notebooks_exist() -> None:
     """The examples the docs point to are all here."""
     assert [p.stem for p in NOTEBOOKS] == sorted(SHOWS)
 

@@ -150,7 +150,7 @@ async def test_sqlite_schema_1_is_refused_then_upgraded_by_migrate(
     result = await migrate(db)
     assert result.status == "upgraded" and result.backup is not None
     assert dict(result.counts) == {"link edges": 4, "hierarchy edges": 9, "classes": 9}
-    assert "schema 1 -> 2" in result.message and "link edges 9 -> 4" in result.message
+    assert "schema 1 -> 3" in result.message and "link edges 9 -> 4" in result.message
     with closing(sqlite3.connect(result.backup)) as backup:
         assert backup.execute("SELECT MAX(version) FROM schema_version").fetchone() == (1,)
     after = await new_sqlite_rows(db)
@@ -222,7 +222,7 @@ async def load_old_postgres(dsn: str, schema: str) -> OntologySnapshot:
 
 @pytest.mark.postgres
 async def test_postgres_schema_2_is_upgraded_on_open(tmp_path: Path) -> None:
-    """Opening the old PostgreSQL schema applies version 3: the same rows as the
+    """Opening the old PostgreSQL schema applies versions 3 and 4: the same rows as the
     upgraded SQLite database, the stale link edges gone and nothing else moved."""
     dsn, schema = pg_dsn(), fresh_schema_name()
     try:
@@ -230,7 +230,7 @@ async def test_postgres_schema_2_is_upgraded_on_open(tmp_path: Path) -> None:
         async with await PostgresRepository.open(dsn, schema=schema) as repo:
             after = await repo.snapshot(ONTOLOGY)
             async with repo.pool.acquire() as conn:
-                assert await conn.fetchval("SELECT MAX(version) FROM schema_version") == 3
+                assert await conn.fetchval("SELECT MAX(version) FROM schema_version") == 4
                 assert await conn.fetchval("SELECT count(*) FROM file_link_targets") == 4
     finally:
         await drop_schema(dsn, schema)

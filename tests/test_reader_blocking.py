@@ -56,14 +56,16 @@ class WhereRepository(InMemoryRepository):
 
 def test_the_same_methods_as_the_async_reader() -> None:
     """Every public method and attribute of OntologyReader is on the blocking reader
-    with the same parameters and return annotation (aclose is close; the engine and
-    from_engine belong to the async side)."""
+    with the same parameters and return annotation (aclose is close; the engine,
+    from_engine and change_feed -- async objects -- and follow -- an endless async
+    iterator, which a blocking call cannot return -- belong to the async side)."""
     repository = InMemoryRepository()
     blocking = BlockingOntologyReader(repository)
     try:
         async_names = {n for n in dir(OntologyReader(repository)) if not n.startswith("_")}
         names = {n for n in dir(blocking) if not n.startswith("_")}
-        assert async_names - {"aclose", "engine", "from_engine"} == names - {"close"}
+        async_only = {"aclose", "engine", "from_engine", "change_feed", "follow"}
+        assert async_names - async_only == names - {"close"}
         for name in sorted(names - {"close", "ontology_id", "prefixes"}):
             theirs = inspect.signature(getattr(OntologyReader, name))
             ours = inspect.signature(getattr(BlockingOntologyReader, name))
@@ -101,6 +103,22 @@ SCRIPT = textwrap.dedent(
     print(json.dumps(answers))
     """
 )
+
+
+def test_the_change_feed_pages_without_await(sample_db: Path) -> None:
+    """``changes`` gives the async reader's records, a page at a time, ``since`` a
+    position paging on (the synced sample recorded its rows)."""
+
+    async def expected() -> list[object]:
+        async with await OntologyReader.open(sample_db) as reader:
+            return list(await reader.changes(limit=100_000))
+
+    every = asyncio.run(expected())
+    assert every
+    with BlockingOntologyReader.open(sample_db) as reader:
+        first = reader.changes(limit=2)
+        rest = reader.changes(first[-1].position, limit=100_000)
+    assert first + rest == every
 
 
 def test_a_script_reads_without_await(sample_db: Path) -> None:

@@ -51,7 +51,24 @@ def run(steps: _write.Steps, answers: Mapping[str, int] | None = None) -> list[S
 
 
 def keys(steps: list[Step]) -> list[str]:
-    return [s.key for s in steps]
+    """The keys of ``steps`` but the change feed's hooks (``HOOKS``: the tests of the
+    hooks and of the feed pin those down)."""
+    return [s.key for s in steps if s.key not in _write.HOOKS.keys]
+
+
+def test_every_write_runs_the_feed_hooks_once_around_the_recompute() -> None:
+    """The default hooks are the change feed's: a batch of files copies the affected
+    rows aside once, right before the recompute, and records once, right after it."""
+    items = [
+        FileWrite(FileEntry(f"{i}.md", 0, "s"), data(cls(f"ex:C{i}"), targets=())) for i in range(3)
+    ]
+    names = [s.key for s in run(_write.write_batch("o", items, "T"))]
+    first = names.index(_write.BEFORE_RECOMPUTE[0])
+    assert names[first : first + 3] == list(_write.BEFORE_RECOMPUTE)
+    assert names[first + 3] == "upsert_declared_classes"
+    assert names.count("record_classes_added") == 1
+    assert names[-1 - len(_write.FEED_CLEAR) : -1] == list(_write.FEED_CLEAR)
+    assert names[-1] == "clear_affected"
 
 
 HEAD = ["collect_old", "drop_file", "add_file"]
@@ -231,6 +248,30 @@ def test_each_dialect_has_sql_for_every_step_and_column(sql: dict[str, str]) -> 
         names = set(PARAM.findall(text))
         allowed = set(_write.FILE_ROWS.get(key, statement_params))
         assert names <= allowed, (key, names - allowed)
+
+
+def test_a_write_that_deleted_no_axioms_records_them_all_without_a_difference() -> None:
+    """When the write deleted no axiom rows (``feed_gone_*`` reports 0: a new file, a
+    cold sync), the feed records every axiom row now as added with one statement and
+    skips the multiset difference; when some went, it runs the difference both ways."""
+
+    def drive(gone: int) -> list[str]:
+        steps = _write.after_recompute({"oid": "o"})
+        seen, answer = [], None
+        try:
+            while True:
+                step = steps.send(answer)
+                seen.append(step.key)
+                answer = gone if step.key.startswith("feed_gone_") else 1
+        except StopIteration:
+            return seen
+
+    cold = drive(0)
+    assert "record_axioms_added" in cold and "record_other_axioms_added" in cold
+    assert not {k for k in cold if k.endswith("_among_gone") or k.endswith("axioms_removed")}
+    warm = drive(2)
+    assert {"record_axioms_added_among_gone", "record_axioms_removed"} <= set(warm)
+    assert "record_axioms_added" not in warm
 
 
 # The hook points on a real SQLite database: probes that record what the public rows

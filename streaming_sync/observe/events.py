@@ -24,6 +24,7 @@ from typing import Any, TypeAlias
 
 import attrs
 
+from .._change_counts import ChangeSummary
 from .._model import FileFailure, Stage, StageTimes, SyncReport
 from .._timestamps import epoch_of, iso_utc
 
@@ -115,6 +116,17 @@ class SyncFinished:
     report: SyncReport
 
 
+@attrs.frozen
+class RowsChanged:
+    """A commit of ``paths`` (one file, or a batch written in one transaction) changed
+    the public rows ``changes`` counts; its records are in the change feed under
+    ``changes.run_id``. Sent by a ``ChangeFeed`` repository after the commit, only when
+    something changed (the sum over a run is ``SyncReport.changes``)."""
+
+    paths: tuple[str, ...]
+    changes: ChangeSummary
+
+
 ProgressEvent: TypeAlias = (
     SyncStarted
     | FileStarted
@@ -125,6 +137,7 @@ ProgressEvent: TypeAlias = (
     | FileRetrying
     | RateLimited
     | SyncFinished
+    | RowsChanged
 )
 
 #: How one file ended: exactly one of these follows each ``FileStarted``.
@@ -142,6 +155,7 @@ _KINDS: dict[str, type[ProgressEvent]] = {
         FileRetrying,
         RateLimited,
         SyncFinished,
+        RowsChanged,
     )
 }
 #: Event names of earlier versions, still read from stored shared-run outcomes.
@@ -151,7 +165,7 @@ _EPOCH = "_epoch"
 
 def _plain(value: object) -> object:
     """A field value as JSON-ready data."""
-    if isinstance(value, SyncReport):
+    if isinstance(value, SyncReport | ChangeSummary):
         return value.to_dict()
     if attrs.has(type(value)):
         return attrs.asdict(value)  # type: ignore[arg-type]
@@ -185,6 +199,8 @@ def _field_value(name: str, raw: Any) -> object:
         return Stage(raw)
     if name == "report":
         return SyncReport.from_dict(raw)
+    if name == "changes":
+        return ChangeSummary.from_dict(raw)
     if name.endswith("_at"):
         return epoch_of(raw)
     if isinstance(raw, list):
@@ -219,6 +235,7 @@ __all__ = [
     "FileSucceeded",
     "ProgressEvent",
     "RateLimited",
+    "RowsChanged",
     "SyncFinished",
     "SyncStarted",
     "event_from_dict",

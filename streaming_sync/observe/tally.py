@@ -18,6 +18,8 @@ from typing import Any
 
 import attrs
 
+from .._change_counts import ChangeSummary
+from .._changes import feed_context
 from .._model import (
     FileCounts,
     FileFailure,
@@ -37,6 +39,7 @@ from .events import (
     FileSucceeded,
     ProgressEvent,
     RateLimited,
+    RowsChanged,
     SyncFinished,
     SyncStarted,
     event_from_dict,
@@ -156,6 +159,9 @@ class RunTally:
         self.warnings: list[tuple[str, str]] = []
         self.stages = StageTimes()
         self.rate_limited_until: float | None = None
+        # The run id of the sync this tally counts (set by the service, see _changes).
+        context = feed_context()
+        self.changes = ChangeSummary(run_id=context.run_id if context else None)
 
     def __repr__(self) -> str:
         return (
@@ -189,6 +195,8 @@ class RunTally:
             self._paused(event)
         elif isinstance(event, SyncFinished):
             self.in_flight, self._ended = 0, self.clock()
+        elif isinstance(event, RowsChanged):
+            self.changes += event.changes
 
     def _ended_file(self, event: FileSucceeded | FileFailed | FileSkipped) -> None:
         self.in_flight = max(self.in_flight - 1, 0)
@@ -246,6 +254,7 @@ class RunTally:
             warnings=listing_warnings(started) + tuple(sorted(self.warnings)),
             stages=self.stages,
             error=error,
+            changes=self.changes,
         )
 
     def progress(self) -> ProgressReport:

@@ -56,15 +56,26 @@ rows are replaced in step 2, per file, before either point.) A hook statement ge
 transaction's parameters (``:oid``, ``:now``) and must not touch the provenance tables:
 the recompute relies on fresh affected rows being asserted. ``HOOKS`` is what every
 write runs; a dialect's ``_sql`` must define SQL for each of its keys.
+
+The change feed is the hooks every write runs (``HOOKS``): before the recompute it
+copies the affected class, edge and property rows aside (``BEFORE_RECOMPUTE``); after
+it (:func:`after_recompute`) it records, in ``sync_changes``, each row the recompute
+added, removed or changed, and each axiom row the transaction's files removed or added
+(the dialect's capture triggers keep the axiom rows a write deletes and the paths whose
+records it inserts: axioms are replaced per file in step 2, not recomputed), tagged
+with the run (``:run``), then empties what it kept. So a batch of files, or a file
+streamed in parts, is recorded once, as one commit. The number of rows each
+``record_*`` statement inserted is the commit's ``ChangeSummary`` (:func:`feed_summary`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
+from .._change_counts import ChangeCounts, ChangeSummary
 from .._model import (
     LINK_AXIOM_ANNOTATIONS,
     FileEntry,
@@ -105,23 +116,41 @@ Steps = Generator[Statement | Batch, int, None]
 
 
 @attrs.frozen
+class HookSteps:
+    """A hook whose statements depend on what earlier ones changed: ``steps`` makes them
+    from the transaction's parameters (and receives each one's row count); ``keys`` names
+    every statement it may yield (each dialect defines their SQL)."""
+
+    keys: frozenset[str]
+    steps: Callable[[Params], Steps]
+
+
+@attrs.frozen
 class Hooks:
-    """Statement keys run once per write transaction around the recompute (see the module
+    """What runs once per write transaction around the recompute (see the module
     docstring for what each point sees): ``before_recompute`` just before its first
     statement, ``after_recompute`` just after its last, before the affected set is
-    emptied."""
+    emptied. Each entry is a statement key, or :class:`HookSteps`."""
 
-    before_recompute: tuple[str, ...] = ()
-    after_recompute: tuple[str, ...] = ()
+    before_recompute: tuple[str | HookSteps, ...] = ()
+    after_recompute: tuple[str | HookSteps, ...] = ()
 
     @property
     def keys(self) -> frozenset[str]:
-        return frozenset(self.before_recompute + self.after_recompute)
+        entries = self.before_recompute + self.after_recompute
+        return frozenset(
+            key for entry in entries for key in ((entry,) if isinstance(entry, str) else entry.keys)
+        )
 
 
-#: The hooks every write runs (none yet: a feature -- the change feed -- names its
-#: statement keys here and gives their SQL in each dialect's ``_sql``).
-HOOKS = Hooks()
+def run_hooks(entries: tuple[str | HookSteps, ...], params: Params) -> Steps:
+    """The statements of one hook point, in order."""
+    for entry in entries:
+        if isinstance(entry, str):
+            yield Statement(entry, params)
+        else:
+            yield from entry.steps(params)
+
 
 #: The statements that re-resolve page links, in order (step 4): the link edges of the
 #: link paths are collected stale, dropped with their axioms, resolved again, given
@@ -148,6 +177,73 @@ RECOMPUTE = (
     "delete_classes",
     "upsert_properties",
     "delete_properties",
+)
+#: The change feed's hook before the recompute: copy the affected public rows aside.
+BEFORE_RECOMPUTE = ("feed_copy_classes", "feed_copy_edges", "feed_copy_properties")
+#: The feed's record statements, each with the summary field and operation its row
+#: count adds to.
+FEED_RECORDS: Mapping[str, tuple[str, str]] = {
+    "record_classes_added": ("classes", "added"),
+    "record_classes_changed": ("classes", "changed"),
+    "record_properties_added": ("properties", "added"),
+    "record_properties_changed": ("properties", "changed"),
+    "record_edges_added": ("edges", "added"),
+    "record_axioms_added": ("axioms", "added"),
+    "record_axioms_added_among_gone": ("axioms", "added"),
+    "record_axioms_removed": ("axioms", "removed"),
+    "record_other_axioms_added": ("other_axioms", "added"),
+    "record_other_axioms_added_among_gone": ("other_axioms", "added"),
+    "record_other_axioms_removed": ("other_axioms", "removed"),
+    "record_edges_removed": ("edges", "removed"),
+    "record_properties_removed": ("properties", "removed"),
+    "record_classes_removed": ("classes", "removed"),
+}
+#: Per kind of replaced row (axioms, other axioms): the statement counting the rows
+#: the write deleted (touching them: its row count is theirs), the one recording every
+#: row now when none went (the cold path), and the two recording the multiset
+#: difference when some went.
+_REPLACED = (
+    ("feed_gone_axioms", "record_axioms_added",
+     ("record_axioms_added_among_gone", "record_axioms_removed")),
+    ("feed_gone_other_axioms", "record_other_axioms_added",
+     ("record_other_axioms_added_among_gone", "record_other_axioms_removed")),
+)  # fmt: skip
+#: What the after hook empties: the copies, the captured rows and paths.
+FEED_CLEAR = (
+    "feed_clear_classes",
+    "feed_clear_edges",
+    "feed_clear_properties",
+    "feed_clear_axioms",
+    "feed_clear_other_axioms",
+    "feed_clear_paths",
+)
+#: Every key of the feed's after hook.
+FEED_AFTER_KEYS = frozenset({*FEED_RECORDS, *FEED_CLEAR, *(gone for gone, _, _ in _REPLACED)})
+#: Every key of the feed's hooks.
+FEED_KEYS = frozenset(BEFORE_RECOMPUTE) | FEED_AFTER_KEYS
+
+
+def after_recompute(params: Params) -> Steps:
+    """The change feed's hook after the recompute: record what step 4 and the write did, in an
+    order an app can apply as it goes (classes before the edges naming them, removed
+    edges before their classes), then empty what the feed kept."""
+    for key in ("record_classes_added", "record_classes_changed", "record_properties_added",
+                "record_properties_changed", "record_edges_added"):  # fmt: skip
+        yield Statement(key, params)
+    for gone_key, all_new, difference in _REPLACED:
+        gone = yield Statement(gone_key, params)
+        for key in difference if gone else (all_new,):
+            yield Statement(key, params)
+    for key in ("record_edges_removed", "record_properties_removed", "record_classes_removed"):
+        yield Statement(key, params)
+    for key in FEED_CLEAR:
+        yield Statement(key, params)
+
+
+#: The hooks every write runs: the change feed's.
+HOOKS = Hooks(
+    before_recompute=BEFORE_RECOMPUTE,
+    after_recompute=(HookSteps(FEED_AFTER_KEYS, after_recompute),),
 )
 #: The steps of ``RECOMPUTE`` that can only remove what stale rows name: skipped when a
 #: transaction collected none.
@@ -197,6 +293,8 @@ class Transaction:
     oid: str
     #: The timestamp bound to ``:now``.
     now: object
+    #: The run id the change feed's records carry (``:run``; None outside a sync).
+    run: str | None = None
     #: Some collected row came from a contribution that is gone.
     stale: bool = False
     #: Some written file has page links.
@@ -217,6 +315,7 @@ class Transaction:
             "now": self.now,
             "sha": sha,
             "link_annotations": LINK_AXIOM_ANNOTATIONS,
+            "run": self.run,
         }
 
 
@@ -235,10 +334,17 @@ class RowNumbers:
         self.links += len(data.links)
 
 
-def write_batch(oid: str, items: Iterable[FileWrite], now: object, hooks: Hooks = HOOKS) -> Steps:
+def write_batch(
+    oid: str,
+    items: Iterable[FileWrite],
+    now: object,
+    hooks: Hooks = HOOKS,
+    run: str | None = None,
+) -> Steps:
     """Write every file of ``items`` in order (each exactly as ``save_file`` or
-    ``remove_file`` would), then recompute once, inside the driver's transaction."""
-    tx = Transaction(oid, now)
+    ``remove_file`` would), then recompute once, inside the driver's transaction;
+    ``run`` tags the change feed's records."""
+    tx = Transaction(oid, now, run)
     for item in items:
         saved = item.data is not None
         yield from begin_file(tx, item.entry.path, item.entry if saved else None)
@@ -249,12 +355,18 @@ def write_batch(oid: str, items: Iterable[FileWrite], now: object, hooks: Hooks 
 
 
 def write_file(
-    oid: str, path: str, entry: FileEntry | None, data: OntologyData, now: object
+    oid: str,
+    path: str,
+    entry: FileEntry | None,
+    data: OntologyData,
+    now: object,
+    run: str | None = None,
 ) -> Steps:
     """Replace ``path``'s contribution with ``data`` committed at ``entry.sha`` -- or
-    remove it, record included, when ``entry`` is None: a batch of one."""
+    remove it, record included, when ``entry`` is None: a batch of one (``run`` as for
+    :func:`write_batch`)."""
     item = FileWrite(entry, data) if entry is not None else FileWrite(FileEntry(path, 0, ""), None)
-    return write_batch(oid, [item], now)
+    return write_batch(oid, [item], now, run=run)
 
 
 def begin_file(tx: Transaction, path: str, entry: FileEntry | None) -> Steps:
@@ -301,14 +413,22 @@ def finish(tx: Transaction, hooks: Hooks = HOOKS) -> Steps:
                 tx.stale = tx.stale or changed > 0
             elif key == RELINK[-1] and changed:
                 tx.kinds.add("edge")
-    for key in hooks.before_recompute:
-        yield Statement(key, params)
+    yield from run_hooks(hooks.before_recompute, params)
     for key in RECOMPUTE:
         if tx.runs(key):
             yield Statement(key, params)
-    for key in hooks.after_recompute:
-        yield Statement(key, params)
+    yield from run_hooks(hooks.after_recompute, params)
     yield Statement("clear_affected", params)
+
+
+def feed_summary(changed: Mapping[str, int]) -> ChangeSummary:
+    """The ``ChangeSummary`` of one transaction from the rows each statement changed
+    (as a driver sums them per key): the counts of the ``record_*`` statements."""
+    counts: dict[str, dict[str, int]] = {}
+    for key, (field, op) in FEED_RECORDS.items():
+        ops = counts.setdefault(field, {})
+        ops[op] = ops.get(op, 0) + max(changed.get(key, 0), 0)
+    return ChangeSummary.of({field: ChangeCounts(**ops) for field, ops in counts.items()})
 
 
 def file_rows(
@@ -373,6 +493,11 @@ def assemble_snapshot(rows: Mapping[str, Sequence[Sequence[Any]]]) -> OntologySn
 
 
 __all__ = [
+    "BEFORE_RECOMPUTE",
+    "FEED_AFTER_KEYS",
+    "FEED_CLEAR",
+    "FEED_KEYS",
+    "FEED_RECORDS",
     "FILE_ROWS",
     "FILE_STEPS",
     "FINISH_STEPS",
@@ -386,17 +511,21 @@ __all__ = [
     "STALE_ONLY",
     "UNDO_OTHERS",
     "Batch",
+    "HookSteps",
     "Hooks",
     "RowNumbers",
     "Statement",
     "Steps",
     "Transaction",
+    "after_recompute",
     "assemble_snapshot",
     "begin_file",
     "end_file",
+    "feed_summary",
     "file_part",
     "file_rows",
     "finish",
+    "run_hooks",
     "write_batch",
     "write_file",
 ]

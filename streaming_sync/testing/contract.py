@@ -50,6 +50,7 @@ from .._model import (
 from .._protocols import Repository
 from .._snapshot import ClassRow, EdgeRow, OntologySnapshot
 from ._contract_batch import BatchWriterContract, StreamWriterContract
+from ._contract_feed import ChangeFeedContract
 from ._contract_links import PageLinkContract
 from ._contract_support import (
     CONTENTS,
@@ -64,11 +65,14 @@ from ._contract_support import (
 )
 
 
-class RepositoryContract(PageLinkContract, BatchWriterContract, StreamWriterContract):
+class RepositoryContract(
+    PageLinkContract, BatchWriterContract, StreamWriterContract, ChangeFeedContract
+):
     """The behaviour every ``Repository`` must show. Subclass and provide ``repository``
     (the page-link tests come from ``PageLinkContract``; a repository that declares
     ``BatchWriter`` or ``StreamWriter`` is held to ``BatchWriterContract`` and
-    ``StreamWriterContract`` too, the others skip those tests)."""
+    ``StreamWriterContract`` too, the others skip those tests; a ``ChangeFeed``'s come
+    from ``ChangeFeedContract``)."""
 
     async def test_empty_repository_has_no_rows(self, repository: Repository) -> None:
         """A fresh repository has no rows and no committed files."""

@@ -17,12 +17,14 @@ and ``/tarball/{ref}``, which answers 302 to a second origin (``download_url``, 
 port standing for codeload.github.com) that streams a real ``.tar.gz``.
 
 Every API answer carries ``x-ratelimit-*`` headers; ``rate_limit`` requests per
-``rate_window`` seconds are allowed, the next get GitHub's 403 (or 429) "API rate limit
-exceeded" and are counted in ``over_budget``. ``secondary_window`` refuses every request
-for a while with GitHub's secondary-limit message. ``faults`` (a callable deciding per
-request) and ``fault_rate`` (seeded) inject 5xx, slow answers, truncated bodies,
-connection resets and corrupted blobs. ``requests`` records every request with its
-headers; ``commit`` changes the files between syncs.
+``rate_window`` seconds are allowed (a 304 answer costs none, as on GitHub), the next
+get GitHub's 403 (or 429) "API rate limit exceeded" and are counted in ``over_budget``.
+``secondary_window`` refuses every request for a while with GitHub's secondary-limit
+message. ``faults`` (a callable deciding per request) and ``fault_rate`` (seeded) inject
+5xx, slow answers, truncated bodies, connection resets and corrupted blobs. ``requests``
+records every request with its headers; ``commit`` changes the files between syncs, and
+delivers a signed ``push`` webhook to every URL ``add_webhook`` registered (as GitHub
+does; ``hook_answers`` keeps the answers).
 
 (Longer than our ~400-line habit: one class stands in for every endpoint, fault and
 header a client meets; the git object store lives in ``_git_objects``.)
@@ -44,10 +46,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import aiohttp
 import attrs
 from aiohttp import web
 
 from ._git_objects import GitStore
+from .webhooks import ZERO, deliver, push_payload
 
 DOCS = "https://docs.github.com/rest"
 PRIMARY_MESSAGE = (
@@ -188,6 +192,9 @@ class GitHubLikeServer:
         self._download_token = secrets.token_hex(8)
         self._runners: list[web.AppRunner] = []
         self.api_url = self.download_url = ""
+        self.hooks: list[tuple[str, str]] = []
+        self.hook_answers: list[tuple[int, str]] = []
+        self._deliveries: set[asyncio.Task[None]] = set()
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -222,6 +229,7 @@ class GitHubLikeServer:
         return f"http://{host}:{port}"
 
     async def close(self) -> None:
+        await self.deliveries_done()
         for runner in self._runners:
             await runner.cleanup()
         self._runners.clear()
@@ -249,6 +257,7 @@ class GitHubLikeServer:
         """Add or modify (bytes) or delete (None) files, rename ``old -> new``, and make a
         new commit on ``branch`` (default branch). Returns the new commit SHA."""
         branch = branch or self.store.default_branch
+        before = self.store.branches.get(branch, ZERO)
         base = self.store.commits[self.store.branches.get(branch, self.head)]
         files = dict(base.files)
         for old, new in (renames or {}).items():
@@ -258,9 +267,40 @@ class GitHubLikeServer:
                 files.pop(path, None)
             else:
                 files[path] = data
-        return self.store.write(
+        after = self.store.write(
             files, links=base.links, submodules=base.submodules, message=message, branch=branch
         )
+        for url, secret in self.hooks:
+            payload = push_payload(
+                self.owner,
+                self.repo,
+                ref=f"refs/heads/{branch}",
+                before=before,
+                after=after,
+                default_branch=self.store.default_branch,
+                message=message,
+            )
+            task = asyncio.get_running_loop().create_task(self._deliver(url, payload, secret))
+            self._deliveries.add(task)
+            task.add_done_callback(self._deliveries.discard)
+        return after
+
+    def add_webhook(self, url: str, secret: str) -> None:
+        """Deliver a signed ``push`` event to ``url`` for every later ``commit`` (needs a
+        running event loop at the commit, as the deliveries are sent in the background;
+        ``deliveries_done`` waits for them)."""
+        self.hooks.append((url, secret))
+
+    async def deliveries_done(self) -> None:
+        """Wait until every webhook delivery sent so far was answered (or failed)."""
+        while self._deliveries:
+            await asyncio.gather(*self._deliveries, return_exceptions=True)
+
+    async def _deliver(self, url: str, payload: dict[str, Any], secret: str) -> None:
+        try:
+            self.hook_answers.append(await deliver(url, payload, secret))
+        except (OSError, aiohttp.ClientError) as error:
+            self.hook_answers.append((0, f"delivery failed: {error}"))
 
     def add_tag(self, name: str, commit: str | None = None) -> None:
         self.store.tags[name] = commit or self.head
@@ -306,6 +346,8 @@ class GitHubLikeServer:
         try:
             refusal = self._refusal(request, record)
             response = refusal or await self._with_fault(request, record, handler)
+            if refusal is None and response.status == 304:
+                self.used = max(0, self.used - 1)  # GitHub: a 304 costs no rate limit
             if not response.prepared:
                 response.headers.update(self._rate_headers())
             record.status = response.status

@@ -24,6 +24,7 @@ from .._model import (
 )
 from .._snapshot import OntologySnapshot, materialize
 from ..observe.events import ProgressEvent
+from ._memory_feed import MemoryChangeFeed
 
 
 class InMemoryFetcher:
@@ -73,15 +74,16 @@ class InMemoryFetcher:
         return None
 
 
-class InMemoryRepository:
-    """A ``Repository`` (and ``CheckpointStore``, ``BatchWriter``, ``StreamWriter``) in a
-    dict, with the reference semantics.
+class InMemoryRepository(MemoryChangeFeed):
+    """A ``Repository`` (and ``CheckpointStore``, ``BatchWriter``, ``StreamWriter``,
+    ``ChangeFeed``) in a dict, with the reference semantics.
 
     ``fail_on_save`` may raise to simulate a storage fault for a path: ``save_file``
     raises it, and so does a ``write_batch`` holding the path (committing nothing of the
     batch) or a ``save_file_parts`` of it (when its parts have ended)."""
 
     def __init__(self, fail_on_save: Callable[[str], Exception | None] | None = None) -> None:
+        super().__init__()
         self.files: dict[str, dict[str, tuple[str, OntologyData]]] = {}
         self.failures: dict[str, list[FileFailure]] = {}
         self.runs: list[SyncReport] = []
@@ -107,6 +109,9 @@ class InMemoryRepository:
         ]
         if not writes:
             return
+        # The rows straight from the dict, not through snapshot(): a subclass may
+        # override that to watch the reads made by others.
+        before = materialize(self.files.get(ontology_id, {}))
         files = self.files.setdefault(ontology_id, {})
         for entry, content in writes:
             if content is None:
@@ -115,6 +120,9 @@ class InMemoryRepository:
                 files[entry.path] = (entry.sha, content)
                 self.saves += 1
         self.transactions += 1
+        # One transaction, one commit of the feed: what the batch did as a whole.
+        paths = [entry.path for entry, _ in writes]
+        await self.record_write(ontology_id, paths, before, materialize(files))
 
     async def save_file_parts(
         self, ontology_id: str, entry: FileEntry, parts: AsyncIterator[OntologyData]

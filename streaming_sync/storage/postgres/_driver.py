@@ -10,9 +10,11 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 
 import asyncpg
 
+from ..._change_counts import ChangeSummary
 from ..._model import FileEntry, FileWrite, OntologyData
 from ..._snapshot import OntologySnapshot
 from .. import _write
+from ._feed_sql import NOTIFY
 from ._sql import SQL
 
 _NAMED = re.compile(r"(?<!:):([a-z_]+)\b")
@@ -50,7 +52,9 @@ async def execute(
     conn: asyncpg.Connection, step: _write.Statement | _write.Batch, sql: Mapping[str, str] = SQL
 ) -> int:
     """Run ``step``; the number of rows it changed (for a batch, the number of rows
-    given)."""
+    given). A key whose SQL is empty needs nothing on PostgreSQL (no round trip)."""
+    if not sql[step.key]:
+        return 0
     text, names = positional(sql[step.key])
     if isinstance(step, _write.Batch):
         await conn.execute(text, *batch_arguments(step, names))
@@ -59,14 +63,33 @@ async def execute(
     return int(status.rsplit(" ", 1)[-1]) if status[-1:].isdigit() else 0
 
 
-async def run(conn: asyncpg.Connection, steps: _write.Steps, sql: Mapping[str, str] = SQL) -> None:
-    """Drive ``steps`` on ``conn`` to their end, inside the caller's transaction."""
+async def run(
+    conn: asyncpg.Connection,
+    steps: _write.Steps,
+    sql: Mapping[str, str] = SQL,
+    changed: dict[str, int] | None = None,
+) -> dict[str, int]:
+    """Drive ``steps`` on ``conn`` to their end, inside the caller's transaction; the
+    rows each key changed, summed (into ``changed`` when given: a transaction driven in
+    several runs)."""
+    changed = {} if changed is None else changed
     try:
         step = next(steps)
         while True:
-            step = steps.send(await execute(conn, step, sql))
+            count = await execute(conn, step, sql)
+            changed[step.key] = changed.get(step.key, 0) + count
+            step = steps.send(count)
     except StopIteration:
         pass
+    return changed
+
+
+async def notify(conn: asyncpg.Connection, channel: str, oid: str, run: str | None) -> None:
+    """``pg_notify`` on ``channel`` that ``oid``'s feed grew (run and newest position; the
+    rows stay in the table), inside the caller's transaction: sent if it commits."""
+    text, names = positional(NOTIFY)
+    params = {"channel": channel, "oid": oid, "run": run}
+    await conn.execute(text, *(params[n] for n in names))
 
 
 async def write_batch(
@@ -75,31 +98,45 @@ async def write_batch(
     items: Iterable[FileWrite],
     hooks: _write.Hooks = _write.HOOKS,
     sql: Mapping[str, str] = SQL,
-) -> None:
+    run_id: str | None = None,
+) -> ChangeSummary:
     """``storage._write.write_batch`` on ``conn``, inside the caller's transaction (which
-    holds the ontology's advisory lock). Timestamps are the transaction's ``now()``."""
-    await run(conn, _write.write_batch(oid, items, None, hooks), sql)
+    holds the ontology's advisory lock). Timestamps are the transaction's ``now()``;
+    ``run_id`` tags the change feed's records. Returns what the transaction changed."""
+    changed = await run(conn, _write.write_batch(oid, items, None, hooks, run_id), sql)
+    return _write.feed_summary(changed)
 
 
 async def write_file(
-    conn: asyncpg.Connection, oid: str, path: str, entry: FileEntry | None, data: OntologyData
-) -> None:
+    conn: asyncpg.Connection,
+    oid: str,
+    path: str,
+    entry: FileEntry | None,
+    data: OntologyData,
+    run_id: str | None = None,
+) -> ChangeSummary:
     """One file's save (``entry`` given) or removal, as a batch of one."""
-    await run(conn, _write.write_file(oid, path, entry, data, None))
+    changed = await run(conn, _write.write_file(oid, path, entry, data, None, run_id))
+    return _write.feed_summary(changed)
 
 
 async def write_parts(
-    conn: asyncpg.Connection, oid: str, entry: FileEntry, parts: AsyncIterator[OntologyData]
-) -> None:
+    conn: asyncpg.Connection,
+    oid: str,
+    entry: FileEntry,
+    parts: AsyncIterator[OntologyData],
+    run_id: str | None = None,
+) -> ChangeSummary:
     """Save ``entry.path`` from ``parts``, each inserted as it comes, inside the caller's
     transaction: the steps of a batch of one, the rows part by part."""
-    tx = _write.Transaction(oid, None)
+    tx = _write.Transaction(oid, None, run_id)
     numbers = _write.RowNumbers()
-    await run(conn, _write.begin_file(tx, entry.path, entry))
+    changed = await run(conn, _write.begin_file(tx, entry.path, entry))
     async for part in parts:
-        await run(conn, _write.file_part(tx, entry.path, part, numbers))
-    await run(conn, _write.end_file(tx, entry.path))
-    await run(conn, _write.finish(tx))
+        await run(conn, _write.file_part(tx, entry.path, part, numbers), changed=changed)
+    await run(conn, _write.end_file(tx, entry.path), changed=changed)
+    await run(conn, _write.finish(tx), changed=changed)
+    return _write.feed_summary(changed)
 
 
 async def read_snapshot(conn: asyncpg.Connection, oid: str) -> OntologySnapshot:
@@ -115,6 +152,7 @@ async def read_snapshot(conn: asyncpg.Connection, oid: str) -> OntologySnapshot:
 __all__ = [
     "batch_arguments",
     "execute",
+    "notify",
     "positional",
     "read_snapshot",
     "run",

@@ -23,10 +23,13 @@ from typing import Any, TypeVar
 import asyncpg
 
 from ..._aio import AsyncClosing, run_to_completion
+from ..._change_counts import ChangeSummary
+from ..._changes import current_run_id, report_commit
 from ..._errors import DatabaseLockedError, FatalStorageError, ServiceClosedError, StorageError
 from ..._model import FileEntry, FileFailure, FileWrite, OntologyData, SyncReport
 from ..._snapshot import OntologySnapshot
-from ._driver import read_snapshot, write_batch, write_parts
+from ._driver import notify, read_snapshot, write_batch, write_parts
+from ._feed import DEFAULT_CHANNEL, Listener, PostgresChangeFeed
 from ._schema import TEMP_DDL, migrate, quote
 
 logger = logging.getLogger(__name__)
@@ -38,25 +41,40 @@ DEFAULT_SCHEMA = "public"
 DEFAULT_POOL_SIZE = 10
 
 
-class PostgresRepository(AsyncClosing):
+class PostgresRepository(PostgresChangeFeed, AsyncClosing):
     """Stores each file's rows in PostgreSQL, one transaction per file.
 
     Open with ``await PostgresRepository.open("postgresql://user@host/db")``; use as an
     async context manager or call ``aclose()``. ``schema`` picks the PostgreSQL schema
     (namespace) that holds the tables, created if missing (default ``public``).
+    ``notify_channel``: every commit that changes rows sends ``NOTIFY`` there (run and
+    position, never rows; None sends none), and ``wait_for_changes`` listens there.
     """
 
-    def __init__(self, pool: asyncpg.Pool, dsn: str, schema: str) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        dsn: str,
+        schema: str,
+        notify_channel: str | None = DEFAULT_CHANNEL,
+    ) -> None:
         """Use :meth:`open`; this wraps an already prepared pool."""
         self._pool: asyncpg.Pool | None = pool
         self._where = redact(dsn)
         self._dsn = dsn
         self.schema = schema
+        self.notify_channel = notify_channel
+        self._listener: Listener | None = None
         self._saves = 0
 
     @classmethod
     async def open(
-        cls, dsn: str, *, schema: str | None = None, pool_size: int = DEFAULT_POOL_SIZE
+        cls,
+        dsn: str,
+        *,
+        schema: str | None = None,
+        pool_size: int = DEFAULT_POOL_SIZE,
+        notify_channel: str | None = DEFAULT_CHANNEL,
     ) -> PostgresRepository:
         """Connect, and create or upgrade the schema (concurrent openers wait for each
         other). ``schema`` defaults to the URL's ``?schema=NAME``, else ``public``.
@@ -89,12 +107,22 @@ class PostgresRepository(AsyncClosing):
             )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise connect_error(exc, where) from exc
-        return cls(pool, dsn, schema)
+        return cls(pool, dsn, schema, notify_channel)
 
     @property
     def dsn(self) -> str:
         """The connection string the repository was opened with."""
         return self._dsn
+
+    @property
+    def listener(self) -> Listener:
+        """The connection listening on ``notify_channel`` (made on first use)."""
+        self._require_open()
+        if self._listener is None:
+            self._listener = Listener(
+                self._dsn, self.notify_channel or DEFAULT_CHANNEL, self.schema
+            )
+        return self._listener
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -108,6 +136,9 @@ class PostgresRepository(AsyncClosing):
     async def aclose(self) -> None:
         """Wait for the transactions in progress, then close the pool. Idempotent."""
         pool, self._pool = self._pool, None
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            await listener.aclose()
         if pool is not None:
             await pool.close()
 
@@ -153,12 +184,18 @@ class PostgresRepository(AsyncClosing):
         inserted as it comes, in ONE transaction under the ontology's lock, committed
         when the parts end. Until then other writers of the ontology wait. If ``parts``
         raises or the caller is cancelled, the transaction rolls back."""
-        await self._locked(
-            ontology_id,
-            f"saving {entry.path!r} of ontology {ontology_id!r} in parts",
-            lambda conn: write_parts(conn, ontology_id, entry, parts),
+        run = current_run_id()
+
+        async def work(conn: asyncpg.Connection) -> ChangeSummary:
+            changed = await write_parts(conn, ontology_id, entry, parts, run)
+            await self._notify(conn, ontology_id, run, changed)
+            return changed
+
+        changed = await self._locked(
+            ontology_id, f"saving {entry.path!r} of ontology {ontology_id!r} in parts", work
         )
         self._saves += 1
+        await report_commit((entry.path,), changed)
 
     async def committed_files(self, ontology_id: str) -> Mapping[str, str]:
         rows = await self._fetch(
@@ -303,8 +340,25 @@ class PostgresRepository(AsyncClosing):
             raise translate_error(exc, self._where, doing) from exc
 
     async def _write(self, ontology_id: str, items: Sequence[FileWrite], doing: str) -> None:
-        await self._locked(ontology_id, doing, lambda conn: write_batch(conn, ontology_id, items))
+        """One transaction of ``items``, tagged with the current run, its notification
+        when it changed rows, and its ``RowsChanged`` once committed."""
+        run = current_run_id()
+
+        async def work(conn: asyncpg.Connection) -> ChangeSummary:
+            changed = await write_batch(conn, ontology_id, items, run_id=run)
+            await self._notify(conn, ontology_id, run, changed)
+            return changed
+
+        changed = await self._locked(ontology_id, doing, work)
         self._saves += sum(item.data is not None for item in items)
+        await report_commit([item.entry.path for item in items], changed)
+
+    async def _notify(
+        self, conn: asyncpg.Connection, oid: str, run: str | None, changed: ChangeSummary
+    ) -> None:
+        """``NOTIFY`` (sent when the transaction commits) if it changed rows."""
+        if changed.total and self.notify_channel is not None:
+            await notify(conn, self.notify_channel, oid, run)
 
     async def _locked(self, ontology_id: str, doing: str, work: Work[T]) -> T:
         """``work`` in a transaction holding the ontology's advisory lock."""

@@ -17,7 +17,9 @@ picked, scans a whole ontology per check (quadratic over a sync).
 Version 1 is the storage schema; version 2 adds the shared-sync work tables
 (``sync_shared_runs``, ``sync_work``); version 3 adds ``file_link_targets`` and re-resolves
 the page links by the rule that came with it (as the SQLite upgrade to its schema 2 does:
-read ``storage/sqlite/_upgrade.py``). ``migrate`` applies what is missing in one transaction holding
+read ``storage/sqlite/_upgrade.py``); version 4 adds the change feed (``_feed_sql``: its
+tables and capture triggers; the feed of an upgraded schema begins at the upgrade).
+``migrate`` applies what is missing in one transaction holding
 ``pg_advisory_xact_lock`` on the schema's name, so processes opening the same database at
 once never fail: the first creates, the others wait and find it done.
 """
@@ -30,8 +32,9 @@ import asyncpg
 
 from ..._errors import SchemaError
 from ..._model import LINK_AXIOM_ANNOTATIONS
+from . import _feed_sql
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _K = 'TEXT COLLATE "C" NOT NULL'  # a key or path column: byte order
 
@@ -295,18 +298,23 @@ MIGRATIONS: dict[int, str] = {
     1: _V1_PUBLIC + _V1_PROVENANCE + _V1_RUN_STATE,
     2: _V2_SHARED,
     3: _V3_LINK_TARGETS,
+    4: _feed_sql.MIGRATION,
 }
 
-#: Per connection: the affected set of the write in progress (see ``storage._write``).
-TEMP_DDL = """
+#: Per connection: the affected set of the write in progress (see ``storage._write``),
+#: and what the change feed keeps during a write (``_feed_sql.TEMP_DDL``).
+TEMP_DDL = (
+    """
 CREATE TEMP TABLE IF NOT EXISTS sync_affected (
     kind  TEXT COLLATE "C" NOT NULL,
     a     TEXT COLLATE "C" NOT NULL,
     b     TEXT COLLATE "C" NOT NULL DEFAULT '',
     stale BOOLEAN NOT NULL DEFAULT false,
     PRIMARY KEY (kind, a, b)
-) ON COMMIT DELETE ROWS
+) ON COMMIT DELETE ROWS;
 """
+    + _feed_sql.TEMP_DDL
+)
 
 _VERSION_DDL = """
 CREATE TABLE IF NOT EXISTS schema_version (

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .._write import KEYS
+from ._feed_sql import FEED_SQL
 
 _AFFECTED = "pg_temp.sync_affected"
 
@@ -267,8 +268,10 @@ WHERE o.ontology_id = :oid
 _CLEAR_AFFECTED = f"DELETE FROM {_AFFECTED}"
 
 #: The SQL of every statement key of ``storage._write``: each is the constant above
-#: named after its key (``insert_edges`` -> ``_INSERT_EDGES``).
-SQL: Mapping[str, str] = {key: globals()[f"_{key.upper()}"] for key in sorted(KEYS)}
+#: named after its key (``insert_edges`` -> ``_INSERT_EDGES``), or the change feed's.
+SQL: Mapping[str, str] = {
+    key: FEED_SQL[key] if key in FEED_SQL else globals()[f"_{key.upper()}"] for key in sorted(KEYS)
+}
 
 
 __all__ = ["SQL"]

@@ -10,6 +10,7 @@ import re
 import sqlite3
 from collections.abc import Iterable, Mapping
 
+from ..._change_counts import ChangeSummary
 from ..._model import FileEntry, FileWrite, OntologyData
 from ..._snapshot import OntologySnapshot
 from .. import _write
@@ -35,14 +36,25 @@ def execute(
     return conn.execute(sql[step.key], step.params).rowcount
 
 
-def run(conn: sqlite3.Connection, steps: _write.Steps, sql: Mapping[str, str] = SQL) -> None:
-    """Drive ``steps`` on ``conn`` to their end, inside the caller's transaction."""
+def run(
+    conn: sqlite3.Connection,
+    steps: _write.Steps,
+    sql: Mapping[str, str] = SQL,
+    changed: dict[str, int] | None = None,
+) -> dict[str, int]:
+    """Drive ``steps`` on ``conn`` to their end, inside the caller's transaction; the
+    rows each key changed, summed (into ``changed`` when given: a transaction driven in
+    several runs)."""
+    changed = {} if changed is None else changed
     try:
         step = next(steps)
         while True:
-            step = steps.send(execute(conn, step, sql))
+            count = execute(conn, step, sql)
+            changed[step.key] = changed.get(step.key, 0) + count
+            step = steps.send(count)
     except StopIteration:
         pass
+    return changed
 
 
 def write_batch(
@@ -52,11 +64,14 @@ def write_batch(
     now: str,
     hooks: _write.Hooks = _write.HOOKS,
     sql: Mapping[str, str] = SQL,
-) -> None:
+    run_id: str | None = None,
+) -> ChangeSummary:
     """``storage._write.write_batch`` on ``conn``, inside the caller's transaction; ``now``
-    is the ISO-8601 timestamp of the rows it writes. ``hooks`` and ``sql`` default to
-    what every write runs (tests pass their own)."""
-    run(conn, _write.write_batch(oid, items, now, hooks), sql)
+    is the ISO-8601 timestamp of the rows it writes, ``run_id`` the run of the change
+    feed's records. ``hooks`` and ``sql`` default to what every write runs (tests pass
+    their own). Returns what the transaction changed (the feed's counts)."""
+    changed = run(conn, _write.write_batch(oid, items, now, hooks, run_id), sql)
+    return _write.feed_summary(changed)
 
 
 def write_file(
@@ -66,23 +81,31 @@ def write_file(
     entry: FileEntry | None,
     data: OntologyData,
     now: str,
-) -> None:
+    run_id: str | None = None,
+) -> ChangeSummary:
     """One file's save (``entry`` given) or removal, as a batch of one."""
-    run(conn, _write.write_file(oid, path, entry, data, now))
+    changed = run(conn, _write.write_file(oid, path, entry, data, now, run_id))
+    return _write.feed_summary(changed)
 
 
 def write_parts(
-    conn: sqlite3.Connection, oid: str, entry: FileEntry, parts: Iterable[OntologyData], now: str
-) -> None:
+    conn: sqlite3.Connection,
+    oid: str,
+    entry: FileEntry,
+    parts: Iterable[OntologyData],
+    now: str,
+    run_id: str | None = None,
+) -> ChangeSummary:
     """Save ``entry.path`` from ``parts`` (each inserted as it comes), inside the caller's
     transaction: the steps of a batch of one, the rows part by part."""
-    tx = _write.Transaction(oid, now)
+    tx = _write.Transaction(oid, now, run_id)
     numbers = _write.RowNumbers()
-    run(conn, _write.begin_file(tx, entry.path, entry))
+    changed = run(conn, _write.begin_file(tx, entry.path, entry))
     for part in parts:
-        run(conn, _write.file_part(tx, entry.path, part, numbers))
-    run(conn, _write.end_file(tx, entry.path))
-    run(conn, _write.finish(tx))
+        run(conn, _write.file_part(tx, entry.path, part, numbers), changed=changed)
+    run(conn, _write.end_file(tx, entry.path), changed=changed)
+    run(conn, _write.finish(tx), changed=changed)
+    return _write.feed_summary(changed)
 
 
 def read_snapshot(conn: sqlite3.Connection, oid: str) -> OntologySnapshot:

@@ -248,7 +248,8 @@ def _rebuild(
         conn.execute(f'DROP TABLE "{table}"')
     for statement in _statements(schema.CREATE_SCRIPT):
         conn.execute(statement)
-    conn.execute(schema.TEMP_SCRIPT)
+    for statement in _statements(schema.TEMP_SCRIPT):
+        conn.execute(statement)
     conn.create_function(IRI_LIST_FUNCTION, 1, iri_list, deterministic=True)
     now = now_iso()
     for path, data in sorted(files.items()):

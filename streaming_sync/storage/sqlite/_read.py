@@ -35,6 +35,7 @@ from ..._read_model import (
 )
 from ..._snapshot import AxiomRow, ClassRow, EdgeRow
 from ._connection import Connection
+from ._feed import SqliteChangeFeed
 from ._open import MEMORY, open_read_only, read_shape
 from ._repository import DEFAULT_BUSY_TIMEOUT, SqliteRepository
 
@@ -140,7 +141,7 @@ def _prepare(conn: sqlite3.Connection, database: str) -> None:
     conn.create_function(_FOLD, 1, _fold_or_none, deterministic=True)
 
 
-class SqliteReadEngine:
+class SqliteReadEngine(SqliteChangeFeed):
     """Answers the read API with SQL; owns one read-only connection."""
 
     def __init__(self, db: Connection, database: str) -> None:

@@ -22,12 +22,15 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from ..._aio import AsyncClosing, run_to_completion
+from ..._change_counts import ChangeSummary
+from ..._changes import current_run_id, report_commit
 from ..._errors import ServiceClosedError
 from ..._model import FileEntry, FileFailure, FileWrite, OntologyData, SyncReport
 from ..._snapshot import OntologySnapshot
 from . import _lock
 from ._connection import Connection, settle
 from ._driver import read_snapshot, write_batch, write_parts
+from ._feed import SqliteChangeFeed
 from ._handoff import Handoff
 from ._open import MEMORY, now_iso, open_database, open_read_only
 
@@ -38,7 +41,7 @@ T = TypeVar("T")
 DEFAULT_BUSY_TIMEOUT = 5.0
 
 
-class SqliteRepository(AsyncClosing):
+class SqliteRepository(SqliteChangeFeed, AsyncClosing):
     """Stores each file's rows in SQLite, one transaction per file (see ``docs/schema.md``).
 
     Open with ``await SqliteRepository.open(path)`` (``":memory:"`` for a private
@@ -153,11 +156,11 @@ class SqliteRepository(AsyncClosing):
         error propagates."""
         doing = f"saving {entry.path!r} of ontology {ontology_id!r} in parts"
         handoff = Handoff(asyncio.get_running_loop())
-        now = now_iso()
+        now, run = now_iso(), current_run_id()
 
-        def work(conn: sqlite3.Connection) -> None:
+        def work(conn: sqlite3.Connection) -> ChangeSummary:
             try:
-                write_parts(conn, ontology_id, entry, handoff.parts(), now)
+                return write_parts(conn, ontology_id, entry, handoff.parts(), now, run)
             finally:
                 handoff.stop()
 
@@ -171,8 +174,9 @@ class SqliteRepository(AsyncClosing):
             await settle(job)
             raise
         handoff.end()
-        await job
+        changed = await job
         self._saves += 1
+        await report_commit((entry.path,), changed)
 
     async def committed_files(self, ontology_id: str) -> Mapping[str, str]:
         rows = await self._read(
@@ -343,9 +347,14 @@ class SqliteRepository(AsyncClosing):
     # -- plumbing ----------------------------------------------------------------------
 
     async def _write(self, ontology_id: str, items: Sequence[FileWrite], doing: str) -> None:
-        now = now_iso()
-        await self._transaction(doing, lambda conn: write_batch(conn, ontology_id, items, now))
+        """One transaction of ``items``, tagged with the current run; its
+        ``RowsChanged`` once committed."""
+        now, run = now_iso(), current_run_id()
+        changed = await self._transaction(
+            doing, lambda conn: write_batch(conn, ontology_id, items, now, run_id=run)
+        )
         self._saves += sum(item.data is not None for item in items)
+        await report_commit([item.entry.path for item in items], changed)
 
     def _require_open(self) -> Connection:
         if self._db is None:

@@ -1,9 +1,10 @@
-"""The SQLite schema (version 2): DDL, and the checks run when a database is opened.
+"""The SQLite schema (version 3): DDL, and the checks run when a database is opened.
 
 ``docs/schema.md`` describes every table and column. The four public ``owl_*`` tables
 plus ``owl_other_axioms`` hold what ``streaming_sync.materialize`` specifies; the
 ``sync_*``/``file_*``/``link_edges`` tables are the per-file provenance the writer
-recomputes them from; ``http_cache`` serves the GitHub source's conditional requests.
+recomputes them from; ``http_cache`` serves the GitHub source's conditional requests;
+``sync_changes`` is the change feed (``_feed_sql``).
 A database at an older version is upgraded by ``streaming-sync migrate``
 (``_upgrade``).
 """
@@ -12,10 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-SCHEMA_VERSION = 2
+from . import _feed_sql
+
+SCHEMA_VERSION = 3
 
 #: The version that added each table that schema 1 did not have.
-TABLE_SINCE: Mapping[str, int] = {"file_link_targets": 2}
+TABLE_SINCE: Mapping[str, int] = {
+    "file_link_targets": 2,
+    "sync_changes": 3,
+    "sync_change_horizon": 3,
+}
 
 #: The classes a link to the page resolves to (``OntologyData.link_targets``). Alone,
 #: not in the DDL below with its like tables: the upgrade to schema 2 creates it too.
@@ -246,13 +253,16 @@ CREATE_SCRIPT = (
     + _PUBLIC_DDL
     + _PROVENANCE_DDL
     + _RUN_STATE_DDL
+    + _feed_sql.FEED_DDL
     + "INSERT OR IGNORE INTO schema_version (version, applied_at) "
     + f"VALUES ({SCHEMA_VERSION}, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));\n"
     + "COMMIT;\n"
 )
 
-#: Per connection: the affected set of the write in progress (see ``storage._write``).
-TEMP_SCRIPT = """
+#: Per connection: the affected set of the write in progress (see ``storage._write``),
+#: and what the change feed keeps during a write (``_feed_sql.TEMP_DDL``).
+TEMP_SCRIPT = (
+    """
 CREATE TEMP TABLE IF NOT EXISTS sync_affected (
     kind  TEXT NOT NULL,
     a     TEXT NOT NULL,
@@ -261,6 +271,8 @@ CREATE TEMP TABLE IF NOT EXISTS sync_affected (
     PRIMARY KEY (kind, a, b)
 ) WITHOUT ROWID;
 """
+    + _feed_sql.TEMP_DDL
+)
 
 
 def _columns(names: str) -> frozenset[str]:
@@ -296,6 +308,8 @@ EXPECTED_COLUMNS: Mapping[str, frozenset[str]] = {
     "http_cache": _columns("key etag body"),
     "sync_locks": _columns("ontology_id holder host pid acquired_at heartbeat"),
     "schema_version": _columns("version"),
+    "sync_changes": _columns("position ontology_id run_id committed_at kind old new"),
+    "sync_change_horizon": _columns("ontology_id position run_id pruned_at"),
 }
 
 #: One row per (table, column) of the database, to compare with ``EXPECTED_COLUMNS``.

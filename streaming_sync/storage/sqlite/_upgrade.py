@@ -14,6 +14,10 @@ properties). A page with no such row -- written by a parser of your own -- keeps
 class as a link target, as before. Then every page link is resolved again and the
 hierarchy edges and placeholder classes only the old rule asserted are removed, so the
 rows equal what a fresh sync writes. See ``docs/schema.md``.
+
+Step 3 (the change feed): adds ``sync_changes`` and ``sync_change_horizon``, empty. The
+feed of an upgraded database begins at the upgrade: its records take the rows as they
+were then to the rows now (``OntologyReader.changes`` says so, see ``docs/keeping-current.md``).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import attrs
 
 from ..._errors import SchemaError
 from ..._model import LINK_AXIOM_ANNOTATIONS
+from . import _feed_sql
 from . import _schema as schema
 from ._connection import in_transaction
 from ._open import now_iso
@@ -107,7 +112,8 @@ STEPS: Mapping[int, tuple[str, ...]] = {
         _INSERT_LINK_PLACEHOLDERS,
         _INSERT_LINK_EDGES,
         _DELETE_UNUSED_PLACEHOLDERS,
-    )
+    ),
+    3: _feed_sql.FEED_TABLES,
 }
 
 #: What the upgrade reports, each counted before and after it.
