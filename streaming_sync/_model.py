@@ -298,11 +298,15 @@ EMPTY = OntologyData()
 @attrs.frozen
 class ParseCost:
     """What parsing one file is expected to cost (``CostedParser.parse_cost``): CPU
-    ``seconds``, and whether the parse may run in the service's own process (``inline``:
-    it is known linear and short -- a parse there cannot be stopped)."""
+    ``seconds``, whether the parse may run in the service's own process (``inline``:
+    it is known linear and short -- a parse there cannot be stopped), and whether
+    ``parse_parts`` really streams the file (``streams``: parts made as it reads, each
+    of bounded size, so a parse in this process holds one part at a time and can be
+    stopped between parts; a parser whose ``parse_parts`` makes one part says False)."""
 
     seconds: float
     inline: bool
+    streams: bool = False
 
 
 @attrs.frozen

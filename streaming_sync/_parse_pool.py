@@ -180,12 +180,7 @@ class ParsePool(AsyncClosing):
             yield cast(OntologyData, reply[1])
             async with asyncio.timeout_at(deadline):
                 reply = await worker.receive()
-        if reply is None:
-            exitcode = await worker.exitcode()
-            self._death(f"parsing {path}: {describe_exit(exitcode)}")
-            raise ParseProcessDied(path, exitcode)
-        self._deaths_in_a_row = 0
-        self.parsed += 1
+        reply = await self._finished(worker, path, reply)
         relog(reply[2])
         if reply[0] == RAISED:
             raise reply[1]
@@ -277,6 +272,11 @@ class ParsePool(AsyncClosing):
         except TimeoutError:
             self._overran(worker, path, time_limit)
             raise ParseTimeout(path, time_limit) from None
+        return await self._finished(worker, path, reply)
+
+    async def _finished(self, worker: ParseProcess, path: str, reply: Reply | None) -> Reply:
+        """The last reply of a parse, counted; ``ParseProcessDied`` when there is none
+        (the process died parsing ``path``)."""
         if reply is None:
             exitcode = await worker.exitcode()
             self._death(f"parsing {path}: {describe_exit(exitcode)}")

@@ -241,7 +241,7 @@ class ThreadParsing(AsyncClosing):
     def begin(self) -> None:
         return None
 
-    def expect(self, files: Iterable[tuple[str, int]]) -> None:
+    def expect(self, files: Iterable[tuple[str, int]], *, stream_bytes: int | None) -> None:
         return None
 
     async def parse(self, path: str, data: bytes, *, time_limit: float) -> Parsed:

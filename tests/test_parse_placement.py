@@ -134,3 +134,30 @@ async def test_one_file_worth_a_process_starts_one_not_two(tmp_path: Path) -> No
     report, parsing = await sync(root, file_timeout=600)
     assert report.outcome is Outcome.SUCCEEDED and report.files.succeeded == 1
     assert parsing.placed == {"thread": 0, "pool": 1} and parsing.pool.started == 1
+
+
+@pytest.mark.slow
+async def test_a_streamed_file_is_parsed_here_and_starts_no_process(tmp_path: Path) -> None:
+    """A Functional Syntax file big enough to be streamed, with a pool allowed: it is
+    parsed on the thread part by part (stoppable between parts, one part in memory) and
+    counts for no process, so none starts -- a process would only add its interpreter
+    and a second copy of the bytes (issue 14.5's memory goal)."""
+    from benchmarks.big_ofn import write_big_ofn
+    from streaming_sync._pipeline import STREAM_BYTES
+
+    root = tmp_path / "src"
+    root.mkdir()
+    write_big_ofn(root / "big.ofn", STREAM_BYTES + 600_000)
+    cost = DefaultParser().parse_cost("big.ofn", (root / "big.ofn").stat().st_size)
+    assert cost.streams and cost.seconds > POOL_WORTH_SECONDS  # else no process anyway
+    report, parsing = await sync(root, file_timeout=600)
+    assert report.outcome is Outcome.SUCCEEDED and report.files.succeeded == 1
+    assert parsing.placed == {"thread": 1, "pool": 0} and parsing.pool.started == 0
+
+
+def test_only_functional_syntax_is_really_streamed() -> None:
+    """``ParseCost.streams`` is True for the one reader that yields parts as it reads;
+    other files come out of ``parse_parts`` whole, so they are placed by cost alone."""
+    parser = DefaultParser()
+    assert parser.parse_cost("a.ofn", 10**7).streams
+    assert not any(parser.parse_cost(p, 10**7).streams for p in ("a.ttl", "a.owl", "a.md"))

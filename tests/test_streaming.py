@@ -86,13 +86,13 @@ async def sync(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("processes", [1, 0], ids=["in a process", "on the thread"])
+@pytest.mark.parametrize("processes", [1, 0], ids=["with a pool", "without a pool"])
 async def test_a_big_file_is_written_part_by_part_with_the_rows_of_a_whole_parse(
     big_ofn: bytes, processes: int
 ) -> None:
     """The big document beside a small page: streamed to ``save_file_parts`` in several
-    parts, from a parse process or from the thread; the committed rows are those of a
-    repository that takes the file whole."""
+    parts (parsed on the thread, pool or not: see _parse_placement); the committed rows
+    are those of a repository that takes the file whole."""
     files = {"big.ofn": big_ofn, "small.ofn": b"Declaration(Class(<urn:x:A>))"}
     streamed = CapableRepository()
     report = await sync(files, streamed, parse_processes=processes)

@@ -92,7 +92,8 @@ class DefaultParser:
             reader = self._rdf_reader
         else:
             return ParseCost(SECONDS_PER_FILE, inline=True)  # skipped without parsing
-        return ParseCost(SECONDS_PER_FILE + size / 1e6 * SECONDS_PER_MB[reader], inline=True)
+        seconds = SECONDS_PER_FILE + size / 1e6 * SECONDS_PER_MB[reader]
+        return ParseCost(seconds, inline=True, streams=reader == "ofn")
 
 
 __all__ = ["RDF_EXTENSIONS", "SECONDS_PER_FILE", "SECONDS_PER_MB", "DefaultParser"]

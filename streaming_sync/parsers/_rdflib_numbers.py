@@ -31,6 +31,9 @@ from ._rdfmap import make_literal
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
+# WrittenInteger and WrittenDecimal repeat their three lines on purpose (and so does
+# _jsonnumber's pair): each must subclass its own number type for rdflib's isinstance
+# checks, and a shared mixin's __new__ could not call the right base without a cast.
 class WrittenInteger(int):
     """An integer token of Turtle/TriG/N3 whose ``str()`` is the token as written."""
 

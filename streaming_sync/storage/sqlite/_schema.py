@@ -24,7 +24,8 @@ TABLE_SINCE: Mapping[str, int] = {
     "sync_change_horizon": 3,
 }
 
-#: The classes a link to the page resolves to (``OntologyData.link_targets``).
+#: The classes a link to the page resolves to (``OntologyData.link_targets``). Alone,
+#: not in the DDL below with its like tables: the upgrade to schema 2 creates it too.
 LINK_TARGETS_DDL = """
 CREATE TABLE IF NOT EXISTS file_link_targets (
     ontology_id TEXT NOT NULL,
