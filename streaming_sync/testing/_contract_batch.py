@@ -14,7 +14,7 @@ from typing import NoReturn, TypeVar
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from .._errors import StreamingSyncError
@@ -26,6 +26,7 @@ from ._contract_support import (
     ContractBase,
     cls,
     data,
+    property_settings,
     sha_of,
     with_page_key,
 )
@@ -50,16 +51,7 @@ class _FailingRows(tuple[Axiom, ...]):
 #: A file whose axioms cannot be read (the class before them can).
 FAILING = attrs.evolve(data(cls("ex:Failing")), axioms=_FailingRows())
 
-_SETTINGS = settings(
-    max_examples=40,
-    deadline=None,
-    database=None,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.differing_executors,
-    ],
-)
+_SETTINGS = property_settings(40)
 #: One batch: (path, index into the pool of contents, or None to remove); a path may
 #: come more than once.
 _BATCH = st.lists(st.tuples(PATHS, st.none() | st.integers(0, 4)), max_size=6)

@@ -15,7 +15,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from .._changes import (
@@ -33,7 +33,16 @@ from .._protocols import BatchWriter, ChangeFeed, Repository, StreamWriter
 from .._snapshot import OntologySnapshot
 from ..observe.events import ProgressEvent, RowsChanged
 from ._contract_batch import _parts, _split
-from ._contract_support import CONTENTS, OPERATIONS, ContractBase, cls, data, sha_of, with_page_key
+from ._contract_support import (
+    CONTENTS,
+    OPERATIONS,
+    ContractBase,
+    cls,
+    data,
+    property_settings,
+    sha_of,
+    with_page_key,
+)
 
 EMPTY_ROWS = OntologySnapshot.build([], [], [], [], [])
 
@@ -176,16 +185,7 @@ class ChangeFeedContract(ContractBase):
         assert await steps.feed.prune("prune", keep_for=timedelta(days=1)) == 0
         assert await steps.feed.prune("prune", keep_for=timedelta(0)) == len(new)
 
-    @settings(
-        max_examples=30,
-        deadline=None,
-        database=None,
-        suppress_health_check=[
-            HealthCheck.function_scoped_fixture,
-            HealthCheck.too_slow,
-            HealthCheck.differing_executors,
-        ],
-    )
+    @property_settings(30)
     @given(pool=st.lists(CONTENTS, min_size=1, max_size=5), ops=OPERATIONS)
     async def test_random_sequences_record_exactly_their_differences(
         self,
@@ -206,16 +206,7 @@ class ChangeFeedContract(ContractBase):
         everything = await steps.feed.changes(oid, limit=100_000)
         assert apply_changes(EMPTY_ROWS, everything) == await repository.snapshot(oid)
 
-    @settings(
-        max_examples=20,
-        deadline=None,
-        database=None,
-        suppress_health_check=[
-            HealthCheck.function_scoped_fixture,
-            HealthCheck.too_slow,
-            HealthCheck.differing_executors,
-        ],
-    )
+    @property_settings(20)
     @given(pool=st.lists(CONTENTS, min_size=1, max_size=5), ops=OPERATIONS, size=st.integers(2, 5))
     async def test_a_batch_is_one_commit_of_its_whole_difference(
         self,

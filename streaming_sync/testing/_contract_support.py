@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequen
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from .._model import (
@@ -214,6 +215,22 @@ CONTENTS = _PAGES.flatmap(_with_link_targets)
 OPERATIONS = st.lists(st.tuples(PATHS, st.none() | st.integers(0, 4)), min_size=1, max_size=12)
 
 
+def property_settings(max_examples: int) -> settings:
+    """Hypothesis settings of the contract's property tests: no deadline and no example
+    database (a backend's run must not depend on an earlier one's), and the health
+    checks that misread async tests over a function-scoped fixture off."""
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.differing_executors,
+        ],
+    )
+
+
 __all__ = [
     "CONTENTS",
     "OPERATIONS",
@@ -225,6 +242,7 @@ __all__ = [
     "class_row",
     "cls",
     "data",
+    "property_settings",
     "sha_of",
     "with_page_key",
 ]

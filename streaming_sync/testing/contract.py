@@ -29,7 +29,7 @@ import uuid
 
 try:
     import pytest
-    from hypothesis import HealthCheck, given, settings
+    from hypothesis import given
     from hypothesis import strategies as st
 except ImportError as missing:  # a bare "No module named 'pytest'" would not say what to do
     raise ImportError(
@@ -60,6 +60,7 @@ from ._contract_support import (
     class_row,
     cls,
     data,
+    property_settings,
     sha_of,
     with_page_key,
 )
@@ -292,16 +293,7 @@ class RepositoryContract(
     # One repository serves every example (each uses a fresh ontology id, so earlier
     # examples cannot interfere); the method runs once per subclass, hence
     # differing_executors; database=None keeps no example files in the user's checkout.
-    @settings(
-        max_examples=60,
-        deadline=None,
-        database=None,
-        suppress_health_check=[
-            HealthCheck.function_scoped_fixture,
-            HealthCheck.too_slow,
-            HealthCheck.differing_executors,
-        ],
-    )
+    @property_settings(60)
     @given(pool=st.lists(CONTENTS, min_size=1, max_size=5), ops=OPERATIONS)
     async def test_random_sequences_converge(
         self,

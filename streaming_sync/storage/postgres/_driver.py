@@ -63,6 +63,8 @@ async def execute(
     return int(status.rsplit(" ", 1)[-1]) if status[-1:].isdigit() else 0
 
 
+# The async twin of sqlite/_driver.run, kept apart: that one runs on the connection's
+# thread, this one awaits asyncpg; what they drive -- storage._write's steps -- is shared.
 async def run(
     conn: asyncpg.Connection,
     steps: _write.Steps,

@@ -188,6 +188,8 @@ class PostgresChangeFeed:
         )
         return int(last or 0)
 
+    # The feed's methods twin sqlite/_feed.py's on another connection type; the SQL
+    # (_feed_sql) and the retention rules (check_retention) each have one place.
     async def prune(
         self: _Pooled,
         ontology_id: str,

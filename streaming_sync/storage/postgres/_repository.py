@@ -159,6 +159,8 @@ class PostgresRepository(PostgresChangeFeed, AsyncClosing):
             f"saving {entry.path!r} of ontology {ontology_id!r}",
         )
 
+    # save_file and remove_file are batches of one here as in SqliteRepository; each
+    # backend keeps its own two lines, which say what its lock and thread guarantee.
     async def remove_file(self, ontology_id: str, path: str) -> None:
         """Remove ``path``'s rows and record (nothing happens for an unknown path)."""
         await self._write(
