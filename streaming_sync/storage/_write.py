@@ -71,12 +71,10 @@ streamed in parts, is recorded once, as one commit. The number of rows each
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping
 
 import attrs
 
-from .._change_counts import ChangeCounts, ChangeSummary
 from .._model import (
     LINK_AXIOM_ANNOTATIONS,
     FileEntry,
@@ -85,73 +83,18 @@ from .._model import (
     iri_list_json,
     properties_json,
 )
-from .._snapshot import AxiomRow, ClassRow, EdgeRow, OntologySnapshot, OtherAxiomRow, PropertyRow
-
-Params = Mapping[str, object]
-
-
-@attrs.frozen
-class Statement:
-    """Run the dialect's SQL for ``key`` once, with the named ``params``."""
-
-    key: str
-    params: Params
-
-
-@attrs.frozen
-class Batch:
-    """Run the dialect's SQL for ``key`` over ``rows`` (``executemany``, or one
-    set-based statement over the columns); ``columns`` names the parameters, in the order
-    of each row's values. The columns of ``SHARED_COLUMNS`` hold the same value in every
-    row, so a driver may bind them once. (Rows are tuples, not mappings: binding by
-    position is what keeps a large file's inserts cheap.)"""
-
-    key: str
-    columns: tuple[str, ...]
-    rows: Sequence[tuple[object, ...]]
-
-
-#: What a driver runs: statements and batches out, the number of rows each changed back
-#: in (for a batch, the number of rows given).
-Steps = Generator[Statement | Batch, int, None]
-
-
-@attrs.frozen
-class HookSteps:
-    """A hook whose statements depend on what earlier ones changed: ``steps`` makes them
-    from the transaction's parameters (and receives each one's row count); ``keys`` names
-    every statement it may yield (each dialect defines their SQL)."""
-
-    keys: frozenset[str]
-    steps: Callable[[Params], Steps]
-
-
-@attrs.frozen
-class Hooks:
-    """What runs once per write transaction around the recompute (see the module
-    docstring for what each point sees): ``before_recompute`` just before its first
-    statement, ``after_recompute`` just after its last, before the affected set is
-    emptied. Each entry is a statement key, or :class:`HookSteps`."""
-
-    before_recompute: tuple[str | HookSteps, ...] = ()
-    after_recompute: tuple[str | HookSteps, ...] = ()
-
-    @property
-    def keys(self) -> frozenset[str]:
-        entries = self.before_recompute + self.after_recompute
-        return frozenset(
-            key for entry in entries for key in ((entry,) if isinstance(entry, str) else entry.keys)
-        )
-
-
-def run_hooks(entries: tuple[str | HookSteps, ...], params: Params) -> Steps:
-    """The statements of one hook point, in order."""
-    for entry in entries:
-        if isinstance(entry, str):
-            yield Statement(entry, params)
-        else:
-            yield from entry.steps(params)
-
+from ._snapshot_sql import SNAPSHOT_QUERIES, assemble_snapshot
+from ._steps import Batch, Hooks, HookSteps, Statement, Steps, run_hooks
+from ._write_feed import (
+    BEFORE_RECOMPUTE,
+    FEED_AFTER_KEYS,
+    FEED_CLEAR,
+    FEED_KEYS,
+    FEED_RECORDS,
+    HOOKS,
+    after_recompute,
+    feed_summary,
+)
 
 #: The statements that re-resolve page links, in order (step 4): the link edges of the
 #: link paths are collected stale, dropped with their axioms, resolved again, given
@@ -178,73 +121,6 @@ RECOMPUTE = (
     "delete_classes",
     "upsert_properties",
     "delete_properties",
-)
-#: The change feed's hook before the recompute: copy the affected public rows aside.
-BEFORE_RECOMPUTE = ("feed_copy_classes", "feed_copy_edges", "feed_copy_properties")
-#: The feed's record statements, each with the summary field and operation its row
-#: count adds to.
-FEED_RECORDS: Mapping[str, tuple[str, str]] = {
-    "record_classes_added": ("classes", "added"),
-    "record_classes_changed": ("classes", "changed"),
-    "record_properties_added": ("properties", "added"),
-    "record_properties_changed": ("properties", "changed"),
-    "record_edges_added": ("edges", "added"),
-    "record_axioms_added": ("axioms", "added"),
-    "record_axioms_added_among_gone": ("axioms", "added"),
-    "record_axioms_removed": ("axioms", "removed"),
-    "record_other_axioms_added": ("other_axioms", "added"),
-    "record_other_axioms_added_among_gone": ("other_axioms", "added"),
-    "record_other_axioms_removed": ("other_axioms", "removed"),
-    "record_edges_removed": ("edges", "removed"),
-    "record_properties_removed": ("properties", "removed"),
-    "record_classes_removed": ("classes", "removed"),
-}
-#: Per kind of replaced row (axioms, other axioms): the statement counting the rows
-#: the write deleted (touching them: its row count is theirs), the one recording every
-#: row now when none went (the cold path), and the two recording the multiset
-#: difference when some went.
-_REPLACED = (
-    ("feed_gone_axioms", "record_axioms_added",
-     ("record_axioms_added_among_gone", "record_axioms_removed")),
-    ("feed_gone_other_axioms", "record_other_axioms_added",
-     ("record_other_axioms_added_among_gone", "record_other_axioms_removed")),
-)  # fmt: skip
-#: What the after hook empties: the copies, the captured rows and paths.
-FEED_CLEAR = (
-    "feed_clear_classes",
-    "feed_clear_edges",
-    "feed_clear_properties",
-    "feed_clear_axioms",
-    "feed_clear_other_axioms",
-    "feed_clear_paths",
-)
-#: Every key of the feed's after hook.
-FEED_AFTER_KEYS = frozenset({*FEED_RECORDS, *FEED_CLEAR, *(gone for gone, _, _ in _REPLACED)})
-#: Every key of the feed's hooks.
-FEED_KEYS = frozenset(BEFORE_RECOMPUTE) | FEED_AFTER_KEYS
-
-
-def after_recompute(params: Params) -> Steps:
-    """The change feed's hook after the recompute: record what step 4 and the write did, in an
-    order an app can apply as it goes (classes before the edges naming them, removed
-    edges before their classes), then empty what the feed kept."""
-    for key in ("record_classes_added", "record_classes_changed", "record_properties_added",
-                "record_properties_changed", "record_edges_added"):  # fmt: skip
-        yield Statement(key, params)
-    for gone_key, all_new, difference in _REPLACED:
-        gone = yield Statement(gone_key, params)
-        for key in difference if gone else (all_new,):
-            yield Statement(key, params)
-    for key in ("record_edges_removed", "record_properties_removed", "record_classes_removed"):
-        yield Statement(key, params)
-    for key in FEED_CLEAR:
-        yield Statement(key, params)
-
-
-#: The hooks every write runs: the change feed's.
-HOOKS = Hooks(
-    before_recompute=BEFORE_RECOMPUTE,
-    after_recompute=(HookSteps(FEED_AFTER_KEYS, after_recompute),),
 )
 #: The steps of ``RECOMPUTE`` that can only remove what stale rows name: skipped when a
 #: transaction collected none.
@@ -422,16 +298,6 @@ def finish(tx: Transaction, hooks: Hooks = HOOKS) -> Steps:
     yield Statement("clear_affected", params)
 
 
-def feed_summary(changed: Mapping[str, int]) -> ChangeSummary:
-    """The ``ChangeSummary`` of one transaction from the rows each statement changed
-    (as a driver sums them per key): the counts of the ``record_*`` statements."""
-    counts: dict[str, dict[str, int]] = {}
-    for key, (field, op) in FEED_RECORDS.items():
-        ops = counts.setdefault(field, {})
-        ops[op] = ops.get(op, 0) + max(changed.get(key, 0), 0)
-    return ChangeSummary.of({field: ChangeCounts(**ops) for field, ops in counts.items()})
-
-
 def file_rows(
     oid: str, path: str, data: OntologyData, now: object, numbers: RowNumbers | None = None
 ) -> dict[str, list[tuple[object, ...]]]:
@@ -462,35 +328,6 @@ def file_rows(
         ],
         "insert_other_axioms": [(oid, path, now, o.kind, o.text) for o in data.other_axioms],
     }  # fmt: skip
-
-
-#: The snapshot read: one query per public table, standard SQL every dialect runs as
-#: written (``:oid`` is the ontology id), in the column order :func:`assemble_snapshot`
-#: reads. A driver runs them in one read transaction.
-SNAPSHOT_QUERIES: Mapping[str, str] = {
-    "classes": "SELECT class_iri, label, comment, file_sha1, properties FROM owl_classes "
-    "WHERE ontology_id = :oid",
-    "edges": "SELECT class_iri, parent_iri FROM owl_class_hierarchy WHERE ontology_id = :oid",
-    "properties": "SELECT property_iri, label, property_type, domain, range FROM owl_properties "
-    "WHERE ontology_id = :oid",
-    "axioms": "SELECT axiom_type, subject, object, property_iri, annotations, is_inferred, "
-    "source_path FROM owl_axioms WHERE ontology_id = :oid",
-    "other_axioms": "SELECT source_path, kind, text FROM owl_other_axioms WHERE ontology_id = :oid",
-}
-
-
-def assemble_snapshot(rows: Mapping[str, Sequence[Sequence[Any]]]) -> OntologySnapshot:
-    """The ``OntologySnapshot`` of the rows each of ``SNAPSHOT_QUERIES`` returned (as
-    the driver fetched them: tuples or records, column values of the database's types)."""
-    axioms = rows["axioms"]
-    return OntologySnapshot.build(
-        [ClassRow(*row) for row in rows["classes"]],
-        [EdgeRow(*row) for row in rows["edges"]],
-        [PropertyRow(*row) for row in rows["properties"]],
-        # bool(): SQLite stores is_inferred as 0 or 1.
-        [AxiomRow(t, s, o, p, a, bool(i), src) for t, s, o, p, a, i, src in axioms],
-        [OtherAxiomRow(*row) for row in rows["other_axioms"]],
-    )
 
 
 __all__ = [
