@@ -5,7 +5,7 @@ change feed and without it, alternated back to back in ONE process (A B A B ...)
 the machine's drift and load hit both alike; prints the median wall time of each, their
 ratio, and the same for the write stage (where the feed's statements run).
 
-"Without" switches the feed's statements off: the hook statements of ``storage._write``
+"Without" switches the feed's statements off: ``storage._write.HOOKS``
 become empty and the per-connection capture triggers are dropped, leaving the write
 exactly as it was before the feed. (A private switch for this measurement only: a
 repository always keeps its feed.)
@@ -48,17 +48,13 @@ _CAPTURE_TRIGGERS = ("sync_feed_axiom_gone", "sync_feed_other_axiom_gone", "sync
 @contextlib.contextmanager
 def feed_statements(enabled: bool) -> Iterator[None]:
     """The feed's hook statements on (as shipped) or off (none run)."""
-    saved = _write.before_recompute, _write.after_recompute
+    saved = _write.HOOKS
     if not enabled:
-        _write.before_recompute = _write.after_recompute = _nothing  # type: ignore[assignment]
+        _write.HOOKS = _write.Hooks()  # no statement before or after the recompute
     try:
         yield
     finally:
-        _write.before_recompute, _write.after_recompute = saved  # type: ignore[assignment]
-
-
-def _nothing(params: _write.Params) -> _write.Steps:
-    yield from ()
+        _write.HOOKS = saved
 
 
 async def cold_sync(folder: Path, db: Path, *, feed: bool) -> SyncReport:

@@ -177,3 +177,19 @@ def test_write_profile_floor_writes_the_same_rows_as_the_library(tmp_path: Path)
     assert all(floor[table] > 0 for table in tables)
     for mode in ("save_file", "batch 3"):
         assert {table: counts[mode][table] for table in tables} == floor
+
+
+async def test_feed_cost_switches_the_change_feed_off_and_on(tmp_path: Path) -> None:
+    """``benchmarks.feed_cost`` compares a cold sync with the change feed and without it:
+    the "without" sync records no change and lands the same rows, the "with" sync
+    records them (its switch follows the write's hooks -- it once patched names the
+    write no longer read, and measured two syncs with the feed)."""
+    from benchmarks import feed_cost
+
+    sample = Path(__file__).resolve().parent.parent / "examples" / "sample"
+    without = await feed_cost.cold_sync(sample, tmp_path / "without.db", feed=False)
+    with_feed = await feed_cost.cold_sync(sample, tmp_path / "with.db", feed=True)
+    assert without.changes.total == 0 < with_feed.changes.total
+    assert without.rows == with_feed.rows and without.files == with_feed.files
+    assert table_counts(tmp_path / "without.db") == table_counts(tmp_path / "with.db")
+    assert sum(table_counts(tmp_path / "with.db").values()) > 0

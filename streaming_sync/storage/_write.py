@@ -215,7 +215,7 @@ def write_batch(
     oid: str,
     items: Iterable[FileWrite],
     now: object,
-    hooks: Hooks = HOOKS,
+    hooks: Hooks | None = None,
     run: str | None = None,
 ) -> Steps:
     """Write every file of ``items`` in order (each exactly as ``save_file`` or
@@ -276,8 +276,10 @@ def end_file(tx: Transaction, path: str) -> Steps:
     yield Statement("collect_new", tx.params(path))
 
 
-def finish(tx: Transaction, hooks: Hooks = HOOKS) -> Steps:
-    """Steps 4-5, once per transaction, after its last file."""
+def finish(tx: Transaction, hooks: Hooks | None = None) -> Steps:
+    """Steps 4-5, once per transaction, after its last file; ``hooks`` None: ``HOOKS``
+    as it is when the write runs."""
+    hooks = HOOKS if hooks is None else hooks
     params = tx.params()
     # ``marked`` counts the files linking to a written file's old or new page keys.
     marked = (yield Statement("mark_link_paths", params)) if tx.runs("mark_link_paths") else 0

@@ -98,7 +98,7 @@ async def write_batch(
     conn: asyncpg.Connection,
     oid: str,
     items: Iterable[FileWrite],
-    hooks: _write.Hooks = _write.HOOKS,
+    hooks: _write.Hooks | None = None,
     sql: Mapping[str, str] = SQL,
     run_id: str | None = None,
 ) -> ChangeSummary:

@@ -62,7 +62,7 @@ def write_batch(
     oid: str,
     items: Iterable[FileWrite],
     now: str,
-    hooks: _write.Hooks = _write.HOOKS,
+    hooks: _write.Hooks | None = None,
     sql: Mapping[str, str] = SQL,
     run_id: str | None = None,
 ) -> ChangeSummary:
