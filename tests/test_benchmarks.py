@@ -179,6 +179,9 @@ def test_write_profile_floor_writes_the_same_rows_as_the_library(tmp_path: Path)
         assert {table: counts[mode][table] for table in tables} == floor
 
 
+SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "sample"
+
+
 async def test_feed_cost_switches_the_change_feed_off_and_on(tmp_path: Path) -> None:
     """``benchmarks.feed_cost`` compares a cold sync with the change feed and without it:
     the "without" sync records no change and lands the same rows, the "with" sync
@@ -186,7 +189,7 @@ async def test_feed_cost_switches_the_change_feed_off_and_on(tmp_path: Path) -> 
     write no longer read, and measured two syncs with the feed)."""
     from benchmarks import feed_cost
 
-    sample = Path(__file__).resolve().parent.parent / "examples" / "sample"
+    sample = SAMPLE
     without = await feed_cost.cold_sync(sample, tmp_path / "without.db", feed=False)
     with_feed = await feed_cost.cold_sync(sample, tmp_path / "with.db", feed=True)
     assert without.changes.total == 0 < with_feed.changes.total
