@@ -105,11 +105,18 @@ class ParsePool(AsyncClosing):
 
     def has_idle(self) -> bool:
         """Whether a started process is free now, so a parse would not wait."""
-        return self._busy + len(self._starting) < self._live
+        return self._busy + self._being_started() < self._live
 
     def running(self) -> bool:
         """Whether a process has started (not only is starting)."""
-        return len(self._starting) < self._live
+        return self._being_started() < self._live
+
+    def _being_started(self) -> int:
+        """Processes starting now. A start task that has ended may still be in
+        ``_starting`` for a moment (its removal is a done-callback, run after the parse
+        its result woke): counting it would make that parse wait for a start that
+        already ended -- and wait forever once no start is left."""
+        return sum(not task.done() for task in self._starting)
 
     async def parse(self, path: str, data: bytes, *, time_limit: float) -> OntologyData:
         """Parse and validate ``path`` in a process (see ``parse_timed``)."""
@@ -247,7 +254,7 @@ class ParsePool(AsyncClosing):
             if (
                 self._ready.empty()
                 and self._live < self.processes
-                and self._takers > len(self._starting)
+                and self._takers > self._being_started()
             ):
                 self._start_one()
             item = await self._ready.get()

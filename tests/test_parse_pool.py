@@ -28,7 +28,7 @@ from streaming_sync import (
     SyncReport,
 )
 from streaming_sync._aio import run_to_completion
-from streaming_sync._parse_pool import ParsePool
+from streaming_sync._parse_pool import ParsePool, _StartFailure
 from streaming_sync.parsers import DefaultParser
 from streaming_sync.sources.folder import FolderFetcher
 from streaming_sync.storage.sqlite import SqliteRepository
@@ -172,6 +172,37 @@ async def test_a_parse_that_overruns_is_stopped_with_its_process(tmp_path: Path)
         data = await pool.parse("w.txt", b"whoami", time_limit=30.0)
         assert int(data.classes[0].label.split()[0]) != pid  # type: ignore[union-attr]
         assert pool.timed_out == 1 and pool.started == 2
+
+
+async def test_parses_waiting_while_every_start_fails_start_new_processes() -> None:
+    """(The pool itself, a private unit.) Two parses wait for the two processes the
+    pool is starting; both starts fail (killed while starting): each parse counts a
+    death, starts a new process and parses -- a start task that had just ended was once
+    counted as still starting, so both parses waited for a start that would never come
+    (a CLI hung that way under a kill storm)."""
+    pool = ParsePool(ScriptedParser(), 2)
+    launch, failures, fail_now = pool._launch, [0], asyncio.Event()
+
+    async def failing_twice() -> object:
+        if failures[0] < 2:
+            failures[0] += 1
+            await fail_now.wait()
+            return _StartFailure("a parse process did not start (killed by signal 9)")
+        return await launch()
+
+    pool._launch = failing_twice  # type: ignore[method-assign,assignment]
+    async with pool:
+        pool.start()
+        parses = asyncio.gather(
+            pool.parse("a.txt", b"class ex:A", time_limit=60),
+            pool.parse("b.txt", b"class ex:B", time_limit=60),
+        )
+        for _ in range(5):  # both parses now wait for the starting processes
+            await asyncio.sleep(0)
+        fail_now.set()
+        parsed = await asyncio.wait_for(parses, timeout=90)
+        assert [d.classes[0].iri for d in parsed] == ["ex:A", "ex:B"]
+        assert pool.died == 2 and pool.started >= 1
 
 
 async def _ended(pid: int) -> None:
