@@ -154,6 +154,9 @@ JOIN owl_properties AS p ON p.ontology_id = :oid AND p.property_iri = s.a
 WHERE s.kind = 'prop'
 """
 
+# Classes and properties are recorded by statements of the same three shapes (added,
+# changed, removed): written out each, not generated from one template, so that each
+# statement reads as the SQL it is (their columns and joins differ in the details).
 _RECORD_CLASSES_ADDED = f"""{_RECORD}
 SELECT :oid, :run, now(), 'class', NULL, {_CLASS.format(t="c")} FROM owl_classes AS c
 WHERE c.ontology_id = :oid AND c.class_iri IN {_AFFECTED_IRIS}
