@@ -35,7 +35,7 @@ from ._config import SyncConfig, check_file_size
 from ._errors import SkipFile, StreamingSyncError, TransientFetchError
 from ._model import EMPTY, FileEntry, FileFailure, FileWrite, OntologyData, Stage, StageTimes, Wait
 from ._parse_placement import Parsing
-from ._protocols import Emit, Fetcher, Parser, StreamingParser
+from ._protocols import Emit, Fetcher, Parser, Repository, StreamingParser, StreamWriter
 from ._retry import retrying
 from ._writer import Writer, Written
 from .observe.events import FileEnded, FileFailed, FileSkipped, FileSucceeded
@@ -82,6 +82,13 @@ class _Track:
 
     def add(self, stage: Stage | Wait, seconds: float) -> None:
         self._seconds[stage] = self._seconds.get(stage, 0.0) + seconds
+
+
+def stream_bytes(parser: Parser, repository: Repository) -> int | None:
+    """The size from which a file is streamed (``STREAM_BYTES``), None when the parser
+    or the repository cannot stream (the one rule for the pipeline and the placement)."""
+    can = isinstance(parser, StreamingParser) and isinstance(repository, StreamWriter)
+    return STREAM_BYTES if can else None
 
 
 @attrs.define
@@ -192,11 +199,8 @@ class FileProcessor:
         return Ending(succeeded, future, _releasing(self.budget, size))
 
     def _streams(self, data: bytes) -> bool:
-        return (
-            len(data) >= STREAM_BYTES
-            and self.writer.streams is not None
-            and isinstance(self.parser, StreamingParser)
-        )
+        limit = stream_bytes(self.parser, self.writer.repository)
+        return limit is not None and len(data) >= limit
 
     async def _stream(self, entry: FileEntry, data: bytes, size: int, track: _Track) -> Ending:
         """Hand a streamed file to the writer once its parse produced a first part (a
@@ -329,4 +333,4 @@ async def _prepend(
         await rest.aclose()  # the parse's process or thread stops with it
 
 
-__all__ = ["STREAM_BYTES", "Ending", "FileProcessor"]
+__all__ = ["STREAM_BYTES", "Ending", "FileProcessor", "stream_bytes"]

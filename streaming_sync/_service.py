@@ -36,7 +36,7 @@ from ._defaults import SourceOptions, open_parts
 from ._errors import ServiceClosedError, StreamingSyncError, SyncAborted
 from ._model import FileEntry, FileFailure, Listing, Outcome, SyncReport, path_problem, shown
 from ._parse_placement import Parsing, parsing_for
-from ._pipeline import STREAM_BYTES, Ending, FileProcessor
+from ._pipeline import Ending, FileProcessor, stream_bytes
 from ._protocols import (
     AsyncResource,
     CheckpointStore,
@@ -47,8 +47,6 @@ from ._protocols import (
     RateLimitStatus,
     Repository,
     RunLockStore,
-    StreamingParser,
-    StreamWriter,
     WorkCoordinator,
 )
 from ._retry import retrying
@@ -233,7 +231,8 @@ class StreamingSyncService(AsyncClosing):
                 # The pool starts now if the files to parse are worth it (its start-up
                 # overlaps the fetches); see _parse_placement.
                 parsing.expect(
-                    ((e.path, e.size) for e in plan.todo), stream_bytes=self._stream_bytes()
+                    ((e.path, e.size) for e in plan.todo),
+                    stream_bytes=stream_bytes(self.parser, self.repository),
                 )
                 await self._pool(plan, parsing, refused)
         except (asyncio.CancelledError, Exception) as raised:
@@ -330,12 +329,6 @@ class StreamingSyncService(AsyncClosing):
                 await sink.emit(event)
             except Exception:
                 logger.exception("progress sink %r failed; ignoring it", sink)
-
-    def _stream_bytes(self) -> int | None:
-        """The size from which files are streamed, None when parser or repository
-        cannot (as ``FileProcessor`` decides, per file)."""
-        can = isinstance(self.parser, StreamingParser) and isinstance(self.repository, StreamWriter)
-        return STREAM_BYTES if can else None
 
     def _parse_strategy(self) -> Parsing:
         """Where files are parsed (parsers hold the GIL): on a thread of this process or
