@@ -123,6 +123,11 @@ class FileProcessor:
     writer: Writer
     #: Listed paths to skip without fetching them, with the reason (see ``_service``).
     refused: Mapping[str, str] = attrs.field(factory=dict)
+    #: ``stream_bytes`` of the parser and repository, decided once (it asks Protocols).
+    stream_limit: int | None = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.stream_limit = stream_bytes(self.parser, self.writer.repository)
 
     async def process(
         self, entry: FileEntry, data: bytes | None = None, *, queued: float = 0.0
@@ -199,8 +204,7 @@ class FileProcessor:
         return Ending(succeeded, future, _releasing(self.budget, size))
 
     def _streams(self, data: bytes) -> bool:
-        limit = stream_bytes(self.parser, self.writer.repository)
-        return limit is not None and len(data) >= limit
+        return self.stream_limit is not None and len(data) >= self.stream_limit
 
     async def _stream(self, entry: FileEntry, data: bytes, size: int, track: _Track) -> Ending:
         """Hand a streamed file to the writer once its parse produced a first part (a

@@ -17,6 +17,7 @@ from streaming_sync import Outcome, StreamingSyncService, SyncConfig, SyncReport
 from streaming_sync._parse_placement import (
     INLINE_SECONDS,
     POOL_WORTH_SECONDS,
+    SHIP_SECONDS,
     PlacedParsing,
 )
 from streaming_sync.parsers import DefaultParser
@@ -88,20 +89,38 @@ async def test_a_file_too_costly_for_the_thread_starts_one_process(
 
 @pytest.mark.slow
 async def test_a_sync_worth_processes_starts_them_at_once(tmp_path: Path) -> None:
-    """Small Turtle files adding up to more than twice POOL_WORTH_SECONDS of parsing:
-    both processes start when the sync has its list (one per POOL_WORTH_SECONDS, up to
-    parse_processes), files are parsed there (and on the thread, whichever is free),
-    and every file lands."""
+    """Turtle files each worth shipping (SHIP_SECONDS or more) adding up to more than
+    twice POOL_WORTH_SECONDS of parsing: both processes start when the sync has its list
+    (one per POOL_WORTH_SECONDS, up to parse_processes), files are parsed there (and on
+    the thread, whichever is free), and every file lands."""
     root = tmp_path / "src"
-    generate(root, files=200, seed=5, mean_size=24 * 1024, max_size=48 * 1024)
+    generate(root, files=40, seed=5, mean_size=160 * 1024, max_size=240 * 1024)
     parser = DefaultParser()
     sizes = [(p.name, p.stat().st_size) for p in root.rglob("*.ttl")]
-    assert sum(parser.parse_cost(n, s).seconds for n, s in sizes) >= 2 * POOL_WORTH_SECONDS
-    assert all(parser.parse_cost(n, s).seconds <= INLINE_SECONDS for n, s in sizes)
+    costs = [parser.parse_cost(n, s).seconds for n, s in sizes]
+    shipped = [c for c in costs if c >= SHIP_SECONDS]
+    assert sum(shipped) >= 2 * POOL_WORTH_SECONDS
+    assert all(c <= INLINE_SECONDS for c in costs)
     report, parsing = await sync(root)
     assert report.outcome is Outcome.SUCCEEDED and report.files.succeeded == len(sizes)
     assert parsing.pool.started == 2 and parsing.placed["pool"] > 0
     assert sum(parsing.placed.values()) == len(sizes)
+
+
+@pytest.mark.slow
+async def test_many_cheap_files_start_no_process(tmp_path: Path) -> None:
+    """Small Turtle files, each under SHIP_SECONDS, adding up to more than twice
+    POOL_WORTH_SECONDS: shipping them does not pay (docs/performance.md), so no process
+    starts, every file is parsed on the thread and lands."""
+    root = tmp_path / "src"
+    generate(root, files=200, seed=5, mean_size=24 * 1024, max_size=48 * 1024)
+    parser = DefaultParser()
+    sizes = [(p.name, p.stat().st_size) for p in root.rglob("*.ttl")]
+    costs = [parser.parse_cost(n, s).seconds for n, s in sizes]
+    assert sum(costs) >= 2 * POOL_WORTH_SECONDS and max(costs) < SHIP_SECONDS
+    report, parsing = await sync(root)
+    assert report.outcome is Outcome.SUCCEEDED and report.files.succeeded == len(sizes)
+    assert parsing.pool.started == 0 and parsing.placed == {"thread": len(sizes), "pool": 0}
 
 
 async def test_a_short_file_timeout_keeps_long_parses_out_of_this_process(

@@ -160,7 +160,8 @@ def test_removing_a_file_inserts_nothing() -> None:
 
 def test_a_batch_writes_each_file_then_finishes_once() -> None:
     """A batch runs each file's own steps in order (a removal without add/collect_new),
-    then the link marking, hooks, recomputation and clearing exactly once."""
+    the rows of all its files in one batch per table, each saved file's collection, then
+    the link marking, hooks, recomputation and clearing exactly once."""
     items = [
         FileWrite(FileEntry("a.md", 0, "1"), data(cls("ex:A"), targets=())),
         FileWrite(FileEntry("gone.md", 0, ""), None),
@@ -169,14 +170,43 @@ def test_a_batch_writes_each_file_then_finishes_once() -> None:
     hooks = _write.Hooks(before_recompute=("h1", "h2"), after_recompute=("h3",))
     steps = run(_write.write_batch("o", items, "T", hooks), STALE)
     expected = [
-        *HEAD, "insert_file_classes", "collect_new",
-        "collect_old", "drop_file",
-        *HEAD, "insert_file_classes", "insert_file_links", "collect_new",
+        *HEAD, "collect_old", "drop_file", *HEAD,
+        "insert_file_classes", "insert_file_links", "collect_new", "collect_new",
         "mark_link_paths", *RESOLVE, "h1", "h2", *_write.RECOMPUTE, "h3", "clear_affected",
     ]  # fmt: skip
     assert keys(steps) == expected
     paths = [s.params["path"] for s in steps if s.key in ("collect_old", "collect_new")]
-    assert paths == ["a.md", "a.md", "gone.md", "b.md", "b.md"]
+    assert paths == ["a.md", "gone.md", "b.md", "a.md", "b.md"]
+    (classes,) = [s for s in steps if s.key == "insert_file_classes"]
+    assert isinstance(classes, _write.Batch)
+    assert [(row[1], row[3]) for row in classes.rows] == [("a.md", "ex:A"), ("b.md", "ex:B")]
+
+
+def test_a_path_twice_in_a_batch_is_written_in_order() -> None:
+    """A batch that saves a path, removes it and saves it again runs three groups, one
+    after the other: a path's rows are never inserted together with a later write of
+    the same path, so the last write wins as it would file by file."""
+    first = data(cls("ex:A"), targets=())
+    second = data(cls("ex:B"), targets=())
+    items = [
+        FileWrite(FileEntry("a.md", 0, "1"), first),
+        FileWrite(FileEntry("a.md", 0, ""), None),
+        FileWrite(FileEntry("a.md", 0, "2"), second),
+    ]
+    steps = run(_write.write_batch("o", items, "T"), STALE)
+    names = keys(steps)
+    end = (
+        names.index("mark_link_paths")
+        if "mark_link_paths" in names
+        else names.index(_write.RECOMPUTE[0])
+    )
+    assert names[:end] == [
+        *HEAD, "insert_file_classes", "collect_new",
+        "collect_old", "drop_file",
+        *HEAD, "insert_file_classes", "collect_new",
+    ]  # fmt: skip
+    inserted = [s.rows[0][3] for s in steps if isinstance(s, _write.Batch)]
+    assert inserted == ["ex:A", "ex:B"]
 
 
 def test_hooks_run_once_per_transaction_around_the_recompute() -> None:

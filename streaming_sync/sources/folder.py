@@ -115,6 +115,8 @@ class FolderFetcher:
         self.max_file_size = max_file_size
         # path -> why: the files the last listing holds only to skip them.
         self._unusable: dict[str, str] = {}
+        # The root as the last listing resolved it: a fetch reads below that one.
+        self._root_at_listing: Path | None = None
 
     def __repr__(self) -> str:
         return f"<FolderFetcher root={str(self.root)!r}>"
@@ -151,7 +153,7 @@ class FolderFetcher:
         return self.root.resolve()
 
     def _list(self) -> tuple[Listing, dict[str, str]]:
-        root = self._resolved_root()
+        root = self._root_at_listing = self._resolved_root()
         found: dict[str, tuple[FileEntry, str | None]] = {}
         for folder, dirs, files in os.walk(root, followlinks=False):
             dirs.sort()
@@ -192,7 +194,7 @@ class FolderFetcher:
             return None
 
     def _read(self, relative: str) -> bytes:
-        root = self._resolved_root()
+        root = self._root_at_listing or self._resolved_root()
         path = root / relative
         if ".." in Path(relative).parts or not _inside(root, os.path.realpath(path)):
             raise PermanentFetchError(f"{relative}: path escapes the folder {root}")

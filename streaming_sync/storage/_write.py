@@ -71,7 +71,7 @@ streamed in parts, is recorded once, as one commit. The number of rows each
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 import attrs
 
@@ -153,8 +153,9 @@ FILE_ROWS: Mapping[str, tuple[str, ...]] = {
     ),
     "insert_other_axioms": ("oid", "path", "now", "kind", "text"),
 }  # fmt: skip
-#: The batch columns that hold one value for the whole batch.
-SHARED_COLUMNS = frozenset({"oid", "path", "now"})
+#: The batch columns that hold one value for the whole batch (not ``path``: a batch
+#: holds the rows of every file of a group, see ``write_batch``).
+SHARED_COLUMNS = frozenset({"oid", "now"})
 #: The statements of one file's write (steps 1-3) and the last one of a transaction.
 FILE_STEPS = ("collect_old", "drop_file", "add_file", "collect_new")
 FINISH_STEPS = ("mark_link_paths", "clear_affected")
@@ -222,13 +223,45 @@ def write_batch(
     ``remove_file`` would), then recompute once, inside the driver's transaction;
     ``run`` tags the change feed's records."""
     tx = Transaction(oid, now, run)
-    for item in items:
-        saved = item.data is not None
-        yield from begin_file(tx, item.entry.path, item.entry if saved else None)
-        if item.data is not None:
-            yield from file_part(tx, item.entry.path, item.data, RowNumbers())
-            yield from end_file(tx, item.entry.path)
+    for group in distinct_paths(items):
+        rows: dict[str, list[tuple[object, ...]]] = {key: [] for key in FILE_ROWS}
+        for item in group:
+            saved = item.data is not None
+            yield from begin_file(tx, item.entry.path, item.entry if saved else None)
+            if item.data is not None:
+                for key, part in file_rows(oid, item.entry.path, item.data, now).items():
+                    rows[key] += part
+                noted(tx, item.data)
+        # One batch per table for the whole group, not one per file: a driver's round
+        # trips (and, on SQLite, its thread's turns at the GIL) go with the statements.
+        for key, batch in rows.items():
+            if batch:
+                yield Batch(key, FILE_ROWS[key], batch)
+        for item in group:
+            if item.data is not None:
+                yield from end_file(tx, item.entry.path)
     yield from finish(tx, hooks)
+
+
+def distinct_paths(items: Iterable[FileWrite]) -> Iterator[list[FileWrite]]:
+    """``items`` in order, cut where a path comes again: within a group each file's rows
+    can be inserted together, since no other write of the group touches its path."""
+    group: list[FileWrite] = []
+    paths: set[str] = set()
+    for item in items:
+        if item.entry.path in paths:
+            yield group
+            group, paths = [], set()
+        group.append(item)
+        paths.add(item.entry.path)
+    if group:
+        yield group
+
+
+def noted(tx: Transaction, data: OntologyData) -> None:
+    """Note in ``tx`` what kinds of rows ``data`` inserted (what ``finish`` must redo)."""
+    tx.linked = tx.linked or bool(data.links)
+    tx.kinds.update(kind for kind, rows in _KINDS.items() if getattr(data, rows))
 
 
 def write_file(
@@ -267,8 +300,7 @@ def file_part(tx: Transaction, path: str, data: OntologyData, numbers: RowNumber
         if rows:  # an empty batch costs a round trip and does nothing
             yield Batch(key, FILE_ROWS[key], rows)
     numbers.advance(data)
-    tx.linked = tx.linked or bool(data.links)
-    tx.kinds.update(kind for kind, rows in _KINDS.items() if getattr(data, rows))
+    noted(tx, data)
 
 
 def end_file(tx: Transaction, path: str) -> Steps:

@@ -12,9 +12,10 @@ does) in byte order; the "C" collation of the key columns makes ``ORDER BY path`
 order. The affected set is the connection's ``pg_temp.sync_affected`` (emptied at
 commit). Parameters are named (``:oid``); the driver numbers them (``$1``). A batch of
 rows is ONE set-based ``INSERT ... SELECT FROM unnest(...)`` over its columns, each
-bound as an array (``:seq::int[]``; the shared ones -- ``:oid``, ``:path`` -- once):
-one round trip and one statement however many rows, where ``executemany`` would run
-the statement once per row.
+bound as an array (``:seq::int[]``; ``:oid``, the one shared column, once -- ``:path``
+is an array too, a batch holding several files' rows): one round trip and one
+statement however many rows, where ``executemany`` would run the statement once per
+row.
 
 (The SQLite text in ``sqlite/_sql.py`` has the same statements in its dialect: the two
 are kept apart, each complete, because nearly every statement differs in some dialect
@@ -58,45 +59,47 @@ INSERT INTO sync_files (ontology_id, path, blob_sha, synced_at) VALUES (:oid, :p
 # The batches: each column an array, the rows one unnest() (see the docstring).
 _INSERT_FILE_CLASSES = """
 INSERT INTO file_classes (ontology_id, path, seq, class_iri, label, comment, properties)
-SELECT :oid, :path, r.* FROM unnest(:seq::int[], :class_iri::text[], :label::text[],
-                                    :comment::text[], :properties::text[]) AS r
+SELECT :oid, r.* FROM unnest(:path::text[], :seq::int[], :class_iri::text[], :label::text[],
+                             :comment::text[], :properties::text[]) AS r
 """
 _INSERT_FILE_EDGES = """
 INSERT INTO file_edges (ontology_id, path, class_iri, parent_iri)
-SELECT :oid, :path, r.* FROM unnest(:class_iri::text[], :parent_iri::text[]) AS r
+SELECT :oid, r.* FROM unnest(:path::text[], :class_iri::text[], :parent_iri::text[]) AS r
 ON CONFLICT DO NOTHING
 """
 _INSERT_FILE_PROPERTIES = """
 INSERT INTO file_properties
     (ontology_id, path, seq, property_iri, property_type, label, domain, range)
-SELECT :oid, :path, r.* FROM unnest(:seq::int[], :property_iri::text[], :property_type::text[],
-                                    :label::text[], :domain::text[], :range::text[]) AS r
+SELECT :oid, r.* FROM unnest(:path::text[], :seq::int[], :property_iri::text[],
+                             :property_type::text[], :label::text[], :domain::text[],
+                             :range::text[]) AS r
 """
 _INSERT_FILE_LINKS = """
 INSERT INTO file_links (ontology_id, path, seq, class_iri, target)
-SELECT :oid, :path, r.* FROM unnest(:seq::int[], :class_iri::text[], :target::text[]) AS r
+SELECT :oid, r.* FROM unnest(:path::text[], :seq::int[], :class_iri::text[], :target::text[]) AS r
 """
 _INSERT_FILE_PAGES = """
 INSERT INTO file_pages (ontology_id, path, page_key)
-SELECT :oid, :path, r.* FROM unnest(:page_key::text[]) AS r
+SELECT :oid, r.* FROM unnest(:path::text[], :page_key::text[]) AS r
 ON CONFLICT DO NOTHING
 """
 _INSERT_FILE_LINK_TARGETS = """
 INSERT INTO file_link_targets (ontology_id, path, class_iri)
-SELECT :oid, :path, r.* FROM unnest(:class_iri::text[]) AS r
+SELECT :oid, r.* FROM unnest(:path::text[], :class_iri::text[]) AS r
 ON CONFLICT DO NOTHING
 """
 _INSERT_AXIOMS = """
 INSERT INTO owl_axioms (ontology_id, axiom_type, subject, object, annotations, is_inferred,
                         created_at, property_iri, source_path, from_link)
-SELECT :oid, r.t, r.s, r.o, r.a, r.i, now(), r.p, :path, false
+SELECT :oid, r.t, r.s, r.o, r.a, r.i, now(), r.p, r.path, false
 FROM unnest(:axiom_type::text[], :subject::text[], :object::text[], :annotations::text[],
-            :is_inferred::bool[], :property_iri::text[]) AS r (t, s, o, a, i, p)
+            :is_inferred::bool[], :property_iri::text[], :path::text[])
+     AS r (t, s, o, a, i, p, path)
 """
 _INSERT_OTHER_AXIOMS = """
 INSERT INTO owl_other_axioms (ontology_id, source_path, kind, text, created_at)
-SELECT :oid, :path, r.kind, r.text, now()
-FROM unnest(:kind::text[], :text::text[]) AS r (kind, text)
+SELECT :oid, r.path, r.kind, r.text, now()
+FROM unnest(:path::text[], :kind::text[], :text::text[]) AS r (path, kind, text)
 """
 
 _LINK_PATHS = f"SELECT a FROM {_AFFECTED} WHERE kind = 'lpath'"

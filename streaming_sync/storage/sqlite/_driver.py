@@ -6,6 +6,7 @@ statement (a stream's parts come to that call through a queue, see ``_stream``).
 from __future__ import annotations
 
 import functools
+import json
 import re
 import sqlite3
 from collections.abc import Iterable, Mapping
@@ -26,12 +27,44 @@ def numbered(sql: str, columns: tuple[str, ...]) -> str:
     return _NAMED.sub(lambda match: f"?{columns.index(match.group(1)) + 1}", sql)
 
 
+_VALUES = re.compile(r"\bVALUES\s*\((.*)\)\s*$", re.DOTALL)
+
+
+@functools.cache
+def from_json(sql: str, columns: tuple[str, ...]) -> str | None:
+    """``INSERT ... VALUES (:a, :b, 0)`` as ``INSERT ... SELECT value ->> 0, value ->> 1,
+    0 FROM json_each(?1)``: every row of a batch in one statement over a JSON array of
+    the rows (None when ``sql`` is not of that shape)."""
+    match = _VALUES.search(sql)
+    if match is None:
+        return None
+    values = _NAMED.sub(lambda m: f"value ->> {columns.index(m.group(1))}", match.group(1))
+    return f"{sql[: match.start()]}SELECT {values} FROM json_each(?1)"
+
+
+#: ``->>`` came with SQLite 3.38; an older library inserts row by row.
+JSON_ROWS = sqlite3.sqlite_version_info >= (3, 38, 0)
+_NUL = "\\u0000"  # how json.dumps writes a NUL
+
+
 def execute(
     conn: sqlite3.Connection, step: _write.Statement | _write.Batch, sql: Mapping[str, str] = SQL
 ) -> int:
-    """Run ``step``; the number of rows it changed (for a batch, the rows given)."""
+    """Run ``step``; the number of rows it changed (for a batch, the rows given).
+
+    A batch of several rows goes in ONE statement over their JSON (``from_json``), not
+    through ``executemany``: the ``sqlite3`` module lets go of the GIL around every row's
+    step, and each time this thread must win it back from whatever Python the process is
+    running -- under a busy parse thread or event loop that wait, up to the interpreter's
+    switch interval per row, was most of a sync's write time (docs/performance.md)."""
     if isinstance(step, _write.Batch):
-        conn.executemany(numbered(sql[step.key], step.columns), step.rows)
+        statement = from_json(sql[step.key], step.columns) if JSON_ROWS else None
+        rows = json.dumps(step.rows, ensure_ascii=False) if statement and len(step.rows) > 1 else ""
+        # SQLite's JSON reader ends a text at an escaped NUL: such rows go one by one.
+        if statement and rows and _NUL not in rows:
+            conn.execute(statement, (rows,))
+        else:
+            conn.executemany(numbered(sql[step.key], step.columns), step.rows)
         return len(step.rows)
     return conn.execute(sql[step.key], step.params).rowcount
 
