@@ -233,6 +233,7 @@ class Runner:
                 for workers, cap in p.sweep
             ]  # fmt: skip
         result["corpus"] = corpus_size(logseq)
+        result["latency"] = p.latency
         result["floor"] = self.measure("logseq/floor", self.job("floor", str(logseq)))[0]
         return {"s1": result, "sweep": sweep}
 
@@ -270,6 +271,8 @@ class Runner:
                 "baseline": baseline,
                 "corpus": corpus_size(root),
                 "rows_match": self.compare(pipeline, baseline),
+                # the machine's floor for the same files: how far any pipeline can go
+                "floor": self.measure(f"{label} floor", self.job("floor", str(root)))[0],
             }
         return out
 

@@ -17,6 +17,7 @@ import pytest
 from benchmarks import write_profile
 from benchmarks._measure import Job
 from benchmarks._proc import run_job
+from benchmarks._report import _speedup_goal
 from benchmarks._scenarios import PROFILES, table_counts
 from benchmarks.baseline import baseline_sync, read_snapshot
 from benchmarks.generate import MIN_SIZE, generate, relative_path
@@ -115,6 +116,11 @@ def test_tiny_benchmark_reports_every_scenario(tiny: dict[str, Any]) -> None:
     assert floor["parse_s"] > 0 and floor["plain_insert_s"] > 0 and floor["save_file_s"] > 0
     assert floor["floor_s"] == floor["parse_s"] + floor["plain_insert_s"]
     assert {b["key"] for b in tiny["breakdown"]} == set(rows)
+    goals = {goal["goal"]: goal["measured"] for goal in tiny["goals"]}
+    for name in ("Scenario 4, 1x", "Scenario 4, 10x", "Scenario 1 (Logseq"):
+        (measured,) = [m for g, m in goals.items() if g.startswith(name)]
+        assert "the most possible here:" in measured, name
+    assert tiny["raw"]["s4"]["floor"]["files"] == rows["s4"]["corpus"][0]
     for row in rows.values():
         tree = row["pipeline"]["rss_tree_mb"]
         assert tree >= row["pipeline"]["rss_mb"] > 0
@@ -158,6 +164,18 @@ def test_a_measurement_reports_its_own_memory_not_its_parents(tmp_path: Path) ->
     assert result["report"]["files"]["succeeded"] == 2
     assert 0 < result["peak_rss_mb"] < 300
     assert result["tree"]["hwm_sum_mb"] >= result["peak_rss_mb"]
+
+
+def test_a_speedup_goal_says_when_the_machine_cannot_reach_it() -> None:
+    """A speed-up goal with a bound (the least time any sync can take here) states the
+    most this machine allows, and says the goal is out of reach only when that is below
+    the goal."""
+    row = {"speedup": 1.5, "baseline": {"seconds": 2.0}, "pipeline": {"seconds": 1.33}}
+    far = _speedup_goal(row, "g", 2.0, (1.25, "a floor"))
+    near = _speedup_goal(row, "g", 1.5, (0.5, "a floor"))
+    assert "the most possible here: 1.60x (a floor; 2x is out of reach" in far["measured"]
+    assert not far["met"]
+    assert "the most possible here: 4.00x (a floor)" in near["measured"] and near["met"]
 
 
 def test_write_profile_floor_writes_the_same_rows_as_the_library(tmp_path: Path) -> None:
