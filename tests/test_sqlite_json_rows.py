@@ -67,11 +67,11 @@ def dump(conn: sqlite3.Connection, table: str) -> list[tuple[object, ...]]:
 
 
 @pytest.mark.skipif(not _driver.JSON_ROWS, reason="this SQLite is older than 3.38")
-@pytest.mark.parametrize("key", sorted(_write.FILE_ROWS))
+@pytest.mark.parametrize("key", sorted(_write.BATCHES))
 def test_a_batch_through_json_stores_what_executemany_stores(tmp_path: Path, key: str) -> None:
     """Each table's batch, written once through the driver (JSON) and once row by row
     with ``executemany`` into a second database: the tables are equal, types included."""
-    columns = _write.FILE_ROWS[key]
+    columns = _write.BATCHES[key]
     assert _driver.from_json(SQL[key], columns) is not None
     by_json, by_rows = connect(tmp_path / "json.db"), connect(tmp_path / "rows.db")
     rows = rows_for(columns, 12, not_null(by_json, key))

@@ -159,9 +159,9 @@ def test_removing_a_file_inserts_nothing() -> None:
 
 
 def test_a_batch_writes_each_file_then_finishes_once() -> None:
-    """A batch runs each file's own steps in order (a removal without add/collect_new),
-    the rows of all its files in one batch per table, each saved file's collection, then
-    the link marking, hooks, recomputation and clearing exactly once."""
+    """A batch of distinct paths runs each file step once for all its files (a removal
+    gets no record and no collection of new rows), the rows of all its files in one
+    batch per table, then the link marking, hooks, recomputation and clearing once."""
     items = [
         FileWrite(FileEntry("a.md", 0, "1"), data(cls("ex:A"), targets=())),
         FileWrite(FileEntry("gone.md", 0, ""), None),
@@ -170,13 +170,18 @@ def test_a_batch_writes_each_file_then_finishes_once() -> None:
     hooks = _write.Hooks(before_recompute=("h1", "h2"), after_recompute=("h3",))
     steps = run(_write.write_batch("o", items, "T", hooks), STALE)
     expected = [
-        *HEAD, "collect_old", "drop_file", *HEAD,
-        "insert_file_classes", "insert_file_links", "collect_new", "collect_new",
+        *HEAD, "insert_file_classes", "insert_file_links", "collect_new",
         "mark_link_paths", *RESOLVE, "h1", "h2", *_write.RECOMPUTE, "h3", "clear_affected",
     ]  # fmt: skip
     assert keys(steps) == expected
-    paths = [s.params["path"] for s in steps if s.key in ("collect_old", "collect_new")]
-    assert paths == ["a.md", "gone.md", "b.md", "a.md", "b.md"]
+    paths = [s.params["paths"] for s in steps if isinstance(s, _write.Statement) and s.key in HEAD]
+    assert paths == [("a.md", "gone.md", "b.md")] * 2
+    (collect_new,) = [s for s in steps if s.key == "collect_new"]
+    assert isinstance(collect_new, _write.Statement)
+    assert collect_new.params["paths"] == ("a.md", "b.md")
+    (records,) = [s for s in steps if s.key == "add_file"]
+    assert isinstance(records, _write.Batch)
+    assert [(row[1], row[2]) for row in records.rows] == [("a.md", "1"), ("b.md", "2")]
     (classes,) = [s for s in steps if s.key == "insert_file_classes"]
     assert isinstance(classes, _write.Batch)
     assert [(row[1], row[3]) for row in classes.rows] == [("a.md", "ex:A"), ("b.md", "ex:B")]
@@ -205,7 +210,7 @@ def test_a_path_twice_in_a_batch_is_written_in_order() -> None:
         "collect_old", "drop_file",
         *HEAD, "insert_file_classes", "collect_new",
     ]  # fmt: skip
-    inserted = [s.rows[0][3] for s in steps if isinstance(s, _write.Batch)]
+    inserted = [s.rows[0][3] for s in steps if s.key == "insert_file_classes"]
     assert inserted == ["ex:A", "ex:B"]
 
 
@@ -253,7 +258,7 @@ def test_every_batch_row_matches_its_columns() -> None:
         other_axioms=(OtherAxiom("X", "X(a)"), OtherAxiom("Y", "Y(b)")),
     )
     steps = run(_write.write_file("o", "a.md", ENTRY, content, now="T"))
-    batches = [s for s in steps if isinstance(s, _write.Batch)]
+    add, *batches = [s for s in steps if isinstance(s, _write.Batch)]
     assert [b.key for b in batches] == [
         k for k in _write.FILE_ROWS if k != "insert_file_properties"
     ]
@@ -263,9 +268,8 @@ def test_every_batch_row_matches_its_columns() -> None:
         for i, column in enumerate(batch.columns):
             if column in _write.SHARED_COLUMNS:
                 assert len({row[i] for row in batch.rows}) == 1, (batch.key, column)
-    add = next(s for s in steps if s.key == "add_file")
-    assert isinstance(add, _write.Statement)
-    assert (add.params["sha"], add.params["now"]) == (ENTRY.sha, "T")
+    assert add.key == "add_file" and add.columns == _write.ADD_FILE_COLUMNS
+    assert add.rows == [("o", "a.md", ENTRY.sha, "T")]
 
 
 @pytest.mark.parametrize("sql", [SQLITE_SQL, POSTGRES_SQL], ids=["sqlite", "postgres"])
@@ -276,7 +280,7 @@ def test_each_dialect_has_sql_for_every_step_and_column(sql: dict[str, str]) -> 
     statement_params = set(_write.Transaction("o", "T").params())
     for key, text in sql.items():
         names = set(PARAM.findall(text))
-        allowed = set(_write.FILE_ROWS.get(key, statement_params))
+        allowed = set(_write.BATCHES.get(key, statement_params))
         assert names <= allowed, (key, names - allowed)
 
 

@@ -18,17 +18,19 @@ class IRI, edge, property IRI and page key a write touched; a row of it is *stal
 it came from a contribution that is gone (it must be checked, it may have to go), fresh
 when it came from rows just inserted (asserted, by construction). The steps:
 
-Per file, in the transaction's order (:func:`begin_file`, :func:`file_part`,
-:func:`end_file`):
+Per group of files with distinct paths, in the transaction's order, each step one
+statement for the whole group (:func:`begin_files`, the rows, :func:`end_files`; a
+streamed file is a group of one, its rows inserted part by part, :func:`file_part`):
 
-1. ``collect_old``: what the file asserted before (its class IRIs, edges -- its own and
-   those its page links resolved to --, property IRIs, page keys), marked stale.
-2. ``drop_file``: its ``sync_files`` row; the foreign keys cascade to every ``file_*``
-   and ``link_edges`` row of the file, a trigger drops its axioms. Then, for a save,
-   ``add_file`` (the record with the new SHA) and the file's rows (:func:`file_rows`, in
-   batches; a stream inserts them part by part, row numbers continuing).
-3. ``collect_new``: the rows just inserted, fresh (and the file among the link paths to
-   resolve when it has page links).
+1. ``collect_old``: what each file asserted before (its class IRIs, edges -- its own
+   and those its page links resolved to --, property IRIs, page keys), marked stale.
+2. ``drop_file``: their ``sync_files`` rows; the foreign keys cascade to every
+   ``file_*`` and ``link_edges`` row of the files, a trigger drops their axioms. Then,
+   for the saves, ``add_file`` (the records with the new SHAs) and the files' rows
+   (:func:`file_rows`, in batches; a stream inserts them part by part, row numbers
+   continuing).
+3. ``collect_new``: the rows just inserted, fresh (and each file with page links among
+   the link paths to resolve).
 
 Once per transaction (:func:`finish`):
 
@@ -71,11 +73,12 @@ streamed in parts, is recorded once, as one commit. The number of rows each
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import attrs
 
 from .._model import (
+    EMPTY,
     LINK_AXIOM_ANNOTATIONS,
     FileEntry,
     FileWrite,
@@ -153,6 +156,10 @@ FILE_ROWS: Mapping[str, tuple[str, ...]] = {
     ),
     "insert_other_axioms": ("oid", "path", "now", "kind", "text"),
 }  # fmt: skip
+#: The columns of ``add_file``'s rows (a group's records, one batch).
+ADD_FILE_COLUMNS = ("oid", "path", "sha", "now")
+#: Every batch's columns by key: the rows', and the records'.
+BATCHES: Mapping[str, tuple[str, ...]] = {**FILE_ROWS, "add_file": ADD_FILE_COLUMNS}
 #: The batch columns that hold one value for the whole batch (not ``path``: a batch
 #: holds the rows of every file of a group, see ``write_batch``).
 SHARED_COLUMNS = frozenset({"oid", "now"})
@@ -186,12 +193,13 @@ class Transaction:
             return self.stale
         return self.stale or key not in READS or READS[key] in self.kinds
 
-    def params(self, path: str | None = None, sha: str | None = None) -> dict[str, object]:
+    def params(self, paths: tuple[str, ...] = ()) -> dict[str, object]:
+        """The named parameters of a statement; ``paths``: the files of a group (a
+        driver binds the tuple as its dialect's array)."""
         return {
             "oid": self.oid,
-            "path": path,
+            "paths": paths,
             "now": self.now,
-            "sha": sha,
             "link_annotations": LINK_AXIOM_ANNOTATIONS,
             "run": self.run,
         }
@@ -224,22 +232,20 @@ def write_batch(
     ``run`` tags the change feed's records."""
     tx = Transaction(oid, now, run)
     for group in distinct_paths(items):
+        yield from begin_files(tx, group)
         rows: dict[str, list[tuple[object, ...]]] = {key: [] for key in FILE_ROWS}
         for item in group:
-            saved = item.data is not None
-            yield from begin_file(tx, item.entry.path, item.entry if saved else None)
             if item.data is not None:
                 for key, part in file_rows(oid, item.entry.path, item.data, now).items():
                     rows[key] += part
                 noted(tx, item.data)
-        # One batch per table for the whole group, not one per file: a driver's round
-        # trips (and, on SQLite, its thread's turns at the GIL) go with the statements.
+        # One statement per step and one batch per table for the whole group, not one
+        # per file: a driver's round trips (and, on SQLite, its thread's turns at the
+        # GIL) go with the statements.
         for key, batch in rows.items():
             if batch:
                 yield Batch(key, FILE_ROWS[key], batch)
-        for item in group:
-            if item.data is not None:
-                yield from end_file(tx, item.entry.path)
+        yield from end_files(tx, [item.entry.path for item in group if item.data is not None])
     yield from finish(tx, hooks)
 
 
@@ -280,14 +286,21 @@ def write_file(
 
 
 def begin_file(tx: Transaction, path: str, entry: FileEntry | None) -> Steps:
-    """Steps 1-2 up to the rows: collect the file's old contribution, drop it, and --
-    for a save (``entry`` given) -- record the new SHA."""
-    params = tx.params(path, entry.sha if entry is not None else None)
+    """Steps 1-2 up to the rows for one file: :func:`begin_files` of a group of one."""
+    item = FileWrite(entry, EMPTY) if entry is not None else FileWrite(FileEntry(path, 0, ""), None)
+    return begin_files(tx, [item])
+
+
+def begin_files(tx: Transaction, group: Sequence[FileWrite]) -> Steps:
+    """Steps 1-2 up to the rows, for a group of distinct paths: collect the files' old
+    contributions, drop them, and record the new SHA of each save (``data`` not None)."""
+    params = tx.params(paths=tuple(item.entry.path for item in group))
     collected = yield Statement("collect_old", params)
     tx.stale = tx.stale or collected > 0
     yield Statement("drop_file", params)
-    if entry is not None:
-        yield Statement("add_file", params)
+    saved = [(tx.oid, i.entry.path, i.entry.sha, tx.now) for i in group if i.data is not None]
+    if saved:
+        yield Batch("add_file", ADD_FILE_COLUMNS, saved)
 
 
 #: The kind of affected row each field of ``OntologyData`` gives (``collect_new``).
@@ -305,7 +318,13 @@ def file_part(tx: Transaction, path: str, data: OntologyData, numbers: RowNumber
 
 def end_file(tx: Transaction, path: str) -> Steps:
     """Step 3: collect the rows just inserted for ``path``."""
-    yield Statement("collect_new", tx.params(path))
+    return end_files(tx, [path])
+
+
+def end_files(tx: Transaction, paths: Sequence[str]) -> Steps:
+    """Step 3 for the saved files of a group: collect the rows just inserted."""
+    if paths:
+        yield Statement("collect_new", tx.params(paths=tuple(paths)))
 
 
 def finish(tx: Transaction, hooks: Hooks | None = None) -> Steps:
@@ -365,6 +384,8 @@ def file_rows(
 
 
 __all__ = [
+    "ADD_FILE_COLUMNS",
+    "BATCHES",
     "BEFORE_RECOMPUTE",
     "FEED_AFTER_KEYS",
     "FEED_CLEAR",

@@ -48,6 +48,11 @@ def batch_arguments(step: _write.Batch, names: tuple[str, ...]) -> list[object]:
     return arguments
 
 
+def _bindable(value: object) -> object:
+    """A group's ``paths`` (a tuple) as the list asyncpg binds to an array."""
+    return list(value) if isinstance(value, tuple) else value
+
+
 async def execute(
     conn: asyncpg.Connection, step: _write.Statement | _write.Batch, sql: Mapping[str, str] = SQL
 ) -> int:
@@ -59,7 +64,8 @@ async def execute(
     if isinstance(step, _write.Batch):
         await conn.execute(text, *batch_arguments(step, names))
         return len(step.rows)
-    status = str(await conn.execute(text, *(step.params[n] for n in names)))
+    values = (_bindable(step.params[n]) for n in names)
+    status = str(await conn.execute(text, *values))
     return int(status.rsplit(" ", 1)[-1]) if status[-1:].isdigit() else 0
 
 

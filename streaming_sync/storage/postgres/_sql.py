@@ -31,7 +31,8 @@ from ._feed_sql import FEED_SQL
 
 _AFFECTED = "pg_temp.sync_affected"
 
-_OWN = "WHERE ontology_id = :oid AND path = :path"
+#: The rows of the files of a group (``:paths``: an array).
+_OWN = "WHERE ontology_id = :oid AND path = ANY(:paths::text[])"
 # UNION, not UNION ALL: an upsert may not meet the same key twice in one statement.
 _COLLECT_OLD = f"""
 INSERT INTO {_AFFECTED} (kind, a, b, stale)
@@ -48,12 +49,13 @@ SELECT 'iri', class_iri, '' FROM file_classes {_OWN}
 UNION ALL SELECT 'edge', class_iri, parent_iri FROM file_edges {_OWN}
 UNION ALL SELECT 'prop', property_iri, '' FROM file_properties {_OWN}
 UNION ALL SELECT 'key', page_key, '' FROM file_pages {_OWN}
-UNION ALL SELECT 'lpath', :path, '' WHERE EXISTS (SELECT 1 FROM file_links {_OWN})
+UNION ALL SELECT DISTINCT 'lpath', path, '' FROM file_links {_OWN}
 ON CONFLICT DO NOTHING
 """
-_DROP_FILE = "DELETE FROM sync_files WHERE ontology_id = :oid AND path = :path"
+_DROP_FILE = f"DELETE FROM sync_files {_OWN}"
 _ADD_FILE = """
-INSERT INTO sync_files (ontology_id, path, blob_sha, synced_at) VALUES (:oid, :path, :sha, now())
+INSERT INTO sync_files (ontology_id, path, blob_sha, synced_at)
+SELECT :oid, r.path, r.sha, now() FROM unnest(:path::text[], :sha::text[]) AS r (path, sha)
 """
 
 # The batches: each column an array, the rows one unnest() (see the docstring).

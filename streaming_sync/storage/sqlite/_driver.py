@@ -66,7 +66,9 @@ def execute(
         else:
             conn.executemany(numbered(sql[step.key], step.columns), step.rows)
         return len(step.rows)
-    return conn.execute(sql[step.key], step.params).rowcount
+    paths = step.params.get("paths")
+    params = {**step.params, "paths": json.dumps(paths)} if paths else step.params
+    return conn.execute(sql[step.key], params).rowcount
 
 
 def run(

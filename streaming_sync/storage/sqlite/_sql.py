@@ -26,38 +26,39 @@ IRI_LIST_FUNCTION = "streaming_sync_iri_list"
 
 _AFFECTED = "temp.sync_affected"
 
+#: The rows of the files of a group (``:paths``: the driver binds them as a JSON array).
+_OWN = "WHERE ontology_id = :oid AND path IN (SELECT value FROM json_each(:paths))"
 # Step 1: the old contribution, stale (an upsert: a row a written file collected fresh
 # becomes stale when a later write of the transaction drops it again).
 _COLLECT_OLD = f"""
 INSERT INTO {_AFFECTED} (kind, a, b, stale)
-SELECT 'iri', class_iri, '', 1 FROM file_classes WHERE ontology_id = :oid AND path = :path
+SELECT 'iri', class_iri, '', 1 FROM file_classes {_OWN}
 UNION ALL
-SELECT 'edge', class_iri, parent_iri, 1 FROM file_edges WHERE ontology_id = :oid AND path = :path
+SELECT 'edge', class_iri, parent_iri, 1 FROM file_edges {_OWN}
 UNION ALL
-SELECT 'edge', class_iri, parent_iri, 1 FROM link_edges WHERE ontology_id = :oid AND path = :path
+SELECT 'edge', class_iri, parent_iri, 1 FROM link_edges {_OWN}
 UNION ALL
-SELECT 'prop', property_iri, '', 1 FROM file_properties WHERE ontology_id = :oid AND path = :path
+SELECT 'prop', property_iri, '', 1 FROM file_properties {_OWN}
 UNION ALL
-SELECT 'key', page_key, '', 1 FROM file_pages WHERE ontology_id = :oid AND path = :path
+SELECT 'key', page_key, '', 1 FROM file_pages {_OWN}
 ON CONFLICT (kind, a, b) DO UPDATE SET stale = 1
 """
-# Step 3: the rows just inserted, fresh; the file is a link path when it has links (its
+# Step 3: the rows just inserted, fresh; a file is a link path when it has links (its
 # link edges are resolved once per transaction, and collected then).
 _COLLECT_NEW = f"""
 INSERT OR IGNORE INTO {_AFFECTED} (kind, a, b)
-SELECT 'iri', class_iri, '' FROM file_classes WHERE ontology_id = :oid AND path = :path
+SELECT 'iri', class_iri, '' FROM file_classes {_OWN}
 UNION ALL
-SELECT 'edge', class_iri, parent_iri FROM file_edges WHERE ontology_id = :oid AND path = :path
+SELECT 'edge', class_iri, parent_iri FROM file_edges {_OWN}
 UNION ALL
-SELECT 'prop', property_iri, '' FROM file_properties WHERE ontology_id = :oid AND path = :path
+SELECT 'prop', property_iri, '' FROM file_properties {_OWN}
 UNION ALL
-SELECT 'key', page_key, '' FROM file_pages WHERE ontology_id = :oid AND path = :path
+SELECT 'key', page_key, '' FROM file_pages {_OWN}
 UNION ALL
-SELECT 'lpath', :path, ''
-WHERE EXISTS (SELECT 1 FROM file_links WHERE ontology_id = :oid AND path = :path)
+SELECT DISTINCT 'lpath', path, '' FROM file_links {_OWN}
 """
 
-_DROP_FILE = "DELETE FROM sync_files WHERE ontology_id = :oid AND path = :path"
+_DROP_FILE = f"DELETE FROM sync_files {_OWN}"
 _ADD_FILE = """
 INSERT INTO sync_files (ontology_id, path, blob_sha, synced_at) VALUES (:oid, :path, :sha, :now)
 """
