@@ -17,8 +17,8 @@ archive is the listed commit's even if the ref moves meanwhile.
 
 Conditional requests: the ref lookups keep their ETag and (condensed) body in a
 ``ValidatorCache`` (the repository's, or one in memory); tree bodies are immutable per
-SHA and are reused without asking, so an unchanged repository costs at most two requests
-per sync (one, in fact: the commit lookup), answered 304.
+SHA and are reused without asking, so an unchanged repository costs one request per
+sync (the commit lookup), answered 304.
 
 Rate limits are handled here, shared by every concurrent request (see
 ``_github_ratelimit.RateGate``); other faults are translated to the package's errors and
