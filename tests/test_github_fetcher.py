@@ -491,12 +491,31 @@ async def test_broken_tarball_just_stops(small: GitHubLikeServer) -> None:
 
 
 async def test_tarball_auth_failure_is_fatal(small: GitHubLikeServer) -> None:
-    """Bad credentials on the tarball request are fatal, not a silent fallback."""
-    async with make(small) as fetcher:
+    """Bad credentials on the tarball request are fatal, not a silent fallback: on a
+    later listing (no tarball link asked for ahead), the token refused after listing."""
+    cache = MemoryHttpCache()
+    async with make(small, cache=cache) as fetcher:
+        await fetcher.list_files()  # the first listing, which asks for the link ahead
         listing = await fetcher.list_files()
         small.tokens = {"another"}
         with pytest.raises(AuthenticationError):
             _ = [e async for e, _ in fetcher.fetch_many(listing.entries)]
+
+
+async def test_tarball_refused_while_listing_is_fatal_at_fetch_many(
+    small: GitHubLikeServer,
+) -> None:
+    """On a first listing the tarball link is asked for alongside the tree; when GitHub
+    refuses it (403), the listing still succeeds and fetch_many asks again and raises
+    the fatal AuthenticationError: the refusal is neither lost nor blamed on the
+    listing."""
+    small.faults = on_path("/tarball/", Fault.error(403))
+    async with make(small) as fetcher:
+        listing = await fetcher.list_files()
+        assert listing.complete and listing.entries
+        with pytest.raises(AuthenticationError, match="403"):
+            _ = [e async for e, _ in fetcher.fetch_many(listing.entries)]
+    assert len([r for r in small.api_requests() if "/tarball/" in r.path]) == 2
 
 
 # -- hygiene and lifecycle -------------------------------------------------------------

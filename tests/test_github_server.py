@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import io
@@ -18,7 +19,7 @@ import pytest
 
 from streaming_sync import git_blob_sha1
 from streaming_sync.testing._git_objects import GitStore
-from streaming_sync.testing.github_server import Fault, GitHubLikeServer
+from streaming_sync.testing.github_server import Fault, GitHubLikeServer, round_trips
 
 FILES = {"a.md": b"alpha\n", "docs/b.ttl": b"@prefix : <x#> .\n", "docs/deep/c.owl": b"<c/>"}
 
@@ -85,6 +86,49 @@ async def test_repository_commit_and_tree_shapes(
     assert rows["docs/deep/c.owl"]["size"] == 4
     assert rows["docs"]["type"] == "tree"
     assert rows["docs/l.md"]["mode"] == "120000"
+
+
+async def test_list_commits_newest_first_paged_with_etag(
+    server: GitHubLikeServer, http: aiohttp.ClientSession
+) -> None:
+    """List commits (``/commits``) is the history of the default branch (or ``sha``),
+    newest first, each item in the single commit's shape (``sha``, ``commit.tree.sha``),
+    paged by ``per_page``/``page`` with a ``Link`` header (as GitHub pages), with an ETag
+    that answers 304 until the branch moves."""
+    first = server.head
+    second = server.commit({"a.md": b"two"})
+    third = server.commit({"a.md": b"three"})
+    status, headers, body = await get(http, repo_url(server, "/commits?per_page=1"))
+    items = json.loads(body)
+    assert status == 200 and [i["sha"] for i in items] == [third]
+    assert items[0]["commit"]["tree"]["sha"] == server.store.commits[third].tree
+    assert 'rel="next"' in headers["Link"] and "page=2" in headers["Link"]
+    _, _, body = await get(http, repo_url(server, "/commits"))
+    assert [i["sha"] for i in json.loads(body)] == [third, second, first]
+    _, last_headers, body = await get(http, repo_url(server, "/commits?per_page=2&page=2"))
+    assert [i["sha"] for i in json.loads(body)] == [first] and "Link" not in last_headers
+    _, _, body = await get(http, repo_url(server, f"/commits?sha={second}"))
+    assert [i["sha"] for i in json.loads(body)] == [second, first]
+    again, _, _ = await get(
+        http, repo_url(server, "/commits?per_page=1"), **{"If-None-Match": headers["ETag"]}
+    )
+    server.commit({"a.md": b"four"})
+    moved, _, _ = await get(
+        http, repo_url(server, "/commits?per_page=1"), **{"If-None-Match": headers["ETag"]}
+    )
+    assert (again, moved) == (304, 200)
+
+
+async def test_round_trips_count_what_a_client_waited_for(http: aiohttp.ClientSession) -> None:
+    """``round_trips``: requests sent side by side share a round trip, a request sent
+    after another was answered comes one round later (the server waits a little on each
+    request so that the side-by-side ones overlap)."""
+    async with GitHubLikeServer(FILES, faults=lambda r: Fault.slow(0.1)) as server:
+        await get(http, repo_url(server))
+        await asyncio.gather(*(get(http, repo_url(server, "/commits/main")) for _ in range(3)))
+        await get(http, repo_url(server, "/branches/main"))
+        rounds = round_trips(server.requests)
+    assert [rounds[i] for i in range(len(server.requests))] == [1, 2, 2, 2, 3]
 
 
 async def test_etag_and_rate_headers(server: GitHubLikeServer, http: aiohttp.ClientSession) -> None:

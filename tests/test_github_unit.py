@@ -344,6 +344,16 @@ async def test_repository_404_is_source_not_found(canned: Any) -> None:
             await fetcher.list_files()
 
 
+async def test_empty_repository_says_it_has_no_commits(canned: Any) -> None:
+    """GitHub answers 409 "Git Repository is empty." to listing the commits of an empty
+    repository: the default branch's lookup says so (fatal), not "ref not found"."""
+    url = await canned(_json(409, {"message": "Git Repository is empty."}))
+    async with GitHubFetcher(owner="o", repo="r", api_url=url) as fetcher:
+        with pytest.raises(SourceNotFoundError, match=r"o/r .* has no commits yet") as caught:
+            await fetcher.list_files()
+    assert caught.value.fatal
+
+
 async def test_json_blob_answer_is_decoded(canned: Any) -> None:
     """A server that ignores the raw media type answers JSON base64; it is decoded and
     verified like raw bytes."""

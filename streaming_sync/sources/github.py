@@ -1,16 +1,24 @@
 """A GitHub repository (or GitHub Enterprise) as a source, over aiohttp.
 
 The only module of the package that talks HTTP to GitHub. It resolves the ref to one
-commit, lists that commit's tree with the Git Trees API (folder by folder when GitHub
-truncates the recursive listing; never the Contents API), fetches blobs by SHA with the
-raw media type and checks each against its git blob SHA-1, and downloads the tarball of
-the commit for large batches (``fetch_many``), following GitHub's redirect to the
-download host WITHOUT the token.
+commit in one request (``/commits/{ref}``, or for the default branch the first entry of
+``/commits?per_page=1``, both carrying the commit's tree SHA), lists that commit's tree
+with the Git Trees API (folder by folder when GitHub truncates the recursive listing;
+never the Contents API), fetches blobs by SHA with the raw media type and checks each
+against its git blob SHA-1, and downloads the tarball of the commit for large batches
+(``fetch_many``), following GitHub's redirect to the download host WITHOUT the token.
+
+Round trips before a cold sync's first bytes: on the first listing with an empty
+validator cache (nothing synced before, so every file will be wanted), the tarball's
+redirect for the resolved commit SHA is asked for while the tree is being listed, and
+``fetch_many`` starts the download at once: commit, tree + redirect, download -- three
+sequential round trips instead of five. The redirect names the commit SHA, so the
+archive is the listed commit's even if the ref moves meanwhile.
 
 Conditional requests: the ref lookups keep their ETag and (condensed) body in a
 ``ValidatorCache`` (the repository's, or one in memory); tree bodies are immutable per
-SHA and are reused without asking, so an unchanged repository costs at most two requests
-per sync, both answered 304.
+SHA and are reused without asking, so an unchanged repository costs one request per
+sync (the commit lookup), answered 304.
 
 Rate limits are handled here, shared by every concurrent request (see
 ``_github_ratelimit.RateGate``); other faults are translated to the package's errors and
@@ -29,6 +37,7 @@ import base64
 import binascii
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -71,6 +80,9 @@ API_VERSION = "2022-11-28"
 USER_AGENT = "streaming_sync"
 _NOT_FOUND = (404, 409, 410, 422)
 _REDIRECTS = (301, 302, 303, 307, 308)
+# How long an archive redirect asked for during the listing is used: GitHub's links for
+# private repositories expire after five minutes; an older one is asked for again.
+_LINK_FRESH = 60.0
 _T = TypeVar("_T")
 
 
@@ -111,6 +123,12 @@ async def _read_body(response: aiohttp.ClientResponse, limit: int | None) -> byt
 
 def _condense_commit(data: Any) -> Any:
     return {"sha": data["sha"], "commit": {"tree": {"sha": data["commit"]["tree"]["sha"]}}}
+
+
+def _condense_head(data: Any) -> Any:
+    """The newest commit of a ``/commits?per_page=1`` list (the branch head: git lists
+    the starting commit first)."""
+    return _condense_commit(data[0])
 
 
 def _condense_repo(data: Any) -> Any:
@@ -189,6 +207,7 @@ class GitHubFetcher(AsyncClosing):
         self._owns_session = session is None
         self._closed = False
         self._commit: str | None = None
+        self._link: tuple[str, URL, float] | None = None  # (commit, archive URL, when)
         self.requests = 0
 
     # -- lifecycle and display -------------------------------------------------------
@@ -257,10 +276,18 @@ class GitHubFetcher(AsyncClosing):
     async def list_files(self) -> Listing:
         """Resolve the ref to a commit and list the blobs below the folder at it."""
         self._gate.new_sync()
-        ref = self._spec.ref or await self._default_branch()
-        commit, root = await self._resolve(ref)
-        folder = await self._folder_tree(root, commit)
-        entries, missing = await self._walk(folder)
+        self._link = None
+        commit, root, first = await self._resolve(self._spec.ref)
+        link = asyncio.ensure_future(self._link_ahead(commit)) if first else None
+        try:
+            folder = await self._folder_tree(root, commit)
+            entries, missing = await self._walk(folder)
+        except BaseException:
+            if link is not None:
+                link.cancel()
+                await asyncio.gather(link, return_exceptions=True)
+            raise
+        self._link = None if link is None else await link
         kept = sorted((e for e in entries if self._filter(e.path)), key=lambda e: e.path)
         self._commit = commit
         logger.info(
@@ -274,33 +301,56 @@ class GitHubFetcher(AsyncClosing):
     def _name(self) -> str:
         return f"GitHub repository {self._spec.owner}/{self._spec.repo} at {self._api}"
 
-    async def _default_branch(self) -> str:
-        response = await self._cached_get(self._repo_path(""), _condense_repo)
+    async def _check_repository(self) -> None:
+        """Raise ``SourceNotFoundError`` when the repository itself is missing."""
+        response, _ = await self._cached_get(self._repo_path(""), _condense_repo)
         if response.status in _NOT_FOUND:
-            raise SourceNotFoundError(
-                f"{self._name()} not found (or the token cannot see it): check OWNER/REPO"
-                f"{self._token_advice()}",
-                url=response.url,
-                status=response.status,
-            )
-        data = self._checked_json(response, "the repository")
-        return str(data["default_branch"])
+            raise self._missing(response)
+        self._checked_json(response, "the repository")
 
-    async def _resolve(self, ref: str) -> tuple[str, str]:
-        response = await self._cached_get(
-            self._repo_path(f"/commits/{quote(ref, safe='/')}"), _condense_commit
-        )
+    async def _resolve(self, ref: str | None) -> tuple[str, str, bool]:
+        """The commit ``ref`` (None: the default branch's head) names, its root tree, and
+        whether this was the first lookup with this cache (no validator kept yet)."""
+        if ref is None:
+            path, condense, what = "/commits?per_page=1", _condense_head, "the default branch"
+        else:
+            path, condense, what = (
+                f"/commits/{quote(ref, safe='/')}",
+                _condense_commit,
+                f"ref {ref!r}",
+            )
+        response, known = await self._cached_get(self._repo_path(path), condense)
         if response.status in _NOT_FOUND:
-            if self._spec.ref is not None:
-                await self._default_branch()  # raises when the repository itself is missing
-            raise SourceNotFoundError(
-                f"ref {ref!r} not found in {self._name()}: no branch, tag or commit of that "
-                f"name ({response.status} {self._message(response)})",
+            raise await self._unresolved(ref, response)
+        data = self._checked_json(response, what)
+        return str(data["sha"]), str(data["commit"]["tree"]["sha"]), not known
+
+    async def _unresolved(self, ref: str | None, response: _Response) -> SourceNotFoundError:
+        """Why ``ref`` names no commit: the repository is missing (404), or empty (GitHub
+        answers 409 to listing its commits), or the ref is not in it."""
+        if ref is None:
+            if response.status != 409:
+                return self._missing(response)
+            return SourceNotFoundError(
+                f"{self._name()} has no commits yet: push one first, or check OWNER/REPO",
                 url=response.url,
                 status=response.status,
             )
-        data = self._checked_json(response, f"ref {ref!r}")
-        return str(data["sha"]), str(data["commit"]["tree"]["sha"])
+        await self._check_repository()
+        return SourceNotFoundError(
+            f"ref {ref!r} not found in {self._name()}: no branch, tag or commit of that "
+            f"name ({response.status} {self._message(response)})",
+            url=response.url,
+            status=response.status,
+        )
+
+    def _missing(self, response: _Response) -> SourceNotFoundError:
+        return SourceNotFoundError(
+            f"{self._name()} not found (or the token cannot see it): check OWNER/REPO"
+            f"{self._token_advice()}",
+            url=response.url,
+            status=response.status,
+        )
 
     async def _folder_tree(self, root: str, commit: str) -> str:
         sha, walked = root, []
@@ -454,7 +504,7 @@ class GitHubFetcher(AsyncClosing):
             return
         delivered = 0
         try:
-            async with self._tarball() as response:
+            async with self._tarball(self._commit) as response:
                 async for item in self._pick(response, wanted):
                     delivered += 1
                     yield item
@@ -474,12 +524,56 @@ class GitHubFetcher(AsyncClosing):
                 type(exc).__name__,
             )
 
-    @asynccontextmanager
-    async def _tarball(self) -> AsyncIterator[aiohttp.ClientResponse]:
-        api = await self._api_get(self._repo_path(f"/tarball/{self._commit}"), stream=True)
+    async def _link_ahead(self, commit: str) -> tuple[str, URL, float] | None:
+        """The tarball link of ``commit``, asked for while the tree is listed: (commit,
+        URL, when asked), or None when GitHub did not give one -- ``fetch_many`` then asks
+        again and reports the cause; the listing is none of the tarball's business."""
+        try:
+            return commit, await self._archive_link(commit), time.monotonic()
+        except FetchError as exc:
+            logger.debug("%s: no tarball link ahead (%s)", self.source, self._scrub(str(exc)))
+            return None
+
+    async def _archive_link(self, commit: str) -> URL:
+        """Where GitHub redirects the tarball request of ``commit`` to."""
+        api = await self._api_get(self._repo_path(f"/tarball/{commit}"), stream=True)
         if api.status not in _REDIRECTS or "Location" not in api.headers:
             raise self._error(api, "the tarball", not_found=PermanentFetchError)
-        target = URL(self._api).join(URL(api.headers["Location"]))
+        return URL(self._api).join(URL(api.headers["Location"]))
+
+    def _early_link(self, commit: str) -> URL | None:
+        """The link asked for during the listing, used once, when it is for ``commit``
+        and still fresh."""
+        link, self._link = self._link, None
+        if link is None or link[0] != commit or time.monotonic() - link[2] > _LINK_FRESH:
+            return None
+        return link[1]
+
+    @asynccontextmanager
+    async def _tarball(self, commit: str) -> AsyncIterator[aiohttp.ClientResponse]:
+        early = self._early_link(commit)
+        if early is not None:
+            async with self._download(early) as response:
+                if response.status == 200:
+                    yield response
+                    return
+            logger.info(
+                "%s: the tarball link asked for while listing answered %d; asking again",
+                self.source,
+                response.status,
+            )
+        async with self._download(await self._archive_link(commit)) as response:
+            if response.status != 200:
+                raise TransientFetchError(
+                    f"the tarball download answered {response.status}",
+                    url=str(response.url.with_query(None)),
+                    status=response.status,
+                )
+            yield response
+
+    @asynccontextmanager
+    async def _download(self, target: URL) -> AsyncIterator[aiohttp.ClientResponse]:
+        """GET the archive at ``target``; the token goes along only to the API's origin."""
         headers = {"User-Agent": USER_AGENT}
         if self._token and target.origin() == URL(self._api).origin():
             headers["Authorization"] = f"Bearer {self._token}"
@@ -490,12 +584,6 @@ class GitHubFetcher(AsyncClosing):
         async with self._http().get(
             target, headers=headers, allow_redirects=False, timeout=timeout
         ) as response:
-            if response.status != 200:
-                raise TransientFetchError(
-                    f"the tarball download answered {response.status}",
-                    url=str(target.with_query(None)),
-                    status=response.status,
-                )
             yield response
 
     async def _pick(
@@ -522,26 +610,29 @@ class GitHubFetcher(AsyncClosing):
 
     # -- HTTP --------------------------------------------------------------------------
 
-    async def _cached_get(self, path: str, condense: Callable[[Any], Any]) -> _Response:
+    async def _cached_get(
+        self, path: str, condense: Callable[[Any], Any]
+    ) -> tuple[_Response, bool]:
         """A conditional GET: sends the cached ETag; a 304 answers with the cached body.
-        A 200 body is condensed to what we use before it is cached and returned."""
+        A 200 body is condensed to what we use before it is cached and returned. Also
+        says whether a validator was cached for ``path`` (False: the first time)."""
         key = self._api + path
         cached = await self._cache.cache_get(key)
         response = await self._api_get(path, etag=cached[0] if cached else None)
         if response.status == 304 and cached is not None:
-            return _Response(200, response.headers, cached[1], response.url)
+            return _Response(200, response.headers, cached[1], response.url), True
         if response.status == 200:
             data = self._checked_json(response, path)
             try:
                 body = json.dumps(condense(data)).encode()
-            except (KeyError, TypeError) as exc:
+            except (KeyError, IndexError, TypeError) as exc:
                 raise TransientFetchError(
                     f"{self.source}: malformed answer from GitHub ({exc!r})", url=response.url
                 ) from None
             if etag := response.headers.get("ETag"):
                 await self._cache.cache_put(key, etag, body)
-            return _Response(200, response.headers, body, response.url)
-        return response
+            return _Response(200, response.headers, body, response.url), cached is not None
+        return response, cached is not None
 
     async def _api_get(
         self,

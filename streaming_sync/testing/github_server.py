@@ -8,8 +8,10 @@ as git does, see ``_git_objects``)::
     async with GitHubLikeServer({"a.md": b"..."}) as server:
         fetcher = GitHubFetcher(owner=server.owner, repo=server.repo, api_url=server.api_url)
 
-API origin (``api_url``): ``/repos/{o}/{r}``, ``/branches/{b}``, ``/commits/{ref}``
-(ETag and ``If-None-Match`` -> 304 on every JSON answer), ``/git/trees/{sha}[?recursive=1]``
+API origin (``api_url``): ``/repos/{o}/{r}``, ``/branches/{b}``, ``/commits/{ref}``,
+``/commits[?sha=&per_page=&page=]`` (the history from ``sha``, default the default
+branch, newest first, paged with a ``Link`` header), with ETag and ``If-None-Match`` ->
+304 on every JSON answer, ``/git/trees/{sha}[?recursive=1]``
 (``max_tree_entries`` makes big recursive listings come back ``truncated``,
 ``max_folder_entries`` the same for one folder's own listing),
 ``/git/blobs/{sha}`` (JSON base64, or raw bytes for ``application/vnd.github.raw[+json]``)
@@ -22,7 +24,8 @@ get GitHub's 403 (or 429) "API rate limit exceeded" and are counted in ``over_bu
 ``secondary_window`` refuses every request for a while with GitHub's secondary-limit
 message. ``faults`` (a callable deciding per request) and ``fault_rate`` (seeded) inject
 5xx, slow answers, truncated bodies, connection resets and corrupted blobs. ``requests``
-records every request with its headers; ``commit`` changes the files between syncs, and
+records every request with its headers (``round_trips`` counts how many a client
+waited for one after the other); ``commit`` changes the files between syncs, and
 delivers a signed ``push`` webhook to every URL ``add_webhook`` registered (as GitHub
 does; ``hook_answers`` keeps the answers).
 
@@ -41,7 +44,7 @@ import os
 import random
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -95,7 +98,9 @@ class Fault:
 
 @attrs.define
 class RequestRecord:
-    """One request the server saw; ``origin`` is ``api`` or ``download``."""
+    """One request the server saw; ``origin`` is ``api`` or ``download``; ``at`` when it
+    arrived and ``finished`` when its answer was sent (None while it runs), both
+    ``time.time()``."""
 
     origin: str
     method: str
@@ -105,6 +110,24 @@ class RequestRecord:
     at: float
     status: int | None = None
     fault: str | None = None
+    finished: float | None = None
+
+
+def round_trips(records: Sequence[RequestRecord]) -> dict[int, int]:
+    """For each of ``records`` (by index), the longest chain of requests ending in it in
+    which each one arrived only after the one before had been answered: how many round
+    trips a client waited for, one after the other, until that request arrived.
+    Requests sent side by side share a round trip. A measure of sequential waiting that
+    does not depend on how fast the machine is."""
+    rounds: dict[int, int] = {}
+    for i in sorted(range(len(records)), key=lambda k: records[k].at):
+        before = [
+            rounds[k]
+            for k in rounds
+            if (done := records[k].finished) is not None and done <= records[i].at
+        ]
+        rounds[i] = 1 + max(before, default=0)
+    return rounds
 
 
 FaultRule = Callable[[RequestRecord], Fault | None]
@@ -353,6 +376,7 @@ class GitHubLikeServer:
             record.status = response.status
             return response
         finally:
+            record.finished = time.time()
             self.in_flight -= 1
 
     @web.middleware
@@ -360,9 +384,12 @@ class GitHubLikeServer:
         self, request: web.Request, handler: Handler
     ) -> web.StreamResponse:
         record = self._record("download", request)
-        response = await self._with_fault(request, record, handler)
-        record.status = response.status
-        return response
+        try:
+            response = await self._with_fault(request, record, handler)
+            record.status = response.status
+            return response
+        finally:
+            record.finished = time.time()
 
     def _refusal(self, request: web.Request, record: RequestRecord) -> web.Response | None:
         """401 for a wrong token, else a primary or secondary rate-limit refusal."""
@@ -466,6 +493,7 @@ class GitHubLikeServer:
         return [
             web.get(base, self._repository),
             web.get(base + "/branches/{branch:.+}", self._branch),
+            web.get(base + "/commits", self._commits),
             web.get(base + "/commits/{ref:.+}", self._commit),
             web.get(base + "/git/trees/{sha:.+}", self._tree),
             web.get(base + "/git/blobs/{sha}", self._blob),
@@ -541,6 +569,34 @@ class GitHubLikeServer:
         if "application/vnd.github.sha" in request.headers.get("Accept", ""):
             return _conditional(request, sha.encode(), "application/vnd.github.sha")
         return _json(request, self._commit_json(sha))
+
+    async def _commits(self, request: web.Request) -> web.Response:
+        """List commits: the history from ``sha`` (default branch), newest first."""
+        if not self._visible(request):
+            return _error(404, "Not Found", status_field=True)
+        ref = request.query.get("sha") or self.store.default_branch
+        sha = self.store.resolve(ref)
+        if sha is None:
+            return _error(422, f"No commit found for SHA: {ref}", status_field=True)
+        try:
+            per_page = min(100, max(1, int(request.query.get("per_page", "30"))))
+            page = max(1, int(request.query.get("page", "1")))
+        except ValueError:
+            return _error(400, "Invalid request.", status_field=True)
+        history: list[str] = []
+        at: str | None = sha
+        while at is not None:
+            history.append(at)
+            at = self.store.commits[at].parent
+        chosen = history[(page - 1) * per_page : page * per_page]
+        response = _json(request, [self._commit_json(c) for c in chosen])
+        pages = math.ceil(len(history) / per_page)
+        if page < pages:
+            link = self._url(f"/commits?per_page={per_page}&page={{}}")
+            response.headers["Link"] = (
+                f'<{link.format(page + 1)}>; rel="next", <{link.format(pages)}>; rel="last"'
+            )
+        return response
 
     async def _tree(self, request: web.Request) -> web.Response:
         sha = request.match_info["sha"]
@@ -666,4 +722,4 @@ def _json(request: web.Request, data: Any) -> web.Response:
     return _conditional(request, json.dumps(data).encode(), "application/json")
 
 
-__all__ = ["Fault", "FaultRule", "GitHubLikeServer", "RequestRecord"]
+__all__ = ["Fault", "FaultRule", "GitHubLikeServer", "RequestRecord", "round_trips"]

@@ -1,0 +1,191 @@
+"""How many GitHub round trips a sync waits for, one after the other, and what it costs
+in requests: a cold sync reaches the tarball's bytes after three sequential round trips
+(commit; tree and tarball link side by side; download), a re-sync stays cheap, and the
+tarball is the listed commit's even when the branch moves. Counted from the server's
+records (``round_trips``), never timed."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from streaming_sync import PathFilter, SourceNotFoundError, StreamingSyncService, SyncConfig
+from streaming_sync.sources.github import GitHubFetcher, MemoryHttpCache
+from streaming_sync.storage.sqlite import SqliteRepository
+from streaming_sync.testing.github_server import (
+    Fault,
+    GitHubLikeServer,
+    RequestRecord,
+    round_trips,
+)
+
+from .lineformat import LineParser
+
+FILES = {f"pages/p{i:02}.txt": f"class ex:C{i}\nsub ex:C{i} ex:Root".encode() for i in range(60)}
+EVERYTHING = PathFilter(include=("*",))
+# Every request waits this long on the server, so that requests a client sends side by
+# side overlap there and requests sent one after the other do not; the assertions are
+# about that order, never about how long anything took.
+LATENCY = 0.1
+
+
+def slow(record: RequestRecord) -> Fault | None:
+    return Fault.slow(LATENCY)
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[GitHubLikeServer]:
+    async with GitHubLikeServer(FILES, faults=slow) as running:
+        yield running
+
+
+def fetcher(server: GitHubLikeServer, **options: Any) -> GitHubFetcher:
+    defaults: dict[str, Any] = {
+        "owner": server.owner,
+        "repo": server.repo,
+        "api_url": server.api_url,
+        "path_filter": EVERYTHING,
+    }
+    return GitHubFetcher(**{**defaults, **options})
+
+
+def rounds_until_download(server: GitHubLikeServer) -> int:
+    """The sequential round trips the client waited for before the (first) download
+    request arrived, that request included."""
+    rounds = round_trips(server.requests)
+    return min(rounds[i] for i, r in enumerate(server.requests) if r.origin == "download")
+
+
+@pytest.mark.parametrize("ref", [None, "main"])
+async def test_cold_listing_and_tarball_take_three_round_trips(
+    server: GitHubLikeServer, ref: str | None
+) -> None:
+    """With nothing cached, the default branch (or a named ref) resolves to its commit
+    and tree in one request, the tree and the tarball link of that commit are asked for
+    side by side, and the download follows: three sequential round trips and four
+    requests before the tarball's bytes arrive (before: five and five)."""
+    async with fetcher(server, ref=ref) as github:
+        listing = await github.list_files()
+        got = {e.path: data async for e, data in github.fetch_many(listing.entries)}
+    assert got == FILES
+    assert rounds_until_download(server) == 3
+    first = server.requests[0]
+    assert first.path.endswith("/commits" if ref is None else "/commits/main")
+    assert len(server.api_requests()) == 3 and len(server.download_requests()) == 1
+
+
+async def test_cold_service_sync_reaches_the_tarball_after_three_round_trips(
+    server: GitHubLikeServer, tmp_path: Path
+) -> None:
+    """Through the public service: a cold sync of 60 files (over the tarball threshold)
+    makes 3 API requests and 1 download, and the download starts after three
+    sequential round trips; every file lands."""
+    async with await SqliteRepository.open(tmp_path / "s.db") as repo:
+        github = fetcher(server, cache=repo)
+        service = StreamingSyncService(
+            fetcher=github,
+            repository=repo,
+            parser=LineParser(),  # type: ignore[arg-type]
+            config=SyncConfig(parse_processes=0),
+            owned=[github],
+        )
+        async with service:
+            report = await service.sync()
+    assert report.files.processed == len(FILES)
+    assert rounds_until_download(server) == 3
+    assert len(server.api_requests()) == 3 and len(server.download_requests()) == 1
+
+
+async def test_later_listings_ask_for_no_tarball_link_ahead(server: GitHubLikeServer) -> None:
+    """Once a validator is cached (a sync ran before), an unchanged repository costs one
+    request, answered 304, and a changed one its commit and tree only: the tarball link
+    is asked for ahead only on the first listing, when every file will be wanted, so a
+    small change stays proportional."""
+    cache = MemoryHttpCache()
+    async with fetcher(server, cache=cache) as github:
+        await github.list_files()
+    seen = len(server.requests)
+    async with fetcher(server, cache=cache) as github:
+        await github.list_files()
+        unchanged = server.requests[seen:]
+        assert [r.status for r in unchanged] == [304]
+        seen = len(server.requests)
+        server.commit({"pages/p00.txt": b"class ex:Changed"})
+        await github.list_files()
+    changed = server.requests[seen:]
+    assert [r.status for r in changed] == [200, 200]
+    assert not [r for r in changed if "/tarball/" in r.path]
+
+
+async def test_tarball_is_the_listed_commit_when_the_branch_moves(
+    server: GitHubLikeServer,
+) -> None:
+    """The branch moves while the tree is being listed and again before fetch_many: the
+    tarball link names the listed commit's SHA, so every delivered file is the listed
+    one, none is missing, and no file of the newer commits is mixed in."""
+    moved: list[str] = []
+
+    def move_once(record: RequestRecord) -> Fault | None:
+        if "/git/trees/" in record.path and not moved:
+            moved.append(server.commit({p: b"class ex:Newer" for p in FILES}))
+        return Fault.slow(LATENCY)
+
+    server.faults = move_once
+    async with fetcher(server) as github:
+        listing = await github.list_files()
+        server.commit({"pages/p01.txt": b"class ex:Newest"})
+        got = {e.path: data async for e, data in github.fetch_many(listing.entries)}
+    assert moved and listing.commit != server.head
+    assert got == FILES
+    tarball = [r for r in server.api_requests() if "/tarball/" in r.path]
+    assert [r.path.rsplit("/", 1)[-1] for r in tarball] == [listing.commit]
+
+
+async def test_an_expired_early_link_is_asked_for_again(server: GitHubLikeServer) -> None:
+    """When the download origin refuses the link asked for during the listing (GitHub's
+    links of private repositories expire), fetch_many asks the API for a new one and
+    still delivers every file."""
+    refused: list[RequestRecord] = []
+
+    def expire_first(record: RequestRecord) -> Fault | None:
+        if record.origin == "download" and not refused:
+            refused.append(record)
+            return Fault.error(404)
+        return None
+
+    async with fetcher(server) as github:
+        listing = await github.list_files()
+        server.faults = expire_first
+        got = {e.path: data async for e, data in github.fetch_many(listing.entries)}
+    assert got == FILES
+    assert len([r for r in server.api_requests() if "/tarball/" in r.path]) == 2
+    assert [r.status for r in server.download_requests()] == [404, 200]
+
+
+async def test_a_stale_early_link_is_not_used(server: GitHubLikeServer) -> None:
+    """A link asked for during the listing but older than a minute is not used (GitHub's
+    links of private repositories live five minutes): fetch_many asks for a new one.
+    (Ages the private ``_link`` record rather than waiting a minute.)"""
+    async with fetcher(server) as github:
+        listing = await github.list_files()
+        assert github._link is not None
+        commit, url, _ = github._link
+        github._link = (commit, url, time.monotonic() - 61.0)
+        got = {e.path: data async for e, data in github.fetch_many(listing.entries)}
+    assert got == FILES
+    assert len([r for r in server.api_requests() if "/tarball/" in r.path]) == 2
+    assert len(server.download_requests()) == 1
+
+
+async def test_a_failed_listing_leaves_no_link_behind(server: GitHubLikeServer) -> None:
+    """When the folder of the source is missing, the listing fails as before and the
+    tarball link asked for alongside is finished or cancelled, never left running."""
+    async with fetcher(server, path="nowhere") as github:
+        with pytest.raises(SourceNotFoundError, match="nowhere"):
+            await github.list_files()
+        assert github._link is None
+    assert server.in_flight == 0
