@@ -39,12 +39,15 @@ def not_null(conn: sqlite3.Connection, key: str) -> set[str]:
 
 def rows_for(columns: tuple[str, ...], count: int, required: set[str]) -> list[tuple[object, ...]]:
     """``count`` rows of ``columns``, each column cycling through ``AWKWARD`` (keys and
-    ``seq`` get distinct plain values; a NOT NULL column skips None)."""
+    ``seq`` get distinct plain values, a shared column one value; a NOT NULL column
+    skips None)."""
     rows = []
     for i in range(count):
         row: list[object] = []
         for j, name in enumerate(columns):
-            if name in ("oid", "path", "class_iri", "parent_iri", "property_iri", "page_key"):
+            if name in _write.SHARED_COLUMNS:  # one value per batch, by contract
+                row.append(f"all-{name}")
+            elif name in ("path", "class_iri", "parent_iri", "property_iri", "page_key"):
                 row.append(f"{name}-{i}")
             elif name == "seq":
                 row.append(i)

@@ -9,7 +9,9 @@ import functools
 import json
 import re
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+
+import attrs
 
 from ..._change_counts import ChangeSummary
 from ..._model import FileEntry, FileWrite, OntologyData
@@ -30,16 +32,43 @@ def numbered(sql: str, columns: tuple[str, ...]) -> str:
 _VALUES = re.compile(r"\bVALUES\s*\((.*)\)\s*$", re.DOTALL)
 
 
+@attrs.frozen
+class JsonInsert:
+    """A batch's ``INSERT ... VALUES`` as one ``INSERT ... SELECT ... FROM
+    json_each(?1)``: ``?1`` is a JSON array of the rows' ``varying`` columns (by
+    position, ``value ->> i``); each of ``shared`` -- the same value in every row
+    (``_write.SHARED_COLUMNS``) -- is bound once after it (``?2``, ...)."""
+
+    sql: str
+    varying: tuple[int, ...]
+    shared: tuple[int, ...]
+
+    def arguments(self, rows: Sequence[tuple[object, ...]]) -> tuple[object, ...] | None:
+        """The statement's arguments, None when the rows cannot go this way (a text
+        holding a NUL: SQLite's JSON reader would end the text there)."""
+        varying = self.varying
+        payload = json.dumps([[row[i] for i in varying] for row in rows], ensure_ascii=False)
+        if _NUL in payload:
+            return None
+        return (payload, *(rows[0][i] for i in self.shared))
+
+
 @functools.cache
-def from_json(sql: str, columns: tuple[str, ...]) -> str | None:
-    """``INSERT ... VALUES (:a, :b, 0)`` as ``INSERT ... SELECT value ->> 0, value ->> 1,
-    0 FROM json_each(?1)``: every row of a batch in one statement over a JSON array of
-    the rows (None when ``sql`` is not of that shape)."""
+def from_json(sql: str, columns: tuple[str, ...]) -> JsonInsert | None:
+    """``sql`` (``INSERT ... VALUES (:a, :b, 0)``) as a :class:`JsonInsert` over rows of
+    ``columns``; None when ``sql`` is not of that shape."""
     match = _VALUES.search(sql)
     if match is None:
         return None
-    values = _NAMED.sub(lambda m: f"value ->> {columns.index(m.group(1))}", match.group(1))
-    return f"{sql[: match.start()]}SELECT {values} FROM json_each(?1)"
+    shared = tuple(i for i, c in enumerate(columns) if c in _write.SHARED_COLUMNS)
+    varying = tuple(i for i in range(len(columns)) if i not in shared)
+
+    def value(m: re.Match[str]) -> str:
+        i = columns.index(m.group(1))
+        return f"?{2 + shared.index(i)}" if i in shared else f"value ->> {varying.index(i)}"
+
+    select = _NAMED.sub(value, match.group(1))
+    return JsonInsert(f"{sql[: match.start()]}SELECT {select} FROM json_each(?1)", varying, shared)
 
 
 #: ``->>`` came with SQLite 3.38; an older library inserts row by row.
@@ -58,11 +87,10 @@ def execute(
     running -- under a busy parse thread or event loop that wait, up to the interpreter's
     switch interval per row, was most of a sync's write time (docs/performance.md)."""
     if isinstance(step, _write.Batch):
-        statement = from_json(sql[step.key], step.columns) if JSON_ROWS else None
-        rows = json.dumps(step.rows, ensure_ascii=False) if statement and len(step.rows) > 1 else ""
-        # SQLite's JSON reader ends a text at an escaped NUL: such rows go one by one.
-        if statement and rows and _NUL not in rows:
-            conn.execute(statement, (rows,))
+        insert = from_json(sql[step.key], step.columns) if JSON_ROWS else None
+        arguments = insert.arguments(step.rows) if insert and len(step.rows) > 1 else None
+        if insert is not None and arguments is not None:
+            conn.execute(insert.sql, arguments)
         else:
             conn.executemany(numbered(sql[step.key], step.columns), step.rows)
         return len(step.rows)
