@@ -42,8 +42,10 @@ def is_annotation_property(predicate: str) -> bool:
 def is_reification(subject: Node, predicates: dict[str, dict[Node, None]]) -> bool:
     if not isinstance(subject, Anonymous):
         return False
-    types = predicates.get(RDF_TYPE, {})
-    return SOURCE in predicates or any(t in REIFICATION_TYPES for t in types)
+    if SOURCE in predicates:
+        return True
+    types = predicates.get(RDF_TYPE)
+    return types is not None and not REIFICATION_TYPES.isdisjoint(types)
 
 
 class Annotations:

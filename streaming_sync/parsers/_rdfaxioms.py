@@ -117,7 +117,9 @@ class AxiomReader:
                 or any(t in _STRUCTURE_TYPES for t in predicates.get(RDF_TYPE, ()))
             )
         }
-        self._types: set[str] = set()
+        #: the rdf:type objects of the subject being read
+        self._types: dict[Node, None] = _NONE
+        self._by_predicate: dict[str, Handler | None] = {}
         self._handlers: dict[str, Handler] = {
             RDF_TYPE: self._type,
             RDFS + "subClassOf": self._class_pair("SubClassOf"),
@@ -145,34 +147,39 @@ class AxiomReader:
         return self._expr
 
     # -- the walk -----------------------------------------------------------------------
-    def axioms(self) -> Iterator[OwlAxiom]:
+    def axioms(self) -> list[OwlAxiom]:
         """Every axiom of the graph, then a ``Triple`` for each triple no axiom used."""
         graph = self._graph
+        out: list[OwlAxiom] = []
         for subject, predicates in graph.index.items():
             types = predicates.get(RDF_TYPE, _NONE)
             if _ONTOLOGY in types:
-                yield from self._header(subject)
+                out.extend(self._header(subject))
             elif isinstance(subject, Anonymous) and is_reification(subject, predicates):
                 continue  # read with the axiom it annotates
             elif isinstance(subject, Anonymous) and not _BLANK_AXIOM_TYPES.isdisjoint(types):
-                yield from self._blank_axiom(subject)
+                out.extend(self._blank_axiom(subject))
             else:
-                self._types = {t.value for t in types if isinstance(t, IRI)} if types else set()
-                yield from self._subject(subject, predicates)
-        for s, p, o in graph.triples():
-            if (s, p, o) not in graph.used:
-                yield OwlAxiom("Triple", (s, IRI(p), o))
+                self._types = types
+                self._subject(subject, predicates, out)
+        if len(graph.used) < graph.size:  # Graph.used holds triples of the graph only
+            used = graph.used
+            unused = [t for t in graph.triples() if t not in used]
+            out.extend(OwlAxiom("Triple", (s, IRI(p), o)) for s, p, o in unused)
+        return out
 
     def _subject(
-        self, subject: Subject, predicates: dict[str, dict[Node, None]]
-    ) -> Iterator[OwlAxiom]:
+        self, subject: Subject, predicates: dict[str, dict[Node, None]], out: list[OwlAxiom]
+    ) -> None:
         use, annotated = self._graph.used.add, self._annotations.annotated
+        handlers = self._by_predicate
         for predicate, objects in predicates.items():
-            handler = self._handlers.get(predicate)
+            if predicate in handlers:
+                handler = handlers[predicate]
+            else:
+                handler = handlers[predicate] = self._handler(predicate)
             if handler is None:
-                if predicate.startswith(_RESERVED) and predicate not in BUILTIN_PROPERTIES:
-                    continue
-                handler = self._assertion
+                continue
             reified = predicate in annotated
             for obj in objects:
                 axiom = handler(subject, predicate, obj)
@@ -183,9 +190,18 @@ class AxiomReader:
                     continue
                 sets = self._annotations.of_triple(subject, predicate, obj) if reified else []
                 if not sets:
-                    yield axiom
+                    out.append(axiom)
                 for found in sets:
-                    yield OwlAxiom(axiom.kind, axiom.args, found)
+                    out.append(OwlAxiom(axiom.kind, axiom.args, found))
+
+    def _handler(self, predicate: str) -> Handler | None:
+        """What reads the triples of ``predicate`` (None: they make no axiom here)."""
+        handler = self._handlers.get(predicate)
+        if handler is not None:
+            return handler
+        if predicate.startswith(_RESERVED) and predicate not in BUILTIN_PROPERTIES:
+            return None
+        return self._assertion(predicate)
 
     # -- terms --------------------------------------------------------------------------
     def _class(self, node: Node) -> Term:
@@ -375,27 +391,41 @@ class AxiomReader:
 
         return handle
 
-    def _assertion(self, subject: Subject, predicate: str, obj: Node) -> OwlAxiom | None:
-        source = self._individual(subject)
-        if source is None:
-            return None
+    def _assertion(self, predicate: str) -> Handler | None:
+        """The reader of the assertions with ``predicate``, by the kind of its property
+        (decided once per predicate: the declarations are read before any axiom)."""
         prop = IRI(predicate)
         kind = self._decl.kind(prop)
+        individual = self._individual
         if kind is PropertyType.OBJECT:
-            target = self._individual(obj) if not isinstance(obj, Literal) else None
-            return (
-                None
-                if target is None
-                else OwlAxiom("ObjectPropertyAssertion", (prop, source, target))
-            )
+
+            def object_assertion(subject: Subject, _: str, obj: Node) -> OwlAxiom | None:
+                source = individual(subject)
+                target = individual(obj) if not isinstance(obj, Literal) else None
+                if source is None or target is None:
+                    return None
+                return OwlAxiom("ObjectPropertyAssertion", (prop, source, target))
+
+            return object_assertion
         if kind is PropertyType.DATA:
-            if not isinstance(obj, Literal):
-                return None
-            return OwlAxiom("DataPropertyAssertion", (prop, source, obj))
+
+            def data_assertion(subject: Subject, _: str, obj: Node) -> OwlAxiom | None:
+                source = individual(subject)
+                if source is None or not isinstance(obj, Literal):
+                    return None
+                return OwlAxiom("DataPropertyAssertion", (prop, source, obj))
+
+            return data_assertion
         if not is_annotation_property(predicate):
             return None
-        value = self._annotations.value(obj)
-        return None if value is None else OwlAxiom("AnnotationAssertion", (prop, source, value))
+        value_of = self._annotations.value
+
+        def annotation_assertion(subject: Subject, _: str, obj: Node) -> OwlAxiom | None:
+            source = individual(subject)
+            value = value_of(obj) if source is not None else None
+            return None if value is None else OwlAxiom("AnnotationAssertion", (prop, source, value))
+
+        return annotation_assertion
 
 
 __all__ = ["AxiomReader"]

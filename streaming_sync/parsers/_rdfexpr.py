@@ -107,11 +107,16 @@ def _node_key(node: Node) -> tuple[int, str]:
 
 
 class Graph:
-    """The triples of one file by subject, and the set of triples a reading used."""
+    """The triples of one file by subject, and the set of triples a reading used.
+
+    ``used`` only ever holds triples of the graph (``use`` checks; everything else
+    marks triples it read from the index), so ``len(used) == size`` means all are used.
+    """
 
     def __init__(self, index: Index) -> None:
         self.index = index
         self.used: set[Triple] = set()
+        self.size = sum(len(objects) for ps in index.values() for objects in ps.values())
 
     def objects(self, subject: Node | None, predicate: str) -> dict[Node, None]:
         if not isinstance(subject, IRI | Anonymous):
@@ -123,11 +128,12 @@ class Graph:
         objects = self.objects(subject, predicate)
         value = first(objects)
         if value is not None and mark:
-            self.use(subject, predicate, value)  # type: ignore[arg-type]
+            self.used.add((subject, predicate, value))  # type: ignore[arg-type]
         return value
 
     def use(self, subject: Subject, predicate: str, obj: Node) -> None:
-        self.used.add((subject, predicate, obj))
+        if obj in self.objects(subject, predicate):
+            self.used.add((subject, predicate, obj))
 
     def use_all(self, subject: Subject, predicate: str) -> None:
         for obj in self.objects(subject, predicate):

@@ -155,10 +155,13 @@ class RowBuilder:
         """File one axiom (those naming anonymous individuals wait for :meth:`build`,
         which names them canonically)."""
         axiom = canonical(axiom)
-        if mentions_anonymous(axiom) or axiom.kind in FAMILY_OF:
+        kind = axiom.kind
+        if kind in FAMILY_OF or mentions_anonymous(axiom):
             self._deferred.append(axiom)  # names, or the kind declarations give, come last
-        else:
-            self._map(axiom)
+            return
+        handler = self._handlers.get(kind)  # _map, inlined: called for nearly every axiom
+        if handler is None or not handler(axiom):
+            self._other(axiom)
 
     def _map(self, axiom: OwlAxiom) -> None:
         handler = self._handlers.get(axiom.kind)
