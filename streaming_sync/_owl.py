@@ -147,7 +147,7 @@ def _leaf(term: IRI | Literal | Anonymous | Integer) -> str:
 
 def _flat(args: tuple[Term, ...]) -> bool:
     """Whether no argument is an expression (most axioms: rendered without a stack)."""
-    for arg in args:
+    for arg in args:  # noqa: SIM110 -- a loop, not all() over a generator: a hot path
         if type(arg) is Expr:
             return False
     return True

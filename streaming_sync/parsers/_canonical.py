@@ -39,6 +39,8 @@ SET_KINDS = frozenset(
 )
 _INVERTIBLE = frozenset({"ObjectPropertyAssertion", "NegativeObjectPropertyAssertion"})
 _REORDERED = SET_KINDS | _INVERTIBLE | {"DisjointUnion", "HasKey"}
+# isinstance with a tuple: ``Expr | Anonymous`` would build a union at every call
+_NESTED = (Expr, Anonymous)
 #: Marks a blank node that encodes no expression (``_:anon``); never renamed.
 UNRESOLVED = Anonymous("anon")
 
@@ -105,7 +107,7 @@ def mentions_anonymous(axiom: OwlAxiom) -> bool:
     """Whether an anonymous individual occurs anywhere in ``axiom``."""
     if not axiom.annotations:
         for arg in axiom.args:
-            if isinstance(arg, Expr | Anonymous):
+            if isinstance(arg, _NESTED):
                 break
         else:
             return False  # the common flat case

@@ -29,6 +29,7 @@ REIFICATION_TYPES = frozenset({IRI(OWL + "Axiom"), IRI(OWL + "Annotation")})
 _REIFICATION_PARTS = frozenset({RDF_TYPE, SOURCE, PROPERTY, TARGET})
 _RESERVED = (RDF, RDFS, OWL, XSD)
 _MAX_NESTING = 16
+_AS_IS = (IRI, Literal)  # annotation values kept as they are (a tuple: no union per call)
 
 Key = object
 
@@ -104,7 +105,7 @@ class Annotations:
     def value(self, node: Node) -> Term | None:
         """An annotation value: an IRI, a literal or an anonymous individual (None: a
         blank node that encodes a structure, which no annotation can hold)."""
-        if isinstance(node, IRI | Literal):
+        if isinstance(node, _AS_IS):
             return node
         predicates = self._graph.index.get(node, {})
         if RDF_FIRST in predicates or self._expr.encodes_expression(node):

@@ -20,7 +20,19 @@ from .._model import PropertyType
 from .._owl import IRI, Anonymous, Expr, Literal, OwlAxiom, Term
 from ._rdfannot import Annotations, is_annotation_property, is_reification
 from ._rdfdecl import BUILTIN_PROPERTIES, CHARACTERISTICS, Declarations
-from ._rdfexpr import OWL, RDF, RDF_TYPE, RDFS, XSD, ExprBuilder, Graph, Node, Subject, first
+from ._rdfexpr import (
+    OWL,
+    RDF,
+    RDF_TYPE,
+    RDFS,
+    SUBJECTS,
+    XSD,
+    ExprBuilder,
+    Graph,
+    Node,
+    Subject,
+    first,
+)
 
 _RESERVED = (RDF, RDFS, OWL, XSD)
 _CLASS_TYPES = frozenset({OWL + "Thing", OWL + "Nothing"})
@@ -282,7 +294,7 @@ class AxiomReader:
 
     # -- handlers: one triple each, an axiom or None ------------------------------------
     def _type(self, subject: Subject, _: str, obj: Node) -> OwlAxiom | None:
-        if not isinstance(obj, IRI | Anonymous):
+        if not isinstance(obj, SUBJECTS):
             return None
         if isinstance(subject, Anonymous):
             if subject in self._structures or obj in _STRUCTURE_TYPES:
@@ -422,7 +434,9 @@ class AxiomReader:
 
         def annotation_assertion(subject: Subject, _: str, obj: Node) -> OwlAxiom | None:
             source = individual(subject)
-            value = value_of(obj) if source is not None else None
+            if source is None:
+                return None
+            value = value_of(obj)
             return None if value is None else OwlAxiom("AnnotationAssertion", (prop, source, value))
 
         return annotation_assertion

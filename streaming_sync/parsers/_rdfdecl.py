@@ -155,9 +155,7 @@ class Declarations:
             return True
         return False
 
-    def declaration(
-        self, subject: IRI, type_iri: str, types: Iterable[Node]
-    ) -> OwlAxiom | None:
+    def declaration(self, subject: IRI, type_iri: str, types: Iterable[Node]) -> OwlAxiom | None:
         """The Declaration ``subject rdf:type type_iri`` makes (None: the type declares
         nothing here; ``types``: all the subject's rdf:type objects). A bare
         ``rdf:Property`` declares the kind inferred; one beside an OWL property type is

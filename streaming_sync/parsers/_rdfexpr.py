@@ -79,6 +79,8 @@ _EXPRESSION_TYPES = frozenset(
 _DIGITS = re.compile(r"[0-9]{1,18}")
 
 Subject = IRI | Anonymous
+#: ``Subject`` for isinstance (a tuple: ``IRI | Anonymous`` builds a union at every call)
+SUBJECTS = (IRI, Anonymous)
 Node = IRI | Anonymous | Literal
 #: subject -> predicate IRI -> objects (a dict used as an ordered set).
 Index = dict[Subject, dict[str, dict[Node, None]]]
@@ -119,7 +121,7 @@ class Graph:
         self.size = sum(len(objects) for ps in index.values() for objects in ps.values())
 
     def objects(self, subject: Node | None, predicate: str) -> dict[Node, None]:
-        if not isinstance(subject, IRI | Anonymous):
+        if not isinstance(subject, SUBJECTS):
             return {}
         return self.index.get(subject, {}).get(predicate, {})
 
@@ -367,6 +369,7 @@ __all__ = [
     "RDF",
     "RDFS",
     "RDF_TYPE",
+    "SUBJECTS",
     "XSD",
     "ExprBuilder",
     "Graph",

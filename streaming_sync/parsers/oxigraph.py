@@ -20,7 +20,6 @@ import io
 import json
 import logging
 import re
-from collections.abc import Iterator
 from typing import IO, cast
 
 import attrs
@@ -33,7 +32,7 @@ except ImportError as error:  # pragma: no cover - exercised by a test that hide
     ) from error
 
 from .._errors import ParseError
-from .._owl import IRI, Anonymous, Literal
+from .._owl import IRI, Anonymous
 from ._capture import capture_library_output
 from ._rdfexpr import Node, Subject
 from ._rdfmap import Triple, make_literal
@@ -87,7 +86,6 @@ def _triples(fmt: str, payload: str | bytes | IO[bytes], base: str) -> list[Trip
     # The hottest loop of a small RDF file: pyoxigraph makes new Python objects for every
     # term of every quad, so the conversion is inlined and one IRI is made per value.
     iris: dict[str, IRI] = {}
-    literals: dict[tuple[str, str | None, str], Literal] = {}
     only_default = fmt == "n3"
     xml = fmt == "xml"
     triples: list[Triple] = []
@@ -112,10 +110,11 @@ def _triples(fmt: str, payload: str | bytes | IO[bytes], base: str) -> list[Trip
             if o is None:
                 o = iris[obj.value] = IRI(obj.value)
         elif kind is _LITERAL:
-            key = (obj.value, obj.language, obj.datatype.value)
-            o = literals.get(key)
-            if o is None:
-                o = literals[key] = _literal(*key, xml)
+            datatype = obj.datatype.value
+            if xml and datatype == XML_LITERAL:  # RDF/XML's parseType="Literal"
+                o = make_literal(canonical_xml_literal(obj.value), None, datatype)
+            else:
+                o = make_literal(obj.value, obj.language, datatype)
         elif kind is _BLANK:
             o = Anonymous(obj.value)
         else:
@@ -126,12 +125,6 @@ def _triples(fmt: str, payload: str | bytes | IO[bytes], base: str) -> list[Trip
 
 
 _NAMED, _BLANK, _LITERAL, _DEFAULT = ox.NamedNode, ox.BlankNode, ox.Literal, ox.DefaultGraph
-
-
-def _literal(lexical: str, language: str | None, datatype: str, xml: bool) -> Literal:
-    if xml and datatype == XML_LITERAL:  # RDF/XML's parseType="Literal"
-        return make_literal(canonical_xml_literal(lexical), None, datatype)
-    return make_literal(lexical, language, datatype)
 
 
 class _LineReader(io.RawIOBase):
