@@ -38,7 +38,8 @@ SET_KINDS = frozenset(
     }
 )
 _INVERTIBLE = frozenset({"ObjectPropertyAssertion", "NegativeObjectPropertyAssertion"})
-_REORDERED = SET_KINDS | _INVERTIBLE | {"DisjointUnion", "HasKey"}
+#: Axioms whose canonical form may differ from them even without annotations.
+REORDERED = SET_KINDS | _INVERTIBLE | {"DisjointUnion", "HasKey"}
 # isinstance with a tuple: ``Expr | Anonymous`` would build a union at every call
 _NESTED = (Expr, Anonymous)
 #: Marks a blank node that encodes no expression (``_:anon``); never renamed.
@@ -65,7 +66,7 @@ def canonical(axiom: OwlAxiom) -> OwlAxiom:
     """``axiom`` in canonical form (see the module docstring)."""
     args = axiom.args
     kind = axiom.kind
-    if kind not in _REORDERED and not axiom.annotations:
+    if kind not in REORDERED and not axiom.annotations:
         return axiom
     if kind in SET_KINDS:
         args = sorted_terms(args)
@@ -149,6 +150,7 @@ def map_axiom(axiom: OwlAxiom, leaf: Callable[[Term], Term]) -> OwlAxiom:
 
 
 __all__ = [
+    "REORDERED",
     "SET_KINDS",
     "UNRESOLVED",
     "axiom_leaves",

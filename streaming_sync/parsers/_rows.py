@@ -28,7 +28,7 @@ from .._model import (
 )
 from .._owl import IRI, Expr, Literal, OwlAxiom, Term, render, render_axiom, render_entity
 from ._anonymous import rename_anonymous
-from ._canonical import canonical, mentions_anonymous
+from ._canonical import REORDERED, canonical, mentions_anonymous
 from ._rowparts import (
     ALL_PROPERTIES,
     CHARACTERISTICS,
@@ -154,8 +154,9 @@ class RowBuilder:
     def add_axiom(self, axiom: OwlAxiom) -> None:
         """File one axiom (those naming anonymous individuals wait for :meth:`build`,
         which names them canonically)."""
-        axiom = canonical(axiom)
         kind = axiom.kind
+        if axiom.annotations or kind in REORDERED:  # else canonical already
+            axiom = canonical(axiom)
         if kind in FAMILY_OF or mentions_anonymous(axiom):
             self._deferred.append(axiom)  # names, or the kind declarations give, come last
             return
