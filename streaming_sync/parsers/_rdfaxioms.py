@@ -14,11 +14,12 @@ pseudo-axiom, so nothing is dropped.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from .._model import PropertyType
 from .._owl import IRI, Anonymous, Expr, Literal, OwlAxiom, Term
-from ._rdfannot import Annotations, is_annotation_property, is_reification
+from ._rdfannot import Annotations, is_reification
+from ._rdfassert import Handler, assertion_reader
 from ._rdfdecl import BUILTIN_PROPERTIES, CHARACTERISTICS, Declarations
 from ._rdfexpr import (
     OWL,
@@ -108,8 +109,6 @@ _STRUCTURE_TYPES = frozenset(
 #: implied by another, e.g. ``rdf:Property`` beside ``owl:ObjectProperty``).
 _READ = OwlAxiom("", ())
 
-Handler = Callable[[Subject, str, Node], OwlAxiom | None]
-
 
 class AxiomReader:
     """Reads the structural axioms of one graph (see the module docstring)."""
@@ -192,19 +191,38 @@ class AxiomReader:
                 handler = handlers[predicate] = self._handler(predicate)
             if handler is None:
                 continue
-            reified = predicate in annotated
-            for obj in objects:
+            if predicate in annotated:
+                self._reified(subject, predicate, objects, handler, out)
+                continue
+            for obj in objects:  # the common case: no reification names the predicate
                 axiom = handler(subject, predicate, obj)
-                if axiom is None:
-                    continue
-                use((subject, predicate, obj))
-                if axiom is _READ:
-                    continue
-                sets = self._annotations.of_triple(subject, predicate, obj) if reified else []
-                if not sets:
-                    out.append(axiom)
-                for found in sets:
-                    out.append(OwlAxiom(axiom.kind, axiom.args, found))
+                if axiom is not None:
+                    use((subject, predicate, obj))
+                    if axiom is not _READ:
+                        out.append(axiom)
+
+    def _reified(
+        self,
+        subject: Subject,
+        predicate: str,
+        objects: dict[Node, None],
+        handler: Handler,
+        out: list[OwlAxiom],
+    ) -> None:
+        """``_subject`` for a predicate some reification names: each axiom once per
+        annotation set of its reifications (as it is when it has none)."""
+        for obj in objects:
+            axiom = handler(subject, predicate, obj)
+            if axiom is None:
+                continue
+            self._graph.used.add((subject, predicate, obj))
+            if axiom is _READ:
+                continue
+            sets = self._annotations.of_triple(subject, predicate, obj)
+            if not sets:
+                out.append(axiom)
+            for found in sets:
+                out.append(OwlAxiom(axiom.kind, axiom.args, found))
 
     def _handler(self, predicate: str) -> Handler | None:
         """What reads the triples of ``predicate`` (None: they make no axiom here)."""
@@ -213,7 +231,9 @@ class AxiomReader:
             return handler
         if predicate.startswith(_RESERVED) and predicate not in BUILTIN_PROPERTIES:
             return None
-        return self._assertion(predicate)
+        return assertion_reader(
+            IRI(predicate), self._decl.kind, self._individual, self._annotations.value
+        )
 
     # -- terms --------------------------------------------------------------------------
     def _class(self, node: Node) -> Term:
@@ -402,44 +422,6 @@ class AxiomReader:
             return OwlAxiom(kind, (first_, second))
 
         return handle
-
-    def _assertion(self, predicate: str) -> Handler | None:
-        """The reader of the assertions with ``predicate``, by the kind of its property
-        (decided once per predicate: the declarations are read before any axiom)."""
-        prop = IRI(predicate)
-        kind = self._decl.kind(prop)
-        individual = self._individual
-        if kind is PropertyType.OBJECT:
-
-            def object_assertion(subject: Subject, _: str, obj: Node) -> OwlAxiom | None:
-                source = individual(subject)
-                target = individual(obj) if not isinstance(obj, Literal) else None
-                if source is None or target is None:
-                    return None
-                return OwlAxiom("ObjectPropertyAssertion", (prop, source, target))
-
-            return object_assertion
-        if kind is PropertyType.DATA:
-
-            def data_assertion(subject: Subject, _: str, obj: Node) -> OwlAxiom | None:
-                source = individual(subject)
-                if source is None or not isinstance(obj, Literal):
-                    return None
-                return OwlAxiom("DataPropertyAssertion", (prop, source, obj))
-
-            return data_assertion
-        if not is_annotation_property(predicate):
-            return None
-        value_of = self._annotations.value
-
-        def annotation_assertion(subject: Subject, _: str, obj: Node) -> OwlAxiom | None:
-            source = individual(subject)
-            if source is None:
-                return None
-            value = value_of(obj)
-            return None if value is None else OwlAxiom("AnnotationAssertion", (prop, source, value))
-
-        return annotation_assertion
 
 
 __all__ = ["AxiomReader"]
