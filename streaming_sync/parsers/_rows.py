@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from .._model import (
@@ -47,6 +48,9 @@ from ._rowparts import (
 )
 
 R = TypeVar("R")
+# attrgetter: the sort keys of build() without a Python call per row
+_EDGE_KEY = attrgetter("class_iri", "parent_iri")
+_OTHER_KEY = attrgetter("kind", "text")
 
 
 class RowBuilder:
@@ -359,9 +363,9 @@ class RowBuilder:
         axioms, self.axioms = self.axioms, []
         others, self.other = self.other, []
         return OntologyData(
-            edges=_unique(edges, lambda e: (e.class_iri, e.parent_iri)),
+            edges=_unique(edges, _EDGE_KEY),
             axioms=_unique(axioms, _axiom_key),
-            other_axioms=_unique(others, lambda o: (o.kind, o.text)),
+            other_axioms=_unique(others, _OTHER_KEY),
         )
 
     def build(self, page_keys: Iterable[str] = ()) -> OntologyData:
@@ -374,13 +378,13 @@ class RowBuilder:
                 OntologyClass(iri, row.label, row.comment, row.property_tuple())
                 for iri, row in sorted(self.classes.items())
             ),
-            edges=_unique(edges, lambda e: (e.class_iri, e.parent_iri)),
+            edges=_unique(edges, _EDGE_KEY),
             properties=tuple(
                 OntologyProperty(iri, row.type, row.label, row.domain.keys(), row.range.keys())
                 for iri, row in sorted(self.properties.items())
             ),
             axioms=_unique(axioms, _axiom_key),
-            other_axioms=_unique(others, lambda o: (o.kind, o.text)),
+            other_axioms=_unique(others, _OTHER_KEY),
             links=tuple(self.links),
             page_keys=tuple(dict.fromkeys(page_keys)),
             warnings=tuple(dict.fromkeys(self.warnings)),
