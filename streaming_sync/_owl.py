@@ -40,7 +40,7 @@ class PrefixedName(IRI):
     read as a full IRI."""
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Literal:
     """A literal; ``lang`` and ``datatype`` are mutually exclusive."""
 
@@ -49,7 +49,7 @@ class Literal:
     datatype: str | None = None
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Anonymous:
     """An anonymous individual (``_:name``)."""
 
@@ -64,7 +64,7 @@ class Integer:
     value: int
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Expr:
     """``Name(arg arg ...)``: a class expression, data range, annotation or whole axiom.
     The name ``""`` is a bare parenthesised list, as the two property lists of
@@ -132,7 +132,7 @@ def _escape(lexical: str) -> str:
 
 def _leaf(term: IRI | Literal | Anonymous | Integer) -> str:
     if isinstance(term, IRI):
-        return term.value if isinstance(term, PrefixedName) else f"<{term.value}>"
+        return f"<{term.value}>" if type(term) is IRI else term.value  # PrefixedName: bare
     if isinstance(term, Literal):
         text = f'"{_escape(term.lexical)}"'
         if term.lang:
@@ -145,12 +145,20 @@ def _leaf(term: IRI | Literal | Anonymous | Integer) -> str:
     return str(term.value)
 
 
+def _flat(args: tuple[Term, ...]) -> bool:
+    """Whether no argument is an expression (most axioms: rendered without a stack)."""
+    for arg in args:  # noqa: SIM110 -- a loop, not all() over a generator: a hot path
+        if type(arg) is Expr:
+            return False
+    return True
+
+
 def render(term: Term) -> str:
     """Render ``term`` in canonical Functional Syntax (see the module docstring)."""
     if not isinstance(term, Expr):
         return _leaf(term)
     args = term.args
-    if not any(isinstance(arg, Expr) for arg in args):  # the common flat case
+    if _flat(args):  # the common case
         return f"{term.name}({' '.join(map(_leaf, args))})"  # type: ignore[arg-type]
     out: list[str] = []
     pending: list[Term | str] = [term]
@@ -173,7 +181,7 @@ def render(term: Term) -> str:
 def render_axiom(axiom: OwlAxiom) -> str:
     """``render(axiom.to_expr())``, without building the expression."""
     args = axiom.args
-    if axiom.annotations or any(isinstance(arg, Expr) for arg in args):
+    if axiom.annotations or not _flat(args):
         return render(axiom.to_expr())
     return f"{axiom.kind}({' '.join(map(_leaf, args))})"  # type: ignore[arg-type]
 

@@ -38,7 +38,10 @@ SET_KINDS = frozenset(
     }
 )
 _INVERTIBLE = frozenset({"ObjectPropertyAssertion", "NegativeObjectPropertyAssertion"})
-_REORDERED = SET_KINDS | _INVERTIBLE | {"DisjointUnion", "HasKey"}
+#: Axioms whose canonical form may differ from them even without annotations.
+REORDERED = SET_KINDS | _INVERTIBLE | {"DisjointUnion", "HasKey"}
+# isinstance with a tuple: ``Expr | Anonymous`` would build a union at every call
+_NESTED = (Expr, Anonymous)
 #: Marks a blank node that encodes no expression (``_:anon``); never renamed.
 UNRESOLVED = Anonymous("anon")
 
@@ -63,7 +66,7 @@ def canonical(axiom: OwlAxiom) -> OwlAxiom:
     """``axiom`` in canonical form (see the module docstring)."""
     args = axiom.args
     kind = axiom.kind
-    if kind not in _REORDERED and not axiom.annotations:
+    if kind not in REORDERED and not axiom.annotations:
         return axiom
     if kind in SET_KINDS:
         args = sorted_terms(args)
@@ -105,7 +108,7 @@ def mentions_anonymous(axiom: OwlAxiom) -> bool:
     """Whether an anonymous individual occurs anywhere in ``axiom``."""
     if not axiom.annotations:
         for arg in axiom.args:
-            if isinstance(arg, Expr | Anonymous):
+            if isinstance(arg, _NESTED):
                 break
         else:
             return False  # the common flat case
@@ -147,6 +150,7 @@ def map_axiom(axiom: OwlAxiom, leaf: Callable[[Term], Term]) -> OwlAxiom:
 
 
 __all__ = [
+    "REORDERED",
     "SET_KINDS",
     "UNRESOLVED",
     "axiom_leaves",

@@ -29,6 +29,7 @@ REIFICATION_TYPES = frozenset({IRI(OWL + "Axiom"), IRI(OWL + "Annotation")})
 _REIFICATION_PARTS = frozenset({RDF_TYPE, SOURCE, PROPERTY, TARGET})
 _RESERVED = (RDF, RDFS, OWL, XSD)
 _MAX_NESTING = 16
+_AS_IS = (IRI, Literal)  # annotation values kept as they are (a tuple: no union per call)
 
 Key = object
 
@@ -42,8 +43,10 @@ def is_annotation_property(predicate: str) -> bool:
 def is_reification(subject: Node, predicates: dict[str, dict[Node, None]]) -> bool:
     if not isinstance(subject, Anonymous):
         return False
-    types = predicates.get(RDF_TYPE, {})
-    return SOURCE in predicates or any(t in REIFICATION_TYPES for t in types)
+    if SOURCE in predicates:
+        return True
+    types = predicates.get(RDF_TYPE)
+    return types is not None and not REIFICATION_TYPES.isdisjoint(types)
 
 
 class Annotations:
@@ -102,7 +105,7 @@ class Annotations:
     def value(self, node: Node) -> Term | None:
         """An annotation value: an IRI, a literal or an anonymous individual (None: a
         blank node that encodes a structure, which no annotation can hold)."""
-        if isinstance(node, IRI | Literal):
+        if isinstance(node, _AS_IS):
             return node
         predicates = self._graph.index.get(node, {})
         if RDF_FIRST in predicates or self._expr.encodes_expression(node):

@@ -14,13 +14,26 @@ pseudo-axiom, so nothing is dropped.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from .._model import PropertyType
 from .._owl import IRI, Anonymous, Expr, Literal, OwlAxiom, Term
-from ._rdfannot import Annotations, is_annotation_property, is_reification
+from ._rdfannot import Annotations, is_reification
+from ._rdfassert import Handler, assertion_reader
 from ._rdfdecl import BUILTIN_PROPERTIES, CHARACTERISTICS, Declarations
-from ._rdfexpr import OWL, RDF, RDF_TYPE, RDFS, XSD, ExprBuilder, Graph, Node, Subject, first
+from ._rdfexpr import (
+    OWL,
+    RDF,
+    RDF_TYPE,
+    RDFS,
+    SUBJECTS,
+    XSD,
+    ExprBuilder,
+    Graph,
+    Node,
+    Subject,
+    first,
+)
 
 _RESERVED = (RDF, RDFS, OWL, XSD)
 _CLASS_TYPES = frozenset({OWL + "Thing", OWL + "Nothing"})
@@ -96,8 +109,6 @@ _STRUCTURE_TYPES = frozenset(
 #: implied by another, e.g. ``rdf:Property`` beside ``owl:ObjectProperty``).
 _READ = OwlAxiom("", ())
 
-Handler = Callable[[Subject, str, Node], OwlAxiom | None]
-
 
 class AxiomReader:
     """Reads the structural axioms of one graph (see the module docstring)."""
@@ -117,7 +128,9 @@ class AxiomReader:
                 or any(t in _STRUCTURE_TYPES for t in predicates.get(RDF_TYPE, ()))
             )
         }
-        self._types: set[str] = set()
+        #: the rdf:type objects of the subject being read
+        self._types: dict[Node, None] = _NONE
+        self._by_predicate: dict[str, Handler | None] = {}
         self._handlers: dict[str, Handler] = {
             RDF_TYPE: self._type,
             RDFS + "subClassOf": self._class_pair("SubClassOf"),
@@ -145,47 +158,82 @@ class AxiomReader:
         return self._expr
 
     # -- the walk -----------------------------------------------------------------------
-    def axioms(self) -> Iterator[OwlAxiom]:
+    def axioms(self) -> list[OwlAxiom]:
         """Every axiom of the graph, then a ``Triple`` for each triple no axiom used."""
         graph = self._graph
+        out: list[OwlAxiom] = []
         for subject, predicates in graph.index.items():
             types = predicates.get(RDF_TYPE, _NONE)
             if _ONTOLOGY in types:
-                yield from self._header(subject)
+                out.extend(self._header(subject))
             elif isinstance(subject, Anonymous) and is_reification(subject, predicates):
                 continue  # read with the axiom it annotates
             elif isinstance(subject, Anonymous) and not _BLANK_AXIOM_TYPES.isdisjoint(types):
-                yield from self._blank_axiom(subject)
+                out.extend(self._blank_axiom(subject))
             else:
-                self._types = {t.value for t in types if isinstance(t, IRI)} if types else set()
-                yield from self._subject(subject, predicates)
-        for s, p, o in graph.triples():
-            if (s, p, o) not in graph.used:
-                yield OwlAxiom("Triple", (s, IRI(p), o))
+                self._types = types
+                self._subject(subject, predicates, out)
+        if len(graph.used) < graph.size:  # Graph.used holds triples of the graph only
+            used = graph.used
+            unused = [t for t in graph.triples() if t not in used]
+            out.extend(OwlAxiom("Triple", (s, IRI(p), o)) for s, p, o in unused)
+        return out
 
     def _subject(
-        self, subject: Subject, predicates: dict[str, dict[Node, None]]
-    ) -> Iterator[OwlAxiom]:
+        self, subject: Subject, predicates: dict[str, dict[Node, None]], out: list[OwlAxiom]
+    ) -> None:
         use, annotated = self._graph.used.add, self._annotations.annotated
+        handlers = self._by_predicate
         for predicate, objects in predicates.items():
-            handler = self._handlers.get(predicate)
+            if predicate in handlers:
+                handler = handlers[predicate]
+            else:
+                handler = handlers[predicate] = self._handler(predicate)
             if handler is None:
-                if predicate.startswith(_RESERVED) and predicate not in BUILTIN_PROPERTIES:
-                    continue
-                handler = self._assertion
-            reified = predicate in annotated
-            for obj in objects:
+                continue
+            if predicate in annotated:
+                self._reified(subject, predicate, objects, handler, out)
+                continue
+            for obj in objects:  # the common case: no reification names the predicate
                 axiom = handler(subject, predicate, obj)
-                if axiom is None:
-                    continue
-                use((subject, predicate, obj))
-                if axiom is _READ:
-                    continue
-                sets = self._annotations.of_triple(subject, predicate, obj) if reified else []
-                if not sets:
-                    yield axiom
-                for found in sets:
-                    yield OwlAxiom(axiom.kind, axiom.args, found)
+                if axiom is not None:
+                    use((subject, predicate, obj))
+                    if axiom is not _READ:
+                        out.append(axiom)
+
+    def _reified(
+        self,
+        subject: Subject,
+        predicate: str,
+        objects: dict[Node, None],
+        handler: Handler,
+        out: list[OwlAxiom],
+    ) -> None:
+        """``_subject`` for a predicate some reification names: each axiom once per
+        annotation set of its reifications (as it is when it has none)."""
+        for obj in objects:
+            axiom = handler(subject, predicate, obj)
+            if axiom is None:
+                continue
+            self._graph.used.add((subject, predicate, obj))
+            if axiom is _READ:
+                continue
+            sets = self._annotations.of_triple(subject, predicate, obj)
+            if not sets:
+                out.append(axiom)
+            for found in sets:
+                out.append(OwlAxiom(axiom.kind, axiom.args, found))
+
+    def _handler(self, predicate: str) -> Handler | None:
+        """What reads the triples of ``predicate`` (None: they make no axiom here)."""
+        handler = self._handlers.get(predicate)
+        if handler is not None:
+            return handler
+        if predicate.startswith(_RESERVED) and predicate not in BUILTIN_PROPERTIES:
+            return None
+        return assertion_reader(
+            IRI(predicate), self._decl.kind, self._individual, self._annotations.value
+        )
 
     # -- terms --------------------------------------------------------------------------
     def _class(self, node: Node) -> Term:
@@ -266,7 +314,7 @@ class AxiomReader:
 
     # -- handlers: one triple each, an axiom or None ------------------------------------
     def _type(self, subject: Subject, _: str, obj: Node) -> OwlAxiom | None:
-        if not isinstance(obj, IRI | Anonymous):
+        if not isinstance(obj, SUBJECTS):
             return None
         if isinstance(subject, Anonymous):
             if subject in self._structures or obj in _STRUCTURE_TYPES:
@@ -374,28 +422,6 @@ class AxiomReader:
             return OwlAxiom(kind, (first_, second))
 
         return handle
-
-    def _assertion(self, subject: Subject, predicate: str, obj: Node) -> OwlAxiom | None:
-        source = self._individual(subject)
-        if source is None:
-            return None
-        prop = IRI(predicate)
-        kind = self._decl.kind(prop)
-        if kind is PropertyType.OBJECT:
-            target = self._individual(obj) if not isinstance(obj, Literal) else None
-            return (
-                None
-                if target is None
-                else OwlAxiom("ObjectPropertyAssertion", (prop, source, target))
-            )
-        if kind is PropertyType.DATA:
-            if not isinstance(obj, Literal):
-                return None
-            return OwlAxiom("DataPropertyAssertion", (prop, source, obj))
-        if not is_annotation_property(predicate):
-            return None
-        value = self._annotations.value(obj)
-        return None if value is None else OwlAxiom("AnnotationAssertion", (prop, source, value))
 
 
 __all__ = ["AxiomReader"]

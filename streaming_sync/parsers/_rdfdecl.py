@@ -22,6 +22,8 @@ Several kinds resolve Object > Data > Annotation.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from .._model import PropertyType
 from .._owl import IRI, Expr, OwlAxiom
 from ._rdfexpr import BUILTIN_DATATYPES, OWL, RDF, RDF_TYPE, RDFS, XSD, Index, Node
@@ -153,14 +155,18 @@ class Declarations:
             return True
         return False
 
-    def declaration(self, subject: IRI, type_iri: str, names: set[str]) -> OwlAxiom | None:
+    def declaration(self, subject: IRI, type_iri: str, types: Iterable[Node]) -> OwlAxiom | None:
         """The Declaration ``subject rdf:type type_iri`` makes (None: the type declares
-        nothing here). A bare ``rdf:Property`` declares the kind inferred; one beside an
-        OWL property type is implied by that type (it is read, and declares nothing)."""
+        nothing here; ``types``: all the subject's rdf:type objects). A bare
+        ``rdf:Property`` declares the kind inferred; one beside an OWL property type is
+        implied by that type (it is read, and declares nothing)."""
         entity = DECLARATION_TYPES.get(type_iri)
         if entity is not None:
             return _declaration(entity, subject)
-        if type_iri == RDF + "Property" and not names & _PROPERTY_TYPES - {RDF + "Property"}:
+        if type_iri != RDF + "Property":
+            return None
+        names = {t.value for t in types if isinstance(t, IRI)}
+        if not names & _PROPERTY_TYPES - {RDF + "Property"}:
             kind = self.kinds.get(subject.value, PropertyType.ANNOTATION)
             return _declaration(_DECLARED_KIND[kind], subject)
         return None

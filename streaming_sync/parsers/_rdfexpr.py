@@ -79,6 +79,8 @@ _EXPRESSION_TYPES = frozenset(
 _DIGITS = re.compile(r"[0-9]{1,18}")
 
 Subject = IRI | Anonymous
+#: ``Subject`` for isinstance (a tuple: ``IRI | Anonymous`` builds a union at every call)
+SUBJECTS = (IRI, Anonymous)
 Node = IRI | Anonymous | Literal
 #: subject -> predicate IRI -> objects (a dict used as an ordered set).
 Index = dict[Subject, dict[str, dict[Node, None]]]
@@ -107,14 +109,19 @@ def _node_key(node: Node) -> tuple[int, str]:
 
 
 class Graph:
-    """The triples of one file by subject, and the set of triples a reading used."""
+    """The triples of one file by subject, and the set of triples a reading used.
+
+    ``used`` only ever holds triples of the graph (``use`` checks; everything else
+    marks triples it read from the index), so ``len(used) == size`` means all are used.
+    """
 
     def __init__(self, index: Index) -> None:
         self.index = index
         self.used: set[Triple] = set()
+        self.size = sum(len(objects) for ps in index.values() for objects in ps.values())
 
     def objects(self, subject: Node | None, predicate: str) -> dict[Node, None]:
-        if not isinstance(subject, IRI | Anonymous):
+        if not isinstance(subject, SUBJECTS):
             return {}
         return self.index.get(subject, {}).get(predicate, {})
 
@@ -123,11 +130,12 @@ class Graph:
         objects = self.objects(subject, predicate)
         value = first(objects)
         if value is not None and mark:
-            self.use(subject, predicate, value)  # type: ignore[arg-type]
+            self.used.add((subject, predicate, value))  # type: ignore[arg-type]
         return value
 
     def use(self, subject: Subject, predicate: str, obj: Node) -> None:
-        self.used.add((subject, predicate, obj))
+        if obj in self.objects(subject, predicate):
+            self.used.add((subject, predicate, obj))
 
     def use_all(self, subject: Subject, predicate: str) -> None:
         for obj in self.objects(subject, predicate):
@@ -361,6 +369,7 @@ __all__ = [
     "RDF",
     "RDFS",
     "RDF_TYPE",
+    "SUBJECTS",
     "XSD",
     "ExprBuilder",
     "Graph",

@@ -56,7 +56,7 @@ def build_index(triples: Iterable[Triple]) -> Index:
 def read_axioms(triples: Iterable[Triple]) -> list[OwlAxiom]:
     """The structural axioms of a graph (and a ``Triple`` for each triple none uses)."""
     graph = Graph(build_index(triples))
-    return list(AxiomReader(graph, Declarations(graph.index)).axioms())
+    return AxiomReader(graph, Declarations(graph.index)).axioms()
 
 
 def map_triples(path: str, triples: Iterable[Triple]) -> OntologyData:
@@ -64,7 +64,7 @@ def map_triples(path: str, triples: Iterable[Triple]) -> OntologyData:
     try:
         graph = Graph(build_index(triples))
         reader = AxiomReader(graph, Declarations(graph.index))
-        axioms = list(reader.axioms())
+        axioms = reader.axioms()
     except NestingTooDeep:
         raise ParseError(path, "class expression nesting too deep") from None
     broken = 0

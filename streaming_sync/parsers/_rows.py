@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from .._model import (
@@ -28,7 +29,7 @@ from .._model import (
 )
 from .._owl import IRI, Expr, Literal, OwlAxiom, Term, render, render_axiom, render_entity
 from ._anonymous import rename_anonymous
-from ._canonical import canonical, mentions_anonymous
+from ._canonical import REORDERED, canonical, mentions_anonymous
 from ._rowparts import (
     ALL_PROPERTIES,
     CHARACTERISTICS,
@@ -47,6 +48,9 @@ from ._rowparts import (
 )
 
 R = TypeVar("R")
+# attrgetter: the sort keys of build() without a Python call per row
+_EDGE_KEY = attrgetter("class_iri", "parent_iri")
+_OTHER_KEY = attrgetter("kind", "text")
 
 
 class RowBuilder:
@@ -154,11 +158,15 @@ class RowBuilder:
     def add_axiom(self, axiom: OwlAxiom) -> None:
         """File one axiom (those naming anonymous individuals wait for :meth:`build`,
         which names them canonically)."""
-        axiom = canonical(axiom)
-        if mentions_anonymous(axiom) or axiom.kind in FAMILY_OF:
+        kind = axiom.kind
+        if axiom.annotations or kind in REORDERED:  # else canonical already
+            axiom = canonical(axiom)
+        if kind in FAMILY_OF or mentions_anonymous(axiom):
             self._deferred.append(axiom)  # names, or the kind declarations give, come last
-        else:
-            self._map(axiom)
+            return
+        handler = self._handlers.get(kind)  # _map, inlined: called for nearly every axiom
+        if handler is None or not handler(axiom):
+            self._other(axiom)
 
     def _map(self, axiom: OwlAxiom) -> None:
         handler = self._handlers.get(axiom.kind)
@@ -355,9 +363,9 @@ class RowBuilder:
         axioms, self.axioms = self.axioms, []
         others, self.other = self.other, []
         return OntologyData(
-            edges=_unique(edges, lambda e: (e.class_iri, e.parent_iri)),
+            edges=_unique(edges, _EDGE_KEY),
             axioms=_unique(axioms, _axiom_key),
-            other_axioms=_unique(others, lambda o: (o.kind, o.text)),
+            other_axioms=_unique(others, _OTHER_KEY),
         )
 
     def build(self, page_keys: Iterable[str] = ()) -> OntologyData:
@@ -370,13 +378,13 @@ class RowBuilder:
                 OntologyClass(iri, row.label, row.comment, row.property_tuple())
                 for iri, row in sorted(self.classes.items())
             ),
-            edges=_unique(edges, lambda e: (e.class_iri, e.parent_iri)),
+            edges=_unique(edges, _EDGE_KEY),
             properties=tuple(
                 OntologyProperty(iri, row.type, row.label, row.domain.keys(), row.range.keys())
                 for iri, row in sorted(self.properties.items())
             ),
             axioms=_unique(axioms, _axiom_key),
-            other_axioms=_unique(others, lambda o: (o.kind, o.text)),
+            other_axioms=_unique(others, _OTHER_KEY),
             links=tuple(self.links),
             page_keys=tuple(dict.fromkeys(page_keys)),
             warnings=tuple(dict.fromkeys(self.warnings)),

@@ -20,7 +20,6 @@ import io
 import json
 import logging
 import re
-from collections.abc import Iterator
 from typing import IO, cast
 
 import attrs
@@ -33,9 +32,9 @@ except ImportError as error:  # pragma: no cover - exercised by a test that hide
     ) from error
 
 from .._errors import ParseError
-from .._owl import IRI, Anonymous, Literal
+from .._owl import IRI, Anonymous
 from ._capture import capture_library_output
-from ._rdfexpr import Node
+from ._rdfexpr import Node, Subject
 from ._rdfmap import Triple, make_literal
 from ._sniff import RdfFileParser
 from ._xmlguard import XML_LITERAL, canonical_xml_literal
@@ -73,7 +72,7 @@ def _read(
     # process-wide warning filters are touched (see _capture)
     with capture_library_output("pyoxigraph", "pyoxigraph", python_warnings=False) as captured:
         try:
-            triples = list(_triples(fmt, payload, base))
+            triples = _triples(fmt, payload, base)
         except MemoryError:
             raise
         except (SyntaxError, ValueError, OSError) as error:
@@ -81,40 +80,51 @@ def _read(
     return triples, captured.summary()
 
 
-def _triples(fmt: str, payload: str | bytes | IO[bytes], base: str) -> Iterator[Triple]:
+def _triples(fmt: str, payload: str | bytes | IO[bytes], base: str) -> list[Triple]:
     """pyoxigraph quads -> _owl triples: every graph of TriG, the default graph of N3
     (formula contents are not asserted), RDF-star and variables dropped."""
+    # The hottest loop of a small RDF file: pyoxigraph makes new Python objects for every
+    # term of every quad, so the conversion is inlined and one IRI is made per value.
     iris: dict[str, IRI] = {}
     only_default = fmt == "n3"
     xml = fmt == "xml"
-    for quad in ox.parse(input=payload, format=_FORMATS[fmt], base_iri=base):
-        if only_default and not isinstance(quad.graph_name, ox.DefaultGraph):
+    triples: list[Triple] = []
+    append = triples.append
+    for subject, predicate, obj, graph in ox.parse(
+        input=payload, format=_FORMATS[fmt], base_iri=base
+    ):
+        if only_default and type(graph) is not _DEFAULT:
             continue
-        subject = _node(quad.subject, iris, xml)
-        obj = _node(quad.object, iris, xml)
-        predicate = quad.predicate
-        if subject is None or obj is None or isinstance(subject, Literal):
+        kind = type(subject)
+        if kind is _NAMED:
+            s: Subject | None = iris.get(subject.value)
+            if s is None:
+                s = iris[subject.value] = IRI(subject.value)
+        elif kind is _BLANK:
+            s = Anonymous(subject.value)
+        else:
+            continue  # an RDF-star triple
+        kind = type(obj)
+        if kind is _NAMED:
+            o: Node | None = iris.get(obj.value)
+            if o is None:
+                o = iris[obj.value] = IRI(obj.value)
+        elif kind is _LITERAL:
+            datatype = obj.datatype.value
+            if xml and datatype == XML_LITERAL:  # RDF/XML's parseType="Literal"
+                o = make_literal(canonical_xml_literal(obj.value), None, datatype)
+            else:
+                o = make_literal(obj.value, obj.language, datatype)
+        elif kind is _BLANK:
+            o = Anonymous(obj.value)
+        else:
             continue
-        if not isinstance(predicate, ox.NamedNode):
-            continue
-        yield subject, predicate.value, obj
+        if type(predicate) is _NAMED:
+            append((s, predicate.value, o))
+    return triples
 
 
-def _node(term: object, iris: dict[str, IRI], xml: bool = False) -> Node | None:
-    if isinstance(term, ox.NamedNode):
-        value = term.value
-        iri = iris.get(value)
-        if iri is None:
-            iri = iris[value] = IRI(value)
-        return iri
-    if isinstance(term, ox.BlankNode):
-        return Anonymous(term.value)
-    if isinstance(term, ox.Literal):
-        datatype = term.datatype.value
-        if xml and datatype == XML_LITERAL:  # RDF/XML's parseType="Literal"
-            return make_literal(canonical_xml_literal(term.value), None, datatype)
-        return make_literal(term.value, term.language, datatype)
-    return None
+_NAMED, _BLANK, _LITERAL, _DEFAULT = ox.NamedNode, ox.BlankNode, ox.Literal, ox.DefaultGraph
 
 
 class _LineReader(io.RawIOBase):
