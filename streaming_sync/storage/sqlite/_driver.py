@@ -35,19 +35,19 @@ _VALUES = re.compile(r"\bVALUES\s*\((.*)\)\s*$", re.DOTALL)
 @attrs.frozen
 class JsonInsert:
     """A batch's ``INSERT ... VALUES`` as one ``INSERT ... SELECT ... FROM
-    json_each(?1)``: ``?1`` is a JSON array of the rows' ``varying`` columns (by
-    position, ``value ->> i``); each of ``shared`` -- the same value in every row
-    (``_write.SHARED_COLUMNS``) -- is bound once after it (``?2``, ...)."""
+    json_each(?1)``: ``?1`` is a JSON array of the rows, whose columns are read by
+    position (``value ->> i``) -- except those of ``shared``, the same value in every
+    row (``_write.SHARED_COLUMNS``), each bound once after it (``?2``, ...) and never
+    read from the JSON (rebuilding the rows without them would cost more Python than
+    encoding them costs C)."""
 
     sql: str
-    varying: tuple[int, ...]
     shared: tuple[int, ...]
 
     def arguments(self, rows: Sequence[tuple[object, ...]]) -> tuple[object, ...] | None:
         """The statement's arguments, None when the rows cannot go this way (a text
         holding a NUL: SQLite's JSON reader would end the text there)."""
-        varying = self.varying
-        payload = json.dumps([[row[i] for i in varying] for row in rows], ensure_ascii=False)
+        payload = json.dumps(rows, ensure_ascii=False)
         if _NUL in payload:
             return None
         return (payload, *(rows[0][i] for i in self.shared))
@@ -61,14 +61,13 @@ def from_json(sql: str, columns: tuple[str, ...]) -> JsonInsert | None:
     if match is None:
         return None
     shared = tuple(i for i, c in enumerate(columns) if c in _write.SHARED_COLUMNS)
-    varying = tuple(i for i in range(len(columns)) if i not in shared)
 
     def value(m: re.Match[str]) -> str:
         i = columns.index(m.group(1))
-        return f"?{2 + shared.index(i)}" if i in shared else f"value ->> {varying.index(i)}"
+        return f"?{2 + shared.index(i)}" if i in shared else f"value ->> {i}"
 
     select = _NAMED.sub(value, match.group(1))
-    return JsonInsert(f"{sql[: match.start()]}SELECT {select} FROM json_each(?1)", varying, shared)
+    return JsonInsert(f"{sql[: match.start()]}SELECT {select} FROM json_each(?1)", shared)
 
 
 #: ``->>`` came with SQLite 3.38; an older library inserts row by row.
