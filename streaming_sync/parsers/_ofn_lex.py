@@ -85,38 +85,43 @@ class Token(NamedTuple):
     line: int
 
 
+#: The token kinds by regex group number, in the order :data:`_TOKEN` tries them.
+_GROUP_KINDS = (LPAREN, RPAREN, IRIREF, STRING, LANG, DTYPE, EQUALS, PNAME, NUMBER, NAME)
+# Pseudo-kinds of :data:`_TOKEN` matches that are not tokens.
+_BAD, _END = -1, -2
+
+# One match per token: the spaces, line breaks and comments before it, then the token;
+# the gap is group 1 when it breaks a line (so lines are counted without searching the
+# text again). A character no token starts with is "bad", the end of the text "end":
+# every position matches, so ``finditer`` walks the text without gaps. The token
+# alternatives are tried in this order (the first that matches wins).
 _TOKEN = re.compile(
     r"""
-    (?P<lparen>\()
-  | (?P<rparen>\))
-  | (?P<iri><[^<>"{}|^`\\\s]*>)
-  | (?P<string>"(?:[^"\\]++|\\.)*+")
-  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-  | (?P<dtype>\^\^)
-  | (?P<equals>=)
-  | (?P<pname>(?:[^\W\d][\w.\-]*)?:[^\s()<>"=]*)
-  | (?P<number>\d+(?=[\s()]|$))
-  | (?P<name>[^\W\d][\w\-]*)
+    [ \t\r\f\v\ufeff]*+(?:[\#;][^\n]*+)?
+    (\n(?:[ \t\r\n\f\v\ufeff]++|[\#;][^\n]*+)*+)?
+    (?:
+      (\()
+    | (\))
+    | (<[^<>"{}|^`\\\s]*>)
+    | ("(?:[^"\\]++|\\.)*+")
+    | (@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+    | (\^\^)
+    | (=)
+    | ((?:[^\W\d][\w.\-]*+)?:[^\s()<>"=]*)
+    | (\d++(?=[\s()]|$))
+    | ([^\W\d][\w\-]*)
+    | (.)
+    | (\Z)
+    )
     """,
     re.VERBOSE | re.DOTALL,
 )
-_KINDS = {
-    "lparen": LPAREN,
-    "rparen": RPAREN,
-    "iri": IRIREF,
-    "string": STRING,
-    "lang": LANG,
-    "dtype": DTYPE,
-    "equals": EQUALS,
-    "pname": PNAME,
-    "number": NUMBER,
-    "name": NAME,
-}
+#: The kind of a :data:`_TOKEN` match, by ``Match.lastindex`` (group 1 is the gap).
+_KIND_OF_GROUP = (_END, _END, *_GROUP_KINDS, _BAD, _END)
 
 
 #: About how many bytes :func:`iter_utf8_tokens` decodes at a time.
 UTF8_WINDOW = 1 << 18
-_SKIP = re.compile(r"(?:[ \t\r\n\f\v\ufeff]+|[\#;][^\n]*)+")
 _new_token = tuple.__new__  # Token(...) through the NamedTuple constructor is slower
 
 
@@ -124,7 +129,7 @@ def iter_tokens(text: str, *, line_offset: int = 0) -> Iterator[Token]:
     """The tokens of Functional Syntax ``text``, one at a time (comments and white space
     dropped). A character no token can start with gives an ``ERROR`` token (its text is
     the reason) and tokenizing goes on at the next line."""
-    yield from _scan(text, line_offset + 1, final=True)
+    return _scan(text, line_offset + 1, final=True)
 
 
 def iter_utf8_tokens(
@@ -163,32 +168,32 @@ def _scan(text: str, line: int, final: bool) -> Generator[Token, None, tuple[int
     """Tokens of ``text`` from its start on ``line``; returns where it stopped and that
     line. Unless ``final``, it stops at a string literal ``text`` does not close (the
     rest of it is in the text that follows: only a string can span lines)."""
-    pos, end = 0, len(text)
-    match, skip, kinds = _TOKEN.match, _SKIP.match, _KINDS
-    while pos < end:
-        gap = skip(text, pos)
-        if gap is not None:
-            line += text.count("\n", pos, gap.end())
-            pos = gap.end()
-            if pos >= end:
+    pos, kind_of, new = 0, _KIND_OF_GROUP, _new_token
+    while True:
+        for found in _TOKEN.finditer(text, pos):
+            gap, group = found[1], found.lastindex
+            if gap is not None:
+                line += gap.count("\n")
+            kind = kind_of[group]  # type: ignore[index]
+            if kind >= 0:
+                value = found[group]  # type: ignore[index]
+                yield new(Token, (kind, value, line))
+                if kind == STRING:
+                    line += value.count("\n")
+            elif kind == _END:
+                return len(text), line
+            else:
                 break
-        found = match(text, pos)
-        if found is None:
-            if not final and text[pos] == '"':
-                return pos, line
-            yield _new_token(Token, (ERROR, _bad_char_reason(text, pos), line))
-            newline = text.find("\n", pos)
-            if newline < 0:
-                break
-            pos, line = newline + 1, line + 1
-            continue
-        group = found.lastgroup
-        value = found.group()
-        pos = found.end()
-        yield _new_token(Token, (kinds[group], value, line))  # type: ignore[index]
-        if group == "string":
-            line += value.count("\n")
-    return end, line
+        else:  # pragma: no cover -- the "end" alternative matches at the end of any text
+            return len(text), line
+        pos = found.start(group)  # type: ignore[arg-type]
+        if not final and text[pos] == '"':
+            return pos, line
+        yield new(Token, (ERROR, _bad_char_reason(text, pos), line))
+        newline = text.find("\n", pos)
+        if newline < 0:
+            return len(text), line
+        pos, line = newline + 1, line + 1
 
 
 def tokenize(path: str, text: str, *, line_offset: int = 0) -> list[Token]:

@@ -54,12 +54,16 @@ AXIOM_FENCES = frozenset({"", "clojure", "owl", "ofn", "lisp"})
 #: Fence info strings holding Turtle.
 TURTLE_FENCES = frozenset({"turtle", "ttl"})
 
+_MARKER_WORDS = "### OntologyBlock"  # every marker line holds these (a cheap test first)
 _MARKER = re.compile(r"[ \t]*(?:-[ \t]+)?### OntologyBlock[ \t]*")
 _PROPERTY = re.compile(r"[ \t]*(?:-[ \t]+)?([^\s:`][^\s`]*?)::(?:[ \t]+(.*))?")
 _BULLET = re.compile(r"[ \t]*-(?:[ \t]|$)")
 _TOP_BULLET = re.compile(r"-(?:[ \t]|$)")
 _FENCE = re.compile(r"([ \t]*)(-[ \t]+)?(`{3,})(.*)")
 _FENCE_CLOSE = re.compile(r"[ \t]*`{3,}[ \t]*")
+# Only a line holding TICKS can open or close a fence, only one holding "::" can be a
+# property: testing for them first spares the regexes on most lines of a page.
+TICKS = "```"
 _LINK = re.compile(r"\[\[(.*?)\]\]")
 _PNAME = re.compile(r"(?:[^\W\d][\w.\-]*)?:[^\s()<>\"=]*")
 
@@ -67,11 +71,14 @@ _PNAME = re.compile(r"(?:[^\W\d][\w.\-]*)?:[^\s()<>\"=]*")
 def split_lines(text: str) -> list[str]:
     """Lines without their LF or CRLF ending (only ``\\n`` breaks a line, so line
     numbers agree with editors and ``grep -n``)."""
-    return [line.removesuffix("\r") for line in text.split("\n")]
+    lines = text.split("\n")
+    return [line.removesuffix("\r") for line in lines] if "\r" in text else lines
 
 
 def fence_info(line: str) -> str | None:
     """The lower-cased first word of the info string if ``line`` opens a fence, else None."""
+    if TICKS not in line:
+        return None
     match = _FENCE.fullmatch(line)
     if match is None or "```" in match.group(4):
         return None  # not a fence, or an inline ```code``` span
@@ -91,7 +98,9 @@ class _FenceState:
     def feed(self, line: str) -> bool:
         """Advance over ``line`` (known to be inside a fence); False when it closed the
         outermost fence."""
-        if _FENCE_CLOSE.fullmatch(line):
+        if TICKS not in line:
+            pass
+        elif _FENCE_CLOSE.fullmatch(line):
             self.depth -= 1
         elif fence_info(line):
             self.depth += 1
@@ -100,7 +109,8 @@ class _FenceState:
 
 def find_blocks(lines: list[str]) -> list[tuple[int, int]]:
     """``(start, end)`` line indexes of each ontology block (marker line included)."""
-    markers = [i for i, line in enumerate(lines) if _MARKER.fullmatch(line)]
+    marker = _MARKER.fullmatch
+    markers = [i for i, line in enumerate(lines) if _MARKER_WORDS in line and marker(line)]
     limits = [*markers[1:], len(lines)][: len(markers)]
     spans = zip(markers, limits, strict=True)
     return [(start, _block_end(lines, start + 1, limit)) for start, limit in spans]
@@ -112,11 +122,16 @@ def _block_end(lines: list[str], index: int, limit: int) -> int:
     fence = _FenceState()
     for i in range(index, limit):
         line = lines[i]
-        if fence.depth:
-            fence.feed(line)
-        elif fence_info(line) is not None:
-            fence.depth = 1
-        elif _TOP_BULLET.match(line) and not _PROPERTY.fullmatch(line):
+        if TICKS in line:
+            if fence.depth:
+                fence.feed(line)
+                continue
+            if fence_info(line) is not None:
+                fence.depth = 1
+                continue
+        elif fence.depth:
+            continue
+        if line[:1] == "-" and _TOP_BULLET.match(line) and not _PROPERTY.fullmatch(line):
             return i
     return limit
 
@@ -157,7 +172,7 @@ def scan_block(lines: list[str], start: int, end: int) -> Block:
             index = _read_fence(lines, index, end, info, block)
             continues = False
             continue
-        match = _PROPERTY.fullmatch(line)
+        match = _PROPERTY.fullmatch(line) if "::" in line else None
         if match:
             found.append((match.group(1), [(match.group(2) or "").strip()], index))
             continues = True
@@ -175,13 +190,15 @@ def _read_fence(lines: list[str], index: int, end: int, info: str, block: Block)
     opening = _FENCE.fullmatch(lines[index])
     assert opening is not None
     indent = opening.group(1) + ("  " if opening.group(2) else "")
-    fence, content = _FenceState(), list[str]()
+    fence = _FenceState()
     fence.depth = 1
     for i in range(index + 1, end):
-        if not fence.feed(lines[i]):
+        if TICKS in lines[i] and not fence.feed(lines[i]):
+            content = lines[index + 1 : i]
+            if indent:
+                content = [_dedent(line, indent) for line in content]
             block.fences.append(Fence(info, content, index + 1))
             return i + 1
-        content.append(_dedent(lines[i], indent))
     block.warnings.append(f"line {index + 1}: code fence never closed; ignored")
     return end
 
@@ -302,7 +319,9 @@ class _PageReader:
         page = NameResolver(self.configured)
         for block in blocks:
             for fence in block.fences:
-                if self._is_functional(fence):
+                # only a fence with the word Prefix can declare one: spare the others
+                # a second tokenizing
+                if self._is_functional(fence) and any("Prefix" in line for line in fence.lines):
                     for prefix, namespace, line in scan_prefixes(self._tokens(fence)):
                         page.declare(prefix, namespace, line)
         self.rows.warnings.extend(page.conflicts)
