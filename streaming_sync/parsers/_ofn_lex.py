@@ -85,50 +85,66 @@ class Token(NamedTuple):
     line: int
 
 
-#: The token kinds by regex group number, in the order :data:`_TOKEN` tries them.
-_GROUP_KINDS = (LPAREN, RPAREN, IRIREF, STRING, LANG, DTYPE, EQUALS, PNAME, NUMBER, NAME)
-# Pseudo-kinds of :data:`_TOKEN` matches that are not tokens.
-_BAD, _END = -1, -2
+#: A token as the readers take it: ``(kind, text, line)``, a :class:`Token`'s fields in a
+#: plain tuple (cheaper to make; the readers unpack it).
+RawToken = tuple[int, str, int]
 
-# One match per token: the spaces, line breaks and comments before it, then the token;
-# the gap is group 1 when it breaks a line (so lines are counted without searching the
-# text again). A character no token starts with is "bad", the end of the text "end":
-# every position matches, so ``finditer`` walks the text without gaps. The token
-# alternatives are tried in this order (the first that matches wins).
+# One match per token: the spaces, line breaks and comments before it, then the token
+# (group 2), else a character no token starts with (group 3), else the end of the text,
+# so ``finditer`` walks the text without gaps. The gap is group 1 when it breaks a line,
+# so lines are counted without searching the text again. The token alternatives are
+# tried in this order, the first that matches wins; three groups, not one per kind,
+# because every group makes each match dearer (the kind follows from the first
+# character: see _FIRST_KIND).
 _TOKEN = re.compile(
     r"""
     [ \t\r\f\v\ufeff]*+(?:[\#;][^\n]*+)?
     (\n(?:[ \t\r\n\f\v\ufeff]++|[\#;][^\n]*+)*+)?
     (?:
-      (\()
-    | (\))
-    | (<[^<>"{}|^`\\\s]*>)
-    | ("(?:[^"\\]++|\\.)*+")
-    | (@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-    | (\^\^)
-    | (=)
-    | ((?:[^\W\d][\w.\-]*+)?:[^\s()<>"=]*)
-    | (\d++(?=[\s()]|$))
-    | ([^\W\d][\w\-]*)
+      (
+        [()]
+      | <[^<>"{}|^`\\\s]*>
+      | "(?:[^"\\]++|\\.)*+"
+      | @[A-Za-z]+(?:-[A-Za-z0-9]+)*
+      | \^\^
+      | =
+      | (?:[^\W\d][\w.\-]*+)?:[^\s()<>"=]*
+      | \d++(?=[\s()]|$)
+      | [^\W\d][\w\-]*
+      )
     | (.)
-    | (\Z)
+    | \Z
     )
     """,
     re.VERBOSE | re.DOTALL,
 )
-#: The kind of a :data:`_TOKEN` match, by ``Match.lastindex`` (group 1 is the gap).
-_KIND_OF_GROUP = (_END, _END, *_GROUP_KINDS, _BAD, _END)
-
+#: The kind of a token by its first character; one not here starts a number if it is a
+#: digit (``\d`` is ``str.isdecimal``), else a prefixed name if the token has a colon
+#: (a plain name never has one), else a name.
+_FIRST_KIND = {
+    "(": LPAREN,
+    ")": RPAREN,
+    "<": IRIREF,
+    '"': STRING,
+    "@": LANG,
+    "^": DTYPE,
+    "=": EQUALS,
+    ":": PNAME,
+}
 
 #: About how many bytes :func:`iter_utf8_tokens` decodes at a time.
 UTF8_WINDOW = 1 << 18
-_new_token = tuple.__new__  # Token(...) through the NamedTuple constructor is slower
 
 
 def iter_tokens(text: str, *, line_offset: int = 0) -> Iterator[Token]:
     """The tokens of Functional Syntax ``text``, one at a time (comments and white space
     dropped). A character no token can start with gives an ``ERROR`` token (its text is
     the reason) and tokenizing goes on at the next line."""
+    return map(Token._make, raw_tokens(text, line_offset=line_offset))
+
+
+def raw_tokens(text: str, *, line_offset: int = 0) -> Iterator[RawToken]:
+    """:func:`iter_tokens` as :data:`RawToken` tuples (what the readers take)."""
     return _scan(text, line_offset + 1, final=True)
 
 
@@ -139,6 +155,13 @@ def iter_utf8_tokens(
     skipped), decoding whole lines about ``window`` bytes at a time: memory holds one
     window of text, never a decoded copy of the document. Bytes that are not UTF-8
     raise ParseError (the byte, its offset and line) when tokenizing reaches them."""
+    return map(Token._make, raw_utf8_tokens(path, data, line_offset=line_offset, window=window))
+
+
+def raw_utf8_tokens(
+    path: str, data: bytes, *, line_offset: int = 0, window: int = UTF8_WINDOW
+) -> Iterator[RawToken]:
+    """:func:`iter_utf8_tokens` as :data:`RawToken` tuples (what the readers take)."""
     view = memoryview(data)
     start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     line, carried, size = line_offset + 1, "", window
@@ -164,32 +187,33 @@ def not_utf8(path: str, data: bytes, offset: int, line_offset: int = 0) -> Parse
     return ParseError(path, reason, line=line)
 
 
-def _scan(text: str, line: int, final: bool) -> Generator[Token, None, tuple[int, int]]:
+def _scan(text: str, line: int, final: bool) -> Generator[RawToken, None, tuple[int, int]]:
     """Tokens of ``text`` from its start on ``line``; returns where it stopped and that
     line. Unless ``final``, it stops at a string literal ``text`` does not close (the
     rest of it is in the text that follows: only a string can span lines)."""
-    pos, kind_of, new = 0, _KIND_OF_GROUP, _new_token
+    pos, first_kind = 0, _FIRST_KIND
     while True:
         for found in _TOKEN.finditer(text, pos):
-            gap, group = found[1], found.lastindex
+            gap, value, bad = found.groups()
             if gap is not None:
                 line += gap.count("\n")
-            kind = kind_of[group]  # type: ignore[index]
-            if kind >= 0:
-                value = found[group]  # type: ignore[index]
-                yield new(Token, (kind, value, line))
+            if value is not None:
+                kind = first_kind.get(value[0])
+                if kind is None:
+                    kind = NUMBER if value[0].isdecimal() else PNAME if ":" in value else NAME
+                yield kind, value, line
                 if kind == STRING:
                     line += value.count("\n")
-            elif kind == _END:
-                return len(text), line
-            else:
+            elif bad is not None:
                 break
+            else:  # the end of the text
+                return len(text), line
         else:  # pragma: no cover -- the "end" alternative matches at the end of any text
             return len(text), line
-        pos = found.start(group)  # type: ignore[arg-type]
+        pos = found.start(3)
         if not final and text[pos] == '"':
             return pos, line
-        yield new(Token, (ERROR, _bad_char_reason(text, pos), line))
+        yield ERROR, _bad_char_reason(text, pos), line
         newline = text.find("\n", pos)
         if newline < 0:
             return len(text), line
@@ -215,22 +239,22 @@ def _bad_char_reason(text: str, pos: int) -> str:
     return f"unexpected character {char!r}"
 
 
-def scan_prefixes(tokens: Iterable[Token]) -> Iterator[tuple[str, str, int]]:
+def scan_prefixes(tokens: Iterable[RawToken]) -> Iterator[tuple[str, str, int]]:
     """Yield ``(prefix, namespace, line)`` for each ``Prefix(p:=<iri>)`` (either notation)
     among ``tokens``, keeping only the last six tokens in memory."""
-    window: deque[Token] = deque(maxlen=6)
+    window: deque[RawToken] = deque(maxlen=6)
     for token in tokens:
         window.append(token)
-        if token.kind != RPAREN or len(window) < 6:
+        if token[0] != RPAREN or len(window) < 6:
             continue
         head1, head2, name, equals, iri = list(window)[:5]
-        if (name.kind, equals.kind, iri.kind) != (PNAME, EQUALS, IRIREF):
+        if (name[0], equals[0], iri[0]) != (PNAME, EQUALS, IRIREF):
             continue
-        prefix_head = (head1.kind, head1.text, head2.kind) == (NAME, "Prefix", LPAREN) or (
-            (head1.kind, head2.kind, head2.text) == (LPAREN, NAME, "Prefix")
+        prefix_head = (head1[0], head1[1], head2[0]) == (NAME, "Prefix", LPAREN) or (
+            (head1[0], head2[0], head2[1]) == (LPAREN, NAME, "Prefix")
         )
-        if prefix_head and name.text.endswith(":"):
-            yield name.text[:-1], iri.text[1:-1], name.line
+        if prefix_head and name[1].endswith(":"):
+            yield name[1][:-1], iri[1][1:-1], name[2]
 
 
 class NameResolver:
@@ -278,11 +302,12 @@ class NameResolver:
         return None if namespace is None else sys.intern(namespace + local)
 
     def term(self, name: str) -> IRI | Anonymous:
-        if name.startswith("_:"):
-            return Anonymous(name[2:])
-        iri = self.resolve(name)
-        if iri is not None:
-            return IRI(iri)
+        prefix, _, local = name.partition(":")
+        namespace = self._map.get(prefix)
+        if namespace is not None and prefix != "_":
+            return IRI(sys.intern(namespace + local))  # resolve(name), inlined: the hot path
+        if prefix == "_":
+            return Anonymous(local)
         self.misses += 1
         self.unresolved.setdefault(name.partition(":")[0], name)
         return PrefixedName(name)
@@ -347,11 +372,14 @@ __all__ = [
     "STRING",
     "UTF8_WINDOW",
     "NameResolver",
+    "RawToken",
     "Token",
     "iter_tokens",
     "iter_utf8_tokens",
     "looks_functional",
     "not_utf8",
+    "raw_tokens",
+    "raw_utf8_tokens",
     "scan_prefixes",
     "tokenize",
     "unescape",

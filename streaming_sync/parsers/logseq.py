@@ -22,9 +22,9 @@ from .._owl import IRI
 from ._ofn_lex import (
     OWL_STANDARD_PREFIXES,
     NameResolver,
-    Token,
-    iter_tokens,
+    RawToken,
     looks_functional,
+    raw_tokens,
     scan_prefixes,
     unresolved_warnings,
 )
@@ -334,8 +334,8 @@ class _PageReader:
             return looks_functional(fence.lines)
         return fence.info in AXIOM_FENCES
 
-    def _tokens(self, fence: Fence) -> Iterator[Token]:
-        return iter_tokens("\n".join(fence.lines), line_offset=fence.first)
+    def _tokens(self, fence: Fence) -> Iterator[RawToken]:
+        return raw_tokens("\n".join(fence.lines), line_offset=fence.first)
 
     def _read_block(self, block: Block, declared: Mapping[str, str]) -> None:
         page_names = NameResolver(self.configured, unresolved=self.unresolved, declared=declared)
