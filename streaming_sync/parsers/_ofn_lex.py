@@ -108,9 +108,9 @@ _TOKEN = re.compile(
       | @[A-Za-z]+(?:-[A-Za-z0-9]+)*
       | \^\^
       | =
-      | (?:[^\W\d][\w.\-]*+)?:[^\s()<>"=]*
+      | :[^\s()<>"=]*+
       | \d++(?=[\s()]|$)
-      | [^\W\d][\w\-]*
+      | [^\W\d][\w\-]*+(?:[\w.\-]*+:[^\s()<>"=]*+)?
       )
     | (.)
     | \Z
@@ -257,6 +257,10 @@ def scan_prefixes(tokens: Iterable[RawToken]) -> Iterator[tuple[str, str, int]]:
             yield name[1][:-1], iri[1][1:-1], name[2]
 
 
+#: How many resolved names a :class:`NameResolver` remembers at most.
+_KNOWN_NAMES = 4096
+
+
 class NameResolver:
     """Turns prefixed names into full IRIs.
 
@@ -284,6 +288,9 @@ class NameResolver:
         self.unresolved: dict[str, str] = {} if unresolved is None else unresolved
         self.misses = 0  # names kept as written so far
         self.conflicts: list[str] = []
+        # name -> its IRI, for names read again (most are); emptied when a declaration
+        # changes the map, and when it grows past _KNOWN_NAMES (a long document)
+        self._known: dict[str, IRI] = {}
 
     def declare(self, prefix: str, namespace: str, line: int) -> None:
         known = self.declared.setdefault(prefix, namespace)
@@ -294,6 +301,7 @@ class NameResolver:
             )
             return
         self._map[prefix] = namespace
+        self._known.clear()
 
     def resolve(self, name: str) -> str | None:
         """The full IRI of prefixed ``name`` (``p:local``), None when ``p`` is unknown."""
@@ -302,10 +310,16 @@ class NameResolver:
         return None if namespace is None else sys.intern(namespace + local)
 
     def term(self, name: str) -> IRI | Anonymous:
+        known = self._known.get(name)
+        if known is not None:
+            return known
         prefix, _, local = name.partition(":")
         namespace = self._map.get(prefix)
         if namespace is not None and prefix != "_":
-            return IRI(sys.intern(namespace + local))  # resolve(name), inlined: the hot path
+            if len(self._known) >= _KNOWN_NAMES:
+                self._known.clear()
+            iri = self._known[name] = IRI(sys.intern(namespace + local))
+            return iri
         if prefix == "_":
             return Anonymous(local)
         self.misses += 1
