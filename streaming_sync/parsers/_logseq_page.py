@@ -37,16 +37,17 @@ def split_lines(text: str) -> list[str]:
     return [line.removesuffix("\r") for line in lines] if "\r" in text else lines
 
 
-def read_page(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+def read_page(text: str, lookahead: int = LOOKAHEAD) -> tuple[list[str], list[tuple[int, int]]]:
     """The lines of ``text`` (as :func:`split_lines` gives them) and its blocks (as
     :func:`find_blocks` finds them), but only the lines up to the end of the last block:
     all that a parse reads. The prose after it, most of a page's text in the corpora, is
     never split. The blocks are those of the whole page: the last one ends where its
-    lines show it does, and while it may go on past the cut the cut moves further."""
+    lines show it does, and while it may go on past the cut (``lookahead`` characters past
+    the last marker at first) the cut moves further."""
     candidates = _marker_candidates(text)
     if not candidates:
         return [], []
-    last, reach = text.rfind(MARKER_WORDS), LOOKAHEAD
+    last, reach = text.rfind(MARKER_WORDS), max(lookahead, 1)
     while (cut := text.find("\n", last + reach)) >= 0:
         lines = split_lines(text[:cut])  # whole lines only: the cut is at a line end
         spans = _spans(lines, candidates)
