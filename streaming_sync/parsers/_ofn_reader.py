@@ -107,19 +107,27 @@ class FunctionalReader:
     def axioms(self) -> Iterator[tuple[Expr, int]]:
         """Each axiom (``Import``/``Annotation`` of an ontology included) with the line
         its form starts on; ``Ontology(...)`` itself is unwrapped."""
-        ahead, tokens, step = self._ahead, self._tokens, self._step  # the hot loop's names
+        # the hot loop: names bound once, a prefixed name inside a form (a third of the
+        # tokens) handled here, an axiom that names no unknown prefix given out here
+        ahead, tokens, stack, step = self._ahead, self._tokens, self._stack, self._step
+        term, names = self._names.term, self._names
         while True:
             token = ahead.pop() if ahead else next(tokens, None)
             if token is None:
                 break
             starts_line = token[2] != self._last_line
             self._last_line = token[2]
+            if token[0] == PNAME and stack and stack[-1].name != "Prefix":
+                stack[-1].args.append(term(token[1]))
+                continue
             try:
                 done = step(token, starts_line)
             except _Broken as broken:
                 self._fail(broken)
                 continue
-            if done is not None and self._emits(done):
+            if done is None:
+                continue
+            if names.misses == self._misses or self._emits(done):
                 yield done
         self._finish()
         for expr, line in self._held:
@@ -130,9 +138,6 @@ class FunctionalReader:
     def _step(self, token: RawToken, starts_line: bool) -> tuple[Expr, int] | None:
         kind, text, line = token
         stack = self._stack
-        if kind == PNAME and stack and stack[-1].name != "Prefix":
-            stack[-1].args.append(self._names.term(text))  # the common case first
-            return None
         if kind == ERROR:
             raise _Broken(text, line)
         if kind == LPAREN:
@@ -186,11 +191,14 @@ class FunctionalReader:
         return 1 if self._stack and self._stack[0].name == "Ontology" else 0
 
     def _open(self, name: str, line: int, starts_line: bool) -> None:
-        if starts_line and name in AXIOM_KEYWORDS and len(self._stack) > (base := self._base()):
-            unclosed = self._stack[base]
-            del self._stack[base:]
+        stack = self._stack
+        # a keyword starting a line while an axiom is open: that axiom was never closed
+        if starts_line and stack and name in AXIOM_KEYWORDS and len(stack) > self._base():
+            base = self._base()
+            unclosed = stack[base]
+            del stack[base:]
             self._report(f"'(' of {unclosed.name} is never closed", unclosed.line)
-        self._stack.append(_Frame(name, line))
+        stack.append(_Frame(name, line))
 
     def _close(self, frame: _Frame) -> tuple[Expr, int] | None:
         if frame.name == "Prefix":

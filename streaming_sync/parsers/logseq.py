@@ -167,15 +167,18 @@ class _PageReader:
         self.strict = strict
         self.unresolved: dict[str, str] = {}
         self.block_classes: dict[str, None] = {}  # owl:class:: IRIs, in file order
+        # the tokens of fences read for their prefixes, by first line: read only once
+        self._read_tokens: dict[int, list[RawToken]] = {}
 
     def read(self, blocks: list[Block]) -> None:
         page = NameResolver(self.configured)
         for block in blocks:
             for fence in block.fences:
-                # only a fence with the word Prefix can declare one: spare the others
-                # a second tokenizing
+                # only a fence with the word Prefix can declare one: the others are
+                # tokenized once, when their axioms are read
                 if self._is_functional(fence) and any("Prefix" in line for line in fence.lines):
-                    for prefix, namespace, line in scan_prefixes(self._tokens(fence)):
+                    tokens = self._read_tokens[fence.first] = list(self._tokens(fence))
+                    for prefix, namespace, line in scan_prefixes(tokens):
                         page.declare(prefix, namespace, line)
         self.rows.warnings.extend(page.conflicts)
         for block in blocks:
@@ -215,7 +218,9 @@ class _PageReader:
                 self._turtle(fence, {**self.configured, **declared}, namespace)
 
     def _functional(self, fence: Fence, names: NameResolver) -> None:
-        reader = FunctionalReader(self.path, self._tokens(fence), names, strict=self.strict)
+        read = self._read_tokens.pop(fence.first, None)
+        tokens = self._tokens(fence) if read is None else iter(read)
+        reader = FunctionalReader(self.path, tokens, names, strict=self.strict)
         for expr, _line in reader.axioms():
             self.rows.add(expr)
         self.rows.warnings.extend(reader.warnings)
