@@ -118,10 +118,13 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
+#: A first character that starts a name or a prefixed name (an ASCII letter or ``_``):
+#: which one depends on whether the token has a colon (a plain name never has one).
+_NAMED = -1
 #: The kind of a token by its first character; one not here starts a number if it is a
-#: digit (``\d`` is ``str.isdecimal``), else a prefixed name if the token has a colon
-#: (a plain name never has one), else a name.
+#: digit (``\d`` is ``str.isdecimal``), else it starts a name or a prefixed name.
 _FIRST_KIND = {
+    **dict.fromkeys("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_", _NAMED),
     "(": LPAREN,
     ")": RPAREN,
     "<": IRIREF,
@@ -199,8 +202,10 @@ def _scan(text: str, line: int, final: bool) -> Generator[RawToken, None, tuple[
                 line += gap.count("\n")
             if value is not None:
                 kind = first_kind.get(value[0])
-                if kind is None:
-                    kind = NUMBER if value[0].isdecimal() else PNAME if ":" in value else NAME
+                if kind is None and value[0].isdecimal():
+                    kind = NUMBER
+                elif kind is None or kind == _NAMED:
+                    kind = PNAME if ":" in value else NAME
                 yield kind, value, line
                 if kind == STRING:
                     line += value.count("\n")

@@ -107,10 +107,11 @@ class FunctionalReader:
     def axioms(self) -> Iterator[tuple[Expr, int]]:
         """Each axiom (``Import``/``Annotation`` of an ontology included) with the line
         its form starts on; ``Ontology(...)`` itself is unwrapped."""
-        # the hot loop: names bound once, a prefixed name inside a form (a third of the
-        # tokens) handled here, an axiom that names no unknown prefix given out here
+        # the hot loop: names bound once; a prefixed name inside a form and a ')' that
+        # closes one (most tokens) handled here, an axiom that names no unknown prefix
+        # given out here
         ahead, tokens, stack, step = self._ahead, self._tokens, self._stack, self._step
-        term, names = self._names.term, self._names
+        term, names, close = self._names.term, self._names, self._close
         while True:
             token = ahead.pop() if ahead else next(tokens, None)
             if token is None:
@@ -121,7 +122,9 @@ class FunctionalReader:
                 stack[-1].args.append(term(token[1]))
                 continue
             try:
-                done = step(token, starts_line)
+                done = (
+                    close(stack.pop()) if token[0] == RPAREN and stack else step(token, starts_line)
+                )
             except _Broken as broken:
                 self._fail(broken)
                 continue
