@@ -44,10 +44,10 @@ def read_page(text: str, lookahead: int = LOOKAHEAD) -> tuple[list[str], list[tu
     never split. The blocks are those of the whole page: the last one ends where its
     lines show it does, and while it may go on past the cut (``lookahead`` characters past
     the last marker at first) the cut moves further."""
-    candidates = _marker_candidates(text)
+    candidates, last = _marker_candidates(text)
     if not candidates:
         return [], []
-    last, reach = text.rfind(MARKER_WORDS), max(lookahead, 1)
+    reach = max(lookahead, 1)
     while (cut := text.find("\n", last + reach)) >= 0:
         lines = split_lines(text[:cut])  # whole lines only: the cut is at a line end
         spans = _spans(lines, candidates)
@@ -58,19 +58,20 @@ def read_page(text: str, lookahead: int = LOOKAHEAD) -> tuple[list[str], list[tu
     return lines, _spans(lines, candidates)
 
 
-def _marker_candidates(text: str) -> list[int]:
+def _marker_candidates(text: str) -> tuple[list[int], int]:
     """The indexes of the lines holding :data:`MARKER_WORDS` (found in the text, not
-    line by line)."""
+    line by line), and where in the text the last of them is (-1: none)."""
     found: list[int] = []
     start = line = 0  # where line number ``line`` starts
+    last = -1
     while (hit := text.find(MARKER_WORDS, start)) >= 0:
         line += text.count("\n", start, hit)
         found.append(line)
-        start = text.find("\n", hit) + 1
+        last, start = hit, text.find("\n", hit) + 1
         if not start:
             break
         line += 1
-    return found
+    return found, last
 
 
 def fence_info(line: str) -> str | None:
@@ -160,7 +161,10 @@ class Block(NamedTuple):
 
     def first(self, key: str) -> str | None:
         """The first non-empty value of ``key``."""
-        return next((v for k, v, _ in self.properties if k == key and v.strip()), None)
+        for name, value, _ in self.properties:
+            if name == key and value.strip():
+                return value
+        return None
 
 
 def scan_block(lines: list[str], start: int, end: int) -> Block:
