@@ -3,21 +3,21 @@
 :func:`iter_tokens` produces tokens one at a time from a text (never a list of the whole
 document), :func:`iter_utf8_tokens` from UTF-8 bytes, decoding a window at a time;
 :func:`scan_prefixes` finds the ``Prefix(p:=<iri>)`` declarations in a token stream;
-:class:`NameResolver` turns prefixed names into IRIs. The reader that builds
-axioms from the tokens is :mod:`._ofn_reader`; the rules are in ``docs/formats.md``.
+:class:`NameResolver` (from ``._ofn_names``) turns prefixed names into IRIs. The reader
+that builds axioms from the tokens is :mod:`._ofn_reader`; the rules are in
+``docs/formats.md``.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
-import sys
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from typing import NamedTuple
 
 from .._errors import ParseError
-from .._owl import IRI, Anonymous, PrefixedName, Term
+from ._ofn_names import NameResolver, unresolved_warnings
 
 #: Prefixes every OWL 2 Functional Syntax document has without declaring them.
 OWL_STANDARD_PREFIXES: Mapping[str, str] = {
@@ -85,46 +85,70 @@ class Token(NamedTuple):
     line: int
 
 
+#: A token as the readers take it: ``(kind, text, line)``, a :class:`Token`'s fields in a
+#: plain tuple (cheaper to make; the readers unpack it).
+RawToken = tuple[int, str, int]
+
+# One match per token: the spaces, line breaks and comments before it, then the token
+# (group 2), else a character no token starts with (group 3), else the end of the text,
+# so ``finditer`` walks the text without gaps. The gap is group 1 when it breaks a line,
+# so lines are counted without searching the text again. The token alternatives are
+# tried in this order, the first that matches wins; three groups, not one per kind,
+# because every group makes each match dearer (the kind follows from the first
+# character: see _FIRST_KIND).
 _TOKEN = re.compile(
     r"""
-    (?P<lparen>\()
-  | (?P<rparen>\))
-  | (?P<iri><[^<>"{}|^`\\\s]*>)
-  | (?P<string>"(?:[^"\\]++|\\.)*+")
-  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-  | (?P<dtype>\^\^)
-  | (?P<equals>=)
-  | (?P<pname>(?:[^\W\d][\w.\-]*)?:[^\s()<>"=]*)
-  | (?P<number>\d+(?=[\s()]|$))
-  | (?P<name>[^\W\d][\w\-]*)
+    [ \t\r\f\v\ufeff]*+(?:[\#;][^\n]*+)?
+    (\n(?:[ \t\r\n\f\v\ufeff]++|[\#;][^\n]*+)*+)?
+    (?:
+      (
+        [()]
+      | <[^<>"{}|^`\\\s]*>
+      | "(?:[^"\\]++|\\.)*+"
+      | @[A-Za-z]+(?:-[A-Za-z0-9]+)*
+      | \^\^
+      | =
+      | :[^\s()<>"=]*+
+      | \d++(?=[\s()]|$)
+      | [^\W\d][\w\-]*+(?:[\w.\-]*+:[^\s()<>"=]*+)?
+      )
+    | (.)
+    | \Z
+    )
     """,
     re.VERBOSE | re.DOTALL,
 )
-_KINDS = {
-    "lparen": LPAREN,
-    "rparen": RPAREN,
-    "iri": IRIREF,
-    "string": STRING,
-    "lang": LANG,
-    "dtype": DTYPE,
-    "equals": EQUALS,
-    "pname": PNAME,
-    "number": NUMBER,
-    "name": NAME,
+#: A first character that starts a name or a prefixed name (an ASCII letter or ``_``):
+#: which one depends on whether the token has a colon (a plain name never has one).
+_NAMED = -1
+#: The kind of a token by its first character; one not here starts a number if it is a
+#: digit (``\d`` is ``str.isdecimal``), else it starts a name or a prefixed name.
+_FIRST_KIND = {
+    **dict.fromkeys("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_", _NAMED),
+    "(": LPAREN,
+    ")": RPAREN,
+    "<": IRIREF,
+    '"': STRING,
+    "@": LANG,
+    "^": DTYPE,
+    "=": EQUALS,
+    ":": PNAME,
 }
-
 
 #: About how many bytes :func:`iter_utf8_tokens` decodes at a time.
 UTF8_WINDOW = 1 << 18
-_SKIP = re.compile(r"(?:[ \t\r\n\f\v\ufeff]+|[\#;][^\n]*)+")
-_new_token = tuple.__new__  # Token(...) through the NamedTuple constructor is slower
 
 
 def iter_tokens(text: str, *, line_offset: int = 0) -> Iterator[Token]:
     """The tokens of Functional Syntax ``text``, one at a time (comments and white space
     dropped). A character no token can start with gives an ``ERROR`` token (its text is
     the reason) and tokenizing goes on at the next line."""
-    yield from _scan(text, line_offset + 1, final=True)
+    return map(Token._make, raw_tokens(text, line_offset=line_offset))
+
+
+def raw_tokens(text: str, *, line_offset: int = 0) -> Iterator[RawToken]:
+    """:func:`iter_tokens` as :data:`RawToken` tuples (what the readers take)."""
+    return _scan(text, line_offset + 1, final=True)
 
 
 def iter_utf8_tokens(
@@ -134,6 +158,13 @@ def iter_utf8_tokens(
     skipped), decoding whole lines about ``window`` bytes at a time: memory holds one
     window of text, never a decoded copy of the document. Bytes that are not UTF-8
     raise ParseError (the byte, its offset and line) when tokenizing reaches them."""
+    return map(Token._make, raw_utf8_tokens(path, data, line_offset=line_offset, window=window))
+
+
+def raw_utf8_tokens(
+    path: str, data: bytes, *, line_offset: int = 0, window: int = UTF8_WINDOW
+) -> Iterator[RawToken]:
+    """:func:`iter_utf8_tokens` as :data:`RawToken` tuples (what the readers take)."""
     view = memoryview(data)
     start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     line, carried, size = line_offset + 1, "", window
@@ -159,36 +190,39 @@ def not_utf8(path: str, data: bytes, offset: int, line_offset: int = 0) -> Parse
     return ParseError(path, reason, line=line)
 
 
-def _scan(text: str, line: int, final: bool) -> Generator[Token, None, tuple[int, int]]:
+def _scan(text: str, line: int, final: bool) -> Generator[RawToken, None, tuple[int, int]]:
     """Tokens of ``text`` from its start on ``line``; returns where it stopped and that
     line. Unless ``final``, it stops at a string literal ``text`` does not close (the
     rest of it is in the text that follows: only a string can span lines)."""
-    pos, end = 0, len(text)
-    match, skip, kinds = _TOKEN.match, _SKIP.match, _KINDS
-    while pos < end:
-        gap = skip(text, pos)
-        if gap is not None:
-            line += text.count("\n", pos, gap.end())
-            pos = gap.end()
-            if pos >= end:
+    pos, first_kind = 0, _FIRST_KIND
+    while True:
+        for found in _TOKEN.finditer(text, pos):
+            gap, value, bad = found.groups()
+            if gap is not None:
+                line += gap.count("\n")
+            if value is not None:
+                kind = first_kind.get(value[0])
+                if kind is None and value[0].isdecimal():
+                    kind = NUMBER
+                elif kind is None or kind == _NAMED:
+                    kind = PNAME if ":" in value else NAME
+                yield kind, value, line
+                if kind == STRING:
+                    line += value.count("\n")
+            elif bad is not None:
                 break
-        found = match(text, pos)
-        if found is None:
-            if not final and text[pos] == '"':
-                return pos, line
-            yield _new_token(Token, (ERROR, _bad_char_reason(text, pos), line))
-            newline = text.find("\n", pos)
-            if newline < 0:
-                break
-            pos, line = newline + 1, line + 1
-            continue
-        group = found.lastgroup
-        value = found.group()
-        pos = found.end()
-        yield _new_token(Token, (kinds[group], value, line))  # type: ignore[index]
-        if group == "string":
-            line += value.count("\n")
-    return end, line
+            else:  # the end of the text
+                return len(text), line
+        else:  # pragma: no cover -- the "end" alternative matches at the end of any text
+            return len(text), line
+        pos = found.start(3)
+        if not final and text[pos] == '"':
+            return pos, line
+        yield ERROR, _bad_char_reason(text, pos), line
+        newline = text.find("\n", pos)
+        if newline < 0:
+            return len(text), line
+        pos, line = newline + 1, line + 1
 
 
 def tokenize(path: str, text: str, *, line_offset: int = 0) -> list[Token]:
@@ -210,96 +244,22 @@ def _bad_char_reason(text: str, pos: int) -> str:
     return f"unexpected character {char!r}"
 
 
-def scan_prefixes(tokens: Iterable[Token]) -> Iterator[tuple[str, str, int]]:
+def scan_prefixes(tokens: Iterable[RawToken]) -> Iterator[tuple[str, str, int]]:
     """Yield ``(prefix, namespace, line)`` for each ``Prefix(p:=<iri>)`` (either notation)
     among ``tokens``, keeping only the last six tokens in memory."""
-    window: deque[Token] = deque(maxlen=6)
+    window: deque[RawToken] = deque(maxlen=6)
     for token in tokens:
         window.append(token)
-        if token.kind != RPAREN or len(window) < 6:
+        if token[0] != RPAREN or len(window) < 6:
             continue
         head1, head2, name, equals, iri = list(window)[:5]
-        if (name.kind, equals.kind, iri.kind) != (PNAME, EQUALS, IRIREF):
+        if (name[0], equals[0], iri[0]) != (PNAME, EQUALS, IRIREF):
             continue
-        prefix_head = (head1.kind, head1.text, head2.kind) == (NAME, "Prefix", LPAREN) or (
-            (head1.kind, head2.kind, head2.text) == (LPAREN, NAME, "Prefix")
+        prefix_head = (head1[0], head1[1], head2[0]) == (NAME, "Prefix", LPAREN) or (
+            (head1[0], head2[0], head2[1]) == (LPAREN, NAME, "Prefix")
         )
-        if prefix_head and name.text.endswith(":"):
-            yield name.text[:-1], iri.text[1:-1], name.line
-
-
-class NameResolver:
-    """Turns prefixed names into full IRIs.
-
-    Order: the document's own ``Prefix`` declarations (:meth:`declare`; the first one of
-    a prefix wins, a conflicting one is reported), then ``configured``; the empty prefix
-    falls back to ``default_namespace``. A name whose prefix is unknown is kept exactly as
-    written (a :class:`PrefixedName`) and its prefix is remembered for one warning.
-    """
-
-    def __init__(
-        self,
-        configured: Mapping[str, str],
-        default_namespace: str | None = None,
-        unresolved: dict[str, str] | None = None,
-        *,
-        declared: Mapping[str, str] | None = None,
-    ) -> None:
-        self._map = dict(configured)
-        if default_namespace is not None:
-            self._map[""] = default_namespace
-        #: the document's declarations (those given here were read before, e.g. a page's)
-        self.declared: dict[str, str] = dict(declared or {})
-        self._map.update(self.declared)
-        #: unknown prefix -> first name seen with it (share one dict for a page-wide set)
-        self.unresolved: dict[str, str] = {} if unresolved is None else unresolved
-        self.misses = 0  # names kept as written so far
-        self.conflicts: list[str] = []
-
-    def declare(self, prefix: str, namespace: str, line: int) -> None:
-        known = self.declared.setdefault(prefix, namespace)
-        if known != namespace:
-            self.conflicts.append(
-                f"line {line}: Prefix({prefix}:=<{namespace}>) ignored: "
-                f"'{prefix}:' was declared before as <{known}>"
-            )
-            return
-        self._map[prefix] = namespace
-
-    def resolve(self, name: str) -> str | None:
-        """The full IRI of prefixed ``name`` (``p:local``), None when ``p`` is unknown."""
-        prefix, _, local = name.partition(":")
-        namespace = self._map.get(prefix)
-        return None if namespace is None else sys.intern(namespace + local)
-
-    def term(self, name: str) -> IRI | Anonymous:
-        if name.startswith("_:"):
-            return Anonymous(name[2:])
-        iri = self.resolve(name)
-        if iri is not None:
-            return IRI(iri)
-        self.misses += 1
-        self.unresolved.setdefault(name.partition(":")[0], name)
-        return PrefixedName(name)
-
-    def retry(self, term: Term) -> Term:
-        """A :class:`PrefixedName` resolved with the prefixes known now, else as it is."""
-        if isinstance(term, PrefixedName):
-            iri = self.resolve(term.value)
-            return term if iri is None else IRI(iri)
-        return term
-
-    def warnings(self) -> list[str]:
-        still = {p: n for p, n in self.unresolved.items() if p not in self._map}
-        return [*self.conflicts, *unresolved_warnings(still)]
-
-
-def unresolved_warnings(unresolved: Mapping[str, str]) -> list[str]:
-    """One warning per unknown prefix, naming it and a name written with it."""
-    return [
-        f"unresolved prefix '{prefix}:' (e.g. {example}); names kept as written"
-        for prefix, example in unresolved.items()
-    ]
+        if prefix_head and name[1].endswith(":"):
+            yield name[1][:-1], iri[1][1:-1], name[2]
 
 
 _FUNCTIONAL_START = re.compile(r"\s*(?:\(|([A-Za-z]+)\s*\()")
@@ -342,11 +302,14 @@ __all__ = [
     "STRING",
     "UTF8_WINDOW",
     "NameResolver",
+    "RawToken",
     "Token",
     "iter_tokens",
     "iter_utf8_tokens",
     "looks_functional",
     "not_utf8",
+    "raw_tokens",
+    "raw_utf8_tokens",
     "scan_prefixes",
     "tokenize",
     "unescape",

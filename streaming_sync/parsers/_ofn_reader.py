@@ -1,6 +1,6 @@
 """OWL 2 Functional Syntax: the streaming reader from tokens to axioms.
 
-:class:`FunctionalReader` consumes a token stream (``._ofn_lex.iter_tokens``) with one
+:class:`FunctionalReader` consumes a token stream (``._ofn_lex.raw_tokens``) with one
 token of lookahead and an explicit stack of open forms, and yields each axiom as soon as
 its closing ``)`` is read -- at the top level or directly inside ``Ontology(...)`` -- so a
 document is never held as tokens or as one term. ``Prefix(...)`` forms declare prefixes
@@ -35,7 +35,7 @@ from ._ofn_lex import (
     RPAREN,
     STRING,
     NameResolver,
-    Token,
+    RawToken,
 )
 from ._ofn_lex import unescape as _unescape
 
@@ -50,7 +50,7 @@ class _Frame:
         self.name = sys.intern(name)  # shared by the axioms and rows named after it
         self.line = line
         self.args: list[Term] = []
-        self.tokens: list[Token] = []  # the p: = <iri> of a Prefix(...)
+        self.tokens: list[RawToken] = []  # the p: = <iri> of a Prefix(...)
 
 
 class _Broken(Exception):  # noqa: N818 -- internal signal: the current axiom is broken
@@ -70,7 +70,7 @@ class FunctionalReader:
     def __init__(
         self,
         path: str,
-        tokens: Iterator[Token],
+        tokens: Iterator[RawToken],
         names: NameResolver,
         *,
         strict: bool = True,
@@ -84,18 +84,18 @@ class FunctionalReader:
         self._names = names
         self._late = late_prefixes
         self._stack: list[_Frame] = []
-        self._ahead: list[Token] = []  # pushed-back tokens, the next one last
+        self._ahead: list[RawToken] = []  # pushed-back tokens, the next one last
         self._last_line = 0
         self._misses = names.misses
         self._held: list[tuple[Expr, int]] = []
 
     # -- tokens -----------------------------------------------------------------------
-    def _next(self) -> Token | None:
+    def _next(self) -> RawToken | None:
         if self._ahead:
             return self._ahead.pop()
         return next(self._tokens, None)
 
-    def _peek(self) -> Token | None:
+    def _peek(self) -> RawToken | None:
         if not self._ahead:
             token = next(self._tokens, None)
             if token is None:
@@ -107,51 +107,68 @@ class FunctionalReader:
     def axioms(self) -> Iterator[tuple[Expr, int]]:
         """Each axiom (``Import``/``Annotation`` of an ontology included) with the line
         its form starts on; ``Ontology(...)`` itself is unwrapped."""
-        while (token := self._next()) is not None:
-            starts_line = token.line != self._last_line
-            self._last_line = token.line
+        # the hot loop: names bound once; a prefixed name inside a form and a ')' that
+        # closes one (most tokens) handled here, an axiom that names no unknown prefix
+        # given out here
+        ahead, tokens, stack, step = self._ahead, self._tokens, self._stack, self._step
+        term, names, close = self._names.term, self._names, self._close
+        while True:
+            token = ahead.pop() if ahead else next(tokens, None)
+            if token is None:
+                break
+            starts_line = token[2] != self._last_line
+            self._last_line = token[2]
+            if token[0] == PNAME and stack and stack[-1].name != "Prefix":
+                stack[-1].args.append(term(token[1]))
+                continue
             try:
-                done = self._step(token, starts_line)
+                done = (
+                    close(stack.pop()) if token[0] == RPAREN and stack else step(token, starts_line)
+                )
             except _Broken as broken:
                 self._fail(broken)
                 continue
-            if done is not None:
-                yield from self._emit(done)
+            if done is None:
+                continue
+            if names.misses == self._misses or self._emits(done):
+                yield done
         self._finish()
         for expr, line in self._held:
             resolved = transform(expr, self._names.retry)
             assert isinstance(resolved, Expr)
             yield resolved, line
 
-    def _step(self, token: Token, starts_line: bool) -> tuple[Expr, int] | None:
-        kind = token.kind
+    def _step(self, token: RawToken, starts_line: bool) -> tuple[Expr, int] | None:
+        kind, text, line = token
+        stack = self._stack
         if kind == ERROR:
-            raise _Broken(token.text, token.line)
+            raise _Broken(text, line)
         if kind == LPAREN:
             if self._opens_list():
-                self._stack.append(_Frame("", token.line))
+                stack.append(_Frame("", line))
                 return None
             following = self._next()
-            if following is None or following.kind != NAME:
+            if following is None or following[0] != NAME:
                 if following is not None:
                     self._ahead.append(following)
-                raise _Broken(_BARE_LIST, token.line, opened=1)
-            self._open(following.text, token.line, starts_line)
+                raise _Broken(_BARE_LIST, line, opened=1)
+            self._open(following[1], line, starts_line)
             return None
         if kind == NAME:
-            following = self._peek()
-            if following is None or following.kind != LPAREN:
-                raise _Broken(f"expected '(' after {token.text}", token.line)
-            self._next()
-            self._open(token.text, token.line, starts_line)
+            following = self._next()
+            if following is None or following[0] != LPAREN:
+                if following is not None:
+                    self._ahead.append(following)
+                raise _Broken(f"expected '(' after {text}", line)
+            self._open(text, line, starts_line)
             return None
         if kind == RPAREN:
-            if not self._stack:
-                raise _Broken("unbalanced ')'", token.line)
-            return self._close(self._stack.pop())
-        if not self._stack:
-            raise _Broken(f"unexpected {token.text!r} outside an axiom", token.line)
-        top = self._stack[-1]
+            if not stack:
+                raise _Broken("unbalanced ')'", line)
+            return self._close(stack.pop())
+        if not stack:
+            raise _Broken(f"unexpected {text!r} outside an axiom", line)
+        top = stack[-1]
         if top.name == "Prefix":
             top.tokens.append(token)
         else:
@@ -165,24 +182,26 @@ class FunctionalReader:
         if not self._stack or self._stack[-1].name != _HASKEY_LIST:
             return False
         following = self._peek()
-        if following is None or following.kind != NAME:
+        if following is None or following[0] != NAME:
             return True
         self._ahead.pop()
         after = self._peek()
         self._ahead.append(following)
-        return after is not None and after.kind == LPAREN
+        return after is not None and after[0] == LPAREN
 
     def _base(self) -> int:
         """How many open forms are not part of an axiom (an enclosing ``Ontology``)."""
         return 1 if self._stack and self._stack[0].name == "Ontology" else 0
 
     def _open(self, name: str, line: int, starts_line: bool) -> None:
-        base = self._base()
-        if starts_line and name in AXIOM_KEYWORDS and len(self._stack) > base:
-            unclosed = self._stack[base]
-            del self._stack[base:]
+        stack = self._stack
+        # a keyword starting a line while an axiom is open: that axiom was never closed
+        if starts_line and stack and name in AXIOM_KEYWORDS and len(stack) > self._base():
+            base = self._base()
+            unclosed = stack[base]
+            del stack[base:]
             self._report(f"'(' of {unclosed.name} is never closed", unclosed.line)
-        self._stack.append(_Frame(name, line))
+        stack.append(_Frame(name, line))
 
     def _close(self, frame: _Frame) -> tuple[Expr, int] | None:
         if frame.name == "Prefix":
@@ -201,49 +220,50 @@ class FunctionalReader:
 
     def _declare(self, frame: _Frame) -> None:
         parts = frame.tokens
-        kinds = tuple(t.kind for t in parts)
-        if kinds != (PNAME, EQUALS, IRIREF) or not parts[0].text.endswith(":"):
+        kinds = tuple(t[0] for t in parts)
+        if kinds != (PNAME, EQUALS, IRIREF) or not parts[0][1].endswith(":"):
             raise _Broken("malformed prefix declaration: expected Prefix(p:=<iri>)", frame.line)
-        self._names.declare(parts[0].text[:-1], parts[2].text[1:-1], parts[0].line)
+        self._names.declare(parts[0][1][:-1], parts[2][1][1:-1], parts[0][2])
 
-    def _leaf(self, token: Token) -> Term:
-        kind = token.kind
+    def _leaf(self, token: RawToken) -> Term:
+        kind, text, line = token
         if kind == IRIREF:
-            return IRI(sys.intern(token.text[1:-1]))
+            return IRI(sys.intern(text[1:-1]))
         if kind == PNAME:
-            return self._names.term(token.text)
+            return self._names.term(text)
         if kind == NUMBER:
-            return Integer(int(token.text))
+            return Integer(int(text))
         if kind == STRING:
-            return self._literal(token)
-        raise _Broken(f"unexpected {token.text!r}", token.line)
+            return self._literal(text)
+        raise _Broken(f"unexpected {text!r}", line)
 
-    def _literal(self, token: Token) -> Literal:
-        lexical = _unescape(token.text[1:-1])
+    def _literal(self, text: str) -> Literal:
+        lexical = _unescape(text[1:-1])
         following = self._peek()
-        if following is not None and following.kind == LANG:
+        if following is not None and following[0] == LANG:
             self._next()
-            return Literal(lexical, lang=following.text[1:])
-        if following is not None and following.kind == DTYPE:
+            return Literal(lexical, lang=following[1][1:])
+        if following is not None and following[0] == DTYPE:
             self._next()
             datatype = self._next()
-            if datatype is not None and datatype.kind == IRIREF:
-                return Literal(lexical, datatype=datatype.text[1:-1])
-            if datatype is not None and datatype.kind == PNAME:
-                iri = self._names.term(datatype.text)
+            if datatype is not None and datatype[0] == IRIREF:
+                return Literal(lexical, datatype=datatype[1][1:-1])
+            if datatype is not None and datatype[0] == PNAME:
+                iri = self._names.term(datatype[1])
                 if isinstance(iri, IRI):
                     return Literal(lexical, datatype=iri.value)
             if datatype is not None:
                 self._ahead.append(datatype)
-            raise _Broken("expected a datatype IRI after '^^'", following.line)
+            raise _Broken("expected a datatype IRI after '^^'", following[2])
         return Literal(lexical)
 
-    def _emit(self, done: tuple[Expr, int]) -> Iterator[tuple[Expr, int]]:
+    def _emits(self, done: tuple[Expr, int]) -> bool:
+        """Whether ``done`` is given out now (else it is held until the end)."""
         missed, self._misses = self._names.misses != self._misses, self._names.misses
         if self._late and missed:
             self._held.append(done)  # a later Prefix(...) may still resolve its names
-        else:
-            yield done
+            return False
+        return True
 
     # -- errors -------------------------------------------------------------------------
     def _report(self, reason: str, line: int) -> None:
@@ -263,24 +283,24 @@ class FunctionalReader:
 
     def _skip(self, unclosed: int) -> None:
         while unclosed > 0 and (token := self._next()) is not None:
-            starts_line = token.line != self._last_line
-            self._last_line = token.line
+            starts_line = token[2] != self._last_line
+            self._last_line = token[2]
             if starts_line and self._starts_axiom(token):
                 self._ahead.append(token)
-                self._last_line = token.line - 1
+                self._last_line = token[2] - 1
                 return
-            if token.kind == LPAREN:
+            if token[0] == LPAREN:
                 unclosed += 1
-            elif token.kind == RPAREN:
+            elif token[0] == RPAREN:
                 unclosed -= 1
 
-    def _starts_axiom(self, token: Token) -> bool:
-        if token.kind == NAME:
-            return token.text in AXIOM_KEYWORDS
-        if token.kind != LPAREN:
+    def _starts_axiom(self, token: RawToken) -> bool:
+        if token[0] == NAME:
+            return token[1] in AXIOM_KEYWORDS
+        if token[0] != LPAREN:
             return False
         following = self._peek()
-        return following is not None and following.kind == NAME and following.text in AXIOM_KEYWORDS
+        return following is not None and following[0] == NAME and following[1] in AXIOM_KEYWORDS
 
     def _finish(self) -> None:
         if not self._stack:

@@ -1,10 +1,10 @@
 """Logseq ontology pages: ``### OntologyBlock`` properties, axiom fences, page links.
 
 A page is read line by line into its ontology blocks (:func:`find_blocks`), each block
-into its properties and code fences (:func:`scan_block`); the blocks that name an
-``owl:class::`` become rows with the Functional Syntax reader of ``ofn.py`` (and the
-Turtle reader of ``rdf.py`` for ```` ```turtle ```` fences). Every rule, with examples,
-is in ``docs/formats.md``.
+into its properties and code fences (:func:`scan_block`; both in ``_logseq_page.py``);
+the blocks that name an ``owl:class::`` become rows with the Functional Syntax reader of
+``ofn.py`` (and the Turtle reader of ``rdf.py`` for ```` ```turtle ```` fences). Every
+rule, with examples, is in ``docs/formats.md``.
 """
 
 from __future__ import annotations
@@ -12,19 +12,28 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator, Mapping
-from typing import NamedTuple
 
 import attrs
 
 from .._errors import ParseError, SkipFile
 from .._model import OntologyData, page_key
 from .._owl import IRI
+from ._logseq_page import (
+    PROPERTY,
+    Block,
+    Fence,
+    fence_info,
+    find_blocks,
+    read_page,
+    scan_block,
+    split_lines,
+)
 from ._ofn_lex import (
     OWL_STANDARD_PREFIXES,
     NameResolver,
-    Token,
-    iter_tokens,
+    RawToken,
     looks_functional,
+    raw_tokens,
     scan_prefixes,
     unresolved_warnings,
 )
@@ -54,146 +63,8 @@ AXIOM_FENCES = frozenset({"", "clojure", "owl", "ofn", "lisp"})
 #: Fence info strings holding Turtle.
 TURTLE_FENCES = frozenset({"turtle", "ttl"})
 
-_MARKER = re.compile(r"[ \t]*(?:-[ \t]+)?### OntologyBlock[ \t]*")
-_PROPERTY = re.compile(r"[ \t]*(?:-[ \t]+)?([^\s:`][^\s`]*?)::(?:[ \t]+(.*))?")
-_BULLET = re.compile(r"[ \t]*-(?:[ \t]|$)")
-_TOP_BULLET = re.compile(r"-(?:[ \t]|$)")
-_FENCE = re.compile(r"([ \t]*)(-[ \t]+)?(`{3,})(.*)")
-_FENCE_CLOSE = re.compile(r"[ \t]*`{3,}[ \t]*")
 _LINK = re.compile(r"\[\[(.*?)\]\]")
 _PNAME = re.compile(r"(?:[^\W\d][\w.\-]*)?:[^\s()<>\"=]*")
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines without their LF or CRLF ending (only ``\\n`` breaks a line, so line
-    numbers agree with editors and ``grep -n``)."""
-    return [line.removesuffix("\r") for line in text.split("\n")]
-
-
-def fence_info(line: str) -> str | None:
-    """The lower-cased first word of the info string if ``line`` opens a fence, else None."""
-    match = _FENCE.fullmatch(line)
-    if match is None or "```" in match.group(4):
-        return None  # not a fence, or an inline ```code``` span
-    words = match.group(4).split()
-    return words[0].lower() if words else ""
-
-
-class _FenceState:
-    """Fence nesting: inside a fence, an opening line with an info string nests one
-    level deeper and a line of bare backticks closes the innermost level."""
-
-    __slots__ = ("depth",)
-
-    def __init__(self) -> None:
-        self.depth = 0
-
-    def feed(self, line: str) -> bool:
-        """Advance over ``line`` (known to be inside a fence); False when it closed the
-        outermost fence."""
-        if _FENCE_CLOSE.fullmatch(line):
-            self.depth -= 1
-        elif fence_info(line):
-            self.depth += 1
-        return self.depth > 0
-
-
-def find_blocks(lines: list[str]) -> list[tuple[int, int]]:
-    """``(start, end)`` line indexes of each ontology block (marker line included)."""
-    markers = [i for i, line in enumerate(lines) if _MARKER.fullmatch(line)]
-    limits = [*markers[1:], len(lines)][: len(markers)]
-    spans = zip(markers, limits, strict=True)
-    return [(start, _block_end(lines, start + 1, limit)) for start, limit in spans]
-
-
-def _block_end(lines: list[str], index: int, limit: int) -> int:
-    """The first line from ``index`` that starts a new top-level bullet outside a fence
-    and is not a property line; ``limit`` if there is none."""
-    fence = _FenceState()
-    for i in range(index, limit):
-        line = lines[i]
-        if fence.depth:
-            fence.feed(line)
-        elif fence_info(line) is not None:
-            fence.depth = 1
-        elif _TOP_BULLET.match(line) and not _PROPERTY.fullmatch(line):
-            return i
-    return limit
-
-
-class Fence(NamedTuple):
-    """A code fence of a block: its info word, content lines (de-indented) and the
-    0-based index of its first content line in the page."""
-
-    info: str
-    lines: list[str]
-    first: int
-
-
-class Block(NamedTuple):
-    """One ontology block: its marker line index, ``(key, value, line index)`` properties
-    in file order, its fences, and warnings."""
-
-    start: int
-    properties: list[tuple[str, str, int]]
-    fences: list[Fence]
-    warnings: list[str]
-
-    def first(self, key: str) -> str | None:
-        """The first non-empty value of ``key``."""
-        return next((v for k, v, _ in self.properties if k == key and v.strip()), None)
-
-
-def scan_block(lines: list[str], start: int, end: int) -> Block:
-    """Read the properties (with continuation lines) and fences of one block."""
-    block = Block(start, [], [], [])
-    found: list[tuple[str, list[str], int]] = []  # key, value lines, line index
-    continues = False  # whether the next line may continue the last value
-    index = start + 1
-    while index < end:
-        line = lines[index]
-        info = fence_info(line)
-        if info is not None:
-            index = _read_fence(lines, index, end, info, block)
-            continues = False
-            continue
-        match = _PROPERTY.fullmatch(line)
-        if match:
-            found.append((match.group(1), [(match.group(2) or "").strip()], index))
-            continues = True
-        elif continues and line.strip() and not _BULLET.match(line):
-            found[-1][1].append(line.strip())
-        else:
-            continues = False
-        index += 1
-    block.properties.extend((key, "\n".join(parts), at) for key, parts, at in found)
-    return block
-
-
-def _read_fence(lines: list[str], index: int, end: int, info: str, block: Block) -> int:
-    """Collect a fence opened at ``index``; return the index after its closing line."""
-    opening = _FENCE.fullmatch(lines[index])
-    assert opening is not None
-    indent = opening.group(1) + ("  " if opening.group(2) else "")
-    fence, content = _FenceState(), list[str]()
-    fence.depth = 1
-    for i in range(index + 1, end):
-        if not fence.feed(lines[i]):
-            block.fences.append(Fence(info, content, index + 1))
-            return i + 1
-        content.append(_dedent(lines[i], indent))
-    block.warnings.append(f"line {index + 1}: code fence never closed; ignored")
-    return end
-
-
-def _dedent(line: str, indent: str) -> str:
-    """Remove the fence's indentation: as much of ``indent`` as ``line`` starts with."""
-    if line.startswith(indent):
-        return line[len(indent) :]
-    k = 0
-    while k < len(indent) and k < len(line) and line[k] == indent[k]:
-        k += 1
-    return line[k:]
 
 
 def strip_links(value: str) -> str:
@@ -212,7 +83,7 @@ def page_keys(path: str, lines: list[str]) -> list[str]:
     for line in lines:
         if not line.strip():
             continue
-        match = _PROPERTY.fullmatch(line)
+        match = PROPERTY.fullmatch(line)
         if match is None or line[:1].isspace():
             break  # the page properties are the leading column-0 property lines
         if match.group(1).lower() == "title" and (match.group(2) or "").strip():
@@ -251,10 +122,9 @@ class LogseqParser:
 
     def parse(self, path: str, data: bytes) -> OntologyData:
         text = decode_utf8(path, data)
-        if not text.strip():
+        if not text or text.isspace():
             raise SkipFile(path, "empty file")
-        lines = split_lines(text)
-        spans = find_blocks(lines)
+        lines, spans = read_page(text)
         if not spans:
             raise SkipFile(path, "no ontology block (### OntologyBlock)")
         blocks = [scan_block(lines, start, end) for start, end in spans]
@@ -297,13 +167,18 @@ class _PageReader:
         self.strict = strict
         self.unresolved: dict[str, str] = {}
         self.block_classes: dict[str, None] = {}  # owl:class:: IRIs, in file order
+        # the tokens of fences read for their prefixes, by first line: read only once
+        self._read_tokens: dict[int, list[RawToken]] = {}
 
     def read(self, blocks: list[Block]) -> None:
         page = NameResolver(self.configured)
         for block in blocks:
             for fence in block.fences:
-                if self._is_functional(fence):
-                    for prefix, namespace, line in scan_prefixes(self._tokens(fence)):
+                # only a fence with the word Prefix can declare one: the others are
+                # tokenized once, when their axioms are read
+                if self._is_functional(fence) and any("Prefix" in line for line in fence.lines):
+                    tokens = self._read_tokens[fence.first] = list(self._tokens(fence))
+                    for prefix, namespace, line in scan_prefixes(tokens):
                         page.declare(prefix, namespace, line)
         self.rows.warnings.extend(page.conflicts)
         for block in blocks:
@@ -315,8 +190,8 @@ class _PageReader:
             return looks_functional(fence.lines)
         return fence.info in AXIOM_FENCES
 
-    def _tokens(self, fence: Fence) -> Iterator[Token]:
-        return iter_tokens("\n".join(fence.lines), line_offset=fence.first)
+    def _tokens(self, fence: Fence) -> Iterator[RawToken]:
+        return raw_tokens("\n".join(fence.lines), line_offset=fence.first)
 
     def _read_block(self, block: Block, declared: Mapping[str, str]) -> None:
         page_names = NameResolver(self.configured, unresolved=self.unresolved, declared=declared)
@@ -343,7 +218,9 @@ class _PageReader:
                 self._turtle(fence, {**self.configured, **declared}, namespace)
 
     def _functional(self, fence: Fence, names: NameResolver) -> None:
-        reader = FunctionalReader(self.path, self._tokens(fence), names, strict=self.strict)
+        read = self._read_tokens.pop(fence.first, None)
+        tokens = self._tokens(fence) if read is None else iter(read)
+        reader = FunctionalReader(self.path, tokens, names, strict=self.strict)
         for expr, _line in reader.axioms():
             self.rows.add(expr)
         self.rows.warnings.extend(reader.warnings)

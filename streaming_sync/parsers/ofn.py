@@ -21,8 +21,9 @@ from ._ofn_lex import (
     NameResolver,
     Token,
     iter_tokens,
-    iter_utf8_tokens,
     not_utf8,
+    raw_tokens,
+    raw_utf8_tokens,
     scan_prefixes,
     tokenize,
     unresolved_warnings,
@@ -54,7 +55,7 @@ def parse_ofn(
     """Parse a whole Functional Syntax document into the rows it contributes.
 
     ``text`` is the document, or its UTF-8 bytes: those are decoded a window at a time
-    as the tokens are read (:func:`._ofn_lex.iter_utf8_tokens`), so a large file is
+    as the tokens are read (:func:`._ofn_lex.raw_utf8_tokens`), so a large file is
     never held twice; a byte that is not UTF-8 fails it with its offset and line.
 
     ``prefixes`` are used for names the document does not declare a ``Prefix`` for (the
@@ -95,9 +96,9 @@ def parse_ofn_parts(
     file's rows. A syntax error raises where it is found, after the parts before it."""
     names = NameResolver({**OWL_STANDARD_PREFIXES, **(prefixes or {})}, default_namespace)
     if isinstance(text, bytes):
-        tokens = iter_utf8_tokens(path, text, line_offset=line_offset)
+        tokens = raw_utf8_tokens(path, text, line_offset=line_offset)
     else:
-        tokens = iter_tokens(text.removeprefix("\ufeff"), line_offset=line_offset)
+        tokens = raw_tokens(text.removeprefix("\ufeff"), line_offset=line_offset)
     reader = FunctionalReader(path, tokens, names, strict=True, late_prefixes=True)
     rows = RowBuilder()
     count = 0
