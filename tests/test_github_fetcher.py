@@ -417,35 +417,6 @@ async def test_concurrency_is_capped(small: GitHubLikeServer) -> None:
 # -- the tarball -----------------------------------------------------------------------
 
 
-async def test_a_small_repository_comes_as_a_tarball_when_that_saves_round_trips() -> None:
-    """Fewer files than tarball_threshold still come as one tarball when one by one they
-    would take more round trips than its two (more than twice max_concurrency) and they
-    are at least half the repository's files; not when they are few, nor when most of
-    the repository is other files (the tarball would carry them all), nor when only a
-    folder of the repository was listed (the rest of it is not known)."""
-    pages = {f"p{i:02}.md": f"- page {i}\n".encode() for i in range(20)}
-    other = {f"img/{i:02}.png": b"\x89PNG" for i in range(30)}
-    async with GitHubLikeServer(pages) as server, make(server, max_concurrency=4) as fetcher:
-        listing = await fetcher.list_files()
-        assert len(listing.entries) == 20 < 50  # under the default tarball_threshold
-        assert fetcher.wants_bulk(20) and fetcher.wants_bulk(10)
-        assert not fetcher.wants_bulk(8)  # two rounds of four: no slower than a tarball
-    async with (
-        GitHubLikeServer({**pages, **other}) as server,
-        make(server, max_concurrency=4) as fetcher,
-    ):
-        await fetcher.list_files()
-        assert not fetcher.wants_bulk(20)  # 20 of 50 blobs: the tarball is mostly images
-        assert fetcher.wants_bulk(25) and fetcher.wants_bulk(50)
-    nested = {f"onto/{name}": data for name, data in pages.items()}
-    async with (
-        GitHubLikeServer(nested) as server,
-        make(server, max_concurrency=4, path="onto") as fetcher,
-    ):
-        await fetcher.list_files()
-        assert not fetcher.wants_bulk(20)
-
-
 async def test_tarball_delivers_every_file_without_the_token(corpus: Path) -> None:
     """fetch_many yields each requested file once with its exact bytes, in one archive
     download; the token goes to the API only, never to the download origin."""

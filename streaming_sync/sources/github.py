@@ -197,10 +197,6 @@ class GitHubFetcher(AsyncClosing):
         self._request_timeout = request_timeout
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
         self._threshold = tarball_threshold
-        self._concurrency = max_concurrency
-        # The blobs of the whole repository at the listed commit (what its tarball
-        # holds); None when a folder of it was listed (the rest is not known).
-        self._repository_blobs: int | None = None
         self._max = max_file_size
         self._gate = RateGate(
             wait_budget=wait_budget,
@@ -294,7 +290,6 @@ class GitHubFetcher(AsyncClosing):
         self._link = None if link is None else await link
         kept = sorted((e for e in entries if self._filter(e.path)), key=lambda e: e.path)
         self._commit = commit
-        self._repository_blobs = None if self._spec.path or missing else len(entries)
         logger.info(
             "%s at %s: %d files listed (%d kept)", self.source, commit[:12], len(entries), len(kept)
         )
@@ -495,17 +490,8 @@ class GitHubFetcher(AsyncClosing):
     # -- the tarball fast path ---------------------------------------------------------
 
     def wants_bulk(self, count: int) -> bool:
-        """True, once a commit is listed, for ``tarball_threshold`` files or more -- or
-        when fewer files would still take more round trips one by one (more than twice
-        ``max_concurrency``) than the tarball's two, and they are at least half of the
-        repository's blobs, so the tarball carries little else (a small repository's
-        first sync)."""
-        if self._commit is None:
-            return False
-        if count >= self._threshold:
-            return True
-        blobs = self._repository_blobs
-        return blobs is not None and count > 2 * self._concurrency and 2 * count >= blobs
+        """True for ``tarball_threshold`` files or more, once a commit is listed."""
+        return self._commit is not None and count >= self._threshold
 
     async def fetch_many(
         self, entries: Sequence[FileEntry]
