@@ -281,14 +281,17 @@ def write_file(
     """Replace ``path``'s contribution with ``data`` committed at ``entry.sha`` -- or
     remove it, record included, when ``entry`` is None: a batch of one (``run`` as for
     :func:`write_batch`)."""
-    item = FileWrite(entry, data) if entry is not None else FileWrite(FileEntry(path, 0, ""), None)
-    return write_batch(oid, [item], now, run=run)
+    return write_batch(oid, [_one(path, entry, data)], now, run=run)
+
+
+def _one(path: str, entry: FileEntry | None, data: OntologyData) -> FileWrite:
+    """A save of ``data`` at ``entry``, or -- ``entry`` None -- the removal of ``path``."""
+    return FileWrite(entry, data) if entry is not None else FileWrite(FileEntry(path, 0, ""), None)
 
 
 def begin_file(tx: Transaction, path: str, entry: FileEntry | None) -> Steps:
     """Steps 1-2 up to the rows for one file: :func:`begin_files` of a group of one."""
-    item = FileWrite(entry, EMPTY) if entry is not None else FileWrite(FileEntry(path, 0, ""), None)
-    return begin_files(tx, [item])
+    return begin_files(tx, [_one(path, entry, EMPTY)])
 
 
 def begin_files(tx: Transaction, group: Sequence[FileWrite]) -> Steps:
