@@ -7,6 +7,7 @@ with the library's schema, including the values JSON could get wrong."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,10 +22,22 @@ from streaming_sync.storage.sqlite._sql import SQL
 AWKWARD = ["😀 e\u0301", "\\\"'", "a\u2028b", "x" * 70_000, None, True, 2**53 + 1]
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None)
-    prepare(conn, str(path), 5.0)
-    return conn
+@pytest.fixture
+def connect() -> Iterator[Callable[[Path], sqlite3.Connection]]:
+    """Opens databases with the library's schema (foreign keys off: the file records
+    are not the point here); closes them after the test."""
+    opened: list[sqlite3.Connection] = []
+
+    def open_one(path: Path) -> sqlite3.Connection:
+        conn = sqlite3.connect(path, isolation_level=None)
+        opened.append(conn)
+        prepare(conn, str(path), 5.0)
+        conn.execute("PRAGMA foreign_keys = OFF")
+        return conn
+
+    yield open_one
+    for conn in opened:
+        conn.close()
 
 
 def not_null(conn: sqlite3.Connection, key: str) -> set[str]:
@@ -71,15 +84,15 @@ def dump(conn: sqlite3.Connection, table: str) -> list[tuple[object, ...]]:
 
 @pytest.mark.skipif(not _driver.JSON_ROWS, reason="this SQLite is older than 3.38")
 @pytest.mark.parametrize("key", sorted(_write.BATCHES))
-def test_a_batch_through_json_stores_what_executemany_stores(tmp_path: Path, key: str) -> None:
+def test_a_batch_through_json_stores_what_executemany_stores(
+    tmp_path: Path, key: str, connect: Callable[[Path], sqlite3.Connection]
+) -> None:
     """Each table's batch, written once through the driver (JSON) and once row by row
     with ``executemany`` into a second database: the tables are equal, types included."""
     columns = _write.BATCHES[key]
     assert _driver.from_json(SQL[key], columns) is not None
     by_json, by_rows = connect(tmp_path / "json.db"), connect(tmp_path / "rows.db")
     rows = rows_for(columns, 12, not_null(by_json, key))
-    for conn in (by_json, by_rows):
-        conn.execute("PRAGMA foreign_keys = OFF")  # the file records are not the point
     _driver.execute(by_json, _write.Batch(key, columns, rows))
     by_rows.executemany(_driver.numbered(SQL[key], columns), rows)
     table = SQL[key].split("INTO", 1)[1].split()[0]
@@ -87,14 +100,15 @@ def test_a_batch_through_json_stores_what_executemany_stores(tmp_path: Path, key
     assert len(dump(by_json, table)) == len(rows)
 
 
-def test_a_text_holding_nul_keeps_it(tmp_path: Path) -> None:
+def test_a_text_holding_nul_keeps_it(
+    tmp_path: Path, connect: Callable[[Path], sqlite3.Connection]
+) -> None:
     """SQLite's JSON reader would end a text at an escaped NUL: a batch holding one goes
     row by row, and the stored text keeps its NUL and what follows it."""
     key = "insert_other_axioms"
     columns = _write.FILE_ROWS[key]
     rows = [("o", "a.ttl", "T", "Triple", f"before\x00after {i}") for i in range(3)]
     conn = connect(tmp_path / "nul.db")
-    conn.execute("PRAGMA foreign_keys = OFF")
     assert _driver.execute(conn, _write.Batch(key, columns, rows)) == 3
     texts = [r[0] for r in conn.execute("SELECT text FROM owl_other_axioms ORDER BY rowid")]
     assert texts == [f"before\x00after {i}" for i in range(3)]
