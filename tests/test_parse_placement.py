@@ -14,12 +14,8 @@ import pytest
 
 from benchmarks.generate import generate
 from streaming_sync import Outcome, StreamingSyncService, SyncConfig, SyncReport
-from streaming_sync._parse_placement import (
-    INLINE_SECONDS,
-    POOL_WORTH_SECONDS,
-    SHIP_SECONDS,
-    PlacedParsing,
-)
+from streaming_sync import _parse_placement as placement
+from streaming_sync._parse_placement import INLINE_SECONDS, POOL_WORTH_SECONDS, PlacedParsing
 from streaming_sync.parsers import DefaultParser
 from streaming_sync.sources.folder import FolderFetcher
 from streaming_sync.testing import InMemoryRepository
@@ -98,7 +94,7 @@ async def test_a_sync_worth_processes_starts_them_at_once(tmp_path: Path) -> Non
     parser = DefaultParser()
     sizes = [(p.name, p.stat().st_size) for p in root.rglob("*.ttl")]
     costs = [parser.parse_cost(n, s).seconds for n, s in sizes]
-    shipped = [c for c in costs if c >= SHIP_SECONDS]
+    shipped = [c for c in costs if c >= placement.SHIP_SECONDS]
     assert sum(shipped) >= 2 * POOL_WORTH_SECONDS
     assert all(c <= INLINE_SECONDS for c in costs)
     report, parsing = await sync(root)
@@ -107,17 +103,25 @@ async def test_a_sync_worth_processes_starts_them_at_once(tmp_path: Path) -> Non
     assert sum(parsing.placed.values()) == len(sizes)
 
 
+#: A smaller POOL_WORTH_SECONDS for the test below, so that a few small files show the
+#: rule (the placement reads it when a sync expects its files).
+SMALL_WORTH = 0.1
+
+
 @pytest.mark.slow
-async def test_many_cheap_files_start_no_process(tmp_path: Path) -> None:
+async def test_many_cheap_files_start_no_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Small Turtle files, each under SHIP_SECONDS, adding up to more than twice
     POOL_WORTH_SECONDS: shipping them does not pay (docs/performance.md), so no process
     starts, every file is parsed on the thread and lands."""
+    monkeypatch.setattr(placement, "POOL_WORTH_SECONDS", SMALL_WORTH)
     root = tmp_path / "src"
-    generate(root, files=200, seed=5, mean_size=24 * 1024, max_size=48 * 1024)
+    generate(root, files=40, seed=5, mean_size=24 * 1024, max_size=48 * 1024)
     parser = DefaultParser()
     sizes = [(p.name, p.stat().st_size) for p in root.rglob("*.ttl")]
     costs = [parser.parse_cost(n, s).seconds for n, s in sizes]
-    assert sum(costs) >= 2 * POOL_WORTH_SECONDS and max(costs) < SHIP_SECONDS
+    assert sum(costs) >= 2 * SMALL_WORTH and max(costs) < placement.SHIP_SECONDS
     report, parsing = await sync(root)
     assert report.outcome is Outcome.SUCCEEDED and report.files.succeeded == len(sizes)
     assert parsing.pool.started == 0 and parsing.placed == {"thread": len(sizes), "pool": 0}
