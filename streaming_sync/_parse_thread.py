@@ -49,16 +49,26 @@ class Parsed:
 
 
 class _Job:
-    """One parse for the thread: ``run`` is called there; ``started`` (a future of the
-    event loop) is set when the thread takes it, so the time limit counts from there."""
+    """One parse for the thread: ``run`` is called there. The thread notes when it took
+    the job (``started_at``), so the time limit counts from there; ``started``, a future
+    of the event loop, is set then too, for a caller that waits for it (a stream's
+    deadline) -- a plain parse does not: telling the loop would wake it once more per
+    file."""
 
-    __slots__ = ("dropped", "loop", "run", "started")
+    __slots__ = ("dropped", "loop", "run", "started", "started_at")
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, run: Callable[[], None]) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, run: Callable[[], None], *, tell_start: bool
+    ) -> None:
         self.loop = loop
         self.run = run
-        self.started: asyncio.Future[float] = loop.create_future()
+        self.started: asyncio.Future[float] | None = loop.create_future() if tell_start else None
+        self.started_at: float | None = None  # set by the thread
         self.dropped = threading.Event()  # its caller went away before the thread took it
+
+
+class _OverranError(Exception):
+    """A plain parse's time limit passed (``ParseThread.parse`` raises ``ParseTimeout``)."""
 
 
 class ParseThread:
@@ -112,17 +122,18 @@ class ParseThread:
                 ended.append(time.monotonic())
                 _deliver(loop, future, result, None)
 
-        job = self._submit(loop, run)
+        job = self._submit(loop, run, tell_start=False)
+        watch = _Watch(loop, job, future, time_limit)
         try:
-            start = await job.started
-            async with asyncio.timeout(time_limit):
-                result = await future
-        except TimeoutError:
+            result = await future
+        except _OverranError:
             self._overran()
             raise ParseTimeout(path, time_limit, stopped=False) from None
         finally:
+            watch.stop()
             job.dropped.set()
             self.busy -= 1
+        start = job.started_at if job.started_at is not None else asked
         return Parsed(result, start - asked, (ended[0] if ended else time.monotonic()) - start)
 
     async def parse_parts(
@@ -148,7 +159,8 @@ class ParseThread:
             else:
                 _call(loop, parts.put_nowait, _END)
 
-        job = self._submit(loop, run)
+        job = self._submit(loop, run, tell_start=True)
+        assert job.started is not None
         try:
             # A deadline, not a timeout around the loop: a timeout would cancel whatever
             # the consumer does between parts, outside this generator.
@@ -172,9 +184,11 @@ class ParseThread:
             job.dropped.set()
             self.busy -= 1
 
-    def _submit(self, loop: asyncio.AbstractEventLoop, run: Callable[[], None]) -> _Job:
+    def _submit(
+        self, loop: asyncio.AbstractEventLoop, run: Callable[[], None], *, tell_start: bool
+    ) -> _Job:
         self._ensure()
-        job = _Job(loop, run)
+        job = _Job(loop, run, tell_start=tell_start)
         self.busy += 1
         self._jobs.put(job)
         return job
@@ -182,6 +196,37 @@ class ParseThread:
     def _overran(self) -> None:
         self.overran += 1
         self._abandon()
+
+
+class _Watch:
+    """The time limit of a plain parse, on the event loop's clock: when it has passed
+    since the thread took the job -- checked again at its end while the job waits for
+    the thread -- ``future`` fails with ``_OverranError``."""
+
+    __slots__ = ("future", "handle", "job", "limit", "loop")
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        job: _Job,
+        future: asyncio.Future[OntologyData],
+        limit: float,
+    ) -> None:
+        self.loop, self.job, self.future, self.limit = loop, job, future, limit
+        self.handle = loop.call_later(limit, self._check)
+
+    def _check(self) -> None:
+        if self.future.done():
+            return
+        started = self.job.started_at
+        left = self.limit if started is None else started + self.limit - time.monotonic()
+        if left > 0:
+            self.handle = self.loop.call_later(left, self._check)
+        else:
+            self.future.set_exception(_OverranError())
+
+    def stop(self) -> None:
+        self.handle.cancel()
 
 
 def _loop_time(monotonic: float) -> float:
@@ -193,7 +238,9 @@ def _serve(jobs: queue.SimpleQueue[_Job | None]) -> None:
     while (job := jobs.get()) is not None:
         if job.dropped.is_set():
             continue
-        _call(job.loop, _start, job.started, time.monotonic())
+        job.started_at = time.monotonic()
+        if job.started is not None:
+            _call(job.loop, _start, job.started, job.started_at)
         job.run()
 
 

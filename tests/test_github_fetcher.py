@@ -490,6 +490,19 @@ async def test_broken_tarball_just_stops(small: GitHubLikeServer) -> None:
     assert len(got) < len(listing.entries)
 
 
+async def test_a_tarball_left_half_way_ends_cleanly(small: GitHubLikeServer) -> None:
+    """A consumer that stops after the first file (a fatal error elsewhere, a cancelled
+    sync) closes ``fetch_many`` while the next batch is being read ahead: the read ends,
+    the archive is closed, nothing is raised, and the fetcher goes on serving files."""
+    small.commit({f"more/{i:03}.md": f"- more {i}\n".encode() * 50 for i in range(150)})
+    async with make(small) as fetcher:
+        listing = await fetcher.list_files()
+        files = fetcher.fetch_many(listing.entries)
+        entry, data = await anext(files)
+        await files.aclose()
+        assert data == await fetcher.fetch(entry)
+
+
 async def test_tarball_auth_failure_is_fatal(small: GitHubLikeServer) -> None:
     """Bad credentials on the tarball request are fatal, not a silent fallback: on a
     later listing (no tarball link asked for ahead), the token refused after listing."""

@@ -85,6 +85,9 @@ def parse_github_spec(spec: str) -> GitHubSpec:
     return GitHubSpec(owner, repo, ref, normalize_folder(path, spec=spec))
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def is_safe_path(path: str) -> bool:
     """A listed path we accept: relative, '/'-separated, without '.' or '..' parts, empty
     parts, backslashes or control characters, and valid UTF-8 text (JSON can carry a
@@ -97,7 +100,7 @@ def is_safe_path(path: str) -> bool:
             path.encode("utf-8")
         except UnicodeEncodeError:
             return False
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in path):
+    if _CONTROL.search(path):
         return False
     return all(part not in ("", ".", "..") for part in path.split("/"))
 

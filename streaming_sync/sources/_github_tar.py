@@ -3,10 +3,12 @@
 ``SyncStreamReader`` turns an async ``read(n)`` (an HTTP response body) into a blocking
 file object for a worker thread, so ``tarfile`` in stream mode (``r|gz``) decompresses
 off the event loop and the archive is never held whole in memory or on disk.
-``TarPicker.next_file`` (run in a thread, one call at a time) returns the next requested,
-verified file. It ignores every member that is not a regular file (symlinks, hard links,
-devices, FIFOs), names that are absolute or contain ``..``, files outside the folder,
-files over the size limit, and files whose bytes do not hash to the listed SHA.
+``TarPicker.next_files`` (run in a thread, one call at a time) returns the next requested,
+verified files, several per call: each call is a hop between the event loop and a thread,
+and under a busy GIL each hop can wait a switch interval (see ``next_files``). It ignores
+every member that is not a regular file (symlinks, hard links, devices, FIFOs), names
+that are absolute or contain ``..``, files outside the folder, files over the size limit,
+and files whose bytes do not hash to the listed SHA.
 
 GitHub puts everything under one top-level folder ``{owner}-{repo}-{sha7}/``; the first
 path segment is dropped whatever it is called.
@@ -15,6 +17,7 @@ path segment is dropped whatever it is called.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import io
 import logging
 import tarfile
@@ -39,18 +42,37 @@ class SyncStreamReader(io.RawIOBase):
         self._read = read
         self._loop = loop
         self._timeout = timeout
+        self._reading: concurrent.futures.Future[bytes] | None = None
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        if self.closed:
-            raise ValueError("the tarball stream was closed")
+        self._check_open()
         view = memoryview(buffer).cast("B")
         future = asyncio.run_coroutine_threadsafe(self._read(len(view)), self._loop)
-        data = future.result(self._timeout)
+        self._reading = future
+        if self.closed:  # closed meanwhile, before this read could be seen and stopped
+            future.cancel()
+        try:
+            data = future.result(self._timeout)
+        except concurrent.futures.CancelledError:
+            raise ValueError("the tarball stream was closed") from None
+        finally:
+            self._reading = None
         view[: len(data)] = data
         return len(data)
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise ValueError("the tarball stream was closed")
+
+    def close(self) -> None:
+        """Further reads fail fast, and a read waiting for the download is stopped."""
+        super().close()  # first: a read starting now sees it (``readinto``)
+        reading = self._reading
+        if reading is not None:
+            reading.cancel()
 
 
 def member_path(name: str, folder: str) -> str | None:
@@ -71,6 +93,14 @@ def member_path(name: str, folder: str) -> str | None:
     return path[len(prefix) :] if path.startswith(prefix) else None
 
 
+#: What one ``next_files`` call returns at most by default: files, and bytes of them.
+BATCH_FILES = 32
+BATCH_BYTES = 1024 * 1024
+#: The size of the compressed reads from the download (``tarfile``'s own, 10 KiB, would be
+#: a hop to the event loop per 10 KiB).
+READ_BYTES = 256 * 1024
+
+
 class TarPicker:
     """Walks a gzip tar stream once, returning the requested files one by one."""
 
@@ -82,7 +112,11 @@ class TarPicker:
         folder: str,
         max_file_size: int | None,
     ) -> None:
-        self._tar = tarfile.open(fileobj=stream, mode="r|gz")  # noqa: SIM115 -- closed in close()
+        # The stream read READ_BYTES at a time (each read is a hop to the event loop and
+        # back), ``tarfile`` taking its 10 KiB blocks from that buffer: its own buffer
+        # is copied at every read, it must stay small.
+        buffered = io.BufferedReader(stream, READ_BYTES)
+        self._tar = tarfile.open(fileobj=buffered, mode="r|gz")  # noqa: SIM115 -- closed in close()
         self._wanted = dict(wanted)
         self._folder = folder
         self._max = max_file_size
@@ -90,6 +124,27 @@ class TarPicker:
 
     def close(self) -> None:
         self._tar.close()
+
+    def next_files(
+        self, files: int = BATCH_FILES, size: int = BATCH_BYTES
+    ) -> list[tuple[FileEntry, bytes]]:
+        """The next requested files (see ``next_file``), at most ``files`` of them and
+        no more once they hold ``size`` bytes (at least one file, however big); empty
+        at the end. Blocking: call it in a thread.
+
+        One call per batch, not per file: the event loop and this thread each wait for
+        the other at every call, and while a parse or a write holds the GIL that wait
+        can last a switch interval (5 ms) -- per file, it paced a whole sync of small
+        files (docs/performance.md, "Stop 21")."""
+        batch: list[tuple[FileEntry, bytes]] = []
+        held = 0
+        while len(batch) < files and held < size:
+            item = self.next_file()
+            if item is None:
+                break
+            batch.append(item)
+            held += len(item[1])
+        return batch
 
     def next_file(self) -> tuple[FileEntry, bytes] | None:
         """The next requested file whose bytes match its SHA; None at the end or once
@@ -128,4 +183,11 @@ class TarPicker:
         return entry
 
 
-__all__ = ["SyncStreamReader", "TarPicker", "member_path"]
+__all__ = [
+    "BATCH_BYTES",
+    "BATCH_FILES",
+    "READ_BYTES",
+    "SyncStreamReader",
+    "TarPicker",
+    "member_path",
+]

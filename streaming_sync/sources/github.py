@@ -595,12 +595,21 @@ class GitHubFetcher(AsyncClosing):
         picker = await asyncio.to_thread(
             TarPicker, reader, wanted, folder=self._spec.path, max_file_size=self._max
         )
+        # The next batch is read while the service takes this one: at most two batches
+        # (``_github_tar.BATCH_BYTES`` each, or one file bigger) are held here.
+        ahead = asyncio.ensure_future(asyncio.to_thread(picker.next_files))
         try:
-            while (item := await asyncio.to_thread(picker.next_file)) is not None:
-                yield item
+            while batch := await ahead:
+                ahead = asyncio.ensure_future(asyncio.to_thread(picker.next_files))
+                for item in batch:
+                    yield item
         finally:
+            reader.close()  # a read ahead still running fails at its next read...
+            if not ahead.done():
+                await asyncio.wait([ahead])  # ...and ends before the archive is closed
+            if not ahead.cancelled():
+                ahead.exception()  # retrieved: a read cut short by the close is expected
             picker.close()
-            reader.close()
             if picker.ignored:
                 logger.info(
                     "%s: ignored %d tarball entries that are links, devices or unsafe names",
