@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from types import TracebackType
 from typing import Self, TypeVar
 
@@ -29,6 +29,32 @@ async def run_to_completion(work: Awaitable[T]) -> T:
     return task.result()
 
 
+async def batches_from_thread(
+    next_batch: Callable[[], list[T]], stop: Callable[[], None] | None = None
+) -> AsyncGenerator[T, None]:
+    """The items of the batches ``next_batch`` returns (blocking: each call runs in a
+    thread) until it returns an empty one, the next batch read while these are taken.
+
+    One thread hop per batch, not per item: under a busy GIL each hop between the event
+    loop and a thread can wait a switch interval. At most two batches are held (the one
+    being taken, the one being read). When the consumer stops early, ``stop`` is called
+    (it should make a read in progress end soon) and the read ahead is waited for, so
+    whatever ``next_batch`` reads can be closed after this generator ends."""
+    ahead = asyncio.ensure_future(asyncio.to_thread(next_batch))
+    try:
+        while batch := await ahead:
+            ahead = asyncio.ensure_future(asyncio.to_thread(next_batch))
+            for item in batch:
+                yield item
+    finally:
+        if stop is not None:
+            stop()
+        if not ahead.done():
+            await asyncio.wait([ahead])
+        if not ahead.cancelled():
+            ahead.exception()  # retrieved: a read cut short by ``stop`` is expected
+
+
 class AsyncClosing:
     """Base of everything that owns a resource: ``async with x:`` closes it with
     ``await x.aclose()``, which subclasses implement (idempotent)."""
@@ -48,4 +74,4 @@ class AsyncClosing:
         raise NotImplementedError
 
 
-__all__ = ["AsyncClosing", "run_to_completion"]
+__all__ = ["AsyncClosing", "batches_from_thread", "run_to_completion"]

@@ -168,6 +168,14 @@ class FileProcessor:
 
             return Ending(skipped, future)
 
+    def fetches(self, entry: FileEntry) -> bool:
+        """Whether processing ``entry`` fetches it (it is not skipped unread)."""
+        try:
+            self._check(entry)
+        except SkipFile:
+            return False
+        return True
+
     def _check(self, entry: FileEntry) -> None:
         refused = self.refused.get(entry.path)
         if refused is not None:

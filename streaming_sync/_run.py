@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
@@ -71,8 +71,12 @@ class Run(Protocol):
         committed."""
         ...
 
-    def items(self, todo: Sequence[FileEntry]) -> AsyncIterator[tuple[FileEntry, bytes | None]]:
-        """The files to process, with their bytes when a bulk fetch delivered them."""
+    def items(
+        self, todo: Sequence[FileEntry], fetched: Callable[[FileEntry], bool]
+    ) -> AsyncIterator[tuple[FileEntry, bytes | None]]:
+        """The files to process, with their bytes when a bulk fetch delivered them;
+        ``fetched`` says which files processing would fetch (a bulk fetch reads no
+        other: not a file over ``max_file_size``, nor one no parser takes)."""
         ...
 
     async def complete(self, event: FileEnded) -> None: ...
@@ -136,12 +140,13 @@ class LocalRun:
         return attrs.evolve(plan, workers=min(self.config.workers, len(plan.todo)))
 
     async def items(
-        self, todo: Sequence[FileEntry]
+        self, todo: Sequence[FileEntry], fetched: Callable[[FileEntry], bool]
     ) -> AsyncIterator[tuple[FileEntry, bytes | None]]:
         pending = {e.path: e for e in todo}
         fetcher = self.fetcher
-        if isinstance(fetcher, BulkFetcher) and fetcher.wants_bulk(len(todo)):
-            async for entry, data in fetcher.fetch_many(todo):
+        wanted = [e for e in todo if fetched(e)]
+        if isinstance(fetcher, BulkFetcher) and fetcher.wants_bulk(len(wanted)):
+            async for entry, data in fetcher.fetch_many(wanted):
                 if pending.pop(entry.path, None) is not None:
                     yield entry, data
         for entry in pending.values():
@@ -224,7 +229,7 @@ class SharedRun:
         return Plan(plan.todo, deletions, self.config.workers, plan.unchanged)
 
     async def items(
-        self, todo: Sequence[FileEntry]
+        self, todo: Sequence[FileEntry], fetched: Callable[[FileEntry], bool]
     ) -> AsyncIterator[tuple[FileEntry, bytes | None]]:
         """The files this participant claims, until every row of the run is done.
         Polling is unavoidable here (the others' progress lives in the database): when

@@ -277,7 +277,7 @@ class StreamingSyncService(AsyncClosing):
             writing = group.create_task(writer.run())
             try:
                 async with asyncio.TaskGroup() as files:
-                    files.create_task(self._feed(plan, queue))
+                    files.create_task(self._feed(plan, queue, processor))
                     for _ in range(plan.workers):
                         files.create_task(self._work(queue, processor, files))
             except BaseException:
@@ -290,8 +290,10 @@ class StreamingSyncService(AsyncClosing):
                 raise
             await writer.close()  # every file has ended: nothing more to write
 
-    async def _feed(self, plan: Plan, queue: asyncio.Queue[_Item | None]) -> None:
-        async for entry, data in self._run.items(plan.todo):
+    async def _feed(
+        self, plan: Plan, queue: asyncio.Queue[_Item | None], processor: FileProcessor
+    ) -> None:
+        async for entry, data in self._run.items(plan.todo, processor.fetches):
             await queue.put((entry, data, time.monotonic()))
             self._queued += 1
         for _ in range(plan.workers):

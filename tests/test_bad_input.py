@@ -9,7 +9,7 @@ import asyncio
 import re
 import shutil
 import tarfile
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 
 from streaming_sync import (
@@ -212,13 +212,21 @@ async def test_binary_invalid_utf8_and_empty_files(corpus: Path, tmp_path: Path)
 
 
 class CountingFetcher(FolderFetcher):
-    """A folder source that records which files were fetched."""
+    """A folder source that records which files were fetched, one by one or in a batch
+    (``fetch_many``: a file it is asked for is read)."""
 
     fetched: list[str]
 
     async def fetch(self, entry: FileEntry) -> bytes:
         self.fetched.append(entry.path)
         return await super().fetch(entry)
+
+    async def fetch_many(
+        self, entries: Sequence[FileEntry]
+    ) -> AsyncIterator[tuple[FileEntry, bytes]]:
+        self.fetched += [e.path for e in entries]
+        async for item in super().fetch_many(entries):
+            yield item
 
 
 async def test_file_over_the_size_limit_is_skipped_unread(corpus: Path, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from streaming_sync import (
     SourceNotFoundError,
     git_blob_sha1,
 )
+from streaming_sync.sources import folder
 from streaming_sync.sources.folder import FolderFetcher
 
 
@@ -85,6 +86,48 @@ async def test_fetch_verifies_content_and_size_limit(tmp_path: Path) -> None:
     write(tmp_path, "a.md", b"changed")
     with pytest.raises(IntegrityError, match="changed after it was listed"):
         await FolderFetcher(tmp_path).fetch(entry)
+
+
+async def test_fetch_many_reads_small_files_in_batches_and_leaves_the_rest_to_fetch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``fetch_many`` yields the small files, in listing order, read in batches (here of
+    at most 3); a file over ``BULK_FILE_BYTES``, one listed only to be skipped (a link
+    out of the folder) and one changed since the listing are not yielded -- ``fetch``
+    then gives them, or says why not."""
+    monkeypatch.setattr(folder, "BATCH_FILES", 3)
+    root = tmp_path / "root"
+    for i in range(8):
+        write(root, f"pages/p{i}.md", f"- page {i}\n".encode())
+    write(root, "big.ttl", b"#" * (folder.BULK_FILE_BYTES + 1))
+    (tmp_path / "elsewhere.md").write_bytes(b"elsewhere")
+    os.symlink(tmp_path / "elsewhere.md", root / "escape.md")
+    write(root, "pages/changed.md", b"before")
+    fetcher = FolderFetcher(root)
+    listing = await fetcher.list_files()
+    assert fetcher.wants_bulk(len(listing.entries)) and not fetcher.wants_bulk(1)
+    write(root, "pages/changed.md", b"after")
+    got = [(e.path, data) async for e, data in fetcher.fetch_many(listing.entries)]
+    assert got == [(f"pages/p{i}.md", f"- page {i}\n".encode()) for i in range(8)]
+    entries = {e.path: e for e in listing.entries}
+    assert await fetcher.fetch(entries["big.ttl"]) == b"#" * (folder.BULK_FILE_BYTES + 1)
+    with pytest.raises(SkipFile, match="outside the folder"):
+        await fetcher.fetch(entries["escape.md"])
+    with pytest.raises(IntegrityError, match="changed after it was listed"):
+        await fetcher.fetch(entries["pages/changed.md"])
+
+
+async def test_fetch_many_stopped_early_ends_cleanly(tmp_path: Path) -> None:
+    """A consumer that stops after the first file (the read ahead still running) ends
+    the iteration without an error."""
+    for i in range(100):
+        write(tmp_path, f"p{i:03}.md", b"- page\n" * 100)
+    fetcher = FolderFetcher(tmp_path)
+    listing = await fetcher.list_files()
+    files = fetcher.fetch_many(listing.entries)
+    entry, data = await anext(files)
+    await files.aclose()
+    assert entry.path == "p000.md" and data == b"- page\n" * 100
 
 
 async def test_missing_folder_is_a_clear_fatal_error(tmp_path: Path) -> None:

@@ -35,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import json
 import logging
 import time
@@ -46,7 +47,7 @@ from urllib.parse import quote
 import aiohttp
 from yarl import URL
 
-from .._aio import AsyncClosing
+from .._aio import AsyncClosing, batches_from_thread
 from .._config import PathFilter, check_file_size
 from .._errors import (
     AuthenticationError,
@@ -595,20 +596,16 @@ class GitHubFetcher(AsyncClosing):
         picker = await asyncio.to_thread(
             TarPicker, reader, wanted, folder=self._spec.path, max_file_size=self._max
         )
-        # The next batch is read while the service takes this one: at most two batches
-        # (``_github_tar.BATCH_BYTES`` each, or one file bigger) are held here.
-        ahead = asyncio.ensure_future(asyncio.to_thread(picker.next_files))
+        # One thread hop per batch of files (``_github_tar.BATCH_FILES``/``BATCH_BYTES``),
+        # the next read while the service takes these; closing the reader ends a read
+        # ahead still waiting for the download, before the archive is closed.
         try:
-            while batch := await ahead:
-                ahead = asyncio.ensure_future(asyncio.to_thread(picker.next_files))
-                for item in batch:
+            async with contextlib.aclosing(
+                batches_from_thread(picker.next_files, stop=reader.close)
+            ) as items:
+                async for item in items:
                     yield item
         finally:
-            reader.close()  # a read ahead still running fails at its next read...
-            if not ahead.done():
-                await asyncio.wait([ahead])  # ...and ends before the archive is closed
-            if not ahead.cancelled():
-                ahead.exception()  # retrieved: a read cut short by the close is expected
             picker.close()
             if picker.ignored:
                 logger.info(
