@@ -50,7 +50,7 @@ _CHUNK = 1 << 20
 #: ``fetch_many`` reads files of at most this size, in batches of at most
 #: ``BATCH_FILES`` files and ``BATCH_BYTES`` bytes (bigger files are fetched one by one:
 #: what a batch reads ahead is held outside the sync's ``max_bytes_in_flight``).
-BULK_FILE_BYTES = 256 * 1024
+BULK_FILE_BYTES = 1024 * 1024
 BATCH_FILES = 32
 BATCH_BYTES = 1024 * 1024
 
