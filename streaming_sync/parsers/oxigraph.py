@@ -85,7 +85,7 @@ def _triples(fmt: str, payload: str | bytes | IO[bytes], base: str) -> list[Trip
     (formula contents are not asserted), RDF-star and variables dropped."""
     # The hottest loop of a small RDF file: pyoxigraph makes new Python objects for every
     # term of every quad, so the conversion is inlined and one IRI is made per value.
-    iris: dict[str, IRI] = {}
+    iris = _Iris()
     only_default = fmt == "n3"
     xml = fmt == "xml"
     triples: list[Triple] = []
@@ -96,19 +96,17 @@ def _triples(fmt: str, payload: str | bytes | IO[bytes], base: str) -> list[Trip
         if only_default and type(graph) is not _DEFAULT:
             continue
         kind = type(subject)
+        s: Subject
         if kind is _NAMED:
-            s: Subject | None = iris.get(subject.value)
-            if s is None:
-                s = iris[subject.value] = IRI(subject.value)
+            s = iris[subject.value]
         elif kind is _BLANK:
             s = Anonymous(subject.value)
         else:
             continue  # an RDF-star triple
         kind = type(obj)
+        o: Node
         if kind is _NAMED:
-            o: Node | None = iris.get(obj.value)
-            if o is None:
-                o = iris[obj.value] = IRI(obj.value)
+            o = iris[obj.value]
         elif kind is _LITERAL:
             datatype = obj.datatype.value
             if xml and datatype == XML_LITERAL:  # RDF/XML's parseType="Literal"
@@ -125,6 +123,15 @@ def _triples(fmt: str, payload: str | bytes | IO[bytes], base: str) -> list[Trip
 
 
 _NAMED, _BLANK, _LITERAL, _DEFAULT = ox.NamedNode, ox.BlankNode, ox.Literal, ox.DefaultGraph
+
+
+class _Iris(dict[str, IRI]):
+    """One ``IRI`` per value within a parse: a hit is a plain dict lookup (in C), a
+    miss makes and keeps it."""
+
+    def __missing__(self, value: str) -> IRI:
+        iri = self[value] = IRI(value)
+        return iri
 
 
 class _LineReader(io.RawIOBase):
