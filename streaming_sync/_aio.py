@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Iterator
 from types import TracebackType
 from typing import Self, TypeVar
 
@@ -27,6 +27,30 @@ async def run_to_completion(work: Awaitable[T]) -> T:
             task.exception()  # retrieved, so a failure is not reported as never retrieved
         raise asyncio.CancelledError
     return task.result()
+
+
+#: How much one thread call of a source reads at most by default (``in_batches``):
+#: files, and bytes of them.
+BATCH_FILES = 32
+BATCH_BYTES = 1024 * 1024
+
+
+def in_batches(
+    items: Iterable[T], size: Callable[[T], int], *, files: int, limit: int
+) -> Iterator[list[T]]:
+    """``items`` in lists of at most ``files``, each closed once it holds ``limit``
+    (by ``size``) -- at least one item, however big. Never takes an item beyond the
+    list it returns, so a fresh call on the same iterator goes on where it stopped."""
+    batch: list[T] = []
+    held = 0
+    for item in items:
+        batch.append(item)
+        held += size(item)
+        if len(batch) >= files or held >= limit:
+            yield batch
+            batch, held = [], 0
+    if batch:
+        yield batch
 
 
 async def batches_from_thread(
@@ -74,4 +98,11 @@ class AsyncClosing:
         raise NotImplementedError
 
 
-__all__ = ["AsyncClosing", "batches_from_thread", "run_to_completion"]
+__all__ = [
+    "BATCH_BYTES",
+    "BATCH_FILES",
+    "AsyncClosing",
+    "batches_from_thread",
+    "in_batches",
+    "run_to_completion",
+]

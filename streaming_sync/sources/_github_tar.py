@@ -24,6 +24,7 @@ import tarfile
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
+from .._aio import BATCH_BYTES, BATCH_FILES, in_batches
 from .._model import FileEntry, git_blob_sha1
 
 logger = logging.getLogger(__name__)
@@ -75,6 +76,10 @@ class SyncStreamReader(io.RawIOBase):
             reading.cancel()
 
 
+def _size(item: tuple[FileEntry, bytes]) -> int:
+    return len(item[1])
+
+
 def member_path(name: str, folder: str) -> str | None:
     """The path of a tar member relative to ``folder`` (below the archive's top-level
     folder), or None when the name is unsafe or outside ``folder``."""
@@ -93,9 +98,6 @@ def member_path(name: str, folder: str) -> str | None:
     return path[len(prefix) :] if path.startswith(prefix) else None
 
 
-#: What one ``next_files`` call returns at most by default: files, and bytes of them.
-BATCH_FILES = 32
-BATCH_BYTES = 1024 * 1024
 #: The size of the compressed reads from the download (``tarfile``'s own, 10 KiB, would be
 #: a hop to the event loop per 10 KiB).
 READ_BYTES = 256 * 1024
@@ -136,15 +138,8 @@ class TarPicker:
         the other at every call, and while a parse or a write holds the GIL that wait
         can last a switch interval (5 ms) -- per file, it paced a whole sync of small
         files (docs/performance.md, "Stop 21")."""
-        batch: list[tuple[FileEntry, bytes]] = []
-        held = 0
-        while len(batch) < files and held < size:
-            item = self.next_file()
-            if item is None:
-                break
-            batch.append(item)
-            held += len(item[1])
-        return batch
+        requested = iter(self.next_file, None)
+        return next(in_batches(requested, _size, files=files, limit=size), [])
 
     def next_file(self) -> tuple[FileEntry, bytes] | None:
         """The next requested file whose bytes match its SHA; None at the end or once

@@ -30,10 +30,10 @@ import errno
 import hashlib
 import logging
 import os
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
-from .._aio import batches_from_thread
+from .._aio import BATCH_BYTES, BATCH_FILES, batches_from_thread, in_batches
 from .._config import PathFilter, check_file_size
 from .._errors import (
     IntegrityError,
@@ -48,11 +48,10 @@ logger = logging.getLogger(__name__)
 _CHUNK = 1 << 20
 
 #: ``fetch_many`` reads files of at most this size, in batches of at most
-#: ``BATCH_FILES`` files and ``BATCH_BYTES`` bytes (bigger files are fetched one by one:
-#: what a batch reads ahead is held outside the sync's ``max_bytes_in_flight``).
+#: ``BATCH_FILES`` files, each closed once it holds ``BATCH_BYTES`` (``_aio.in_batches``;
+#: bigger files are fetched one by one: what a batch reads ahead is held outside the
+#: sync's ``max_bytes_in_flight``).
 BULK_FILE_BYTES = 1024 * 1024
-BATCH_FILES = 32
-BATCH_BYTES = 1024 * 1024
 
 
 def _blob_sha_of_file(path: Path, size: int) -> str:
@@ -167,7 +166,7 @@ class FolderFetcher:
         """The files of ``entries`` up to ``BULK_FILE_BYTES``, read in batches on a
         thread, in order; the others are left to ``fetch`` (module docstring)."""
         small = (e for e in entries if e.size <= BULK_FILE_BYTES and e.path not in self._unusable)
-        batches = _batches(small)
+        batches = in_batches(small, _listed_size, files=BATCH_FILES, limit=BATCH_BYTES)
 
         def next_batch() -> list[tuple[FileEntry, bytes]]:
             for batch in batches:
@@ -262,18 +261,8 @@ class FolderFetcher:
         return data
 
 
-def _batches(entries: Iterator[FileEntry]) -> Iterator[list[FileEntry]]:
-    """``entries`` in runs of at most ``BATCH_FILES`` files and ``BATCH_BYTES`` bytes."""
-    batch: list[FileEntry] = []
-    size = 0
-    for entry in entries:
-        if batch and (len(batch) == BATCH_FILES or size + entry.size > BATCH_BYTES):
-            yield batch
-            batch, size = [], 0
-        batch.append(entry)
-        size += entry.size
-    if batch:
-        yield batch
+def _listed_size(entry: FileEntry) -> int:
+    return entry.size
 
 
 def _add(
