@@ -156,6 +156,18 @@ def in_transaction(
     return result
 
 
+#: Prepared statements a connection keeps: the write's statements, and each batch
+#: table's statements of several sizes (``_driver.RowsInsert``), so the common ones
+#: are never prepared twice (the module's default is 128).
+CACHED_STATEMENTS = 256
+
+
+def _connect(target: str, uri: bool) -> sqlite3.Connection:
+    return sqlite3.connect(
+        target, uri=uri, isolation_level=None, cached_statements=CACHED_STATEMENTS
+    )
+
+
 def _serve(
     jobs: queue.SimpleQueue[_Job | None],
     connect: Callable[[], sqlite3.Connection],
@@ -246,7 +258,7 @@ class Connection:
         opened: concurrent.futures.Future[sqlite3.Connection] = concurrent.futures.Future()
         thread = threading.Thread(
             target=_serve,
-            args=(jobs, lambda: sqlite3.connect(target, uri=uri, isolation_level=None), opened),
+            args=(jobs, lambda: _connect(target, uri), opened),
             name=f"streaming_sync sqlite {name}",
             # A daemon: a connection never closed must not keep the process alive at exit
             # (SQLite's journal makes an exit mid-transaction a rollback).

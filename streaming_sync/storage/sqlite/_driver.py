@@ -6,10 +6,12 @@ statement (a stream's parts come to that call through a queue, see ``_stream``).
 from __future__ import annotations
 
 import functools
+import itertools
 import json
+import operator
 import re
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import attrs
 
@@ -31,65 +33,109 @@ def numbered(sql: str, columns: tuple[str, ...]) -> str:
 
 _VALUES = re.compile(r"\bVALUES\s*\((.*)\)\s*$", re.DOTALL)
 
+#: The most rows one statement of a batch inserts, and the size below which a rest is
+#: inserted by one statement of its exact size (see :class:`RowsInsert`).
+MAX_ROWS = 128
+EXACT_BELOW = 16
+#: The fewest host parameters every SQLite accepts in one statement (3.32 raised its
+#: default to 32766; a build may keep 999).
+MAX_PARAMETERS = 999
+
 
 @attrs.frozen
-class JsonInsert:
-    """A batch's ``INSERT ... VALUES`` as one ``INSERT ... SELECT ... FROM
-    json_each(?1)``: ``?1`` is a JSON array of the rows, whose columns are read by
-    position (``value ->> i``) -- except those of ``shared``, the same value in every
-    row (``_write.SHARED_COLUMNS``), each bound once after it (``?2``, ...) and never
-    read from the JSON (rebuilding the rows without them would cost more Python than
-    encoding them costs C)."""
+class RowsInsert:
+    """A batch's ``INSERT ... VALUES (:a, :b, 0)`` as statements of several rows each:
+    ``VALUES (...), (...), ...``, the shared columns (``_write.SHARED_COLUMNS``, one
+    value for the whole batch) bound once as ``?1``, ``?2``, ... and each row's other
+    values after them.
+
+    One statement per :data:`MAX_ROWS` rows, not one step per row as ``executemany``
+    runs: the ``sqlite3`` module lets go of the GIL around every step, and each time
+    this thread must win it back from whatever Python the process is running -- under
+    a busy parse thread or event loop that wait, up to the interpreter's switch
+    interval per row, was most of a sync's write time (docs/performance.md). The
+    values are bound as they are (no text encoding to decode again in SQL). A rest of
+    fewer rows is inserted by statements of power-of-two sizes down to
+    :data:`EXACT_BELOW`, then one of its exact size: few shapes of statement to
+    prepare and keep, few statements per batch."""
 
     sql: str
+    columns: tuple[str, ...]
+    #: Positions in a row of the shared columns, and of the others.
     shared: tuple[int, ...]
+    varying: tuple[int, ...]
+    #: The most rows one statement takes here.
+    most: int
 
-    def arguments(self, rows: Sequence[tuple[object, ...]]) -> tuple[object, ...] | None:
-        """The statement's arguments, None when the rows cannot go this way (a text
-        holding a NUL: SQLite's JSON reader would end the text there)."""
-        payload = json.dumps(rows, ensure_ascii=False)
-        if _NUL in payload:
-            return None
-        return (payload, *(rows[0][i] for i in self.shared))
+    @functools.cached_property
+    def _pick(self) -> Callable[[tuple[object, ...]], tuple[object, ...]]:
+        if len(self.varying) == 1:
+            (only,) = self.varying
+            return lambda row: (row[only],)
+        return operator.itemgetter(*self.varying)
+
+    def sizes(self, count: int) -> Iterator[int]:
+        """The number of rows of each statement that inserts ``count`` rows."""
+        size = self.most
+        while count:
+            while size > count and size >= EXACT_BELOW:
+                size //= 2
+            take = size if size >= EXACT_BELOW else count
+            yield take
+            count -= take
+
+    def run(self, conn: sqlite3.Connection, rows: Sequence[tuple[object, ...]]) -> None:
+        shared = tuple(rows[0][i] for i in self.shared)
+        values = itertools.chain.from_iterable(map(self._pick, rows))
+        for size in self.sizes(len(rows)):
+            statement = _rows_sql(self.sql, self.columns, size)
+            conn.execute(statement, (*shared, *itertools.islice(values, size * len(self.varying))))
 
 
 @functools.cache
-def from_json(sql: str, columns: tuple[str, ...]) -> JsonInsert | None:
-    """``sql`` (``INSERT ... VALUES (:a, :b, 0)``) as a :class:`JsonInsert` over rows of
+def rows_insert(sql: str, columns: tuple[str, ...]) -> RowsInsert | None:
+    """``sql`` (``INSERT ... VALUES (:a, :b, 0)``) as a :class:`RowsInsert` over rows of
     ``columns``; None when ``sql`` is not of that shape."""
-    match = _VALUES.search(sql)
-    if match is None:
+    if _VALUES.search(sql) is None:
         return None
     shared = tuple(i for i, c in enumerate(columns) if c in _write.SHARED_COLUMNS)
-
-    def value(m: re.Match[str]) -> str:
-        i = columns.index(m.group(1))
-        return f"?{2 + shared.index(i)}" if i in shared else f"value ->> {i}"
-
-    select = _NAMED.sub(value, match.group(1))
-    return JsonInsert(f"{sql[: match.start()]}SELECT {select} FROM json_each(?1)", shared)
+    varying = tuple(i for i in range(len(columns)) if i not in shared)
+    most = MAX_ROWS
+    while most * len(varying) + len(shared) > MAX_PARAMETERS:
+        most //= 2
+    return RowsInsert(sql, columns, shared, varying, most)
 
 
-#: ``->>`` came with SQLite 3.38; an older library inserts row by row.
-JSON_ROWS = sqlite3.sqlite_version_info >= (3, 38, 0)
-_NUL = "\\u0000"  # how json.dumps writes a NUL
+@functools.cache
+def _rows_sql(sql: str, columns: tuple[str, ...], count: int) -> str:
+    """``sql`` with its ``VALUES`` tuple once per row of ``count`` rows, numbered as
+    :meth:`RowsInsert.run` binds them."""
+    match = _VALUES.search(sql)
+    assert match is not None  # rows_insert checked the shape
+    shared = [i for i, c in enumerate(columns) if c in _write.SHARED_COLUMNS]
+    varying = [i for i in range(len(columns)) if i not in shared]
+
+    def tuple_of(row: int) -> str:
+        def value(m: re.Match[str]) -> str:
+            i = columns.index(m.group(1))
+            if i in shared:
+                return f"?{1 + shared.index(i)}"
+            return f"?{1 + len(shared) + row * len(varying) + varying.index(i)}"
+
+        return f"({_NAMED.sub(value, match.group(1))})"
+
+    return f"{sql[: match.start()]}VALUES {', '.join(tuple_of(r) for r in range(count))}"
 
 
 def execute(
     conn: sqlite3.Connection, step: _write.Statement | _write.Batch, sql: Mapping[str, str] = SQL
 ) -> int:
-    """Run ``step``; the number of rows it changed (for a batch, the rows given).
-
-    A batch of several rows goes in ONE statement over their JSON (``from_json``), not
-    through ``executemany``: the ``sqlite3`` module lets go of the GIL around every row's
-    step, and each time this thread must win it back from whatever Python the process is
-    running -- under a busy parse thread or event loop that wait, up to the interpreter's
-    switch interval per row, was most of a sync's write time (docs/performance.md)."""
+    """Run ``step``; the number of rows it changed (for a batch, the rows given: a
+    batch goes by :class:`RowsInsert`, many rows per statement)."""
     if isinstance(step, _write.Batch):
-        insert = from_json(sql[step.key], step.columns) if JSON_ROWS else None
-        arguments = insert.arguments(step.rows) if insert and len(step.rows) > 1 else None
-        if insert is not None and arguments is not None:
-            conn.execute(insert.sql, arguments)
+        insert = rows_insert(sql[step.key], step.columns)
+        if insert is not None:
+            insert.run(conn, step.rows)
         else:
             conn.executemany(numbered(sql[step.key], step.columns), step.rows)
         return len(step.rows)

@@ -1,11 +1,13 @@
-"""The SQLite driver inserts a batch of rows in ONE statement over their JSON
-(``_driver.from_json``) instead of ``executemany`` -- one turn at the GIL per batch,
-not per row (issue 15). These tests pin that the rows stored are exactly those
-``executemany`` stores, value for value and type for type, on real file databases
-with the library's schema, including the values JSON could get wrong."""
+"""The SQLite driver inserts a batch of rows by statements of many rows each
+(``_driver.RowsInsert``: ``VALUES (...), (...), ...``) instead of ``executemany`` -- a
+turn at the GIL per statement, not per row (issue 15). These tests pin that the rows
+stored are exactly those ``executemany`` stores, value for value and type for type, on
+real file databases with the library's schema, for batch sizes that take every kind
+of statement, and how few statements a batch takes."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,7 +19,7 @@ from streaming_sync.storage.sqlite import _driver
 from streaming_sync.storage.sqlite._open import prepare
 from streaming_sync.storage.sqlite._sql import SQL
 
-#: Values a JSON round trip could change: an emoji and a combining accent, quotes and
+#: Values an encoding could change: an emoji and a combining accent, quotes and
 #: backslashes, a line separator, a long text, None, a bool, a large integer.
 AWKWARD = ["😀 e\u0301", "\\\"'", "a\u2028b", "x" * 70_000, None, True, 2**53 + 1]
 
@@ -67,7 +69,7 @@ def rows_for(columns: tuple[str, ...], count: int, required: set[str]) -> list[t
             elif name == "axiom_type":
                 row.append("SubClassOf")
             elif name == "is_inferred":
-                row.append(i % 2 == 0)  # a bool: JSON's true must store as 1
+                row.append(i % 2 == 0)  # a bool: must store as 1
             else:
                 value = AWKWARD[(i + j) % len(AWKWARD)]
                 row.append("none" if value is None and name in required else value)
@@ -82,29 +84,62 @@ def dump(conn: sqlite3.Connection, table: str) -> list[tuple[object, ...]]:
     return conn.execute(f"SELECT {listed} FROM {table} ORDER BY {order}").fetchall()
 
 
-@pytest.mark.skipif(not _driver.JSON_ROWS, reason="this SQLite is older than 3.38")
+@pytest.mark.parametrize("count", [1, 2, 15, 16, 17, 300])
 @pytest.mark.parametrize("key", sorted(_write.BATCHES))
-def test_a_batch_through_json_stores_what_executemany_stores(
-    tmp_path: Path, key: str, connect: Callable[[Path], sqlite3.Connection]
+def test_a_batch_stores_what_executemany_stores(
+    tmp_path: Path, key: str, count: int, connect: Callable[[Path], sqlite3.Connection]
 ) -> None:
-    """Each table's batch, written once through the driver (JSON) and once row by row
-    with ``executemany`` into a second database: the tables are equal, types included."""
+    """Each table's batch, written once through the driver and once row by row with
+    ``executemany`` into a second database: the tables are equal, types included."""
     columns = _write.BATCHES[key]
-    assert _driver.from_json(SQL[key], columns) is not None
-    by_json, by_rows = connect(tmp_path / "json.db"), connect(tmp_path / "rows.db")
-    rows = rows_for(columns, 12, not_null(by_json, key))
-    _driver.execute(by_json, _write.Batch(key, columns, rows))
+    assert _driver.rows_insert(SQL[key], columns) is not None
+    by_driver, by_rows = connect(tmp_path / "driver.db"), connect(tmp_path / "rows.db")
+    rows = rows_for(columns, count, not_null(by_driver, key))
+    assert _driver.execute(by_driver, _write.Batch(key, columns, rows)) == count
     by_rows.executemany(_driver.numbered(SQL[key], columns), rows)
     table = SQL[key].split("INTO", 1)[1].split()[0]
-    assert dump(by_json, table) == dump(by_rows, table)
-    assert len(dump(by_json, table)) == len(rows)
+    assert dump(by_driver, table) == dump(by_rows, table)
+    assert len(dump(by_driver, table)) == count
+
+
+@pytest.mark.parametrize(
+    ("count", "sizes"),
+    [(1, [1]), (15, [15]), (16, [16]), (40, [32, 8]), (128, [128]), (300, [128, 128, 32, 12])],
+)
+def test_a_batch_takes_few_statements(
+    tmp_path: Path, count: int, sizes: list[int], connect: Callable[[Path], sqlite3.Connection]
+) -> None:
+    """A batch runs one statement per ``MAX_ROWS`` rows, then power-of-two sizes down
+    to ``EXACT_BELOW``, then one of the rest's size: counted from what SQLite ran."""
+    key = "insert_other_axioms"
+    columns = _write.FILE_ROWS[key]
+    conn = connect(tmp_path / "count.db")
+    ran: list[str] = []
+    conn.set_trace_callback(ran.append)
+    rows = [("o", "a.ttl", "T", "Triple", f"text {i}") for i in range(count)]
+    _driver.execute(conn, _write.Batch(key, columns, rows))
+    inserts = [s for s in ran if s.lstrip().startswith("INSERT")]
+    assert [s.count("), (") + 1 for s in inserts] == sizes
+    assert conn.execute("SELECT count(*) FROM owl_other_axioms").fetchone() == (count,)
+
+
+def test_no_statement_takes_more_parameters_than_every_sqlite_allows() -> None:
+    """The widest batch's statements stay within the 999 host parameters an SQLite
+    built with the old default accepts."""
+    for key, columns in _write.BATCHES.items():
+        insert = _driver.rows_insert(SQL[key], columns)
+        assert insert is not None
+        statement = _driver._rows_sql(insert.sql, columns, insert.most)
+        numbers = [int(n) for n in re.findall(r"\?(\d+)", statement)]
+        assert max(numbers) <= _driver.MAX_PARAMETERS, key
+        assert len(set(numbers)) == max(numbers), key  # every number bound
+        assert insert.most >= 64, key
 
 
 def test_a_text_holding_nul_keeps_it(
     tmp_path: Path, connect: Callable[[Path], sqlite3.Connection]
 ) -> None:
-    """SQLite's JSON reader would end a text at an escaped NUL: a batch holding one goes
-    row by row, and the stored text keeps its NUL and what follows it."""
+    """A text holding a NUL is stored whole: the NUL and what follows it stay."""
     key = "insert_other_axioms"
     columns = _write.FILE_ROWS[key]
     rows = [("o", "a.ttl", "T", "Triple", f"before\x00after {i}") for i in range(3)]
