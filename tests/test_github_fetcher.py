@@ -430,7 +430,7 @@ async def test_tarball_delivers_every_file_without_the_token(corpus: Path) -> No
     downloads = server.download_requests()
     assert len(downloads) == 1
     assert all("Authorization" not in r.headers for r in downloads)
-    tarball_api = [r for r in server.api_requests() if "/tarball/" in r.path]
+    tarball_api = [r for r in server.api_requests() if "/tarball" in r.path]
     assert [r.headers.get("Authorization") for r in tarball_api] == [f"Bearer {TOKEN}"]
 
 
@@ -518,17 +518,61 @@ async def test_tarball_auth_failure_is_fatal(small: GitHubLikeServer) -> None:
 async def test_tarball_refused_while_listing_is_fatal_at_fetch_many(
     small: GitHubLikeServer,
 ) -> None:
-    """On a first listing the tarball link is asked for alongside the tree; when GitHub
-    refuses it (403), the listing still succeeds and fetch_many asks again and raises
-    the fatal AuthenticationError: the refusal is neither lost nor blamed on the
-    listing."""
-    small.faults = on_path("/tarball/", Fault.error(403))
+    """On a first listing the ref's tarball is asked for alongside the commit and the
+    tree; when GitHub refuses it (403), the listing still succeeds and fetch_many asks
+    for the commit's and raises the fatal AuthenticationError: the refusal is neither
+    lost nor blamed on the listing."""
+    small.faults = on_path("/tarball", Fault.error(403))
     async with make(small) as fetcher:
         listing = await fetcher.list_files()
         assert listing.complete and listing.entries
         with pytest.raises(AuthenticationError, match="403"):
             _ = [e async for e, _ in fetcher.fetch_many(listing.entries)]
-    assert len([r for r in small.api_requests() if "/tarball/" in r.path]) == 2
+    tarball_api = [r.path for r in small.api_requests() if "/tarball" in r.path]
+    assert tarball_api == [f"/repos/{small.owner}/{small.repo}/tarball", *tarball_api[1:]]
+    assert tarball_api[1].endswith(f"/tarball/{small.head}") and len(tarball_api) == 2
+
+
+async def test_a_cold_listing_starts_the_archive_download_beside_the_commit(
+    small: GitHubLikeServer,
+) -> None:
+    """The first listing asks for the ref's archive while it resolves the ref (not
+    after), and its download is the one fetch_many reads: two round trips before the
+    first bytes, one archive, every file."""
+    small.faults = on_path("/commits", Fault.slow(0.2))  # the ref's lookup answers late
+    async with make(small) as fetcher:
+        listing = await fetcher.list_files()
+        (lookup,) = [r for r in small.api_requests() if "/commits" in r.path]
+        (ahead,) = [r for r in small.api_requests() if "/tarball" in r.path]
+        (download,) = small.download_requests()
+        assert lookup.finished is not None
+        assert ahead.at < lookup.finished and download.at < lookup.finished
+        got = {e.path: data async for e, data in fetcher.fetch_many(listing.entries)}
+    assert got == small.files
+    assert len(small.download_requests()) == 1
+    assert len([r for r in small.api_requests() if "/tarball" in r.path]) == 1
+
+
+async def test_an_archive_started_early_and_not_read_is_closed(tmp_path: Path) -> None:
+    """A first listing that the sync does not follow with fetch_many (too few files
+    wanted) leaves no download open: the next listing closes it (the server sees the
+    download cut short: far more bytes than the connection buffers, never read)."""
+    big = os.urandom(24 * 1024 * 1024)
+    async with GitHubLikeServer({"big.ttl": big, "a.md": b"- a\n"}) as server, make(server) as f:
+        await f.list_files()
+        for _ in range(100):  # the download started ahead may still be on its way
+            if server.download_requests():
+                break
+            await asyncio.sleep(0.05)
+        (download,) = server.download_requests()
+        assert not f.wants_bulk(2)
+        await f.list_files()  # a later listing: nothing started ahead now
+        for _ in range(100):
+            if download.finished is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert download.finished is not None and download.status is None
+        assert len(server.download_requests()) == 1
 
 
 # -- hygiene and lifecycle -------------------------------------------------------------

@@ -1,11 +1,13 @@
 """How many GitHub round trips a sync waits for, one after the other, and what it costs
-in requests: a cold sync reaches the tarball's bytes after three sequential round trips
-(commit; tree and tarball link side by side; download), a re-sync stays cheap, and the
-tarball is the listed commit's even when the branch moves. Counted from the server's
-records (``round_trips``), never timed."""
+in requests: a cold sync reaches the tarball's bytes after two sequential round trips
+(the commit beside the ref's tarball link; the tree beside the download), a re-sync
+stays cheap, and the files delivered are the listed commit's even when the branch
+moves. Counted from the server's records (``round_trips``), never timed."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -61,20 +63,21 @@ def rounds_until_download(server: GitHubLikeServer) -> int:
 
 
 @pytest.mark.parametrize("ref", [None, "main"])
-async def test_cold_listing_and_tarball_take_three_round_trips(
+async def test_cold_listing_and_tarball_take_two_round_trips(
     server: GitHubLikeServer, ref: str | None
 ) -> None:
     """With nothing cached, the default branch (or a named ref) resolves to its commit
-    and tree in one request, the tree and the tarball link of that commit are asked for
-    side by side, and the download follows: three sequential round trips and four
-    requests before the tarball's bytes arrive (before: five and five)."""
+    and tree in one request while the ref's tarball link is asked for beside it; the
+    tree and the download follow side by side: two sequential round trips and four
+    requests before the tarball's bytes arrive (three and four when the link was asked
+    for the resolved commit; five and five before that)."""
     async with fetcher(server, ref=ref) as github:
         listing = await github.list_files()
         got = {e.path: data async for e, data in github.fetch_many(listing.entries)}
     assert got == FILES
-    assert rounds_until_download(server) == 3
-    first = server.requests[0]
-    assert first.path.endswith("/commits" if ref is None else "/commits/main")
+    assert rounds_until_download(server) == 2
+    first_two = sorted(r.path.rsplit("/", 1)[-1] for r in server.requests[:2])
+    assert first_two == (["commits", "tarball"] if ref is None else ["main", "main"])
     assert len(server.api_requests()) == 3 and len(server.download_requests()) == 1
 
 
@@ -82,7 +85,7 @@ async def test_cold_service_sync_reaches_the_tarball_after_three_round_trips(
     server: GitHubLikeServer, tmp_path: Path
 ) -> None:
     """Through the public service: a cold sync of 60 files (over the tarball threshold)
-    makes 3 API requests and 1 download, and the download starts after three
+    makes 3 API requests and 1 download, and the download starts after two
     sequential round trips; every file lands."""
     async with await SqliteRepository.open(tmp_path / "s.db") as repo:
         github = fetcher(server, cache=repo)
@@ -96,7 +99,7 @@ async def test_cold_service_sync_reaches_the_tarball_after_three_round_trips(
         async with service:
             report = await service.sync()
     assert report.files.processed == len(FILES)
-    assert rounds_until_download(server) == 3
+    assert rounds_until_download(server) == 2
     assert len(server.api_requests()) == 3 and len(server.download_requests()) == 1
 
 
@@ -118,15 +121,16 @@ async def test_later_listings_ask_for_no_tarball_link_ahead(server: GitHubLikeSe
         await github.list_files()
     changed = server.requests[seen:]
     assert [r.status for r in changed] == [200, 200]
-    assert not [r for r in changed if "/tarball/" in r.path]
+    assert not [r for r in changed if "/tarball" in r.path]
 
 
 async def test_tarball_is_the_listed_commit_when_the_branch_moves(
     server: GitHubLikeServer,
 ) -> None:
     """The branch moves while the tree is being listed and again before fetch_many: the
-    tarball link names the listed commit's SHA, so every delivered file is the listed
-    one, none is missing, and no file of the newer commits is mixed in."""
+    archive asked for beside the commit is the listed commit's (it says so), so every
+    delivered file is the listed one, none is missing, and no file of the newer commits
+    is mixed in."""
     moved: list[str] = []
 
     def move_once(record: RequestRecord) -> Fault | None:
@@ -141,51 +145,86 @@ async def test_tarball_is_the_listed_commit_when_the_branch_moves(
         got = {e.path: data async for e, data in github.fetch_many(listing.entries)}
     assert moved and listing.commit != server.head
     assert got == FILES
-    tarball = [r for r in server.api_requests() if "/tarball/" in r.path]
-    assert [r.path.rsplit("/", 1)[-1] for r in tarball] == [listing.commit]
+    tarball = [r for r in server.api_requests() if "/tarball" in r.path]
+    assert [r.path.rsplit("/", 1)[-1] for r in tarball] == ["tarball"]
+    (download,) = server.download_requests()
+    assert download.path.endswith(f"/legacy.tar.gz/{listing.commit}")
+
+
+async def test_an_archive_of_a_ref_that_moved_is_dropped_for_the_listed_commit(
+    server: GitHubLikeServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The ref moves after its archive was asked for and before the listing resolves
+    it: the archive names the old commit, so fetch_many downloads the listed commit's
+    (its link by SHA) and delivers that commit's bytes."""
+    old = server.head
+    pushed: list[str] = []
+
+    def move_the_ref(record: RequestRecord) -> Fault | None:
+        if record.origin == "download" and not pushed:
+            pushed.append(server.commit({"pages/p00.txt": b"class ex:Moved"}))
+        # the ref's lookup answers after the archive's download has begun
+        return Fault.slow(3 * LATENCY if "/commits" in record.path else LATENCY)
+
+    server.faults = move_the_ref
+    caplog.set_level(logging.INFO)
+    async with fetcher(server) as github:
+        listing = await github.list_files()
+        assert listing.commit == pushed[0] != old
+        got = {e.path: data async for e, data in github.fetch_many(listing.entries)}
+    assert got == {**FILES, "pages/p00.txt": b"class ex:Moved"}
+    assert len(server.download_requests()) == 2
+    tarball = [r.path.rsplit("/", 1)[-1] for r in server.api_requests() if "/tarball" in r.path]
+    assert tarball == ["tarball", pushed[0]]
+    assert any(f"holds commit {old[:12]}" in r.getMessage() for r in caplog.records)
 
 
 async def test_an_expired_early_link_is_asked_for_again(server: GitHubLikeServer) -> None:
-    """When the download origin refuses the link asked for during the listing (GitHub's
-    links of private repositories expire), fetch_many asks the API for a new one and
-    still delivers every file."""
+    """When the download origin refuses the download started during the listing
+    (GitHub's links of private repositories expire), fetch_many asks the API for the
+    commit's link and still delivers every file."""
     refused: list[RequestRecord] = []
 
     def expire_first(record: RequestRecord) -> Fault | None:
         if record.origin == "download" and not refused:
             refused.append(record)
             return Fault.error(404)
-        return None
+        return Fault.slow(LATENCY)
 
+    server.faults = expire_first
     async with fetcher(server) as github:
         listing = await github.list_files()
-        server.faults = expire_first
         got = {e.path: data async for e, data in github.fetch_many(listing.entries)}
     assert got == FILES
-    assert len([r for r in server.api_requests() if "/tarball/" in r.path]) == 2
+    assert len([r for r in server.api_requests() if "/tarball" in r.path]) == 2
     assert [r.status for r in server.download_requests()] == [404, 200]
 
 
-async def test_a_stale_early_link_is_not_used(server: GitHubLikeServer) -> None:
-    """A link asked for during the listing but older than a minute is not used (GitHub's
-    links of private repositories live five minutes): fetch_many asks for a new one.
-    (Ages the private ``_link`` record rather than waiting a minute.)"""
+async def test_a_stale_early_download_is_not_used(server: GitHubLikeServer) -> None:
+    """A download started during the listing more than a minute before fetch_many is
+    not read (GitHub's links of private repositories live five minutes, a waiting
+    download may be dropped): fetch_many closes it and asks for the commit's archive.
+    (Ages the private ``_ahead`` record rather than waiting a minute.)"""
     async with fetcher(server) as github:
         listing = await github.list_files()
-        assert github._link is not None
-        commit, url, _ = github._link
-        github._link = (commit, url, time.monotonic() - 61.0)
+        assert github._ahead is not None
+        started = await github._ahead
+        assert started is not None
+        aged: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        aged.set_result((started[0], time.monotonic() - 61.0))
+        github._ahead = aged
         got = {e.path: data async for e, data in github.fetch_many(listing.entries)}
     assert got == FILES
-    assert len([r for r in server.api_requests() if "/tarball/" in r.path]) == 2
-    assert len(server.download_requests()) == 1
+    tarball = [r.path.rsplit("/", 1)[-1] for r in server.api_requests() if "/tarball" in r.path]
+    assert tarball == ["tarball", listing.commit]
+    assert len(server.download_requests()) == 2
 
 
 async def test_a_failed_listing_leaves_no_link_behind(server: GitHubLikeServer) -> None:
     """When the folder of the source is missing, the listing fails as before and the
-    tarball link asked for alongside is finished or cancelled, never left running."""
+    archive asked for alongside is closed or cancelled, never left running."""
     async with fetcher(server, path="nowhere") as github:
         with pytest.raises(SourceNotFoundError, match="nowhere"):
             await github.list_files()
-        assert github._link is None
+        assert github._ahead is None
     assert server.in_flight == 0

@@ -148,8 +148,13 @@ class RateGate:
         self.waited = 0.0
         self._exceeded = None
 
-    async def acquire(self) -> Ticket:
-        """Wait until a request may go out; raises ``WaitBudgetExceeded``."""
+    async def acquire(self, *, beside_probe: bool = False) -> Ticket:
+        """Wait until a request may go out; raises ``WaitBudgetExceeded``.
+
+        While the budget is unknown one request goes out (the probe) and the others
+        wait for its answer; ``beside_probe``: this one goes out beside the probe (one
+        request a caller asks for up front, such as a cold sync's archive, which should
+        not wait a round trip for the probe to learn the budget)."""
         while True:
             if self._exceeded is not None:
                 raise self._exceeded
@@ -162,6 +167,8 @@ class RateGate:
                 if not self._probing:
                     self._probing = True
                     return self._admit(probe=True)
+                if beside_probe:
+                    return self._admit(probe=False)
                 await self._wait_change(None)
             elif self._remaining > 0:
                 self._remaining -= 1

@@ -119,10 +119,17 @@ class TarPicker:
         # is copied at every read, it must stay small.
         buffered = io.BufferedReader(stream, READ_BYTES)
         self._tar = tarfile.open(fileobj=buffered, mode="r|gz")  # noqa: SIM115 -- closed in close()
+        #: The commit the archive says it holds (``git archive`` writes it in the pax
+        #: global header that opens the archive; read with the first member), or None.
+        self.commit: str | None = self._tar.pax_headers.get("comment") or None
         self._wanted = dict(wanted)
         self._folder = folder
         self._max = max_file_size
         self.ignored = 0
+
+    def want(self, wanted: Mapping[str, FileEntry]) -> None:
+        """Pick ``wanted`` from here on (a picker opened before the listing was read)."""
+        self._wanted = dict(wanted)
 
     def close(self) -> None:
         self._tar.close()

@@ -9,11 +9,15 @@ against its git blob SHA-1, and downloads the tarball of the commit for large ba
 (``fetch_many``), following GitHub's redirect to the download host WITHOUT the token.
 
 Round trips before a cold sync's first bytes: on the first listing with an empty
-validator cache (nothing synced before, so every file will be wanted), the tarball's
-redirect for the resolved commit SHA is asked for while the tree is being listed, and
-``fetch_many`` starts the download at once: commit, tree + redirect, download -- three
-sequential round trips instead of five. The redirect names the commit SHA, so the
-archive is the listed commit's even if the ref moves meanwhile.
+validator cache (nothing synced before, so every file will be wanted), the tarball of
+the ref being listed is asked for, and its download started, while the ref is resolved
+and the tree listed; ``fetch_many`` reads it when the sync wants its files: commit +
+redirect, tree + download -- two sequential round trips before the first bytes instead
+of five. The ref may move meanwhile: the archive names its commit (the pax header
+``git archive`` writes), and one of another commit is dropped for the listed commit's
+own (its redirect names the SHA); every file taken from any archive is checked against
+its listed blob SHA anyway. An early download the sync does not use (fewer files
+changed than ``tarball_threshold``) is closed by the next listing or by ``aclose``.
 
 Conditional requests: the ref lookups keep their ETag and (condensed) body in a
 ``ValidatorCache`` (the repository's, or one in memory); tree bodies are immutable per
@@ -81,9 +85,10 @@ API_VERSION = "2022-11-28"
 USER_AGENT = "streaming_sync"
 _NOT_FOUND = (404, 409, 410, 422)
 _REDIRECTS = (301, 302, 303, 307, 308)
-# How long an archive redirect asked for during the listing is used: GitHub's links for
-# private repositories expire after five minutes; an older one is asked for again.
-_LINK_FRESH = 60.0
+# How long an archive download started during the listing is used: GitHub's links for
+# private repositories expire after five minutes, and a download left waiting may be
+# dropped by the server; an older one is closed and the commit's archive asked for.
+_AHEAD_FRESH = 60.0
 _T = TypeVar("_T")
 
 
@@ -208,7 +213,8 @@ class GitHubFetcher(AsyncClosing):
         self._owns_session = session is None
         self._closed = False
         self._commit: str | None = None
-        self._link: tuple[str, URL, float] | None = None  # (commit, archive URL, when)
+        # The archive download started during the listing: (response, when started).
+        self._ahead: asyncio.Future[tuple[aiohttp.ClientResponse, float] | None] | None = None
         self.requests = 0
 
     # -- lifecycle and display -------------------------------------------------------
@@ -262,6 +268,7 @@ class GitHubFetcher(AsyncClosing):
         if self._closed:
             return
         self._closed = True
+        await self._drop_ahead()
         if self._owns_session and self._session is not None:
             await self._session.close()
 
@@ -277,18 +284,17 @@ class GitHubFetcher(AsyncClosing):
     async def list_files(self) -> Listing:
         """Resolve the ref to a commit and list the blobs below the folder at it."""
         self._gate.new_sync()
-        self._link = None
-        commit, root, first = await self._resolve(self._spec.ref)
-        link = asyncio.ensure_future(self._link_ahead(commit)) if first else None
+        await self._drop_ahead()
+        lookup = self._ref_lookup(self._spec.ref)
+        if await self._cache.cache_get(self._api + lookup[0]) is None:  # a first listing
+            self._ahead = asyncio.ensure_future(self._download_ahead())
         try:
+            commit, root = await self._resolve(self._spec.ref, *lookup)
             folder = await self._folder_tree(root, commit)
             entries, missing = await self._walk(folder)
         except BaseException:
-            if link is not None:
-                link.cancel()
-                await asyncio.gather(link, return_exceptions=True)
+            await self._drop_ahead()
             raise
-        self._link = None if link is None else await link
         kept = sorted((e for e in entries if self._filter(e.path)), key=lambda e: e.path)
         self._commit = commit
         logger.info(
@@ -309,9 +315,9 @@ class GitHubFetcher(AsyncClosing):
             raise self._missing(response)
         self._checked_json(response, "the repository")
 
-    async def _resolve(self, ref: str | None) -> tuple[str, str, bool]:
-        """The commit ``ref`` (None: the default branch's head) names, its root tree, and
-        whether this was the first lookup with this cache (no validator kept yet)."""
+    def _ref_lookup(self, ref: str | None) -> tuple[str, Callable[[Any], Any], str]:
+        """The request that resolves ``ref`` (None: the default branch's head): its
+        path, how its answer is condensed, and what it looks up (for errors)."""
         if ref is None:
             path, condense, what = "/commits?per_page=1", _condense_head, "the default branch"
         else:
@@ -320,11 +326,17 @@ class GitHubFetcher(AsyncClosing):
                 _condense_commit,
                 f"ref {ref!r}",
             )
-        response, known = await self._cached_get(self._repo_path(path), condense)
+        return self._repo_path(path), condense, what
+
+    async def _resolve(
+        self, ref: str | None, path: str, condense: Callable[[Any], Any], what: str
+    ) -> tuple[str, str]:
+        """The commit ``ref`` names and its root tree, by ``_ref_lookup``'s request."""
+        response, _ = await self._cached_get(path, condense)
         if response.status in _NOT_FOUND:
             raise await self._unresolved(ref, response)
         data = self._checked_json(response, what)
-        return str(data["sha"]), str(data["commit"]["tree"]["sha"]), not known
+        return str(data["sha"]), str(data["commit"]["tree"]["sha"])
 
     async def _unresolved(self, ref: str | None, response: _Response) -> SourceNotFoundError:
         """Why ``ref`` names no commit: the repository is missing (404), or empty (GitHub
@@ -502,11 +514,12 @@ class GitHubFetcher(AsyncClosing):
         one); only fatal errors (credentials, wait budget) are raised."""
         wanted = {e.path: e for e in entries if self._max is None or e.size <= self._max}
         if not wanted or self._commit is None:
+            await self._drop_ahead()
             return
         delivered = 0
         try:
-            async with self._tarball(self._commit) as response:
-                async for item in self._pick(response, wanted):
+            async with self._archive(self._commit, wanted) as (reader, picker):
+                async for item in self._pick(reader, picker):
                     delivered += 1
                     yield item
         except FetchError as exc:
@@ -525,56 +538,106 @@ class GitHubFetcher(AsyncClosing):
                 type(exc).__name__,
             )
 
-    async def _link_ahead(self, commit: str) -> tuple[str, URL, float] | None:
-        """The tarball link of ``commit``, asked for while the tree is listed: (commit,
-        URL, when asked), or None when GitHub did not give one -- ``fetch_many`` then asks
-        again and reports the cause; the listing is none of the tarball's business."""
+    async def _download_ahead(self) -> tuple[aiohttp.ClientResponse, float] | None:
+        """The archive of the ref being listed, its download started (the answer's
+        head read, the body left for ``fetch_many``): (response, when started), or
+        None when GitHub did not give it -- ``fetch_many`` then asks for the commit's
+        archive and reports the cause; the listing is none of the tarball's business."""
+        started = time.monotonic()
         try:
-            return commit, await self._archive_link(commit), time.monotonic()
-        except FetchError as exc:
-            logger.debug("%s: no tarball link ahead (%s)", self.source, self._scrub(str(exc)))
+            link = await self._archive_link(self._spec.ref, beside_probe=True)
+            response = await self._open_download(link)
+        except (TimeoutError, FetchError, aiohttp.ClientError, OSError) as exc:
+            logger.debug("%s: no archive ahead (%s)", self.source, self._scrub(str(exc)))
             return None
+        if response.status != 200:
+            logger.debug("%s: no archive ahead (download %d)", self.source, response.status)
+            response.close()
+            return None
+        return response, started
 
-    async def _archive_link(self, commit: str) -> URL:
-        """Where GitHub redirects the tarball request of ``commit`` to."""
-        api = await self._api_get(self._repo_path(f"/tarball/{commit}"), stream=True)
+    async def _drop_ahead(self) -> None:
+        """Close the archive download started during the listing, if any."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            ahead.cancel()
+            await asyncio.gather(ahead, return_exceptions=True)
+            _close_ahead(ahead)
+
+    async def _take_ahead(
+        self, commit: str
+    ) -> tuple[aiohttp.ClientResponse, SyncStreamReader, TarPicker] | None:
+        """The archive started during the listing, opened, when it is still fresh and
+        holds ``commit`` (or names no commit: each file is checked against its SHA
+        anyway); else None, the download closed. Used once."""
+        ahead, self._ahead = self._ahead, None
+        started = await ahead if ahead is not None else None
+        if started is None:
+            return None
+        response, when = started
+        if time.monotonic() - when > _AHEAD_FRESH:
+            response.close()
+            return None
+        try:
+            opened = await self._open_picker(response, wanted={})
+        except Exception as exc:  # a download gone stale: the commit's own is asked for
+            response.close()
+            logger.info("%s: the archive started early failed (%r)", self.source, exc)
+            return None
+        reader, picker = opened
+        if picker.commit not in (None, commit):
+            logger.info(
+                "%s: the archive of the ref holds commit %s, not the listed %s; asking "
+                "for the listed commit's",
+                self.source,
+                picker.commit[:12] if picker.commit else None,
+                commit[:12],
+            )
+            picker.close()
+            response.close()
+            return None
+        return response, reader, picker
+
+    async def _archive_link(self, ref: str | None, *, beside_probe: bool = False) -> URL:
+        """Where GitHub redirects the tarball request of ``ref`` (a commit SHA, a branch
+        or tag; None: the default branch) to."""
+        tail = "/tarball" if ref is None else f"/tarball/{quote(ref, safe='/')}"
+        api = await self._api_get(self._repo_path(tail), stream=True, beside_probe=beside_probe)
         if api.status not in _REDIRECTS or "Location" not in api.headers:
             raise self._error(api, "the tarball", not_found=PermanentFetchError)
         return URL(self._api).join(URL(api.headers["Location"]))
 
-    def _early_link(self, commit: str) -> URL | None:
-        """The link asked for during the listing, used once, when it is for ``commit``
-        and still fresh."""
-        link, self._link = self._link, None
-        if link is None or link[0] != commit or time.monotonic() - link[2] > _LINK_FRESH:
-            return None
-        return link[1]
-
     @asynccontextmanager
-    async def _tarball(self, commit: str) -> AsyncIterator[aiohttp.ClientResponse]:
-        early = self._early_link(commit)
+    async def _archive(
+        self, commit: str, wanted: Mapping[str, FileEntry]
+    ) -> AsyncIterator[tuple[SyncStreamReader, TarPicker]]:
+        """The archive of ``commit``, open and ready to pick ``wanted`` from: the one
+        started during the listing when it holds ``commit``, else the commit's own."""
+        early = await self._take_ahead(commit)
         if early is not None:
-            async with self._download(early) as response:
-                if response.status == 200:
-                    yield response
-                    return
-            logger.info(
-                "%s: the tarball link asked for while listing answered %d; asking again",
-                self.source,
-                response.status,
-            )
-        async with self._download(await self._archive_link(commit)) as response:
-            if response.status != 200:
-                raise TransientFetchError(
-                    f"the tarball download answered {response.status}",
-                    url=str(response.url.with_query(None)),
-                    status=response.status,
-                )
-            yield response
+            response, reader, picker = early
+            picker.want(wanted)
+        else:
+            response = await self._open_download(await self._archive_link(commit))
+        try:
+            if early is None:
+                if response.status != 200:
+                    raise TransientFetchError(
+                        f"the tarball download answered {response.status}",
+                        url=str(response.url.with_query(None)),
+                        status=response.status,
+                    )
+                reader, picker = await self._open_picker(response, wanted)
+            try:
+                yield reader, picker
+            finally:
+                picker.close()
+        finally:
+            response.close()
 
-    @asynccontextmanager
-    async def _download(self, target: URL) -> AsyncIterator[aiohttp.ClientResponse]:
-        """GET the archive at ``target``; the token goes along only to the API's origin."""
+    async def _open_download(self, target: URL) -> aiohttp.ClientResponse:
+        """GET the archive at ``target`` (its head read, the body not yet); the token
+        goes along only to the API's origin. The caller closes the response."""
         headers = {"User-Agent": USER_AGENT}
         if self._token and target.origin() == URL(self._api).origin():
             headers["Authorization"] = f"Bearer {self._token}"
@@ -582,20 +645,25 @@ class GitHubFetcher(AsyncClosing):
             total=None, sock_connect=self._request_timeout, sock_read=self._request_timeout
         )
         self.requests += 1
-        async with self._http().get(
+        return await self._http().get(
             target, headers=headers, allow_redirects=False, timeout=timeout
-        ) as response:
-            yield response
+        )
 
-    async def _pick(
+    async def _open_picker(
         self, response: aiohttp.ClientResponse, wanted: Mapping[str, FileEntry]
-    ) -> AsyncIterator[tuple[FileEntry, bytes]]:
+    ) -> tuple[SyncStreamReader, TarPicker]:
+        """A picker over ``response``'s archive (its first member read, in a thread)."""
         reader = SyncStreamReader(
             response.content.read, asyncio.get_running_loop(), self._request_timeout
         )
         picker = await asyncio.to_thread(
             TarPicker, reader, wanted, folder=self._spec.path, max_file_size=self._max
         )
+        return reader, picker
+
+    async def _pick(
+        self, reader: SyncStreamReader, picker: TarPicker
+    ) -> AsyncIterator[tuple[FileEntry, bytes]]:
         # One thread hop per batch of files (``_github_tar.BATCH_FILES``/``BATCH_BYTES``),
         # the next read while the service takes these; closing the reader ends a read
         # ahead still waiting for the download, before the archive is closed.
@@ -648,10 +716,12 @@ class GitHubFetcher(AsyncClosing):
         etag: str | None = None,
         stream: bool = False,
         limit: int | None = None,
+        beside_probe: bool = False,
     ) -> _Response:
         """One API request under the concurrency cap and the rate-limit gate; rate-limit
         answers are waited out and the request repeated. Other statuses are returned.
-        ``limit``: read at most that many bytes of a body, plus one."""
+        ``limit``: read at most that many bytes of a body, plus one. ``beside_probe``:
+        see ``RateGate.acquire``."""
         url = self._api + path
         headers = {"Accept": accept, "X-GitHub-Api-Version": API_VERSION, "User-Agent": USER_AGENT}
         if self._token:
@@ -660,7 +730,7 @@ class GitHubFetcher(AsyncClosing):
             headers["If-None-Match"] = etag
         async with self._semaphore:
             while True:
-                ticket = await self._gate.acquire()
+                ticket = await self._gate.acquire(beside_probe=beside_probe)
                 response: _Response | None = None
                 try:
                     response = await self._send(url, headers, stream=stream, limit=limit)
@@ -759,6 +829,16 @@ class GitHubFetcher(AsyncClosing):
         return PermanentFetchError(
             f"GitHub answered {status} {message} for {where}", url=url, status=status
         )
+
+
+def _close_ahead(ahead: asyncio.Future[tuple[aiohttp.ClientResponse, float] | None]) -> None:
+    """Close the download of an archive started ahead (a future done, cancelled or not)."""
+    if ahead.done() and not ahead.cancelled() and ahead.exception() is None:
+        started = ahead.result()
+        if started is not None:
+            started[0].close()
+    else:
+        ahead.cancel()
 
 
 __all__ = [
