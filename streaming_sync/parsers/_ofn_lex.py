@@ -207,15 +207,16 @@ def _scan(text: str, line: int, final: bool) -> Generator[RawToken, None, tuple[
                 line += gap.count("\n")
             if value is not None:
                 kind = first_kind.get(value[0])
-                if kind is None and value[0].isdecimal():
-                    kind = NUMBER
-                elif kind is None or kind == _NAMED:
+                if kind == _NAMED:  # the commonest
                     kind = PNAME if ":" in value else NAME
+                elif kind is None:
+                    kind = NUMBER if value[0].isdecimal() else PNAME if ":" in value else NAME
                 yield kind, value, line
                 if kind == STRING:
                     line += value.count("\n")
-                for paren in parens:
-                    yield (LPAREN if paren == "(" else RPAREN), paren, line
+                if parens:  # half the tokens have none: no loop started for those
+                    for paren in parens:
+                        yield (LPAREN if paren == "(" else RPAREN), paren, line
             elif bad is not None:
                 break
             else:  # the end of the text
