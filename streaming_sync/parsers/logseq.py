@@ -17,7 +17,7 @@ import attrs
 
 from .._errors import ParseError, SkipFile
 from .._model import OntologyData, page_key
-from .._owl import IRI
+from .._owl import IRI, OwlAxiom
 from ._logseq_page import (
     PROPERTY,
     Block,
@@ -227,8 +227,9 @@ class _PageReader:
         read = self._read_tokens.pop(fence.first, None)
         tokens = self._tokens(fence.first) if read is None else iter(read)
         reader = FunctionalReader(self.path, tokens, names, strict=self.strict)
-        for expr, _line in reader.axioms():
-            self.rows.add(expr)
+        add = self.rows.add_axiom
+        for expr, _line in reader.axioms():  # never an Ontology(...): the reader unwraps it
+            add(OwlAxiom.from_expr(expr))
         self.rows.warnings.extend(reader.warnings)
         for error in reader.errors:
             self.rows.warnings.append(f"line {error.line}: {error.reason}; axiom skipped")
