@@ -170,26 +170,32 @@ class Block(NamedTuple):
 def scan_block(lines: list[str], start: int, end: int) -> Block:
     """Read the properties (with continuation lines) and fences of one block."""
     block = Block(start, [], [], [])
-    found: list[tuple[str, list[str], int]] = []  # key, value lines, line index
+    properties = block.properties
+    # the continuation lines of a value, by its place in properties: most values have
+    # none, and one list per value cost more than the rest of reading its line
+    more: dict[int, list[str]] = {}
     continues = False  # whether the next line may continue the last value
     index = start + 1
+    fullmatch = PROPERTY.fullmatch
     while index < end:
         line = lines[index]
         if TICKS in line and (info := fence_info(line)) is not None:
             index = _read_fence(lines, index, end, info, block)
             continues = False
             continue
-        match = PROPERTY.fullmatch(line) if "::" in line else None
+        match = fullmatch(line) if "::" in line else None
         if match:
             key, value = match.groups()
-            found.append((key, [(value or "").strip()], index))
+            properties.append((key, value.strip() if value else "", index))
             continues = True
         elif continues and line.strip() and not _BULLET.match(line):
-            found[-1][1].append(line.strip())
+            more.setdefault(len(properties) - 1, []).append(line.strip())
         else:
             continues = False
         index += 1
-    block.properties.extend((key, "\n".join(parts), at) for key, parts, at in found)
+    for at, parts in more.items():
+        key, value, line_index = properties[at]
+        properties[at] = (key, "\n".join([value, *parts]), line_index)
     return block
 
 
@@ -213,7 +219,10 @@ def _dedent(lines: list[str], indent: str) -> list[str]:
     if not indent:
         return lines
     cut = len(indent)
-    return [line[cut:] if line.startswith(indent) else _cut(line, indent) for line in lines]
+    # an empty line (most of those without the whole indent) is kept without a call
+    return [
+        line[cut:] if line.startswith(indent) else line and _cut(line, indent) for line in lines
+    ]
 
 
 def _cut(line: str, indent: str) -> str:

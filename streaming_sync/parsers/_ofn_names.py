@@ -42,9 +42,11 @@ class NameResolver:
         self.unresolved: dict[str, str] = {} if unresolved is None else unresolved
         self.misses = 0  # names kept as written so far
         self.conflicts: list[str] = []
-        # name -> its IRI, for names read again (most are); emptied when a declaration
-        # changes the map, and when it grows past _KNOWN_NAMES (a long document)
-        self._known: dict[str, IRI] = {}
+        #: name -> its IRI, for names read again (most are); emptied (never replaced)
+        #: when a declaration changes the map, and when it grows past _KNOWN_NAMES (a
+        #: long document). Public so that the reader's loop can look a name up here
+        #: before it pays for a call to :meth:`term`; only this class writes it.
+        self.known: dict[str, IRI] = {}
 
     def declare(self, prefix: str, namespace: str, line: int) -> None:
         known = self.declared.setdefault(prefix, namespace)
@@ -55,7 +57,7 @@ class NameResolver:
             )
             return
         self._map[prefix] = namespace
-        self._known.clear()
+        self.known.clear()
 
     def resolve(self, name: str) -> str | None:
         """The full IRI of prefixed ``name`` (``p:local``), None when ``p`` is unknown."""
@@ -64,15 +66,15 @@ class NameResolver:
         return None if namespace is None else sys.intern(namespace + local)
 
     def term(self, name: str) -> IRI | Anonymous:
-        known = self._known.get(name)
+        known = self.known.get(name)
         if known is not None:
             return known
         prefix, _, local = name.partition(":")
         namespace = self._map.get(prefix)
         if namespace is not None and prefix != "_":
-            if len(self._known) >= _KNOWN_NAMES:
-                self._known.clear()
-            iri = self._known[name] = IRI(sys.intern(namespace + local))
+            if len(self.known) >= _KNOWN_NAMES:
+                self.known.clear()
+            iri = self.known[name] = IRI(sys.intern(namespace + local))
             return iri
         if prefix == "_":
             return Anonymous(local)

@@ -40,6 +40,8 @@ from ._ofn_lex import (
 from ._ofn_lex import unescape as _unescape
 
 _HASKEY_LIST = "HasKey"
+#: The forms whose ')' makes no expression (see _close).
+_NOT_EXPRS = frozenset({"Prefix", "Ontology"})
 _BARE_LIST = "'(' must be followed by a name, as in (SubClassOf A B)"
 
 
@@ -107,31 +109,64 @@ class FunctionalReader:
     def axioms(self) -> Iterator[tuple[Expr, int]]:
         """Each axiom (``Import``/``Annotation`` of an ontology included) with the line
         its form starts on; ``Ontology(...)`` itself is unwrapped."""
-        # the hot loop: names bound once; a prefixed name inside a form and a ')' that
-        # closes one (most tokens) handled here, an axiom that names no unknown prefix
-        # given out here
+        # the hot loop: names bound once; the commonest tokens handled here without a
+        # call -- a prefixed name inside a form (looked up in the resolver's cache
+        # first), ``Name(`` opening a form, and a ')' closing one -- and an axiom that
+        # names no unknown prefix given out here; the rest goes through _step. (Measured:
+        # the reader's time over the benchmark's Logseq fences 20.8 ms -> 19.0 ms)
         ahead, tokens, stack, step = self._ahead, self._tokens, self._stack, self._step
-        term, names, close = self._names.term, self._names, self._close
+        term, known, names, close = (
+            self._names.term,
+            self._names.known.get,
+            self._names,
+            self._close,
+        )
+        keywords, last_line = AXIOM_KEYWORDS, self._last_line
         while True:
             token = ahead.pop() if ahead else next(tokens, None)
             if token is None:
                 break
-            starts_line = token[2] != self._last_line
-            self._last_line = token[2]
-            if token[0] == PNAME and stack and stack[-1].name != "Prefix":
-                stack[-1].args.append(term(token[1]))
-                continue
+            kind, text, line = token
+            starts_line = line != last_line
+            last_line = line
+            if stack:
+                top = stack[-1]
+                if kind == PNAME and top.name != "Prefix":
+                    iri = known(text)
+                    top.args.append(term(text) if iri is None else iri)
+                    continue
+                if kind == RPAREN and top.name not in _NOT_EXPRS:
+                    del stack[-1]
+                    expr = Expr(top.name, tuple(top.args))
+                    if stack and stack[-1].name != "Ontology":
+                        stack[-1].args.append(expr)
+                        continue
+                    if names.misses == self._misses or self._emits(expr, top.line):
+                        yield expr, top.line
+                    continue
+            if kind == NAME:
+                # ``Name(`` opens a form (as in _step, the '(' does not move last_line)
+                following = ahead.pop() if ahead else next(tokens, None)
+                if following is not None and following[0] == LPAREN:
+                    if starts_line and stack and text in keywords:
+                        self._open(text, line, starts_line)  # it may close an unclosed one
+                    else:
+                        stack.append(_Frame(text, line))
+                    continue
+                if following is not None:
+                    ahead.append(following)
             try:
-                done = (
-                    close(stack.pop()) if token[0] == RPAREN and stack else step(token, starts_line)
-                )
+                done = close(stack.pop()) if kind == RPAREN and stack else step(token, starts_line)
             except _Broken as broken:
+                self._last_line = last_line
                 self._fail(broken)
+                last_line = self._last_line
                 continue
             if done is None:
                 continue
-            if names.misses == self._misses or self._emits(done):
+            if names.misses == self._misses or self._emits(*done):
                 yield done
+        self._last_line = last_line
         self._finish()
         for expr, line in self._held:
             resolved = transform(expr, self._names.retry)
@@ -257,11 +292,11 @@ class FunctionalReader:
             raise _Broken("expected a datatype IRI after '^^'", following[2])
         return Literal(lexical)
 
-    def _emits(self, done: tuple[Expr, int]) -> bool:
-        """Whether ``done`` is given out now (else it is held until the end)."""
+    def _emits(self, expr: Expr, line: int) -> bool:
+        """Whether axiom ``expr`` is given out now (else it is held until the end)."""
         missed, self._misses = self._names.misses != self._misses, self._names.misses
         if self._late and missed:
-            self._held.append(done)  # a later Prefix(...) may still resolve its names
+            self._held.append((expr, line))  # a later Prefix(...) may still resolve its names
             return False
         return True
 

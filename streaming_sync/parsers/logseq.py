@@ -17,7 +17,7 @@ import attrs
 
 from .._errors import ParseError, SkipFile
 from .._model import OntologyData, page_key
-from .._owl import IRI
+from .._owl import IRI, OwlAxiom
 from ._logseq_page import (
     PROPERTY,
     Block,
@@ -167,6 +167,8 @@ class _PageReader:
         self.strict = strict
         self.unresolved: dict[str, str] = {}
         self.block_classes: dict[str, None] = {}  # owl:class:: IRIs, in file order
+        # the text of each Functional Syntax fence, by first line: joined only once
+        self._texts: dict[int, str] = {}
         # the tokens of fences read for their prefixes, by first line: read only once
         self._read_tokens: dict[int, list[RawToken]] = {}
 
@@ -174,10 +176,13 @@ class _PageReader:
         page = NameResolver(self.configured)
         for block in blocks:
             for fence in block.fences:
+                if not self._is_functional(fence):
+                    continue
+                text = self._texts[fence.first] = "\n".join(fence.lines)
                 # only a fence with the word Prefix can declare one: the others are
                 # tokenized once, when their axioms are read
-                if self._is_functional(fence) and any("Prefix" in line for line in fence.lines):
-                    tokens = self._read_tokens[fence.first] = list(self._tokens(fence))
+                if "Prefix" in text:
+                    tokens = self._read_tokens[fence.first] = list(self._tokens(fence.first))
                     for prefix, namespace, line in scan_prefixes(tokens):
                         page.declare(prefix, namespace, line)
         self.rows.warnings.extend(page.conflicts)
@@ -190,8 +195,9 @@ class _PageReader:
             return looks_functional(fence.lines)
         return fence.info in AXIOM_FENCES
 
-    def _tokens(self, fence: Fence) -> Iterator[RawToken]:
-        return raw_tokens("\n".join(fence.lines), line_offset=fence.first)
+    def _tokens(self, first: int) -> Iterator[RawToken]:
+        """The tokens of the Functional Syntax fence whose content starts at ``first``."""
+        return raw_tokens(self._texts[first], line_offset=first)
 
     def _read_block(self, block: Block, declared: Mapping[str, str]) -> None:
         page_names = NameResolver(self.configured, unresolved=self.unresolved, declared=declared)
@@ -212,17 +218,18 @@ class _PageReader:
                 for target in link_targets(value):
                     self.rows.add_link(class_iri, page_key(target))
         for fence in block.fences:
-            if self._is_functional(fence):
+            if fence.first in self._texts:  # the fence is Functional Syntax (see read)
                 self._functional(fence, names)
             elif fence.info in TURTLE_FENCES:
                 self._turtle(fence, {**self.configured, **declared}, namespace)
 
     def _functional(self, fence: Fence, names: NameResolver) -> None:
         read = self._read_tokens.pop(fence.first, None)
-        tokens = self._tokens(fence) if read is None else iter(read)
+        tokens = self._tokens(fence.first) if read is None else iter(read)
         reader = FunctionalReader(self.path, tokens, names, strict=self.strict)
-        for expr, _line in reader.axioms():
-            self.rows.add(expr)
+        add = self.rows.add_axiom
+        for expr, _line in reader.axioms():  # never an Ontology(...): the reader unwraps it
+            add(OwlAxiom.from_expr(expr))
         self.rows.warnings.extend(reader.warnings)
         for error in reader.errors:
             self.rows.warnings.append(f"line {error.line}: {error.reason}; axiom skipped")
