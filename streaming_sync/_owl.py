@@ -26,21 +26,35 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
-@attrs.frozen(cache_hash=True)  # hashed again and again as a dict key by the RDF mapping
+# The leaves are hashed again and again as dict keys by the RDF mapping, and a small RDF
+# file makes a new one for most of its values: their hash is their text's (which Python
+# caches in the str), not attrs' cache_hash, which makes and keeps one more object per
+# term on its first hash (measured: a term made and hashed three times 1.05 -> 0.64 us).
+# Equal terms still hash equal; an IRI and a PrefixedName (or a str) of the same text
+# share a hash but never compare equal.
+
+
+@attrs.frozen
 class IRI:
     """A named entity, kept as its full IRI."""
 
     value: str
 
+    def __hash__(self) -> int:
+        return hash(self.value)
 
-@attrs.frozen(cache_hash=True)
+
+@attrs.frozen
 class PrefixedName(IRI):
     """A named entity whose prefix could not be resolved, kept exactly as written
     (``tele:Foo``, ``:measures``): rendered bare, never as ``<tele:Foo>``, which would
     read as a full IRI."""
 
+    def __hash__(self) -> int:
+        return hash(self.value)
 
-@attrs.frozen(cache_hash=True)
+
+@attrs.frozen
 class Literal:
     """A literal; ``lang`` and ``datatype`` are mutually exclusive."""
 
@@ -48,12 +62,18 @@ class Literal:
     lang: str | None = None
     datatype: str | None = None
 
+    def __hash__(self) -> int:
+        return hash((self.lexical, self.lang, self.datatype))
 
-@attrs.frozen(cache_hash=True)
+
+@attrs.frozen
 class Anonymous:
     """An anonymous individual (``_:name``)."""
 
     name: str
+
+    def __hash__(self) -> int:
+        return hash(self.name)
 
 
 @attrs.frozen

@@ -32,7 +32,7 @@ except ImportError as error:  # pragma: no cover - exercised by a test that hide
     ) from error
 
 from .._errors import ParseError
-from .._owl import IRI, Anonymous
+from .._owl import IRI, Anonymous, Literal
 from ._capture import capture_library_output
 from ._rdfexpr import Node, Subject
 from ._rdfmap import Triple, make_literal
@@ -108,11 +108,16 @@ def _triples(fmt: str, payload: str | bytes | IO[bytes], base: str) -> list[Trip
         if kind is _NAMED:
             o = iris[obj.value]
         elif kind is _LITERAL:
-            datatype = obj.datatype.value
-            if xml and datatype == XML_LITERAL:  # RDF/XML's parseType="Literal"
-                o = make_literal(canonical_xml_literal(obj.value), None, datatype)
+            lang = obj.language
+            if lang:  # make_literal's first case, inlined: no datatype term asked for
+                # (pyoxigraph makes a NamedNode per call; measured -2% for _triples)
+                o = Literal(obj.value, lang.lower())
             else:
-                o = make_literal(obj.value, obj.language, datatype)
+                datatype = obj.datatype.value
+                if xml and datatype == XML_LITERAL:  # RDF/XML's parseType="Literal"
+                    o = make_literal(canonical_xml_literal(obj.value), None, datatype)
+                else:
+                    o = make_literal(obj.value, None, datatype)
         elif kind is _BLANK:
             o = Anonymous(obj.value)
         else:
