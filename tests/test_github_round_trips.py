@@ -124,6 +124,19 @@ async def test_later_listings_ask_for_no_tarball_link_ahead(server: GitHubLikeSe
     assert not [r for r in changed if "/tarball" in r.path]
 
 
+async def test_a_threshold_no_sync_reaches_starts_nothing_ahead(
+    server: GitHubLikeServer,
+) -> None:
+    """A ``tarball_threshold`` above 10,000 says the archive is (nearly) never wanted: a
+    first listing asks for its commit and tree only, and the files come one by one."""
+    async with fetcher(server, tarball_threshold=10**9) as github:
+        listing = await github.list_files()
+        assert not github.wants_bulk(len(listing.entries))
+    paths = [r.path for r in server.requests]
+    assert len(paths) == 2 and paths[0].endswith("/commits") and "/git/trees/" in paths[1]
+    assert not server.download_requests()
+
+
 async def test_tarball_is_the_listed_commit_when_the_branch_moves(
     server: GitHubLikeServer,
 ) -> None:

@@ -17,7 +17,8 @@ of five. The ref may move meanwhile: the archive names its commit (the pax heade
 ``git archive`` writes), and one of another commit is dropped for the listed commit's
 own (its redirect names the SHA); every file taken from any archive is checked against
 its listed blob SHA anyway. An early download the sync does not use (fewer files
-changed than ``tarball_threshold``) is closed by the next listing or by ``aclose``.
+listed than ``tarball_threshold``) is closed by the next listing or by ``aclose``; with
+``tarball_threshold`` above 10,000 none is started.
 
 Conditional requests: the ref lookups keep their ETag and (condensed) body in a
 ``ValidatorCache`` (the repository's, or one in memory); tree bodies are immutable per
@@ -89,6 +90,10 @@ _REDIRECTS = (301, 302, 303, 307, 308)
 # private repositories expire after five minutes, and a download left waiting may be
 # dropped by the server; an older one is closed and the commit's archive asked for.
 _AHEAD_FRESH = 60.0
+# A first listing starts the archive's download ahead only when ``tarball_threshold`` is
+# at most this: a higher one says the archive is (nearly) never wanted, and a download
+# started and dropped would cost a request and the server's work for nothing.
+_AHEAD_MAX_THRESHOLD = 10_000
 _T = TypeVar("_T")
 
 
@@ -286,7 +291,9 @@ class GitHubFetcher(AsyncClosing):
         self._gate.new_sync()
         await self._drop_ahead()
         lookup = self._ref_lookup(self._spec.ref)
-        if await self._cache.cache_get(self._api + lookup[0]) is None:  # a first listing
+        if self._threshold <= _AHEAD_MAX_THRESHOLD and not await self._cache.cache_get(
+            self._api + lookup[0]
+        ):  # a first listing, where every file will be wanted
             self._ahead = asyncio.ensure_future(self._download_ahead())
         try:
             commit, root = await self._resolve(self._spec.ref, *lookup)
