@@ -226,7 +226,13 @@ async def run_pipeline(job: Job) -> dict[str, Any]:
 
 async def run_baseline(job: Job) -> dict[str, Any]:
     config = _config(job)
-    fetcher = make_fetcher(job.source, config=config, api_url=job.api_url, token_env=NO_TOKEN_ENV)
+    fetcher = make_fetcher(
+        job.source,
+        config=config,
+        api_url=job.api_url,
+        token_env=NO_TOKEN_ENV,
+        github_options=_github_options(job),
+    )
     parser = DefaultParser()
     before = await _server_requests(job)
     try:

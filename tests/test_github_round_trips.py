@@ -62,6 +62,16 @@ def rounds_until_download(server: GitHubLikeServer) -> int:
     return min(rounds[i] for i, r in enumerate(server.requests) if r.origin == "download")
 
 
+def listing_rounds(server: GitHubLikeServer) -> tuple[int, int]:
+    """The round trips after which the ref's lookup and the (first) tree request
+    arrived."""
+    trips = round_trips(server.requests)
+    rounds = {r.path: trips[i] for i, r in enumerate(server.requests)}
+    lookup = next(p for p in rounds if "/commits" in p)
+    tree = next(p for p in rounds if "/git/trees/" in p)
+    return rounds[lookup], rounds[tree]
+
+
 @pytest.mark.parametrize("ref", [None, "main"])
 async def test_cold_listing_and_tarball_take_two_round_trips(
     server: GitHubLikeServer, ref: str | None
@@ -76,12 +86,13 @@ async def test_cold_listing_and_tarball_take_two_round_trips(
         got = {e.path: data async for e, data in github.fetch_many(listing.entries)}
     assert got == FILES
     assert rounds_until_download(server) == 2
+    assert listing_rounds(server) == (1, 2)  # the archive delays no step of the listing
     first_two = sorted(r.path.rsplit("/", 1)[-1] for r in server.requests[:2])
     assert first_two == (["commits", "tarball"] if ref is None else ["main", "main"])
     assert len(server.api_requests()) == 3 and len(server.download_requests()) == 1
 
 
-async def test_cold_service_sync_reaches_the_tarball_after_three_round_trips(
+async def test_cold_service_sync_reaches_the_tarball_after_two_round_trips(
     server: GitHubLikeServer, tmp_path: Path
 ) -> None:
     """Through the public service: a cold sync of 60 files (over the tarball threshold)
@@ -100,6 +111,7 @@ async def test_cold_service_sync_reaches_the_tarball_after_three_round_trips(
             report = await service.sync()
     assert report.files.processed == len(FILES)
     assert rounds_until_download(server) == 2
+    assert listing_rounds(server) == (1, 2)
     assert len(server.api_requests()) == 3 and len(server.download_requests()) == 1
 
 

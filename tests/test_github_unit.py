@@ -195,18 +195,24 @@ async def test_gate_never_trusts_a_stale_higher_remaining() -> None:
 
 async def test_gate_lets_one_asked_for_request_beside_the_probe() -> None:
     """While the budget is unknown the probe goes alone -- except a request asked for
-    ``beside_probe``; the probe's answer then counts it among those in flight."""
+    ``beside_probe``, which neither waits for the probe nor becomes it (sent first, it
+    leaves the probe to the next request); the probe's answer then counts it among
+    those in flight."""
     gate = RateGate(wait_budget=10)
-    probe = await gate.acquire()
+    beside = await asyncio.wait_for(gate.acquire(beside_probe=True), 1)
+    assert not beside.probe
+    probe = await asyncio.wait_for(gate.acquire(), 1)
     assert probe.probe
     waiting = asyncio.ensure_future(gate.acquire())
-    beside = await asyncio.wait_for(gate.acquire(beside_probe=True), 1)
-    assert not beside.probe and not waiting.done()
+    also = await asyncio.wait_for(gate.acquire(beside_probe=True), 1)
+    assert not also.probe and not waiting.done()
     gate.release(probe, _headers(10, 1000))
-    assert gate.remaining == 9  # the request beside the probe is still in flight
-    gate.release(await asyncio.wait_for(waiting, 1), _headers(8, 1000))
-    gate.release(beside, _headers(7, 1000))
-    assert gate.remaining == 7
+    assert gate.remaining == 8  # the two requests beside the probe are still in flight
+    gate.release(await asyncio.wait_for(waiting, 1), _headers(7, 1000))
+    assert gate.remaining == 5  # 7 left when it was answered, 2 of them still in flight
+    gate.release(beside, _headers(6, 1000))
+    gate.release(also, _headers(6, 1000))
+    assert gate.remaining == 5  # never raised within a window
 
 
 async def test_gate_budget_exceeded_stops_every_caller() -> None:

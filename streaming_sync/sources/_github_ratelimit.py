@@ -152,9 +152,10 @@ class RateGate:
         """Wait until a request may go out; raises ``WaitBudgetExceeded``.
 
         While the budget is unknown one request goes out (the probe) and the others
-        wait for its answer; ``beside_probe``: this one goes out beside the probe (one
-        request a caller asks for up front, such as a cold sync's archive, which should
-        not wait a round trip for the probe to learn the budget)."""
+        wait for its answer; ``beside_probe``: this one goes out without being the probe
+        or waiting for it (one request a caller asks for up front beside its first one,
+        such as a cold sync's archive beside the commit lookup: it should neither wait
+        a round trip for the probe nor make the lookup wait for it)."""
         while True:
             if self._exceeded is not None:
                 raise self._exceeded
@@ -164,11 +165,11 @@ class RateGate:
             elif self._untracked:
                 return self._admit(probe=False)
             elif self._remaining is None:
+                if beside_probe:
+                    return self._admit(probe=False)
                 if not self._probing:
                     self._probing = True
                     return self._admit(probe=True)
-                if beside_probe:
-                    return self._admit(probe=False)
                 await self._wait_change(None)
             elif self._remaining > 0:
                 self._remaining -= 1
