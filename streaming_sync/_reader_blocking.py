@@ -17,6 +17,7 @@ comes, as any blocking call would: use ``OntologyReader`` there.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import os
 import threading
@@ -83,8 +84,12 @@ class _LoopThread:
         if self._loop is None or not self._thread.is_alive():
             work.close()
             raise ServiceClosedError("the reader's event loop has ended; open a new reader")
-        future = asyncio.run_coroutine_threadsafe(work, self._loop)
+        # The future exists before the work is handed over, inside the ``try``: an
+        # interruption at any point from here on cancels it (a Ctrl-C that landed
+        # while ``run_coroutine_threadsafe`` was still returning left the work running).
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
         try:
+            self._loop.call_soon_threadsafe(_start, work, future)
             return future.result()
         except BaseException:
             future.cancel()
@@ -248,6 +253,35 @@ class BlockingOntologyReader:
         """See :meth:`OntologyReader.changes` (``follow``, an endless async iterator, is
         the async reader's alone: a script pages with ``since=`` the last position)."""
         return self._run(self._open_reader().changes(since, limit=limit))
+
+
+def _start(work: Coroutine[Any, Any, T], future: concurrent.futures.Future[T]) -> None:
+    """On the reader's loop: run ``work`` as a task whose outcome goes to ``future``, and
+    cancel the task when ``future`` is cancelled (by a caller interrupted meanwhile); a
+    future cancelled before this runs leaves ``work`` never started."""
+    if future.cancelled():
+        work.close()
+        return
+    task = asyncio.ensure_future(work)
+    loop = task.get_loop()
+
+    def settle(done: asyncio.Future[T]) -> None:
+        # InvalidStateError: the caller cancelled ``future`` meanwhile; nothing to tell.
+        with contextlib.suppress(concurrent.futures.InvalidStateError):
+            if done.cancelled():
+                future.cancel()
+            elif (error := done.exception()) is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(done.result())
+
+    def cancelled(given: concurrent.futures.Future[T]) -> None:
+        if given.cancelled():
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nothing runs
+                loop.call_soon_threadsafe(task.cancel)
+
+    task.add_done_callback(settle)
+    future.add_done_callback(cancelled)
 
 
 __all__ = ["BlockingOntologyReader"]
