@@ -129,7 +129,7 @@ def test_no_statement_takes_more_parameters_than_every_sqlite_allows() -> None:
     for key, columns in _write.BATCHES.items():
         insert = _driver.rows_insert(SQL[key], columns)
         assert insert is not None
-        statement = _driver._rows_sql(insert.sql, columns, insert.most)
+        statement = _driver._rows_sql(insert, insert.most)
         numbers = [int(n) for n in re.findall(r"\?(\d+)", statement)]
         assert max(numbers) <= _driver.MAX_PARAMETERS, key
         assert len(set(numbers)) == max(numbers), key  # every number bound

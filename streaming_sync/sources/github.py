@@ -680,8 +680,7 @@ class GitHubFetcher(AsyncClosing):
             ) as items:
                 async for item in items:
                     yield item
-        finally:
-            picker.close()
+        finally:  # the archive's owner (``_archive``) closes the picker
             if picker.ignored:
                 logger.info(
                     "%s: ignored %d tarball entries that are links, devices or unsafe names",

@@ -88,7 +88,7 @@ class RowsInsert:
         shared = tuple(rows[0][i] for i in self.shared)
         values = itertools.chain.from_iterable(map(self._pick, rows))
         for size in self.sizes(len(rows)):
-            statement = _rows_sql(self.sql, self.columns, size)
+            statement = _rows_sql(self, size)
             conn.execute(statement, (*shared, *itertools.islice(values, size * len(self.varying))))
 
 
@@ -107,13 +107,12 @@ def rows_insert(sql: str, columns: tuple[str, ...]) -> RowsInsert | None:
 
 
 @functools.cache
-def _rows_sql(sql: str, columns: tuple[str, ...], count: int) -> str:
-    """``sql`` with its ``VALUES`` tuple once per row of ``count`` rows, numbered as
-    :meth:`RowsInsert.run` binds them."""
+def _rows_sql(insert: RowsInsert, count: int) -> str:
+    """``insert``'s statement with its ``VALUES`` tuple once per row of ``count`` rows,
+    numbered as :meth:`RowsInsert.run` binds them."""
+    sql, columns, shared, varying = insert.sql, insert.columns, insert.shared, insert.varying
     match = _VALUES.search(sql)
     assert match is not None  # rows_insert checked the shape
-    shared = [i for i, c in enumerate(columns) if c in _write.SHARED_COLUMNS]
-    varying = [i for i in range(len(columns)) if i not in shared]
 
     def tuple_of(row: int) -> str:
         def value(m: re.Match[str]) -> str:
