@@ -247,7 +247,8 @@ def breakdown_rows(rows: Sequence[Raw]) -> list[Raw]:
             "cpu_children_s": p["cpu_children_s"], "listing_s": stages.get("listing", 0.0),
             **{k: stages.get(k, 0.0) for k in ("fetching", "parsing", "writing", "queue_wait",
                                                "budget_wait", "parse_wait", "write_wait")},
-            "on_thread": place.get("thread"), "in_processes": place.get("pool"),
+            "on_loop": place.get("loop"), "on_thread": place.get("thread"),
+            "in_processes": place.get("pool"),
             "processes_started": place.get("processes_started"),
             "mb_to_processes": place.get("bytes_to_processes", 0) / 1e6,
             "mb_from_processes": place.get("bytes_from_processes", 0) / 1e6,
@@ -259,7 +260,8 @@ def markdown_breakdown(rows: list[Raw]) -> str:
     """The breakdown as a table (seconds; stage seconds summed over files)."""
     head = ("| scenario | wall s | CPU main s | CPU other processes s | listing | fetch "
             "| parse | parse wait | write | write wait | queue wait | budget wait "
-            "| files here / in processes (started) | MB to / from processes |")  # fmt: skip
+            "| files on the loop / thread / in processes (started) "
+            "| MB to / from processes |")  # fmt: skip
     lines = [head, "|" + "---|" * 14]
     for b in rows:
         lines.append(
@@ -267,7 +269,8 @@ def markdown_breakdown(rows: list[Raw]) -> str:
             f"{b['cpu_children_s']:.2f} | {b['listing_s']:.2f} | {b['fetching']:.2f} | "
             f"{b['parsing']:.2f} | {b['parse_wait']:.2f} | {b['writing']:.2f} | "
             f"{b['write_wait']:.2f} | {b['queue_wait']:.2f} | {b['budget_wait']:.2f} | "
-            f"{b['on_thread']} / {b['in_processes']} ({b['processes_started']}) | "
+            f"{b['on_loop']} / {b['on_thread']} / {b['in_processes']} "
+            f"({b['processes_started']}) | "
             f"{b['mb_to_processes']:.1f} / {b['mb_from_processes']:.1f} |"
         )
     return "\n".join(lines)

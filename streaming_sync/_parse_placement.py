@@ -12,7 +12,9 @@ So ``PlacedParsing``:
   not say is not guessed at: every file goes to the pool, as before;
 * parses here only the files whose estimated parse is at most ``INLINE_SECONDS`` (and a
   tenth of ``file_timeout``): a parse that short and linear cannot plausibly overrun,
-  and if it did it would only fail its file (the thread runs on);
+  and if it did it would only fail its file (the thread runs on); of those, the ones
+  shorter than ``_parse_thread.LOOP_SECONDS`` on the event loop itself (``LoopRule``:
+  no hand-over to the thread and back), the others on the thread;
 * starts parse processes only when they pay: one per ``POOL_WORTH_SECONDS`` of the
   sync's parsing of files costing ``SHIP_SECONDS`` or more each (work beyond one core:
   a process's start is repaid), up to ``parse_processes`` and never more than there
@@ -26,7 +28,7 @@ So ``PlacedParsing``:
   deadline; it counts for no process.
 
 With ``parse_processes=0`` there is no pool (``ThreadParsing``): everything is parsed
-on the thread.
+in this process, on the event loop or the thread by the same rule.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from typing import Protocol
 from ._aio import AsyncClosing
 from ._model import OntologyData
 from ._parse_pool import ParsePool
-from ._parse_thread import Parsed, ParseThread, ThreadParsing
+from ._parse_thread import LoopRule, Parsed, ParseThread, ThreadParsing, parse_on_loop
 from ._protocols import CostedParser, Parser, StreamingParser
 
 #: Parse here only files whose estimated parse is this short (CPU seconds).
@@ -87,12 +89,14 @@ class PlacedParsing(AsyncClosing):
         self.thread = ParseThread()
         self._costs = parser if isinstance(parser, CostedParser) else None
         self._inline_limit = min(INLINE_SECONDS, INLINE_TIMEOUT_SHARE * file_timeout)
-        self.placed = {"thread": 0, "pool": 0}
+        self.on_loop = LoopRule(parser, file_timeout=file_timeout)
+        self.placed = {"loop": 0, "thread": 0, "pool": 0}
 
     def __repr__(self) -> str:
         return (
-            f"<PlacedParsing [thread {self.placed['thread']}, pool {self.placed['pool']}"
-            f" | busy on the thread: {self.thread.busy}] {self.pool!r}>"
+            f"<PlacedParsing [loop {self.placed['loop']}, thread {self.placed['thread']}, "
+            f"pool {self.placed['pool']} | busy on the thread: {self.thread.busy}] "
+            f"{self.pool!r}>"
         )
 
     def begin(self) -> None:
@@ -140,6 +144,9 @@ class PlacedParsing(AsyncClosing):
         return self._costs is not None and self._costs.parse_cost(path, size).streams
 
     async def parse(self, path: str, data: bytes, *, time_limit: float) -> Parsed:
+        if self.on_loop(path, len(data)):
+            self.placed["loop"] += 1
+            return parse_on_loop(self.parser, path, data)
         if self._on_thread(path, len(data)):
             self.placed["thread"] += 1
             return await self.thread.parse(self.parser, path, data, time_limit=time_limit)
@@ -164,7 +171,7 @@ def parsing_for(parser: Parser, processes: int, *, file_timeout: float) -> Parsi
     """``ThreadParsing`` for 0 processes, else ``PlacedParsing`` over a pool of at most
     ``processes`` processes."""
     if processes == 0:
-        return ThreadParsing(parser)
+        return ThreadParsing(parser, file_timeout=file_timeout)
     return PlacedParsing(parser, ParsePool(parser, processes), file_timeout=file_timeout)
 
 

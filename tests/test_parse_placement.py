@@ -1,5 +1,6 @@
 """Parse where it pays (issue 15): ``DefaultParser`` says what a file costs to parse, and
-the service parses cheap files on its own parse thread; it starts parse processes only
+the service parses the cheapest files on its event loop (no hand-over to a thread and
+back), other cheap files on its own parse thread; it starts parse processes only
 when they pay -- one per second of the sync's parsing, one when a single file too
 costly for its thread comes -- and never for a small sync. A parser that says nothing
 of its costs parses in processes, as before. Which parse ran where is read from the
@@ -8,6 +9,7 @@ service's parsing strategy (a private unit)."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,10 +17,14 @@ import pytest
 from benchmarks.generate import generate
 from streaming_sync import Outcome, StreamingSyncService, SyncConfig, SyncReport
 from streaming_sync import _parse_placement as placement
+from streaming_sync._errors import ParseError
+from streaming_sync._model import OntologyData, ParseCost
 from streaming_sync._parse_placement import INLINE_SECONDS, POOL_WORTH_SECONDS, PlacedParsing
+from streaming_sync._parse_thread import LOOP_SECONDS, ThreadParsing
+from streaming_sync._protocols import CostedParser
 from streaming_sync.parsers import DefaultParser
 from streaming_sync.sources.folder import FolderFetcher
-from streaming_sync.testing import InMemoryRepository
+from streaming_sync.testing import InMemoryFetcher, InMemoryRepository
 
 
 def test_the_default_parser_knows_its_costs() -> None:
@@ -60,11 +66,18 @@ def small_files(root: Path, corpus: Path) -> Path:
 
 
 async def test_a_small_sync_parses_here_and_starts_no_process(corpus: Path, tmp_path: Path) -> None:
-    """A few small files: every one parsed on the service's thread, no parse process
-    started, every file landed."""
-    report, parsing = await sync(small_files(tmp_path / "src", corpus))
+    """A few small files: every one parsed in the service's process -- the two pages,
+    each under LOOP_SECONDS, on the event loop, the 69 KB Turtle file on the thread --
+    no parse process started, every file landed."""
+    root = small_files(tmp_path / "src", corpus)
+    parser = DefaultParser()
+    assert parser.parse_cost("prov.ttl", (root / "prov.ttl").stat().st_size).seconds > LOOP_SECONDS
+    assert parser.parse_cost("DigitalTwin.md", (root / "DigitalTwin.md").stat().st_size).seconds < (
+        LOOP_SECONDS
+    )
+    report, parsing = await sync(root)
     assert report.outcome is Outcome.SUCCEEDED and report.files.succeeded == 3
-    assert parsing.placed == {"thread": 3, "pool": 0} and parsing.pool.started == 0
+    assert parsing.placed == {"loop": 2, "thread": 1, "pool": 0} and parsing.pool.started == 0
 
 
 @pytest.mark.slow
@@ -80,7 +93,7 @@ async def test_a_file_too_costly_for_the_thread_starts_one_process(
     (root / big.name).write_bytes(big.read_bytes())
     report, parsing = await sync(root)
     assert report.outcome is Outcome.SUCCEEDED and report.files.succeeded == 4
-    assert parsing.placed == {"thread": 3, "pool": 1} and parsing.pool.started == 1
+    assert parsing.placed == {"loop": 2, "thread": 1, "pool": 1} and parsing.pool.started == 1
 
 
 @pytest.mark.slow
@@ -124,7 +137,9 @@ async def test_many_cheap_files_start_no_process(
     assert sum(costs) >= 2 * SMALL_WORTH and max(costs) < placement.SHIP_SECONDS
     report, parsing = await sync(root)
     assert report.outcome is Outcome.SUCCEEDED and report.files.succeeded == len(sizes)
-    assert parsing.pool.started == 0 and parsing.placed == {"thread": len(sizes), "pool": 0}
+    here = parsing.placed["loop"] + parsing.placed["thread"]
+    assert parsing.pool.started == 0 and parsing.placed["pool"] == 0 and here == len(sizes)
+    assert parsing.placed["loop"] == sum(c <= LOOP_SECONDS for c in costs)
 
 
 async def test_a_short_file_timeout_keeps_long_parses_out_of_this_process(
@@ -156,7 +171,7 @@ async def test_one_file_worth_a_process_starts_one_not_two(tmp_path: Path) -> No
     assert POOL_WORTH_SECONDS <= cost < 2 * POOL_WORTH_SECONDS
     report, parsing = await sync(root, file_timeout=600)
     assert report.outcome is Outcome.SUCCEEDED and report.files.succeeded == 1
-    assert parsing.placed == {"thread": 0, "pool": 1} and parsing.pool.started == 1
+    assert parsing.placed == {"loop": 0, "thread": 0, "pool": 1} and parsing.pool.started == 1
 
 
 @pytest.mark.slow
@@ -175,7 +190,7 @@ async def test_a_streamed_file_is_parsed_here_and_starts_no_process(tmp_path: Pa
     assert cost.streams and cost.seconds > POOL_WORTH_SECONDS  # else no process anyway
     report, parsing = await sync(root, file_timeout=600)
     assert report.outcome is Outcome.SUCCEEDED and report.files.succeeded == 1
-    assert parsing.placed == {"thread": 1, "pool": 0} and parsing.pool.started == 0
+    assert parsing.placed == {"loop": 0, "thread": 1, "pool": 0} and parsing.pool.started == 0
 
 
 def test_only_functional_syntax_is_really_streamed() -> None:
@@ -184,3 +199,98 @@ def test_only_functional_syntax_is_really_streamed() -> None:
     parser = DefaultParser()
     assert parser.parse_cost("a.ofn", 10**7).streams
     assert not any(parser.parse_cost(p, 10**7).streams for p in ("a.ttl", "a.owl", "a.md"))
+
+
+class _WhereParser:
+    """Parses anything to no rows and notes on which thread it ran, whether an event
+    loop runs there, and what its files cost: ``cost`` CPU seconds for each path, as
+    ``parse_cost`` says (a ``CostedParser``). ``fail`` names a path whose parse raises."""
+
+    def __init__(self, cost: dict[str, float], *, fail: str = "") -> None:
+        self.cost, self.fail = cost, fail
+        self.ran: dict[str, tuple[int, bool]] = {}
+
+    def accepts(self, path: str) -> bool:
+        return True
+
+    def parse(self, path: str, data: bytes) -> OntologyData:
+        try:
+            asyncio.get_running_loop()
+            on_a_loop = True
+        except RuntimeError:
+            on_a_loop = False
+        self.ran[path] = (threading.get_ident(), on_a_loop)
+        if path == self.fail:
+            raise ParseError(path, "not an ontology", line=1)
+        return OntologyData()
+
+    def parse_cost(self, path: str, size: int) -> ParseCost:
+        return ParseCost(self.cost[path], inline=True)
+
+
+class _Uncosted(_WhereParser):
+    """The same parser saying nothing of its costs (not a ``CostedParser``)."""
+
+    parse_cost = None  # type: ignore[assignment]
+
+
+async def sync_where(
+    parser: _WhereParser, files: dict[str, bytes], **options: object
+) -> tuple[SyncReport, ThreadParsing | PlacedParsing]:
+    service = StreamingSyncService(
+        fetcher=InMemoryFetcher(files),
+        repository=InMemoryRepository(),
+        parser=parser,
+        config=SyncConfig(**{"workers": 4, "parse_processes": 0, **options}),  # type: ignore[arg-type]
+    )
+    async with service:
+        report = await asyncio.wait_for(service.sync(), 60)
+        parsing = service._parsing
+        assert isinstance(parsing, ThreadParsing | PlacedParsing)
+        return report, parsing
+
+
+@pytest.mark.parametrize("processes", [0, 2])
+async def test_the_cheapest_files_are_parsed_on_the_event_loop(processes: int) -> None:
+    """A file the parser says costs at most LOOP_SECONDS is parsed on the event loop's own
+    thread, between two awaits; a costlier one on the parse thread (with or without a
+    pool: these are far too cheap for a process); a parse that fails on the loop fails
+    its file only."""
+    cheap, costly = LOOP_SECONDS / 2, LOOP_SECONDS * 4
+    parser = _WhereParser({"a.x": cheap, "b.x": cheap, "bad.x": cheap, "c.x": costly}, fail="bad.x")
+    loop_thread = threading.get_ident()
+    files = {name: b"data" for name in parser.cost}
+    report, parsing = await sync_where(parser, files, parse_processes=processes)
+    assert report.files.succeeded == 3 and [f.path for f in report.failures] == ["bad.x"]
+    assert report.failures[0].error_type == "ParseError"
+    assert "not an ontology" in report.failures[0].message
+    assert {p for p, (thread, _) in parser.ran.items() if thread == loop_thread} == {
+        "a.x",
+        "b.x",
+        "bad.x",
+    }
+    assert parser.ran["a.x"][1] and not parser.ran["c.x"][1]  # c.x ran on another thread
+    assert parsing.placed["loop"] == 3 and parsing.placed["thread"] == 1
+
+
+async def test_a_parser_that_does_not_say_its_costs_never_runs_on_the_loop() -> None:
+    """Without ``parse_cost`` nothing is known of a parse, so none blocks the event loop:
+    with ``parse_processes=0`` every file goes to the parse thread."""
+    parser = _Uncosted({"a.x": 0.0, "b.x": 0.0})
+    probe: object = parser
+    assert not isinstance(probe, CostedParser)
+    loop_thread = threading.get_ident()
+    report, parsing = await sync_where(parser, {"a.x": b"1", "b.x": b"2"})
+    assert report.files.succeeded == 2
+    assert all(thread != loop_thread for thread, _ in parser.ran.values())
+    assert parsing.placed == {"loop": 0, "thread": 2}
+
+
+async def test_a_short_file_timeout_keeps_parses_off_the_loop() -> None:
+    """A parse on the loop cannot be stopped, so a file whose estimate is more than a
+    tenth of file_timeout goes to the thread (where an overrun fails its file), however
+    cheap it is otherwise."""
+    cost = LOOP_SECONDS / 2
+    parser = _WhereParser({"a.x": cost})
+    report, parsing = await sync_where(parser, {"a.x": b"1"}, file_timeout=cost * 5)
+    assert report.files.succeeded == 1 and parsing.placed == {"loop": 0, "thread": 1}

@@ -73,9 +73,12 @@ def parse_ofn(
     return whole
 
 
-#: Rows per part of a streamed parse (``parse_ofn_parts``): about 1.2 MB of a file like
-#: the benchmark's, some 3 MB of rows in memory.
-PART_ROWS = 10_000
+#: Rows per part of a streamed parse (``parse_ofn_parts``): about 0.3 MB of a file like
+#: the benchmark's, under 1 MB of rows in memory. Measured (docs/performance.md, stop
+#: 23): 10,000-row parts held 5 MB more of a 4.8 MB file's sync at its peak and 12 MB
+#: more of a 27 MB file's, for no speed gained; 1,000-row parts saved 2 MB more and were
+#: slower.
+PART_ROWS = 2_500
 
 
 def parse_ofn_parts(
