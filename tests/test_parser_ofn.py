@@ -417,3 +417,35 @@ def test_reader_streams_without_holding_the_document_in_memory() -> None:
         tracemalloc.stop()
     assert len(data.classes) == 4_000
     assert peak < 2 * retained
+
+
+@pytest.mark.parametrize("label", ["x", "other"])
+def test_an_anonymous_individual_after_named_axioms_is_named_canonically(label: str) -> None:
+    """The reader tells the row builder when no anonymous individual was read yet, so
+    named axioms are not searched for one; one that comes later, nested in an axiom,
+    is still deferred and named canonically: its label and its place do not change the
+    rows, in a ``.ofn`` document and in a Logseq page's fence alike."""
+    from streaming_sync.parsers.logseq import LogseqParser
+
+    named = [f"SubClassOf(:C{i} ObjectSomeValuesFrom(:p :D{i}))" for i in range(3)]
+    anonymous = f"SubClassOf(:B ObjectHasValue(:p _:{label}))"
+    head = "Prefix(:=<http://e.org/>)\nOntology(<http://e.org/o>\n"
+    rows = [
+        parse_ofn("a.ofn", head + "\n".join(axioms) + "\n)")
+        for axioms in ([*named, anonymous], [anonymous, *named])
+    ]
+    relabelled = anonymous.replace(f"_:{label}", "_:b")
+    reference = parse_ofn("a.ofn", head + "\n".join([relabelled, *named]) + "\n)")
+    assert rows[0] == rows[1] == reference
+    objects = {a.subject: a.object for a in rows[0].axioms}
+    assert objects["http://e.org/B"] == "ObjectHasValue(<http://e.org/p> _:a1)"
+
+    page = "- ### OntologyBlock\n  - owl:class:: ex:B\n  - ```clojure\n{}\n  ```\n"
+    pages = [
+        LogseqParser({"ex": "http://e.org/", "": "http://e.org/"}).parse(
+            "B.md", page.format("\n".join(f"    {a}" for a in axioms)).encode()
+        )
+        for axioms in ([*named, anonymous], [anonymous, *named])
+    ]
+    assert pages[0] == pages[1]
+    assert "ObjectHasValue(<http://e.org/p> _:a1)" in {a.object for a in pages[0].axioms}

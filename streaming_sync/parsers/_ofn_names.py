@@ -41,6 +41,9 @@ class NameResolver:
         #: unknown prefix -> first name seen with it (share one dict for a page-wide set)
         self.unresolved: dict[str, str] = {} if unresolved is None else unresolved
         self.misses = 0  # names kept as written so far
+        #: anonymous individuals (``_:x``) resolved so far: while 0, no axiom read with
+        #: this resolver names one (``RowBuilder.add_axiom(named_only=...)``)
+        self.anonymous = 0
         self.conflicts: list[str] = []
         #: name -> its IRI, for names read again (most are); emptied (never replaced)
         #: when a declaration changes the map, and when it grows past _KNOWN_NAMES (a
@@ -77,6 +80,7 @@ class NameResolver:
             iri = self.known[name] = IRI(sys.intern(namespace + local))
             return iri
         if prefix == "_":
+            self.anonymous += 1
             return Anonymous(local)
         self.misses += 1
         self.unresolved.setdefault(name.partition(":")[0], name)

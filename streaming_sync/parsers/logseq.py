@@ -229,7 +229,7 @@ class _PageReader:
         reader = FunctionalReader(self.path, tokens, names, strict=self.strict)
         add = self.rows.add_axiom
         for expr, _line in reader.axioms():  # never an Ontology(...): the reader unwraps it
-            add(OwlAxiom.from_expr(expr))
+            add(OwlAxiom.from_expr(expr), named_only=names.anonymous == 0)
         self.rows.warnings.extend(reader.warnings)
         for error in reader.errors:
             self.rows.warnings.append(f"line {error.line}: {error.reason}; axiom skipped")

@@ -106,7 +106,7 @@ def parse_ofn_parts(
     rows = RowBuilder()
     count = 0
     for expr, _line in reader.axioms():
-        rows.add_axiom(OwlAxiom.from_expr(expr))
+        rows.add_axiom(OwlAxiom.from_expr(expr), named_only=names.anonymous == 0)
         count += 1
         if part_rows is not None and rows.ready_rows >= part_rows:
             yield rows.flush()
