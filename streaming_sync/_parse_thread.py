@@ -4,9 +4,9 @@ or on a thread (``ParseThread``); and ``ThreadParsing``, the ``Parsing`` strateg
 
 A file whose parse is known to be linear and shorter than ``LOOP_SECONDS`` (from the
 parser's ``parse_cost``) is parsed on the event loop, between two awaits: handing it to
-the thread and its rows back cost more than such a parse (measured, docs/performance.md:
-357 Logseq pages synced 8% faster, 300 small Turtle files 10%, 60 of them 13%, and less
-CPU). The loop is blocked no longer than the GIL's switch interval (5 ms) lets the parse
+the thread and its rows back cost more than such a parse (measured, docs/performance.md,
+"Stop 23": 357 Logseq pages synced 6% faster, 300 small Turtle files 4%, with less CPU).
+The loop is blocked no longer than the GIL's switch interval (5 ms) lets the parse
 thread hold it anyway, so the caller's own coroutines wait no longer than before.
 
 Parsers hold the GIL, so two parses in one process never run at once: one daemon thread
