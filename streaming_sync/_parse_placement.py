@@ -39,13 +39,19 @@ from typing import Protocol
 from ._aio import AsyncClosing
 from ._model import OntologyData
 from ._parse_pool import ParsePool
-from ._parse_thread import LoopRule, Parsed, ParseThread, ThreadParsing, parse_on_loop
+from ._parse_thread import (
+    TIMEOUT_SHARE,
+    LoopRule,
+    Parsed,
+    ParseThread,
+    ThreadParsing,
+    parse_on_loop,
+)
 from ._protocols import CostedParser, Parser, StreamingParser
 
-#: Parse here only files whose estimated parse is this short (CPU seconds).
+#: Parse here only files whose estimated parse is this short (CPU seconds), and at most
+#: ``TIMEOUT_SHARE`` of ``file_timeout``.
 INLINE_SECONDS = 0.25
-#: ... and at most this share of ``file_timeout``.
-INLINE_TIMEOUT_SHARE = 0.1
 #: Start one parse process per this many CPU seconds of the sync's parsing: about twice
 #: what starting one costs (half a second, measured), so it pays back on a busy machine.
 POOL_WORTH_SECONDS = 1.0
@@ -88,7 +94,7 @@ class PlacedParsing(AsyncClosing):
         self.pool = pool
         self.thread = ParseThread()
         self._costs = parser if isinstance(parser, CostedParser) else None
-        self._inline_limit = min(INLINE_SECONDS, INLINE_TIMEOUT_SHARE * file_timeout)
+        self._inline_limit = min(INLINE_SECONDS, TIMEOUT_SHARE * file_timeout)
         self.on_loop = LoopRule(parser, file_timeout=file_timeout)
         self.placed = {"loop": 0, "thread": 0, "pool": 0}
 

@@ -46,8 +46,10 @@ PARTS_AHEAD = 2
 #: Parse on the event loop files whose estimated parse (``CostedParser.parse_cost``) is
 #: this short, in CPU seconds: the GIL's default switch interval.
 LOOP_SECONDS = 0.005
-#: ... and at most this share of ``file_timeout`` (a parse there cannot be stopped).
-LOOP_TIMEOUT_SHARE = 0.1
+#: A parse in this process -- on the loop, or the thread when a pool is there to take
+#: the rest -- cannot be stopped: its estimate must be at most this share of
+#: ``file_timeout`` (``LoopRule`` here, ``_parse_placement.PlacedParsing`` for the thread).
+TIMEOUT_SHARE = 0.1
 _END = object()
 
 
@@ -68,7 +70,7 @@ class LoopRule:
 
     def __init__(self, parser: Parser, *, file_timeout: float) -> None:
         self._costs = parser if isinstance(parser, CostedParser) else None
-        self._limit = min(LOOP_SECONDS, LOOP_TIMEOUT_SHARE * file_timeout)
+        self._limit = min(LOOP_SECONDS, TIMEOUT_SHARE * file_timeout)
 
     def __call__(self, path: str, size: int) -> bool:
         if self._costs is None:
@@ -363,6 +365,7 @@ class ThreadParsing(AsyncClosing):
 __all__ = [
     "LOOP_SECONDS",
     "PARTS_AHEAD",
+    "TIMEOUT_SHARE",
     "LoopRule",
     "ParseThread",
     "Parsed",
